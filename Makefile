@@ -1,0 +1,51 @@
+# scluster: the one entry point.  make | make test | make bench | make deps | make clean
+# Switches: SANITIZE=address,undefined  DEBUG=1  WITH_JEMALLOC=1 (default)  BUILD=build
+BUILD ?= build
+WITH_JEMALLOC ?= 1
+SANITIZE ?=
+DEBUG ?= 0
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+
+# Debian packages the build, the tests and the benchmarks need.  `make deps` installs the missing ones.
+DEB_PACKAGES := build-essential cmake pkg-config libevent-dev libssl-dev libjemalloc-dev \
+	libcmocka-dev libbenchmark-dev libhiredis-dev redis-server redis-tools python3 nodejs npm \
+	haproxy wrk curl openssl procps util-linux iproute2
+
+CMAKE_FLAGS := -DCMAKE_BUILD_TYPE=$(if $(filter 1,$(DEBUG)),Debug,Release) \
+	-DSC_SANITIZE="$(SANITIZE)" -DSC_WITH_JEMALLOC=$(WITH_JEMALLOC)
+
+.PHONY: all deps build test bench clean format
+
+all: build
+
+# The build needs these headers/tools; if one is absent, install everything that is missing.
+NEEDED := /usr/include/event2/event.h /usr/include/jemalloc/jemalloc.h /usr/include/cmocka.h \
+	/usr/include/benchmark/benchmark.h /usr/include/hiredis/hiredis.h /usr/include/openssl/ssl.h \
+	/usr/bin/cmake /usr/bin/pkg-config /usr/bin/redis-server /usr/bin/redis-cli /usr/bin/python3
+
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make deps: installing$$missing"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -q && apt-get install -y -q --no-install-recommends $$missing; \
+	else echo "make deps: all Debian packages present"; fi
+
+build:
+	@for f in $(NEEDED); do [ -e $$f ] || { $(MAKE) --no-print-directory deps; break; }; done
+	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+test: build
+	@SC_BUILD=$(BUILD) bash tests/run.sh
+
+bench: build
+	@SC_BUILD=$(BUILD) bash bench/run.sh
+
+format:
+	@clang-format -i $$(git ls-files '*.cpp' '*.h')
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,303 @@
+// The command table and the dispatcher: lookup, arity, auth, pub/sub context, MULTI
+// queueing, then the call with its statistics and MONITOR feed.
+#include <strings.h>
+
+#include <cmath>
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
+
+#include "log.h"
+#include "server.h"
+
+namespace sc::broker {
+
+namespace {
+
+struct NoCaseHash {
+  size_t operator()(std::string_view s) const {
+    uint64_t h = 1469598103934665603ULL;
+    for (char ch : s) h = (h ^ uint8_t(ch | 0x20)) * 1099511628211ULL;
+    return size_t(h);
+  }
+};
+struct NoCaseEq {
+  bool operator()(std::string_view a, std::string_view b) const { return eq_nocase(a, b); }
+};
+
+std::unordered_map<std::string_view, Command*, NoCaseHash, NoCaseEq>& table() {
+  static std::unordered_map<std::string_view, Command*, NoCaseHash, NoCaseEq> t;
+  return t;
+}
+
+}  // namespace
+
+std::vector<Command*>& all_commands() {
+  static std::vector<Command*> v;
+  return v;
+}
+
+bool eq_nocase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
+}
+
+void commands_init() {
+  std::span<Command> families[] = {connection_commands(), keys_commands(), string_commands(),
+                                   hash_commands(),       set_commands(),  list_commands(),
+                                   pubsub_commands(),     multi_commands(), server_commands(),
+                                   config_commands()};
+  for (auto fam : families) {
+    for (Command& c : fam) {
+      c.fullname = c.name;
+      table()[c.name] = &c;
+      all_commands().push_back(&c);
+      if (c.subcommands) {
+        for (Command* sub = const_cast<Command*>(c.subcommands); sub->name; sub++) {
+          sub->parent = &c;
+          sub->fullname = std::string(c.name) + "|" + sub->name;
+        }
+      }
+    }
+  }
+}
+
+const Command* lookup_command(std::string_view name) {
+  auto it = table().find(name);
+  return it == table().end() ? nullptr : it->second;
+}
+
+size_t command_count() { return all_commands().size(); }
+
+const Command* lookup_command_argv(const std::vector<std::string_view>& argv,
+                                   const Command** container) {
+  *container = nullptr;
+  const Command* c = lookup_command(argv[0]);
+  if (!c || !c->subcommands || argv.size() < 2) return c;
+  for (const Command* sub = c->subcommands; sub->name; sub++)
+    if (eq_nocase(sub->name, argv[1])) return sub;
+  *container = c;
+  return nullptr;
+}
+
+// ---- Replies ----
+
+void reply_error(Client& c, std::string_view err) {
+  srv().stats.total_error_replies++;
+  if (c.cmd) c.cmd->failed_calls++;
+  c.reply().error(err);
+}
+
+void reply_error_fmt(Client& c, const char* fmt, ...) {
+  char buf[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  if (n < 0) n = 0;
+  reply_error(c, std::string_view(buf, std::min(size_t(n), sizeof buf - 1)));
+}
+
+void reply_wrong_arity(Client& c) {
+  std::string name = c.cmd ? c.cmd->fullname : std::string(c.argv[0]);
+  reply_error_fmt(c, "ERR wrong number of arguments for '%s' command", name.c_str());
+}
+void reply_syntax_error(Client& c) { reply_error(c, kErrSyntax); }
+void reply_not_integer(Client& c) { reply_error(c, kErrNotInteger); }
+void reply_wrongtype(Client& c) { reply_error(c, kErrWrongType); }
+
+bool arg_ll(Client& c, std::string_view s, long long* out, const char* err) {
+  if (resp::parse_ll(s, out)) return true;
+  reply_error(c, err ? err : kErrNotInteger);
+  return false;
+}
+
+bool arg_double(Client& c, std::string_view s, double* out) {
+  // Redis's getDoubleFromObject: strtod over the whole string, no spaces, not NaN.
+  char buf[128];
+  if (s.empty() || s.size() >= sizeof buf || isspace((unsigned char)s[0])) {
+    reply_error(c, kErrNotFloat);
+    return false;
+  }
+  std::memcpy(buf, s.data(), s.size());
+  buf[s.size()] = 0;
+  char* end;
+  errno = 0;
+  double v = strtod(buf, &end);
+  if (size_t(end - buf) != s.size() || (errno == ERANGE && (v == HUGE_VAL || v == -HUGE_VAL)) ||
+      std::isnan(v)) {
+    reply_error(c, kErrNotFloat);
+    return false;
+  }
+  *out = v;
+  return true;
+}
+
+// Redis's stringmatchlen semantics: * ? [abc] [^a-z] and \ escapes.
+static bool glob_impl(const char* p, size_t plen, const char* s, size_t slen, bool nocase,
+                      int depth) {
+  if (depth > 1000) return false;
+  auto lower = [&](char ch) { return nocase ? char(tolower((unsigned char)ch)) : ch; };
+  while (plen && slen) {
+    switch (p[0]) {
+      case '*':
+        while (plen > 1 && p[1] == '*') p++, plen--;
+        if (plen == 1) return true;
+        while (slen) {
+          if (glob_impl(p + 1, plen - 1, s, slen, nocase, depth + 1)) return true;
+          s++, slen--;
+        }
+        return false;
+      case '?':
+        s++, slen--;
+        break;
+      case '[': {
+        p++, plen--;
+        bool negate = plen && p[0] == '^';
+        if (negate) p++, plen--;
+        bool match = false;
+        while (true) {
+          if (plen == 0) {
+            p--, plen++;  // malformed: treat like Redis (stop at end of pattern)
+            break;
+          }
+          if (p[0] == '\\' && plen >= 2) {
+            p++, plen--;
+            if (p[0] == s[0]) match = true;
+          } else if (p[0] == ']') {
+            break;
+          } else if (plen >= 3 && p[1] == '-') {
+            char a = lower(p[0]), b = lower(p[2]), ch = lower(s[0]);
+            if (a > b) std::swap(a, b);
+            p += 2, plen -= 2;
+            if (ch >= a && ch <= b) match = true;
+          } else if (lower(p[0]) == lower(s[0])) {
+            match = true;
+          }
+          p++, plen--;
+        }
+        if (negate) match = !match;
+        if (!match) return false;
+        s++, slen--;
+        break;
+      }
+      case '\\':
+        if (plen >= 2) p++, plen--;
+        [[fallthrough]];
+      default:
+        if (lower(p[0]) != lower(s[0])) return false;
+        s++, slen--;
+        break;
+    }
+    p++, plen--;
+    if (slen == 0) {
+      while (plen && *p == '*') p++, plen--;
+      break;
+    }
+  }
+  return plen == 0 && slen == 0;
+}
+
+bool glob_match(std::string_view pattern, std::string_view str, bool nocase) {
+  return glob_impl(pattern.data(), pattern.size(), str.data(), str.size(), nocase, 0);
+}
+
+// ---- Dispatch ----
+
+static void reject(Client& c, std::string_view err) {
+  if (c.flags & kClientMulti) c.flags |= kClientDirtyExec;
+  reply_error(c, err);
+}
+
+void call_command(Client& c) {
+  const Command* cmd = c.cmd;
+  Server& s = srv();
+  if (!(cmd->flags & kCmdNoMonitor) && !s.monitors.empty()) monitor_feed(c);
+  int64_t t0 = now_us();
+  s.cmd_time_ms = t0 / 1000;
+  cmd->proc(c);
+  int64_t t1 = now_us();
+  s.cmd_time_ms = 0;
+  cmd->calls++;
+  cmd->usec += t1 - t0;
+  s.stats.commands_processed++;
+}
+
+void process_command(Client& c) {
+  Server& s = srv();
+  c.cmd = nullptr;
+  // CLIENT REPLY OFF / SKIP: replies of this command go to the scratch buffer.
+  bool skip = (c.flags & (kClientReplyOff | kClientReplySkip)) != 0;
+  if (c.flags & kClientReplySkipNext) {
+    c.flags = (c.flags & ~kClientReplySkipNext) | kClientReplySkip;
+  } else {
+    c.flags &= ~kClientReplySkip;
+  }
+  c.w = resp::Writer(skip ? &s.discard : &c.out, c.proto);
+
+  if (eq_nocase(c.argv[0], "quit")) {
+    c.reply().ok();
+    c.flags |= kClientCloseAfterReply;
+    return;
+  }
+  const Command* container = nullptr;
+  const Command* cmd = lookup_command_argv(c.argv, &container);
+  if (!cmd) {
+    std::string err;
+    if (container) {
+      std::string up(c.argv[0]);
+      for (char& ch : up) ch = char(toupper((unsigned char)ch));
+      err = "ERR unknown subcommand '" + std::string(c.argv[1].substr(0, 128)) + "'. Try " + up +
+            " HELP.";
+    } else {
+      std::string args;
+      for (size_t i = 1; i < c.argv.size() && args.size() < 128; i++) {
+        size_t room = 128 - args.size();
+        args += "'" + std::string(c.argv[i].substr(0, room)) + "' ";
+      }
+      err = "ERR unknown command '" + std::string(c.argv[0].substr(0, 128)) +
+            "', with args beginning with: " + args;
+    }
+    reject(c, err);
+    return;
+  }
+  c.cmd = cmd;
+  if ((cmd->arity > 0 && int(c.argv.size()) != cmd->arity) ||
+      (int(c.argv.size()) < -cmd->arity)) {
+    cmd->rejected_calls++;
+    if (c.flags & kClientMulti) c.flags |= kClientDirtyExec;
+    reply_wrong_arity(c);
+    return;
+  }
+  uint32_t flags = cmd->flags | (cmd->parent ? cmd->parent->flags : 0);
+  if (!c.authenticated && !(flags & kCmdNoAuth)) {
+    cmd->rejected_calls++;
+    reject(c, kErrNoAuth);
+    return;
+  }
+  if (s.cfg.maxmemory && (flags & kCmdDenyOom) && used_memory() > s.cfg.maxmemory) {
+    cmd->rejected_calls++;
+    reject(c, kErrOom);
+    return;
+  }
+  if (c.proto == resp::Proto::Resp2 && (c.flags & kClientPubsub) && !(flags & kCmdSubCtx)) {
+    cmd->rejected_calls++;
+    reply_error_fmt(c,
+                    "ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / "
+                    "QUIT / RESET are allowed in this context",
+                    cmd->fullname.c_str());
+    return;
+  }
+  if ((c.flags & kClientMulti) && !(flags & kCmdNoMulti)) {
+    QueuedCommand q;
+    q.cmd = cmd;
+    q.argv.reserve(c.argv.size());
+    for (auto a : c.argv) q.argv.emplace_back(a);
+    c.mstate.push_back(std::move(q));
+    c.reply().simple("QUEUED");
+    return;
+  }
+  call_command(c);
+  c.lastcmd = cmd;
+}
+
+}  // namespace sc::broker

@@ -1,0 +1,190 @@
+// The keyspace: lookups with lazy expiry, adds, overwrites, deletes, TTLs and the active
+// expiry sweep.
+#include <cstdlib>
+#include <cstring>
+
+#include "log.h"
+#include "server.h"
+
+namespace sc::broker {
+
+static KeyEntry* entry_new(std::string_view key, Value v) {
+  auto* e = static_cast<KeyEntry*>(std::malloc(sizeof(KeyEntry) + key.size()));
+  if (!e) std::abort();
+  e->next = nullptr;
+  e->val = v;
+  e->expire = -1;
+  e->exp_idx = 0;
+  e->klen = uint32_t(key.size());
+  std::memcpy(e->key, key.data(), key.size());
+  return e;
+}
+
+static void entry_free(KeyEntry* e) {
+  value_free(e->val);
+  std::free(e);
+}
+
+static void expiring_remove(Db& db, KeyEntry* e) {
+  uint32_t i = e->exp_idx;
+  KeyEntry* last = db.expiring.back();
+  db.expiring[i] = last;
+  last->exp_idx = i;
+  db.expiring.pop_back();
+  e->expire = -1;
+}
+
+void set_expire(Db& db, KeyEntry* e, int64_t when_ms) {
+  if (e->expire < 0) {
+    e->exp_idx = uint32_t(db.expiring.size());
+    db.expiring.push_back(e);
+  }
+  e->expire = when_ms;
+}
+
+bool remove_expire(Db& db, KeyEntry* e) {
+  if (e->expire < 0) return false;
+  expiring_remove(db, e);
+  return true;
+}
+
+void db_delete_entry(Db& db, KeyEntry* e) {
+  if (e->expire >= 0) expiring_remove(db, e);
+  KeyEntry* u = db.keys.unlink(e->key_view());
+  SC_ASSERT(u == e);
+  entry_free(e);
+}
+
+static void delete_expired(Db& db, KeyEntry* e) {
+  std::string key(e->key_view());
+  db_delete_entry(db, e);
+  srv().stats.expired_keys++;
+  srv().dirty++;
+  notify_keyspace_event(kNotifyExpired, "expired", key, db.id);
+  signal_modified_key(db, key);
+}
+
+bool expire_if_needed(Db& db, KeyEntry* e) {
+  if (e->expire < 0 || e->expire > cmd_time_ms()) return false;
+  delete_expired(db, e);
+  return true;
+}
+
+KeyEntry* lookup_write(Db& db, std::string_view key) {
+  KeyEntry* e = db.keys.find(key);
+  if (e && expire_if_needed(db, e)) return nullptr;
+  return e;
+}
+
+KeyEntry* lookup_read(Db& db, std::string_view key) {
+  KeyEntry* e = lookup_write(db, key);
+  if (e)
+    srv().stats.keyspace_hits++;
+  else
+    srv().stats.keyspace_misses++;
+  return e;
+}
+
+KeyEntry* lookup_read_type(Client& c, std::string_view key, Type t, bool* wrongtype) {
+  *wrongtype = false;
+  KeyEntry* e = lookup_read(*c.db, key);
+  if (e && e->val.type != t) {
+    *wrongtype = true;
+    reply_wrongtype(c);
+    return nullptr;
+  }
+  return e;
+}
+
+KeyEntry* lookup_write_type(Client& c, std::string_view key, Type t, bool* wrongtype) {
+  *wrongtype = false;
+  KeyEntry* e = lookup_write(*c.db, key);
+  if (e && e->val.type != t) {
+    *wrongtype = true;
+    reply_wrongtype(c);
+    return nullptr;
+  }
+  return e;
+}
+
+KeyEntry* db_add(Db& db, std::string_view key, Value v) {
+  KeyEntry* e = entry_new(key, v);
+  db.keys.insert(e);
+  return e;
+}
+
+void db_overwrite(KeyEntry* e, Value v) {
+  value_free(e->val);
+  e->val = v;
+}
+
+KeyEntry* db_set(Db& db, std::string_view key, Value v, bool keep_ttl) {
+  KeyEntry* e = lookup_write(db, key);
+  if (!e) return db_add(db, key, v);
+  db_overwrite(e, v);
+  if (!keep_ttl) remove_expire(db, e);
+  return e;
+}
+
+bool db_delete(Db& db, std::string_view key) {
+  KeyEntry* e = lookup_write(db, key);
+  if (!e) return false;
+  db_delete_entry(db, e);
+  return true;
+}
+
+size_t db_clear(Db& db) {
+  size_t n = db.keys.size();
+  db.keys.clear([](KeyEntry* e) { entry_free(e); });
+  db.expiring.clear();
+  db.expiring.shrink_to_fit();
+  db.avg_ttl = 0;
+  return n;
+}
+
+// Active expiry, after Redis's activeExpireCycle: per database, sample up to 20 keys with a
+// TTL and delete the expired ones; repeat while more than 10% of a sample was expired, within a
+// time budget (25% of a cron tick for the slow cycle, 1 ms for the fast one).
+void active_expire_cycle(bool fast) {
+  Server& s = srv();
+  static int next_db = 0;
+  const int64_t start = now_us();
+  const int64_t budget_us = fast ? 1000 : (1000000 / s.cfg.hz) * 25 / 100;
+  const size_t per_loop = 20 + size_t(20 * (s.cfg.active_expire_effort - 1) / 4);
+  int ndb = int(s.dbs.size());
+  for (int j = 0; j < ndb; j++) {
+    Db& db = s.dbs[size_t(next_db)];
+    next_db = (next_db + 1) % ndb;
+    for (int iteration = 0;; iteration++) {
+      if (db.expiring.empty()) break;
+      s.cmd_time_ms = now_ms();
+      size_t sampled = 0, expired = 0;
+      long long ttl_sum = 0, ttl_samples = 0;
+      size_t n = std::min(per_loop, db.expiring.size());
+      for (size_t k = 0; k < n && !db.expiring.empty(); k++) {
+        KeyEntry* e = db.expiring[size_t(rand64() % db.expiring.size())];
+        sampled++;
+        if (e->expire <= s.cmd_time_ms) {
+          delete_expired(db, e);
+          expired++;
+        } else {
+          ttl_sum += e->expire - s.cmd_time_ms;
+          ttl_samples++;
+        }
+      }
+      if (ttl_samples) {
+        long long avg = ttl_sum / ttl_samples;
+        db.avg_ttl = db.avg_ttl ? (db.avg_ttl / 50) * 49 + avg / 50 : avg;
+      }
+      if ((iteration & 15) == 0 && now_us() - start > budget_us) {
+        s.cmd_time_ms = 0;
+        return;
+      }
+      if (sampled == 0 || expired * 10 <= sampled) break;
+    }
+    s.cmd_time_ms = 0;
+    if (now_us() - start > budget_us) return;
+  }
+}
+
+}  // namespace sc::broker

@@ -1,0 +1,14 @@
+// The connection layer's entry points, used by the server loop (server.cpp).
+#pragma once
+#include "server.h"
+
+namespace sc::broker {
+
+bool listen_all();                // opens cfg.bind listeners on cfg.port
+void close_listeners();
+void flush_pending_writes();      // one write per client with new output (end of a loop turn)
+void free_closed_clients();       // frees clients flagged kClientCloseAsap
+void close_timedout_clients();    // `timeout` config
+void free_client(Client* c);
+
+}  // namespace sc::broker

@@ -1,0 +1,74 @@
+// Values stored in the keyspace.  A Value is 16 bytes: a type, an encoding and either an
+// integer or a pointer to the type's representation (owned by the Value).
+#pragma once
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+namespace sc::broker {
+
+enum class Type : uint8_t { String = 0, List = 1, Set = 2, Hash = 4, Json = 7 };
+
+enum class Enc : uint8_t {
+  Raw,        // String: Str*
+  Int,        // String: the integer in Value::i
+  Listpack,   // Hash/Set: a compact flat buffer (small objects)
+  Hashtable,  // Hash/Set: a Dict
+  Intset,     // Set: sorted array of integers
+  Quicklist,  // List
+  Json,       // Json document
+};
+
+struct Value {
+  Type type = Type::String;
+  Enc enc = Enc::Raw;
+  union {
+    int64_t i;
+    void* ptr;
+  };
+  Value() : ptr(nullptr) {}
+};
+static_assert(sizeof(Value) == 16);
+
+// A length-prefixed byte string, allocated in one block (the broker's "sds").
+struct Str {
+  uint32_t len;
+  char data[];  // not NUL-terminated
+};
+
+inline Str* str_new(std::string_view s) {
+  Str* p = static_cast<Str*>(std::malloc(sizeof(Str) + s.size()));
+  if (!p) std::abort();
+  p->len = uint32_t(s.size());
+  if (!s.empty()) std::memcpy(p->data, s.data(), s.size());
+  return p;
+}
+inline std::string_view str_view(const Str* s) { return {s->data, s->len}; }
+inline void str_free(Str* s) { std::free(s); }
+
+// Strings: an integer-looking value of at most 20 bytes is kept as Enc::Int (like Redis's
+// OBJ_ENCODING_INT), other values as Str.
+Value string_value(std::string_view s);
+Value string_value_int(long long v);
+// The bytes of a String value; integers are formatted into `buf` (at least 24 bytes).
+std::string_view string_view_of(const Value& v, char* buf);
+size_t string_len(const Value& v);
+
+// Per-type lifecycle, implemented in each type's file (t_string.cpp, t_hash.cpp, t_set.cpp,
+// t_list.cpp, json.cpp).
+void value_free(Value& v);
+Value value_dup(const Value& v);
+size_t value_mem(const Value& v);  // approximate bytes owned, for MEMORY USAGE-like reporting
+const char* type_name(Type t);     // "string", "list", "set", "hash", "ReJSON-RL"
+const char* enc_name(Enc e);       // "raw", "int", "listpack", "hashtable", "intset", ...
+
+void hash_free(Value& v);
+Value hash_dup(const Value& v);
+void set_free(Value& v);
+Value set_dup(const Value& v);
+void list_free(Value& v);
+Value list_dup(const Value& v);
+
+}  // namespace sc::broker

@@ -1,0 +1,204 @@
+// sc-broker's main: configuration, the event loop, the cron (active expiry, rehashing,
+// statistics) and clean shutdown on SIGTERM/SIGINT.
+#include <signal.h>
+#include <sys/random.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+
+#ifdef SC_HAVE_JEMALLOC
+#include <jemalloc/jemalloc.h>
+#else
+#include <malloc.h>
+#endif
+
+#include "log.h"
+#include "networking.h"
+#include "server.h"
+
+namespace sc::broker {
+
+Server* g_srv = nullptr;
+uint64_t g_hash_seed = 0;
+uint64_t g_rand_state = 0;
+
+int64_t now_us() {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return int64_t(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
+}
+int64_t now_ms() { return now_us() / 1000; }
+
+size_t used_memory() {
+#ifdef SC_HAVE_JEMALLOC
+  uint64_t epoch = 1;
+  size_t sz = sizeof epoch;
+  mallctl("epoch", &epoch, &sz, &epoch, sz);
+  size_t allocated = 0;
+  sz = sizeof allocated;
+  if (mallctl("stats.allocated", &allocated, &sz, nullptr, 0) != 0) return 0;
+  return allocated;
+#else
+  struct mallinfo2 mi = mallinfo2();
+  return mi.uordblks + mi.hblkhd;
+#endif
+}
+
+size_t rss_memory() {
+  FILE* f = fopen("/proc/self/statm", "r");
+  if (!f) return 0;
+  unsigned long size = 0, rss = 0;
+  int n = fscanf(f, "%lu %lu", &size, &rss);
+  fclose(f);
+  return n == 2 ? rss * size_t(sysconf(_SC_PAGESIZE)) : 0;
+}
+
+static void track_instantaneous(Stats& st) {
+  int64_t now = now_ms();
+  if (st.last_sample_ms == 0) {
+    st.last_sample_ms = now;
+    return;
+  }
+  int64_t dt = now - st.last_sample_ms;
+  if (dt < 100) return;
+  int i = st.sample_idx;
+  st.ops_samples[i] = (st.commands_processed - st.last_sample_ops) * 1000 / dt;
+  st.net_in_samples[i] = (st.net_input_bytes - st.last_sample_in) * 1000 / dt;
+  st.net_out_samples[i] = (st.net_output_bytes - st.last_sample_out) * 1000 / dt;
+  st.sample_idx = (i + 1) % 16;
+  st.last_sample_ms = now;
+  st.last_sample_ops = st.commands_processed;
+  st.last_sample_in = st.net_input_bytes;
+  st.last_sample_out = st.net_output_bytes;
+}
+
+static void cron_cb(evutil_socket_t, short, void*) {
+  Server& s = srv();
+  s.cronloops++;
+  active_expire_cycle(false);
+  // Incremental rehashing in the background: up to ~1 ms per cron for the databases.
+  int64_t start = now_us();
+  for (Db& db : s.dbs) {
+    db.keys.shrink_if_needed();
+    while (db.keys.rehash_step(100) && now_us() - start < 1000) {
+    }
+  }
+  track_instantaneous(s.stats);
+  if (s.cronloops % s.cfg.hz == 0) {
+    close_timedout_clients();
+    size_t mem = used_memory();
+    if (mem > s.peak_memory) s.peak_memory = mem;
+  }
+}
+
+static void signal_cb(evutil_socket_t sig, short, void*) {
+  SC_LOG(Warning, "Received %s scheduling shutdown...", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  srv().shutdown_asap = true;
+  event_base_loopbreak(srv().base);
+}
+
+static std::string random_hex(size_t n) {
+  std::string out;
+  static const char kHex[] = "0123456789abcdef";
+  for (size_t i = 0; i < n; i++) out += kHex[rand64() & 15];
+  return out;
+}
+
+static void raise_fd_limit(long long maxclients) {
+  rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
+  rlim_t want = rlim_t(maxclients + 32);
+  if (rl.rlim_cur >= want) return;
+  rl.rlim_cur = std::min(want, rl.rlim_max);
+  setrlimit(RLIMIT_NOFILE, &rl);
+  if (rl.rlim_cur < want)
+    SC_LOG(Warning,
+           "You requested maxclients of %lld requiring at least %llu max file descriptors; "
+           "the limit is %llu.",
+           maxclients, (unsigned long long)want, (unsigned long long)rl.rlim_cur);
+}
+
+int run(int argc, char** argv) {
+  Server* s = new Server();
+  g_srv = s;
+  uint64_t seeds[2] = {0, 0};
+  if (getrandom(seeds, sizeof seeds, 0) != sizeof seeds) {
+    seeds[0] = uint64_t(now_us()) * 2654435761u ^ uint64_t(getpid());
+    seeds[1] = seeds[0] * 0x9E3779B97F4A7C15ULL;
+  }
+  g_hash_seed = seeds[0];
+  g_rand_state = seeds[1];
+  s->executable = argv[0];
+  s->start_ms = now_ms();
+  s->run_id = random_hex(40);
+  s->cfg.notify_flags = notify_flags_parse("Ex");
+  config_load(argc, argv, &s->cfg);
+  s->notify_flags = s->cfg.notify_flags;
+
+  LogLevel lvl;
+  if (log_parse_level(s->cfg.loglevel, &lvl)) log_set_level(lvl);
+  if (!s->cfg.logfile.empty() && !log_set_file(s->cfg.logfile)) {
+    fprintf(stderr, "Can't open the log file: %s\n", strerror(errno));
+    return 1;
+  }
+  signal(SIGPIPE, SIG_IGN);
+  raise_fd_limit(s->cfg.maxclients);
+
+  s->dbs = std::vector<Db>(size_t(s->cfg.databases));
+  for (int i = 0; i < s->cfg.databases; i++) s->dbs[size_t(i)].id = i;
+  commands_init();
+  pubsub_init();
+
+  event_config* ec = event_config_new();
+  event_config_set_flag(ec, EVENT_BASE_FLAG_NOLOCK);
+  s->base = event_base_new_with_config(ec);
+  event_config_free(ec);
+  if (!s->base) {
+    SC_LOG(Warning, "Failed creating the event loop");
+    return 1;
+  }
+  SC_LOG(Notice, "sc-broker starting, pid=%d, port=%d", int(getpid()), s->cfg.port);
+  if (!listen_all()) return 1;
+  if (!s->cfg.pidfile.empty()) {
+    if (FILE* f = fopen(s->cfg.pidfile.c_str(), "w")) {
+      fprintf(f, "%d\n", int(getpid()));
+      fclose(f);
+    }
+  }
+
+  timeval tick{0, 1000000 / s->cfg.hz};
+  s->cron_ev = event_new(s->base, -1, EV_PERSIST, cron_cb, nullptr);
+  event_add(s->cron_ev, &tick);
+  struct event* sigterm = evsignal_new(s->base, SIGTERM, signal_cb, nullptr);
+  struct event* sigint = evsignal_new(s->base, SIGINT, signal_cb, nullptr);
+  event_add(sigterm, nullptr);
+  event_add(sigint, nullptr);
+
+  SC_LOG(Notice, "Ready to accept connections tcp");
+  while (!s->shutdown_asap) {
+    event_base_loop(s->base, EVLOOP_ONCE);
+    flush_pending_writes();
+    free_closed_clients();
+  }
+
+  SC_LOG(Warning, "User requested shutdown...");
+  close_listeners();
+  // Say goodbye to clients with what they were owed, then close them.
+  flush_pending_writes();
+  for (auto& [id, c] : s->clients) client_close_async(*c);
+  free_closed_clients();
+  if (!s->cfg.pidfile.empty()) unlink(s->cfg.pidfile.c_str());
+  SC_LOG(Warning, "sc-broker is now ready to exit, bye bye...");
+  event_free(sigterm);
+  event_free(sigint);
+  event_free(s->cron_ev);
+  event_base_free(s->base);
+  return s->shutdown_exit_code;
+}
+
+}  // namespace sc::broker
+
+int main(int argc, char** argv) { return sc::broker::run(argc, argv); }

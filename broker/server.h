@@ -1,0 +1,416 @@
+// sc-broker's shared types: the server, its databases, clients and the command table, plus the
+// keyspace API that every command family uses.  Commands are plain functions of a Client, so
+// they are tested through the wire and never touch sockets themselves.
+#pragma once
+#include <event2/event.h>
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "buffer.h"
+#include "dict.h"
+#include "object.h"
+#include "resp.h"
+
+namespace sc::broker {
+
+struct Client;
+struct Server;
+
+// ---- Command table ----
+
+enum CmdFlag : uint32_t {
+  kCmdWrite = 1 << 0,       // modifies the keyspace (logged to the AOF)
+  kCmdReadonly = 1 << 1,
+  kCmdDenyOom = 1 << 2,     // refused when used memory > maxmemory
+  kCmdAdmin = 1 << 3,
+  kCmdPubsub = 1 << 4,
+  kCmdNoAuth = 1 << 5,      // allowed before AUTH
+  kCmdNoMulti = 1 << 6,     // executed at once inside MULTI (EXEC, DISCARD, MULTI, WATCH...)
+  kCmdSubCtx = 1 << 7,      // allowed in RESP2 subscribed context
+  kCmdFast = 1 << 8,
+  kCmdNoMonitor = 1 << 9,   // not shown to MONITOR (AUTH, HELLO with AUTH)
+  kCmdLoading = 1 << 10,
+};
+
+using CmdProc = void (*)(Client& c);
+
+struct Command {
+  const char* name;   // lower case
+  int arity;          // > 0 exact argc, < 0 at least -arity
+  uint32_t flags;     // CmdFlag bits
+  int first_key;      // key positions, as in COMMAND INFO
+  int last_key;
+  int key_step;
+  CmdProc proc;
+  const Command* subcommands = nullptr;  // container commands: array ended by name == nullptr
+  // Filled in by the table at start:
+  const Command* parent = nullptr;
+  std::string fullname;                  // "get", "config|get"
+  mutable long long calls = 0;
+  mutable long long usec = 0;
+  mutable long long rejected_calls = 0;
+  mutable long long failed_calls = 0;
+};
+
+// Every command family exports its table (defined in its own file).
+std::span<Command> connection_commands();  // conn.cpp
+std::span<Command> keys_commands();        // t_keys.cpp
+std::span<Command> string_commands();      // t_string.cpp
+std::span<Command> hash_commands();        // t_hash.cpp
+std::span<Command> set_commands();         // t_set.cpp
+std::span<Command> list_commands();        // t_list.cpp
+std::span<Command> pubsub_commands();      // pubsub.cpp
+std::span<Command> multi_commands();       // multi.cpp
+std::span<Command> server_commands();      // info.cpp, config.cpp, client.cpp
+std::span<Command> config_commands();      // config.cpp
+
+void commands_init();
+const Command* lookup_command(std::string_view name);
+// Looks up argv[0] (and argv[1] for containers).  Sets *container when argv[0] is a container
+// whose subcommand is unknown.
+const Command* lookup_command_argv(const std::vector<std::string_view>& argv,
+                                   const Command** container);
+size_t command_count();
+template <class F>
+void for_each_command(F&& fn);
+
+// ---- Keyspace ----
+
+struct KeyEntry {
+  KeyEntry* next;      // dict chain
+  Value val;           // the value (owned)
+  int64_t expire;      // unix time in ms, or -1
+  uint32_t exp_idx;    // position in Db::expiring when expire >= 0
+  uint32_t klen;       // key length
+  char key[];          // key bytes
+  std::string_view key_view() const { return {key, klen}; }
+};
+struct KeyTraits {
+  static std::string_view key(const KeyEntry* e) { return e->key_view(); }
+};
+
+struct Db {
+  int id = 0;
+  Dict<KeyEntry, KeyTraits> keys;
+  std::vector<KeyEntry*> expiring;  // every entry with expire >= 0 (for the active sweep)
+  std::unordered_map<std::string, std::vector<Client*>> watched_keys;  // WATCH
+  long long avg_ttl = 0;
+};
+
+// Lookups expire the key lazily.  lookup_read counts keyspace hits/misses.
+KeyEntry* lookup_read(Db& db, std::string_view key);
+KeyEntry* lookup_write(Db& db, std::string_view key);
+// Like lookup_read/lookup_write, but replies WRONGTYPE and returns nullptr (with *wrongtype
+// set) if the key exists with another type.
+KeyEntry* lookup_read_type(Client& c, std::string_view key, Type t, bool* wrongtype);
+KeyEntry* lookup_write_type(Client& c, std::string_view key, Type t, bool* wrongtype);
+// Adds a key that does not exist; takes ownership of `v`.
+KeyEntry* db_add(Db& db, std::string_view key, Value v);
+// Sets a key, replacing any value (and its TTL unless keep_ttl).  Takes ownership of `v`.
+KeyEntry* db_set(Db& db, std::string_view key, Value v, bool keep_ttl = false);
+// Replaces the value of an existing entry (frees the old one).
+void db_overwrite(KeyEntry* e, Value v);
+bool db_delete(Db& db, std::string_view key);
+void db_delete_entry(Db& db, KeyEntry* e);
+// Empties a database; returns the number of keys removed.
+size_t db_clear(Db& db);
+void set_expire(Db& db, KeyEntry* e, int64_t when_ms);
+bool remove_expire(Db& db, KeyEntry* e);
+// Deletes `e` if it is past its expire time (sending the expired event).  True if deleted.
+bool expire_if_needed(Db& db, KeyEntry* e);
+// Active expiry: samples keys with a TTL and deletes expired ones, bounded in time.
+void active_expire_cycle(bool fast);
+// WATCH invalidation: every client watching `key` in `db` is flagged dirty.
+void signal_modified_key(Db& db, std::string_view key);
+void signal_flushed_db(int dbid);  // -1: all
+
+// ---- Keyspace notifications (notify.cpp) ----
+enum NotifyClass : int {
+  kNotifyKeyspace = 1 << 0,  // K
+  kNotifyKeyevent = 1 << 1,  // E
+  kNotifyGeneric = 1 << 2,   // g
+  kNotifyString = 1 << 3,    // $
+  kNotifyList = 1 << 4,      // l
+  kNotifySet = 1 << 5,       // s
+  kNotifyHash = 1 << 6,      // h
+  kNotifyZset = 1 << 7,      // z
+  kNotifyExpired = 1 << 8,   // x
+  kNotifyEvicted = 1 << 9,   // e
+  kNotifyStream = 1 << 10,   // t
+  kNotifyKeyMiss = 1 << 11,  // m
+  kNotifyLoaded = 1 << 12,
+  kNotifyModule = 1 << 13,   // d
+  kNotifyNew = 1 << 14,      // n
+  kNotifyAll = kNotifyGeneric | kNotifyString | kNotifyList | kNotifySet | kNotifyHash |
+               kNotifyZset | kNotifyExpired | kNotifyEvicted | kNotifyStream | kNotifyModule,
+};
+void notify_keyspace_event(int type, const char* event, std::string_view key, int dbid);
+int notify_flags_parse(std::string_view s);  // -1 on bad input
+std::string notify_flags_string(int flags);
+
+// ---- Pub/Sub (pubsub.cpp) ----
+// Publishes to every subscriber of `channel` and matching pattern; returns receivers.
+long long pubsub_publish(std::string_view channel, std::string_view message);
+void pubsub_unsubscribe_all(Client& c, bool notify);
+size_t pubsub_channel_count();
+size_t pubsub_pattern_count();
+
+// ---- Clients ----
+
+enum ClientFlag : uint32_t {
+  kClientCloseAfterReply = 1 << 0,  // close once the output buffer is written
+  kClientCloseAsap = 1 << 1,        // close at the next opportunity, without writing
+  kClientMulti = 1 << 2,            // inside MULTI
+  kClientDirtyCas = 1 << 3,         // a WATCHed key was touched
+  kClientDirtyExec = 1 << 4,        // an error while queueing: EXEC aborts
+  kClientMonitor = 1 << 5,
+  kClientPendingWrite = 1 << 6,     // in Server::pending_write
+  kClientReplyOff = 1 << 7,
+  kClientReplySkipNext = 1 << 8,
+  kClientReplySkip = 1 << 9,
+  kClientPubsub = 1 << 10,          // subscribed to something
+  kClientExecuting = 1 << 11,
+  kClientProtected = 1 << 12,       // never closed by output limits (not used by clients)
+  kClientNoEvict = 1 << 13,
+  kClientLua = 1 << 14,
+};
+
+enum class ClientClass : uint8_t { Normal = 0, Pubsub = 1 };
+
+struct QueuedCommand {
+  const Command* cmd;
+  std::vector<std::string> argv;
+};
+
+struct Client {
+  uint64_t id = 0;
+  int fd = -1;
+  struct event* read_ev = nullptr;
+  struct event* write_ev = nullptr;
+  bool write_armed = false;
+  uint32_t flags = 0;
+
+  Buffer in;                                 // query buffer
+  Buffer out;                                // reply buffer
+  resp::RequestParser parser;
+  resp::Writer w{&out, resp::Proto::Resp2};  // where replies go (may point at a scratch buffer)
+  std::vector<std::string_view> argv;        // the command being executed
+  const Command* cmd = nullptr;              // its table entry
+  const Command* lastcmd = nullptr;
+
+  Db* db = nullptr;
+  int db_index = 0;
+  resp::Proto proto = resp::Proto::Resp2;
+  bool authenticated = false;
+  std::string name;
+  std::string addr;   // "ip:port"
+  std::string laddr;
+  int64_t ctime_ms = 0;
+  int64_t last_interaction_ms = 0;
+  int64_t obuf_soft_since_ms = 0;  // when the soft output limit was first exceeded (0: not)
+  long long net_in = 0, net_out = 0, commands = 0;
+
+  // MULTI/EXEC
+  std::vector<QueuedCommand> mstate;
+  std::vector<std::pair<int, std::string>> watched;  // (db, key)
+  // Pub/Sub
+  std::unordered_set<std::string> channels;
+  std::vector<std::string> patterns;         // in subscription order
+
+  size_t subscription_count() const { return channels.size() + patterns.size(); }
+  ClientClass klass() const {
+    return subscription_count() > 0 ? ClientClass::Pubsub : ClientClass::Normal;
+  }
+  // The reply writer (honours CLIENT REPLY OFF/SKIP).
+  resp::Writer& reply() { return w; }
+};
+
+// Appends `c`'s pending output to the write queue; enforces output-buffer limits.
+void client_output_changed(Client& c);
+// Frees the client now if it is not executing a command, else marks it to be closed.
+void client_close_async(Client& c);
+Client* client_by_id(uint64_t id);
+std::string client_info_string(const Client& c);  // one CLIENT LIST line, without "\n"
+void select_db(Client& c, int index);
+
+// ---- Reply helpers ----
+void reply_wrong_arity(Client& c);
+void reply_error(Client& c, std::string_view err);  // counts error stats; err includes code
+void reply_error_fmt(Client& c, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
+void reply_syntax_error(Client& c);
+void reply_not_integer(Client& c);
+void reply_wrongtype(Client& c);
+// Parses argv[i] as an integer; replies the Redis error and returns false if it is not one.
+bool arg_ll(Client& c, std::string_view s, long long* out, const char* err = nullptr);
+bool arg_double(Client& c, std::string_view s, double* out);
+bool eq_nocase(std::string_view a, std::string_view b);
+// Redis's glob matching (KEYS, SCAN MATCH, PSUBSCRIBE, CONFIG GET).
+bool glob_match(std::string_view pattern, std::string_view str, bool nocase = false);
+
+inline constexpr const char* kErrWrongType =
+    "WRONGTYPE Operation against a key holding the wrong kind of value";
+inline constexpr const char* kErrNotInteger = "ERR value is not an integer or out of range";
+inline constexpr const char* kErrNotFloat = "ERR value is not a valid float";
+inline constexpr const char* kErrSyntax = "ERR syntax error";
+inline constexpr const char* kErrNoAuth = "NOAUTH Authentication required.";
+inline constexpr const char* kErrOverflow = "ERR increment or decrement would overflow";
+inline constexpr const char* kErrOom =
+    "OOM command not allowed when used memory > 'maxmemory'.";
+
+// ---- Configuration (config.cpp) ----
+
+struct ObufLimit {
+  unsigned long long hard = 0, soft = 0;
+  long long soft_seconds = 0;
+};
+
+struct Config {
+  std::string config_file;
+  std::vector<std::string> bind{"127.0.0.1", "-::1"};
+  int port = 6380;
+  int tcp_backlog = 511;
+  long long timeout = 0;
+  int tcp_keepalive = 300;
+  bool protected_mode = true;
+  std::string requirepass;
+  long long maxclients = 10000;
+  unsigned long long maxmemory = 0;
+  std::string maxmemory_policy = "noeviction";
+  int databases = 16;
+  int hz = 10;
+  long long proto_max_bulk_len = 512ll * 1024 * 1024;
+  long long client_query_buffer_limit = 1024ll * 1024 * 1024;
+  ObufLimit obuf[2] = {{0, 0, 0}, {32ull << 20, 8ull << 20, 60}};  // normal, pubsub
+  int notify_flags = 0;   // set from "Ex" at start
+  std::string loglevel = "notice";
+  std::string logfile;
+  std::string dir = ".";
+  std::string pidfile;
+  bool daemonize = false;
+  long long hash_max_listpack_entries = 128;
+  long long hash_max_listpack_value = 64;
+  long long set_max_intset_entries = 512;
+  long long set_max_listpack_entries = 128;
+  long long set_max_listpack_value = 64;
+  long long list_max_listpack_size = -2;
+  bool lazyfree_lazy_user_del = false;
+  long long active_expire_effort = 1;
+  // Persistence (AOF), used by aof.cpp.
+  bool appendonly = false;
+  std::string appendfsync = "everysec";
+  std::string appendfilename = "appendonly.aof";
+  long long auto_aof_rewrite_percentage = 100;
+  long long auto_aof_rewrite_min_size = 64ll * 1024 * 1024;
+  bool aof_load_truncated = true;
+  long long json_max_depth = 128;
+  long long json_max_size = 64ll * 1024 * 1024;
+};
+
+// Loads `argv` (a config file path first, then --name value flags); exits with a message on
+// error like Redis does.
+void config_load(int argc, char** argv, Config* cfg);
+// CONFIG GET/SET/RESETSTAT/REWRITE are in config.cpp.
+
+// ---- The server ----
+
+struct Stats {
+  long long connections_received = 0;
+  long long commands_processed = 0;
+  long long rejected_connections = 0;
+  long long expired_keys = 0;
+  long long expired_stale_perc = 0;
+  long long evicted_keys = 0;
+  long long keyspace_hits = 0;
+  long long keyspace_misses = 0;
+  long long net_input_bytes = 0;
+  long long net_output_bytes = 0;
+  long long client_qbuf_limit_disconnections = 0;
+  long long client_outbuf_limit_disconnections = 0;
+  long long total_error_replies = 0;
+  long long unexpected_error_replies = 0;
+  long long pubsub_messages = 0;
+  long long total_reads = 0;
+  long long total_writes = 0;
+  // Instantaneous ops/sec: samples taken by the cron.
+  long long ops_samples[16] = {0};
+  long long net_in_samples[16] = {0};
+  long long net_out_samples[16] = {0};
+  int sample_idx = 0;
+  long long last_sample_ms = 0, last_sample_ops = 0, last_sample_in = 0, last_sample_out = 0;
+};
+
+struct PubsubState;  // pubsub.cpp
+struct AofState;     // aof.cpp
+
+struct Server {
+  Config cfg;
+  struct event_base* base = nullptr;
+  std::vector<int> listen_fds;
+  std::vector<struct event*> listen_evs;
+  struct event* cron_ev = nullptr;
+  std::vector<Db> dbs;
+  std::unordered_map<uint64_t, Client*> clients;
+  uint64_t next_client_id = 1;
+  std::vector<Client*> pending_write;  // clients with output to flush after this loop turn
+  std::vector<Client*> to_close;       // clients to free after this loop turn
+  std::vector<Client*> monitors;
+  Buffer discard;                      // replies of CLIENT REPLY OFF go here
+  Stats stats;
+  PubsubState* pubsub = nullptr;
+  AofState* aof = nullptr;
+  long long dirty = 0;                 // changes since start (AOF/INFO)
+  int64_t start_ms = 0;
+  int64_t cmd_time_ms = 0;             // cached time at command start (expiry checks use it)
+  std::string executable;
+  std::string run_id;
+  bool shutdown_asap = false;
+  int shutdown_exit_code = 0;
+  long long cronloops = 0;
+  int notify_flags = 0;
+  size_t peak_memory = 0;
+  long long stat_numconnections() const { return (long long)clients.size(); }
+};
+
+extern Server* g_srv;
+inline Server& srv() { return *g_srv; }
+
+int64_t now_ms();
+int64_t now_us();
+// The time expiry decisions use: fixed during a command so a transaction sees one time.
+inline int64_t cmd_time_ms() { return srv().cmd_time_ms ? srv().cmd_time_ms : now_ms(); }
+
+// Memory in use as INFO's used_memory reports it (allocator's allocated bytes).
+size_t used_memory();
+size_t rss_memory();
+
+// Executes the parsed command in c.argv (the dispatcher: auth, arity, MULTI queueing...).
+void process_command(Client& c);
+// Runs c.cmd with c.argv (used by EXEC and AOF loading).
+void call_command(Client& c);
+
+// Feeds MONITOR clients with the command in c.argv (monitor.cpp).
+void monitor_feed(Client& c);
+void monitor_remove(Client& c);
+// WATCH bookkeeping (multi.cpp): forgets every key the client watches.
+void unwatch_all(Client& c);
+// Creates srv().pubsub (pubsub.cpp).
+void pubsub_init();
+
+// Server commands that other files need.
+std::string info_string(std::string_view section);  // info.cpp
+
+template <class F>
+void for_each_command(F&& fn) {
+  extern std::vector<Command*>& all_commands();
+  for (Command* c : all_commands()) fn(*c);
+}
+
+}  // namespace sc::broker

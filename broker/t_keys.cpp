@@ -1,0 +1,471 @@
+// Generic keyspace commands, after Redis 7.0's db.c and expire.c: DEL EXISTS TYPE KEYS SCAN
+// RENAME COPY MOVE FLUSHDB RANDOMKEY TOUCH, the EXPIRE family and TTL queries.
+#include <climits>
+#include <cstdlib>
+#include <cstring>
+
+#include "server.h"
+
+namespace sc::broker {
+
+namespace {
+
+void del_generic(Client& c) {
+  Db& db = *c.db;
+  long long deleted = 0;
+  for (size_t j = 1; j < c.argv.size(); j++) {
+    if (db_delete(db, c.argv[j])) {
+      signal_modified_key(db, c.argv[j]);
+      notify_keyspace_event(kNotifyGeneric, "del", c.argv[j], db.id);
+      srv().dirty++;
+      deleted++;
+    }
+  }
+  c.reply().integer(deleted);
+}
+
+void exists_cmd(Client& c) {
+  long long n = 0;
+  for (size_t j = 1; j < c.argv.size(); j++)
+    if (lookup_read(*c.db, c.argv[j])) n++;
+  c.reply().integer(n);
+}
+
+void touch_cmd(Client& c) {
+  long long n = 0;
+  for (size_t j = 1; j < c.argv.size(); j++)
+    if (lookup_write(*c.db, c.argv[j])) n++;
+  c.reply().integer(n);
+}
+
+void type_cmd(Client& c) {
+  KeyEntry* e = lookup_write(*c.db, c.argv[1]);
+  c.reply().simple(e ? type_name(e->val.type) : "none");
+}
+
+bool expired_now(const KeyEntry* e) { return e->expire >= 0 && e->expire <= cmd_time_ms(); }
+
+void keys_cmd(Client& c) {
+  std::string_view pat = c.argv[1];
+  bool all = pat == "*";
+  std::vector<KeyEntry*> out;
+  c.db->keys.for_each([&](KeyEntry* e) {
+    if (expired_now(e)) return;
+    if (all || glob_match(pat, e->key_view())) out.push_back(e);
+  });
+  c.reply().array(out.size());
+  for (KeyEntry* e : out) c.reply().bulk(e->key_view());
+}
+
+// Parses a SCAN cursor like Redis (strtoul over the whole argument).
+bool parse_cursor(Client& c, std::string_view s, uint64_t* out) {
+  char buf[32];
+  if (s.empty() || s.size() >= sizeof buf) {
+    reply_error(c, "ERR invalid cursor");
+    return false;
+  }
+  std::memcpy(buf, s.data(), s.size());
+  buf[s.size()] = 0;
+  char* end;
+  errno = 0;
+  unsigned long long v = strtoull(buf, &end, 10);
+  if (isspace((unsigned char)buf[0]) || *end || errno == ERANGE) {
+    reply_error(c, "ERR invalid cursor");
+    return false;
+  }
+  *out = v;
+  return true;
+}
+
+void scan_cmd(Client& c) {
+  uint64_t cursor;
+  if (!parse_cursor(c, c.argv[1], &cursor)) return;
+  long long count = 10;
+  std::string_view pat, type;
+  bool use_pat = false, use_type = false;
+  for (size_t j = 2; j < c.argv.size();) {
+    size_t left = c.argv.size() - j;
+    if (eq_nocase(c.argv[j], "count") && left >= 2) {
+      if (!arg_ll(c, c.argv[j + 1], &count)) return;
+      if (count < 1) {
+        reply_syntax_error(c);
+        return;
+      }
+      j += 2;
+    } else if (eq_nocase(c.argv[j], "match") && left >= 2) {
+      pat = c.argv[j + 1];
+      use_pat = !(pat == "*");
+      j += 2;
+    } else if (eq_nocase(c.argv[j], "type") && left >= 2) {
+      type = c.argv[j + 1];
+      use_type = true;
+      j += 2;
+    } else {
+      reply_syntax_error(c);
+      return;
+    }
+  }
+  Db& db = *c.db;
+  std::vector<KeyEntry*> found;
+  long long max_iterations = count * 10;
+  do {
+    cursor = db.keys.scan(cursor, [&](KeyEntry* e) { found.push_back(e); });
+  } while (cursor && max_iterations-- && (long long)found.size() < count);
+  std::vector<KeyEntry*> keep;
+  keep.reserve(found.size());
+  for (KeyEntry* e : found) {
+    if (use_pat && !glob_match(pat, e->key_view())) continue;
+    if (use_type && !eq_nocase(type, type_name(e->val.type))) continue;
+    if (expire_if_needed(db, e)) continue;
+    keep.push_back(e);
+  }
+  c.reply().array(2);
+  c.reply().bulk_int((long long)cursor);
+  c.reply().array(keep.size());
+  for (KeyEntry* e : keep) c.reply().bulk(e->key_view());
+}
+
+void rename_generic(Client& c, bool nx) {
+  Db& db = *c.db;
+  std::string_view src = c.argv[1], dst = c.argv[2];
+  bool same = src == dst;
+  KeyEntry* e = lookup_write(db, src);
+  if (!e) {
+    reply_error(c, "ERR no such key");
+    return;
+  }
+  if (same) {
+    if (nx)
+      c.reply().integer(0);
+    else
+      c.reply().ok();
+    return;
+  }
+  if (KeyEntry* d = lookup_write(db, dst)) {
+    if (nx) {
+      c.reply().integer(0);
+      return;
+    }
+    db_delete_entry(db, d);
+  }
+  Value v = e->val;
+  int64_t expire = e->expire;
+  e->val = Value();  // moved
+  db_delete_entry(db, e);
+  KeyEntry* n = db_add(db, dst, v);
+  if (expire >= 0) set_expire(db, n, expire);
+  signal_modified_key(db, src);
+  signal_modified_key(db, dst);
+  notify_keyspace_event(kNotifyGeneric, "rename_from", src, db.id);
+  notify_keyspace_event(kNotifyGeneric, "rename_to", dst, db.id);
+  srv().dirty++;
+  if (nx)
+    c.reply().integer(1);
+  else
+    c.reply().ok();
+}
+
+void rename_cmd(Client& c) { rename_generic(c, false); }
+void renamenx_cmd(Client& c) { rename_generic(c, true); }
+
+bool db_index_arg(Client& c, std::string_view s, int* out) {
+  long long id;
+  if (!arg_ll(c, s, &id)) return false;
+  if (id < 0 || id >= (long long)srv().dbs.size()) {
+    reply_error(c, "ERR DB index is out of range");
+    return false;
+  }
+  *out = int(id);
+  return true;
+}
+
+void copy_cmd(Client& c) {
+  bool replace = false;
+  int dbid = c.db_index;
+  for (size_t j = 3; j < c.argv.size(); j++) {
+    if (eq_nocase(c.argv[j], "replace")) {
+      replace = true;
+    } else if (eq_nocase(c.argv[j], "db") && j + 1 < c.argv.size()) {
+      if (!db_index_arg(c, c.argv[j + 1], &dbid)) return;
+      j++;
+    } else {
+      reply_syntax_error(c);
+      return;
+    }
+  }
+  std::string_view src = c.argv[1], dst = c.argv[2];
+  if (src == dst && dbid == c.db_index) {
+    reply_error(c, "ERR source and destination objects are the same");
+    return;
+  }
+  KeyEntry* e = lookup_write(*c.db, src);
+  if (!e) {
+    c.reply().integer(0);
+    return;
+  }
+  Db& dstdb = srv().dbs[size_t(dbid)];
+  if (KeyEntry* d = lookup_write(dstdb, dst)) {
+    if (!replace) {
+      c.reply().integer(0);
+      return;
+    }
+    db_delete_entry(dstdb, d);
+  }
+  KeyEntry* n = db_add(dstdb, dst, value_dup(e->val));
+  if (e->expire >= 0) set_expire(dstdb, n, e->expire);
+  signal_modified_key(dstdb, dst);
+  notify_keyspace_event(kNotifyGeneric, "copy_to", dst, dstdb.id);
+  srv().dirty++;
+  c.reply().integer(1);
+}
+
+void move_cmd(Client& c) {
+  int dbid;
+  long long id;
+  if (!arg_ll(c, c.argv[2], &id)) return;
+  if (id < 0 || id >= (long long)srv().dbs.size() || id > INT32_MAX) {
+    reply_error(c, "ERR DB index is out of range");
+    return;
+  }
+  dbid = int(id);
+  if (dbid == c.db_index) {
+    reply_error(c, "ERR source and destination objects are the same");
+    return;
+  }
+  Db& src = *c.db;
+  Db& dst = srv().dbs[size_t(dbid)];
+  std::string_view key = c.argv[1];
+  KeyEntry* e = lookup_write(src, key);
+  if (!e || lookup_write(dst, key)) {
+    c.reply().integer(0);
+    return;
+  }
+  Value v = e->val;
+  int64_t expire = e->expire;
+  e->val = Value();
+  db_delete_entry(src, e);
+  KeyEntry* n = db_add(dst, key, v);
+  if (expire >= 0) set_expire(dst, n, expire);
+  signal_modified_key(src, key);
+  signal_modified_key(dst, key);
+  notify_keyspace_event(kNotifyGeneric, "move_from", key, src.id);
+  notify_keyspace_event(kNotifyGeneric, "move_to", key, dst.id);
+  srv().dirty++;
+  c.reply().integer(1);
+}
+
+void dbsize_cmd(Client& c) { c.reply().integer((long long)c.db->keys.size()); }
+
+bool flush_args(Client& c) {
+  if (c.argv.size() > 2) {
+    reply_syntax_error(c);
+    return false;
+  }
+  if (c.argv.size() == 2 && !eq_nocase(c.argv[1], "sync") && !eq_nocase(c.argv[1], "async")) {
+    reply_syntax_error(c);
+    return false;
+  }
+  return true;
+}
+
+void flushdb_cmd(Client& c) {
+  if (!flush_args(c)) return;
+  signal_flushed_db(c.db_index);
+  srv().dirty += (long long)db_clear(*c.db);
+  c.reply().ok();
+}
+
+void flushall_cmd(Client& c) {
+  if (!flush_args(c)) return;
+  signal_flushed_db(-1);
+  for (Db& db : srv().dbs) srv().dirty += (long long)db_clear(db);
+  srv().dirty++;
+  c.reply().ok();
+}
+
+void randomkey_cmd(Client& c) {
+  Db& db = *c.db;
+  for (int tries = 0; tries < 100; tries++) {
+    KeyEntry* e = db.keys.random();
+    if (!e) break;
+    if (expire_if_needed(db, e)) continue;
+    c.reply().bulk(e->key_view());
+    return;
+  }
+  c.reply().null();
+}
+
+// EXPIRE family.  `base` is the time relative arguments count from; `seconds` the unit.
+void expire_generic(Client& c, long long base, bool seconds) {
+  enum { kNx = 1, kXx = 2, kGt = 4, kLt = 8 };
+  int flag = 0;
+  for (size_t j = 3; j < c.argv.size(); j++) {
+    std::string_view o = c.argv[j];
+    if (eq_nocase(o, "nx"))
+      flag |= kNx;
+    else if (eq_nocase(o, "xx"))
+      flag |= kXx;
+    else if (eq_nocase(o, "gt"))
+      flag |= kGt;
+    else if (eq_nocase(o, "lt"))
+      flag |= kLt;
+    else {
+      reply_error_fmt(c, "ERR Unsupported option %.*s", int(o.size()), o.data());
+      return;
+    }
+  }
+  if ((flag & kNx) && (flag & (kXx | kGt | kLt))) {
+    reply_error(c, "ERR NX and XX, GT or LT options at the same time are not compatible");
+    return;
+  }
+  if ((flag & kGt) && (flag & kLt)) {
+    reply_error(c, "ERR GT and LT options at the same time are not compatible");
+    return;
+  }
+  long long when;
+  if (!arg_ll(c, c.argv[2], &when)) return;
+  auto bad_time = [&] {
+    reply_error_fmt(c, "ERR invalid expire time in '%s' command", c.cmd->fullname.c_str());
+  };
+  if (seconds) {
+    if (when > LLONG_MAX / 1000 || when < LLONG_MIN / 1000) return bad_time();
+    when *= 1000;
+  }
+  if (when > LLONG_MAX - base) return bad_time();
+  when += base;
+  Db& db = *c.db;
+  std::string_view key = c.argv[1];
+  KeyEntry* e = lookup_write(db, key);
+  if (!e) {
+    c.reply().integer(0);
+    return;
+  }
+  if (flag) {
+    long long cur = e->expire;
+    if (((flag & kNx) && cur != -1) || ((flag & kXx) && cur == -1) ||
+        ((flag & kGt) && (when <= cur || cur == -1)) ||
+        ((flag & kLt) && cur != -1 && when >= cur)) {
+      c.reply().integer(0);
+      return;
+    }
+  }
+  if (when <= cmd_time_ms()) {
+    db_delete_entry(db, e);
+    signal_modified_key(db, key);
+    notify_keyspace_event(kNotifyGeneric, "del", key, db.id);
+    srv().dirty++;
+    c.reply().integer(1);
+    return;
+  }
+  set_expire(db, e, when);
+  c.reply().integer(1);
+  signal_modified_key(db, key);
+  notify_keyspace_event(kNotifyGeneric, "expire", key, db.id);
+  srv().dirty++;
+}
+
+void expire_cmd(Client& c) { expire_generic(c, cmd_time_ms(), true); }
+void pexpire_cmd(Client& c) { expire_generic(c, cmd_time_ms(), false); }
+void expireat_cmd(Client& c) { expire_generic(c, 0, true); }
+void pexpireat_cmd(Client& c) { expire_generic(c, 0, false); }
+
+// TTL/PTTL/EXPIRETIME/PEXPIRETIME.
+void ttl_generic(Client& c, bool ms, bool absolute) {
+  KeyEntry* e = lookup_read(*c.db, c.argv[1]);
+  if (!e) {
+    c.reply().integer(-2);
+    return;
+  }
+  if (e->expire < 0) {
+    c.reply().integer(-1);
+    return;
+  }
+  if (absolute) {
+    c.reply().integer(ms ? e->expire : e->expire / 1000);
+    return;
+  }
+  long long ttl = e->expire - cmd_time_ms();
+  if (ttl < 0) ttl = 0;
+  c.reply().integer(ms ? ttl : (ttl + 500) / 1000);
+}
+
+void ttl_cmd(Client& c) { ttl_generic(c, false, false); }
+void pttl_cmd(Client& c) { ttl_generic(c, true, false); }
+void expiretime_cmd(Client& c) { ttl_generic(c, false, true); }
+void pexpiretime_cmd(Client& c) { ttl_generic(c, true, true); }
+
+void persist_cmd(Client& c) {
+  Db& db = *c.db;
+  KeyEntry* e = lookup_write(db, c.argv[1]);
+  if (e && remove_expire(db, e)) {
+    signal_modified_key(db, c.argv[1]);
+    notify_keyspace_event(kNotifyGeneric, "persist", c.argv[1], db.id);
+    srv().dirty++;
+    c.reply().integer(1);
+  } else {
+    c.reply().integer(0);
+  }
+}
+
+void object_cmd(Client& c) {
+  std::string_view sub = c.argv[1];
+  if (eq_nocase(sub, "help")) {
+    static const char* kLines[] = {
+        "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "ENCODING <key>", "    Return the kind of internal representation used in order to store the value",
+        "    associated with a <key>.", "HELP", "    Print this help."};
+    c.reply().array(std::size(kLines));
+    for (auto* l : kLines) c.reply().simple(l);
+    return;
+  }
+  if (eq_nocase(sub, "encoding") && c.argv.size() == 3) {
+    KeyEntry* e = lookup_write(*c.db, c.argv[2]);
+    if (!e) {
+      c.reply().null();
+      return;
+    }
+    const char* enc = enc_name(e->val.enc);
+    if (e->val.type == Type::String && e->val.enc == Enc::Raw &&
+        static_cast<Str*>(e->val.ptr)->len <= 44)
+      enc = "embstr";
+    c.reply().bulk(enc);
+    return;
+  }
+  reply_error_fmt(c, "ERR unknown subcommand or wrong number of arguments for '%.*s'. Try OBJECT HELP.",
+                  int(sub.size()), sub.data());
+}
+
+constexpr uint32_t W = kCmdWrite;
+Command kCommands[] = {
+    {"del", -2, W, 1, -1, 1, del_generic},
+    {"unlink", -2, W | kCmdFast, 1, -1, 1, del_generic},
+    {"exists", -2, kCmdReadonly | kCmdFast, 1, -1, 1, exists_cmd},
+    {"touch", -2, kCmdReadonly | kCmdFast, 1, -1, 1, touch_cmd},
+    {"type", 2, kCmdReadonly | kCmdFast, 1, 1, 1, type_cmd},
+    {"keys", 2, kCmdReadonly, 0, 0, 0, keys_cmd},
+    {"scan", -2, kCmdReadonly, 0, 0, 0, scan_cmd},
+    {"rename", 3, W, 1, 2, 1, rename_cmd},
+    {"renamenx", 3, W | kCmdFast, 1, 2, 1, renamenx_cmd},
+    {"copy", -3, W | kCmdDenyOom, 1, 2, 1, copy_cmd},
+    {"move", 3, W | kCmdFast, 1, 1, 1, move_cmd},
+    {"dbsize", 1, kCmdReadonly | kCmdFast, 0, 0, 0, dbsize_cmd},
+    {"flushdb", -1, W, 0, 0, 0, flushdb_cmd},
+    {"flushall", -1, W, 0, 0, 0, flushall_cmd},
+    {"randomkey", 1, kCmdReadonly, 0, 0, 0, randomkey_cmd},
+    {"expire", -3, W | kCmdFast, 1, 1, 1, expire_cmd},
+    {"pexpire", -3, W | kCmdFast, 1, 1, 1, pexpire_cmd},
+    {"expireat", -3, W | kCmdFast, 1, 1, 1, expireat_cmd},
+    {"pexpireat", -3, W | kCmdFast, 1, 1, 1, pexpireat_cmd},
+    {"ttl", 2, kCmdReadonly | kCmdFast, 1, 1, 1, ttl_cmd},
+    {"pttl", 2, kCmdReadonly | kCmdFast, 1, 1, 1, pttl_cmd},
+    {"expiretime", 2, kCmdReadonly | kCmdFast, 1, 1, 1, expiretime_cmd},
+    {"pexpiretime", 2, kCmdReadonly | kCmdFast, 1, 1, 1, pexpiretime_cmd},
+    {"persist", 2, W | kCmdFast, 1, 1, 1, persist_cmd},
+    {"object", -2, kCmdReadonly, 2, 2, 1, object_cmd},
+};
+
+}  // namespace
+
+std::span<Command> keys_commands() { return kCommands; }
+
+}  // namespace sc::broker

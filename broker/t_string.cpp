@@ -1,0 +1,547 @@
+// String commands, after Redis 7.0's t_string.c: SET and its options, GET family, counters,
+// APPEND and ranges.
+#include <cerrno>
+#include <climits>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+
+#include "server.h"
+
+namespace sc::broker {
+
+namespace {
+
+enum SetFlag : int {
+  kSetNx = 1 << 0,
+  kSetXx = 1 << 1,
+  kSetEx = 1 << 2,
+  kSetPx = 1 << 3,
+  kSetKeepTtl = 1 << 4,
+  kSetGet = 1 << 5,
+  kSetExat = 1 << 6,
+  kSetPxat = 1 << 7,
+  kSetPersist = 1 << 8,
+};
+constexpr int kAnyExpire = kSetEx | kSetPx | kSetExat | kSetPxat;
+
+enum class Cmd { Set, GetEx };
+
+bool string_too_long(Client& c, long long size) {
+  if (size > srv().cfg.proto_max_bulk_len) {
+    reply_error(c, "ERR string exceeds maximum allowed size (proto-max-bulk-len)");
+    return true;
+  }
+  return false;
+}
+
+// Parses SET/GETEX options from argv[first..]; on error replies and returns false.
+bool parse_set_options(Client& c, size_t first, Cmd type, int* flags, std::string_view* expire) {
+  for (size_t j = first; j < c.argv.size(); j++) {
+    std::string_view opt = c.argv[j];
+    bool has_next = j + 1 < c.argv.size();
+    int f = *flags;
+    if (eq_nocase(opt, "nx") && !(f & kSetXx) && type == Cmd::Set) {
+      *flags |= kSetNx;
+    } else if (eq_nocase(opt, "xx") && !(f & kSetNx) && type == Cmd::Set) {
+      *flags |= kSetXx;
+    } else if (eq_nocase(opt, "get") && type == Cmd::Set) {
+      *flags |= kSetGet;
+    } else if (eq_nocase(opt, "keepttl") && !(f & kSetPersist) && !(f & kAnyExpire) &&
+               type == Cmd::Set) {
+      *flags |= kSetKeepTtl;
+    } else if (eq_nocase(opt, "persist") && type == Cmd::GetEx && !(f & kAnyExpire) &&
+               !(f & kSetKeepTtl)) {
+      *flags |= kSetPersist;
+    } else if (has_next && !(f & kSetKeepTtl) && !(f & kSetPersist) && !(f & kAnyExpire) &&
+               (eq_nocase(opt, "ex") || eq_nocase(opt, "px") || eq_nocase(opt, "exat") ||
+                eq_nocase(opt, "pxat"))) {
+      *flags |= eq_nocase(opt, "ex")     ? kSetEx
+                : eq_nocase(opt, "px")   ? kSetPx
+                : eq_nocase(opt, "exat") ? kSetExat
+                                         : kSetPxat;
+      *expire = c.argv[++j];
+    } else {
+      reply_syntax_error(c);
+      return false;
+    }
+  }
+  return true;
+}
+
+void reply_expire_error(Client& c) {
+  reply_error_fmt(c, "ERR invalid expire time in '%s' command", c.cmd->fullname.c_str());
+}
+
+// Turns an EX/PX/EXAT/PXAT argument into an absolute time in ms.
+bool expire_ms(Client& c, std::string_view arg, int flags, long long* ms) {
+  if (!arg_ll(c, arg, ms)) return false;
+  bool seconds = flags & (kSetEx | kSetExat);
+  if (*ms <= 0 || (seconds && *ms > LLONG_MAX / 1000)) {
+    reply_expire_error(c);
+    return false;
+  }
+  if (seconds) *ms *= 1000;
+  if (flags & (kSetEx | kSetPx)) {
+    long long now = cmd_time_ms();
+    if (*ms > LLONG_MAX - now) {
+      reply_expire_error(c);
+      return false;
+    }
+    *ms += now;
+  }
+  if (*ms <= 0) {
+    reply_expire_error(c);
+    return false;
+  }
+  return true;
+}
+
+// Replies the value of `key` (or null); false (after replying WRONGTYPE) if not a string.
+bool reply_get(Client& c, std::string_view key) {
+  KeyEntry* e = lookup_read(*c.db, key);
+  if (!e) {
+    c.reply().null();
+    return true;
+  }
+  if (e->val.type != Type::String) {
+    reply_wrongtype(c);
+    return false;
+  }
+  char buf[24];
+  c.reply().bulk(string_view_of(e->val, buf));
+  return true;
+}
+
+void set_generic(Client& c, int flags, std::string_view key, std::string_view val,
+                 std::string_view expire, const char* ok_reply, bool abort_null) {
+  long long when = 0;
+  if (!expire.empty() || (flags & kAnyExpire)) {
+    if (!expire_ms(c, expire, flags, &when)) return;
+  }
+  if ((flags & kSetGet) && !reply_get(c, key)) return;
+  Db& db = *c.db;
+  KeyEntry* e = lookup_write(db, key);
+  if (((flags & kSetNx) && e) || ((flags & kSetXx) && !e)) {
+    if (!(flags & kSetGet)) {
+      if (abort_null)
+        c.reply().null();
+      else
+        c.reply().integer(0);
+    }
+    return;
+  }
+  if (e) {
+    db_overwrite(e, string_value(val));
+    if (!(flags & kSetKeepTtl)) remove_expire(db, e);
+  } else {
+    e = db_add(db, key, string_value(val));
+  }
+  signal_modified_key(db, key);
+  srv().dirty++;
+  notify_keyspace_event(kNotifyString, "set", key, db.id);
+  if (flags & kAnyExpire) {
+    set_expire(db, e, when);
+    notify_keyspace_event(kNotifyGeneric, "expire", key, db.id);
+  }
+  if (!(flags & kSetGet)) {
+    if (ok_reply)
+      c.reply().raw(ok_reply);
+    else
+      c.reply().ok();
+  }
+}
+
+void set_cmd(Client& c) {
+  int flags = 0;
+  std::string_view expire;
+  if (!parse_set_options(c, 3, Cmd::Set, &flags, &expire)) return;
+  set_generic(c, flags, c.argv[1], c.argv[2], expire, nullptr, true);
+}
+
+void setnx_cmd(Client& c) {
+  set_generic(c, kSetNx, c.argv[1], c.argv[2], {}, ":1\r\n", false);
+}
+
+void setex_cmd(Client& c) {
+  set_generic(c, kSetEx, c.argv[1], c.argv[3], c.argv[2], nullptr, true);
+}
+
+void psetex_cmd(Client& c) {
+  set_generic(c, kSetPx, c.argv[1], c.argv[3], c.argv[2], nullptr, true);
+}
+
+void get_cmd(Client& c) { reply_get(c, c.argv[1]); }
+
+void getset_cmd(Client& c) {
+  if (!reply_get(c, c.argv[1])) return;
+  Db& db = *c.db;
+  db_set(db, c.argv[1], string_value(c.argv[2]));
+  signal_modified_key(db, c.argv[1]);
+  notify_keyspace_event(kNotifyString, "set", c.argv[1], db.id);
+  srv().dirty++;
+}
+
+void getex_cmd(Client& c) {
+  int flags = 0;
+  std::string_view expire;
+  if (!parse_set_options(c, 2, Cmd::GetEx, &flags, &expire)) return;
+  long long when = 0;
+  if ((flags & kAnyExpire) && !expire_ms(c, expire, flags, &when)) return;
+  Db& db = *c.db;
+  std::string_view key = c.argv[1];
+  KeyEntry* e = lookup_read(db, key);
+  if (!e) {
+    c.reply().null();
+    return;
+  }
+  if (e->val.type != Type::String) {
+    reply_wrongtype(c);
+    return;
+  }
+  char buf[24];
+  c.reply().bulk(string_view_of(e->val, buf));
+  if ((flags & (kSetExat | kSetPxat)) && when <= cmd_time_ms()) {
+    db_delete_entry(db, e);
+    signal_modified_key(db, key);
+    notify_keyspace_event(kNotifyGeneric, "del", key, db.id);
+    srv().dirty++;
+  } else if (flags & kAnyExpire) {
+    set_expire(db, e, when);
+    signal_modified_key(db, key);
+    notify_keyspace_event(kNotifyGeneric, "expire", key, db.id);
+    srv().dirty++;
+  } else if ((flags & kSetPersist) && remove_expire(db, e)) {
+    signal_modified_key(db, key);
+    notify_keyspace_event(kNotifyGeneric, "persist", key, db.id);
+    srv().dirty++;
+  }
+}
+
+void getdel_cmd(Client& c) {
+  Db& db = *c.db;
+  std::string_view key = c.argv[1];
+  KeyEntry* e = lookup_read(db, key);
+  if (!e) {
+    c.reply().null();
+    return;
+  }
+  if (e->val.type != Type::String) {
+    reply_wrongtype(c);
+    return;
+  }
+  char buf[24];
+  c.reply().bulk(string_view_of(e->val, buf));
+  db_delete_entry(db, e);
+  signal_modified_key(db, key);
+  notify_keyspace_event(kNotifyGeneric, "del", key, db.id);
+  srv().dirty++;
+}
+
+void mget_cmd(Client& c) {
+  c.reply().array(c.argv.size() - 1);
+  char buf[24];
+  for (size_t j = 1; j < c.argv.size(); j++) {
+    KeyEntry* e = lookup_read(*c.db, c.argv[j]);
+    if (!e || e->val.type != Type::String)
+      c.reply().null();
+    else
+      c.reply().bulk(string_view_of(e->val, buf));
+  }
+}
+
+void mset_generic(Client& c, bool nx) {
+  if (c.argv.size() % 2 == 0) {
+    reply_wrong_arity(c);
+    return;
+  }
+  Db& db = *c.db;
+  if (nx) {
+    for (size_t j = 1; j < c.argv.size(); j += 2)
+      if (lookup_write(db, c.argv[j])) {
+        c.reply().integer(0);
+        return;
+      }
+  }
+  for (size_t j = 1; j < c.argv.size(); j += 2) {
+    db_set(db, c.argv[j], string_value(c.argv[j + 1]));
+    signal_modified_key(db, c.argv[j]);
+    notify_keyspace_event(kNotifyString, "set", c.argv[j], db.id);
+  }
+  srv().dirty += (long long)(c.argv.size() - 1) / 2;
+  if (nx)
+    c.reply().integer(1);
+  else
+    c.reply().ok();
+}
+
+void mset_cmd(Client& c) { mset_generic(c, false); }
+void msetnx_cmd(Client& c) { mset_generic(c, true); }
+
+void incr_generic(Client& c, long long incr) {
+  Db& db = *c.db;
+  std::string_view key = c.argv[1];
+  KeyEntry* e = lookup_write(db, key);
+  long long value = 0;
+  if (e) {
+    if (e->val.type != Type::String) {
+      reply_wrongtype(c);
+      return;
+    }
+    if (e->val.enc == Enc::Int) {
+      value = e->val.i;
+    } else if (!resp::parse_ll(str_view(static_cast<Str*>(e->val.ptr)), &value)) {
+      reply_not_integer(c);
+      return;
+    }
+  }
+  if ((incr < 0 && value < 0 && incr < (LLONG_MIN - value)) ||
+      (incr > 0 && value > 0 && incr > (LLONG_MAX - value))) {
+    reply_error(c, kErrOverflow);
+    return;
+  }
+  value += incr;
+  if (e)
+    db_overwrite(e, string_value_int(value));
+  else
+    db_add(db, key, string_value_int(value));
+  signal_modified_key(db, key);
+  notify_keyspace_event(kNotifyString, "incrby", key, db.id);
+  srv().dirty++;
+  c.reply().integer(value);
+}
+
+void incr_cmd(Client& c) { incr_generic(c, 1); }
+void decr_cmd(Client& c) { incr_generic(c, -1); }
+void incrby_cmd(Client& c) {
+  long long v;
+  if (arg_ll(c, c.argv[2], &v)) incr_generic(c, v);
+}
+void decrby_cmd(Client& c) {
+  long long v;
+  if (!arg_ll(c, c.argv[2], &v)) return;
+  if (v == LLONG_MIN) {
+    reply_error(c, "ERR decrement would overflow");
+    return;
+  }
+  incr_generic(c, -v);
+}
+
+}  // namespace
+
+// Redis's string2ld: strtold over the whole string, no leading space, not NaN.
+bool parse_long_double(std::string_view s, long double* out) {
+  char buf[5 * 1024 + 1];
+  if (s.empty() || s.size() >= sizeof buf || isspace((unsigned char)s[0])) return false;
+  std::memcpy(buf, s.data(), s.size());
+  buf[s.size()] = 0;
+  char* end;
+  errno = 0;
+  long double v = strtold(buf, &end);
+  if (size_t(end - buf) != s.size() || (errno == ERANGE && (v == HUGE_VALL || v == -HUGE_VALL)) ||
+      std::isnan(v))
+    return false;
+  *out = v;
+  return true;
+}
+
+// Redis's ld2string(..., LD_STR_HUMAN): "%.17Lf" without trailing zeros.
+std::string format_long_double_human(long double v) {
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  char buf[5 * 1024 + 64];
+  int n = snprintf(buf, sizeof buf, "%.17Lf", v);
+  if (n <= 0 || size_t(n) >= sizeof buf) return "0";
+  if (strchr(buf, '.')) {
+    char* p = buf + n - 1;
+    while (*p == '0') p--;
+    if (*p == '.') p--;
+    n = int(p - buf + 1);
+  }
+  std::string out(buf, size_t(n));
+  if (out == "-0") out = "0";
+  return out;
+}
+
+namespace {
+
+void incrbyfloat_cmd(Client& c) {
+  Db& db = *c.db;
+  std::string_view key = c.argv[1];
+  KeyEntry* e = lookup_write(db, key);
+  long double value = 0, incr;
+  if (e) {
+    if (e->val.type != Type::String) {
+      reply_wrongtype(c);
+      return;
+    }
+    char buf[24];
+    if (!parse_long_double(string_view_of(e->val, buf), &value)) {
+      reply_error(c, kErrNotFloat);
+      return;
+    }
+  }
+  if (!parse_long_double(c.argv[2], &incr)) {
+    reply_error(c, kErrNotFloat);
+    return;
+  }
+  value += incr;
+  if (std::isnan(value) || std::isinf(value)) {
+    reply_error(c, "ERR increment would produce NaN or Infinity");
+    return;
+  }
+  std::string s = format_long_double_human(value);
+  if (e)
+    db_overwrite(e, string_value(s));
+  else
+    db_add(db, key, string_value(s));
+  signal_modified_key(db, key);
+  notify_keyspace_event(kNotifyString, "incrbyfloat", key, db.id);
+  srv().dirty++;
+  c.reply().bulk(s);
+}
+
+void append_cmd(Client& c) {
+  Db& db = *c.db;
+  std::string_view key = c.argv[1];
+  KeyEntry* e = lookup_write(db, key);
+  size_t total;
+  if (!e) {
+    db_add(db, key, string_value(c.argv[2]));
+    total = c.argv[2].size();
+  } else {
+    if (e->val.type != Type::String) {
+      reply_wrongtype(c);
+      return;
+    }
+    char buf[24];
+    std::string_view cur = string_view_of(e->val, buf);
+    if (string_too_long(c, (long long)(cur.size() + c.argv[2].size()))) return;
+    total = cur.size() + c.argv[2].size();
+    Str* s = static_cast<Str*>(std::malloc(sizeof(Str) + total));
+    if (!s) std::abort();
+    s->len = uint32_t(total);
+    std::memcpy(s->data, cur.data(), cur.size());
+    std::memcpy(s->data + cur.size(), c.argv[2].data(), c.argv[2].size());
+    Value v;
+    v.type = Type::String;
+    v.enc = Enc::Raw;
+    v.ptr = s;
+    db_overwrite(e, v);
+  }
+  signal_modified_key(db, key);
+  notify_keyspace_event(kNotifyString, "append", key, db.id);
+  srv().dirty++;
+  c.reply().integer((long long)total);
+}
+
+void strlen_cmd(Client& c) {
+  bool wrong;
+  KeyEntry* e = lookup_read_type(c, c.argv[1], Type::String, &wrong);
+  if (wrong) return;
+  c.reply().integer(e ? (long long)string_len(e->val) : 0);
+}
+
+void setrange_cmd(Client& c) {
+  long long offset;
+  if (!arg_ll(c, c.argv[2], &offset)) return;
+  if (offset < 0) {
+    reply_error(c, "ERR offset is out of range");
+    return;
+  }
+  Db& db = *c.db;
+  std::string_view key = c.argv[1], val = c.argv[3];
+  KeyEntry* e = lookup_write(db, key);
+  if (!e) {
+    if (val.empty()) {
+      c.reply().integer(0);
+      return;
+    }
+    if (string_too_long(c, offset + (long long)val.size())) return;
+    std::string s(size_t(offset), '\0');
+    s.append(val);
+    db_add(db, key, string_value(s));
+    signal_modified_key(db, key);
+    notify_keyspace_event(kNotifyString, "setrange", key, db.id);
+    srv().dirty++;
+    c.reply().integer((long long)s.size());
+    return;
+  }
+  if (e->val.type != Type::String) {
+    reply_wrongtype(c);
+    return;
+  }
+  char buf[24];
+  std::string cur(string_view_of(e->val, buf));
+  if (val.empty()) {
+    c.reply().integer((long long)cur.size());
+    return;
+  }
+  if (string_too_long(c, offset + (long long)val.size())) return;
+  if (cur.size() < size_t(offset) + val.size()) cur.resize(size_t(offset) + val.size(), '\0');
+  std::memcpy(cur.data() + offset, val.data(), val.size());
+  db_overwrite(e, string_value(cur));
+  signal_modified_key(db, key);
+  notify_keyspace_event(kNotifyString, "setrange", key, db.id);
+  srv().dirty++;
+  c.reply().integer((long long)cur.size());
+}
+
+void getrange_cmd(Client& c) {
+  long long start, end;
+  if (!arg_ll(c, c.argv[2], &start) || !arg_ll(c, c.argv[3], &end)) return;
+  bool wrong;
+  KeyEntry* e = lookup_read_type(c, c.argv[1], Type::String, &wrong);
+  if (wrong) return;
+  if (!e) {
+    c.reply().bulk("");
+    return;
+  }
+  char buf[24];
+  std::string_view s = string_view_of(e->val, buf);
+  long long len = (long long)s.size();
+  if (start < 0 && end < 0 && start > end) {
+    c.reply().bulk("");
+    return;
+  }
+  if (start < 0) start = len + start;
+  if (end < 0) end = len + end;
+  if (start < 0) start = 0;
+  if (end < 0) end = 0;
+  if (end >= len) end = len - 1;
+  if (start > end || len == 0) {
+    c.reply().bulk("");
+    return;
+  }
+  c.reply().bulk(s.substr(size_t(start), size_t(end - start + 1)));
+}
+
+constexpr uint32_t W = kCmdWrite | kCmdDenyOom;
+Command kCommands[] = {
+    {"set", -3, W, 1, 1, 1, set_cmd},
+    {"setnx", 3, W | kCmdFast, 1, 1, 1, setnx_cmd},
+    {"setex", 4, W, 1, 1, 1, setex_cmd},
+    {"psetex", 4, W, 1, 1, 1, psetex_cmd},
+    {"get", 2, kCmdReadonly | kCmdFast, 1, 1, 1, get_cmd},
+    {"getset", 3, W | kCmdFast, 1, 1, 1, getset_cmd},
+    {"getex", -2, kCmdWrite | kCmdFast, 1, 1, 1, getex_cmd},
+    {"getdel", 2, kCmdWrite | kCmdFast, 1, 1, 1, getdel_cmd},
+    {"mget", -2, kCmdReadonly | kCmdFast, 1, -1, 1, mget_cmd},
+    {"mset", -3, W, 1, -1, 2, mset_cmd},
+    {"msetnx", -3, W, 1, -1, 2, msetnx_cmd},
+    {"incr", 2, W | kCmdFast, 1, 1, 1, incr_cmd},
+    {"decr", 2, W | kCmdFast, 1, 1, 1, decr_cmd},
+    {"incrby", 3, W | kCmdFast, 1, 1, 1, incrby_cmd},
+    {"decrby", 3, W | kCmdFast, 1, 1, 1, decrby_cmd},
+    {"incrbyfloat", 3, W | kCmdFast, 1, 1, 1, incrbyfloat_cmd},
+    {"append", 3, W, 1, 1, 1, append_cmd},
+    {"strlen", 2, kCmdReadonly | kCmdFast, 1, 1, 1, strlen_cmd},
+    {"setrange", 4, W, 1, 1, 1, setrange_cmd},
+    {"getrange", 4, kCmdReadonly, 1, 1, 1, getrange_cmd},
+    {"substr", 4, kCmdReadonly, 1, 1, 1, getrange_cmd},
+};
+
+}  // namespace
+
+std::span<Command> string_commands() { return kCommands; }
+
+}  // namespace sc::broker

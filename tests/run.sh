@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Runs every test of the project and ends with one line "N passed, M failed".
+#  - unit tests: every executable that CMake built into $SC_BUILD/tests/ (CMocka)
+#  - integration tests: tests/integration/*.sh and *.py (real processes on loopback)
+# Each test is one result; it prints what it checked.  TEST_FILTER=substring runs a subset.
+set -u
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${SC_BUILD:-build}
+case "$BUILD" in /*) ;; *) BUILD="$ROOT/$BUILD" ;; esac
+export SC_ROOT="$ROOT" SC_BIN="$BUILD/bin" SC_BUILD="$BUILD"
+export CI=${CI:-} TERM=${TERM:-dumb}
+FILTER=${TEST_FILTER:-}
+TIMEOUT=${TEST_TIMEOUT:-600}
+passed=0 failed=0 failed_names=()
+logdir="$BUILD/test-logs"; mkdir -p "$logdir"
+
+run_one() {  # name, command...
+  local name=$1; shift
+  [ -n "$FILTER" ] && [[ "$name" != *"$FILTER"* ]] && return
+  local log="$logdir/$(echo "$name" | tr '/' '_').log" start=$SECONDS rc
+  timeout -k 10 "$TIMEOUT" "$@" >"$log" 2>&1 </dev/null; rc=$?
+  if [ $rc -eq 0 ]; then
+    passed=$((passed + 1)); printf 'PASS %-50s %3ss\n' "$name" $((SECONDS - start))
+  else
+    failed=$((failed + 1)); failed_names+=("$name")
+    printf 'FAIL %-50s %3ss (exit %d, log %s)\n' "$name" $((SECONDS - start)) $rc "$log"
+    tail -n 30 "$log" | sed 's/^/    | /'
+  fi
+}
+
+for t in "$BUILD"/tests/test_*; do
+  [ -x "$t" ] && [ -f "$t" ] && run_one "unit/$(basename "$t")" "$t"
+done
+for t in "$ROOT"/tests/integration/*.sh "$ROOT"/tests/integration/*.py; do
+  [ -f "$t" ] || continue
+  case "$t" in *.sh) run_one "integration/$(basename "$t")" bash "$t" ;;
+               *.py) run_one "integration/$(basename "$t")" python3 "$t" ;; esac
+done
+
+[ ${#failed_names[@]} -gt 0 ] && echo "failed: ${failed_names[*]}"
+echo "$passed passed, $failed failed"
+[ $failed -eq 0 ]
