@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "aof.h"
 #include "log.h"
 #include "server.h"
 
@@ -45,7 +46,8 @@ void commands_init() {
   std::span<Command> families[] = {connection_commands(), keys_commands(), string_commands(),
                                    hash_commands(),       set_commands(),  list_commands(),
                                    pubsub_commands(),     multi_commands(), server_commands(),
-                                   config_commands()};
+                                   config_commands(),     json_commands(),
+                                   aof_commands()};
   for (auto fam : families) {
     for (Command& c : fam) {
       c.fullname = c.name;
@@ -213,10 +215,22 @@ void call_command(Client& c) {
   Server& s = srv();
   if (!(cmd->flags & kCmdNoMonitor) && !s.monitors.empty()) monitor_feed(c);
   int64_t t0 = now_us();
-  s.cmd_time_ms = t0 / 1000;
+  // Nested calls (EXEC running its queue) keep the time of the outer command.
+  bool outer = s.cmd_time_ms == 0;
+  if (outer) s.cmd_time_ms = t0 / 1000;
+  long long dirty_before = s.dirty;
+  static const Command* const exec_cmd = lookup_command("exec");
+  bool is_exec = cmd == exec_cmd;
+  if (is_exec) aof_exec_begin();
+  c.prop.clear();
   cmd->proc(c);
+  if (is_exec)
+    aof_exec_end();
+  else if (s.dirty != dirty_before)
+    aof_feed_command(c);
+  c.prop.clear();
   int64_t t1 = now_us();
-  s.cmd_time_ms = 0;
+  if (outer) s.cmd_time_ms = 0;
   cmd->calls++;
   cmd->usec += t1 - t0;
   s.stats.commands_processed++;
@@ -286,6 +300,14 @@ void process_command(Client& c) {
                     "QUIT / RESET are allowed in this context",
                     cmd->fullname.c_str());
     return;
+  }
+  if (flags & kCmdWrite) {
+    std::string err = aof_write_error();
+    if (!err.empty()) {
+      cmd->rejected_calls++;
+      reject(c, err);
+      return;
+    }
   }
   if ((c.flags & kClientMulti) && !(flags & kCmdNoMulti)) {
     QueuedCommand q;

@@ -8,6 +8,7 @@
 #include <functional>
 #include <sstream>
 
+#include "aof.h"
 #include "log.h"
 #include "server.h"
 
@@ -316,6 +317,10 @@ void apply(const Option& o) {
   if (!strcmp(o.name, "loglevel")) {
     LogLevel l;
     if (log_parse_level(s.cfg.loglevel, &l)) log_set_level(l);
+  }
+  if (!strcmp(o.name, "appendonly")) {
+    std::string err;
+    if (!aof_set_enabled(s.cfg.appendonly, &err)) SC_LOG(Warning, "%s", err.c_str());
   }
   if (!strcmp(o.name, "requirepass")) {
     // Like Redis: changing the password does not log out connected clients.

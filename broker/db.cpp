@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "aof.h"
 #include "log.h"
 #include "server.h"
 
@@ -58,6 +59,7 @@ void db_delete_entry(Db& db, KeyEntry* e) {
 static void delete_expired(Db& db, KeyEntry* e) {
   std::string key(e->key_view());
   db_delete_entry(db, e);
+  aof_log(db.id, {"DEL", key});
   srv().stats.expired_keys++;
   srv().dirty++;
   notify_keyspace_event(kNotifyExpired, "expired", key, db.id);

@@ -230,6 +230,15 @@ static void write_cb(evutil_socket_t, short, void* arg) {
 // Parses and runs every complete command in the query buffer.
 static void process_input(Client& c) {
   Server& s = srv();
+  // A connection whose first byte is '{' speaks the nData-like JSON protocol.
+  if (!c.ndata && c.commands == 0 && !c.in.empty() && c.in.data()[0] == '{') c.ndata = true;
+  if (c.ndata) {
+    c.flags |= kClientExecuting;
+    ndata_process_input(c);
+    c.flags &= ~kClientExecuting;
+    if (!c.out.empty()) client_output_changed(c);
+    return;
+  }
   c.flags |= kClientExecuting;
   while (!c.in.empty() && !(c.flags & (kClientCloseAfterReply | kClientCloseAsap))) {
     size_t consumed = 0;

@@ -1,7 +1,12 @@
 // Value lifecycle shared by every type, and the String encodings.
 #include <cstdlib>
 
+#include <malloc.h>
+
 #include "server.h"
+#include "t_hash.h"
+#include "t_list.h"
+#include "t_set.h"
 
 namespace sc::broker {
 
@@ -42,7 +47,7 @@ void value_free(Value& v) {
     case Type::Hash: hash_free(v); break;
     case Type::Set: set_free(v); break;
     case Type::List: list_free(v); break;
-    case Type::Json: break;
+    case Type::Json: json_free(v); break;
   }
   v.ptr = nullptr;
 }
@@ -59,9 +64,21 @@ Value value_dup(const Value& v) {
     case Type::Hash: return hash_dup(v);
     case Type::Set: return set_dup(v);
     case Type::List: return list_dup(v);
-    case Type::Json: break;
+    case Type::Json: return json_dup(v);
   }
   return v;
+}
+
+size_t value_mem(const Value& v) {
+  switch (v.type) {
+    case Type::String:
+      return v.enc == Enc::Raw ? malloc_usable_size(v.ptr) : 0;
+    case Type::Hash: return hash_mem(v);
+    case Type::Set: return set_mem(v);
+    case Type::List: return list_mem(v);
+    case Type::Json: return json_mem(v);
+  }
+  return 0;
 }
 
 const char* type_name(Type t) {

@@ -70,5 +70,10 @@ void set_free(Value& v);
 Value set_dup(const Value& v);
 void list_free(Value& v);
 Value list_dup(const Value& v);
+void json_free(Value& v);
+size_t json_mem(const Value& v);
+// The document as compact JSON text (what JSON.GET key $ would return, without the brackets).
+std::string json_serialize(const Value& v);
+Value json_dup(const Value& v);
 
 }  // namespace sc::broker

@@ -15,6 +15,7 @@
 #include <malloc.h>
 #endif
 
+#include "aof.h"
 #include "log.h"
 #include "networking.h"
 #include "server.h"
@@ -87,6 +88,7 @@ static void cron_cb(evutil_socket_t, short, void*) {
     }
   }
   track_instantaneous(s.stats);
+  aof_cron();
   if (s.cronloops % s.cfg.hz == 0) {
     close_timedout_clients();
     size_t mem = used_memory();
@@ -161,6 +163,7 @@ int run(int argc, char** argv) {
     return 1;
   }
   SC_LOG(Notice, "sc-broker starting, pid=%d, port=%d", int(getpid()), s->cfg.port);
+  aof_start();
   if (!listen_all()) return 1;
   if (!s->cfg.pidfile.empty()) {
     if (FILE* f = fopen(s->cfg.pidfile.c_str(), "w")) {
@@ -180,6 +183,7 @@ int run(int argc, char** argv) {
   SC_LOG(Notice, "Ready to accept connections tcp");
   while (!s->shutdown_asap) {
     event_base_loop(s->base, EVLOOP_ONCE);
+    aof_flush();  // before replies: an acknowledged write is in the file
     flush_pending_writes();
     free_closed_clients();
   }
@@ -187,6 +191,7 @@ int run(int argc, char** argv) {
   SC_LOG(Warning, "User requested shutdown...");
   close_listeners();
   // Say goodbye to clients with what they were owed, then close them.
+  aof_shutdown();
   flush_pending_writes();
   for (auto& [id, c] : s->clients) client_close_async(*c);
   free_closed_clients();

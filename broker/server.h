@@ -71,6 +71,8 @@ std::span<Command> pubsub_commands();      // pubsub.cpp
 std::span<Command> multi_commands();       // multi.cpp
 std::span<Command> server_commands();      // info.cpp, config.cpp, client.cpp
 std::span<Command> config_commands();      // config.cpp
+std::span<Command> json_commands();        // json.cpp
+std::span<Command> aof_commands();         // aof.cpp
 
 void commands_init();
 const Command* lookup_command(std::string_view name);
@@ -203,6 +205,7 @@ struct Client {
   resp::RequestParser parser;
   resp::Writer w{&out, resp::Proto::Resp2};  // where replies go (may point at a scratch buffer)
   std::vector<std::string_view> argv;        // the command being executed
+  std::vector<std::vector<std::string>> prop;  // if set by a command: what the AOF logs instead
   const Command* cmd = nullptr;              // its table entry
   const Command* lastcmd = nullptr;
 
@@ -210,6 +213,7 @@ struct Client {
   int db_index = 0;
   resp::Proto proto = resp::Proto::Resp2;
   bool authenticated = false;
+  bool ndata = false;  // speaks the nData-like JSON line protocol (first byte was '{')
   std::string name;
   std::string addr;   // "ip:port"
   std::string laddr;
@@ -403,6 +407,10 @@ void monitor_remove(Client& c);
 void unwatch_all(Client& c);
 // Creates srv().pubsub (pubsub.cpp).
 void pubsub_init();
+// The nData-like protocol (ndata.cpp): consumes complete lines of c.in, writes replies to c.out.
+void ndata_process_input(Client& c);
+// Delivers a published message to an nData subscriber as {"event":"message",...}.
+void ndata_deliver(Client& c, std::string_view channel, std::string_view message);
 
 // Server commands that other files need.
 std::string info_string(std::string_view section);  // info.cpp
