@@ -550,8 +550,9 @@ void aof_cron() {
     if (r == a.child) rewrite_done(status);
   }
   if (a.fd >= 0) aof_flush(false);
-  if (a.child < 0 && a.fd >= 0) {
-    bool grow = s.cfg.auto_aof_rewrite_percentage > 0 &&
+  if (a.child < 0 && s.cfg.appendonly && a.fd < 0) a.rewrite_scheduled = true;
+  if (a.child < 0 && s.cfg.appendonly) {
+    bool grow = a.fd >= 0 && s.cfg.auto_aof_rewrite_percentage > 0 &&
                 a.current_size > s.cfg.auto_aof_rewrite_min_size &&
                 (a.current_size - a.base_size) * 100 / std::max(1LL, a.base_size) >=
                     s.cfg.auto_aof_rewrite_percentage;
@@ -570,17 +571,16 @@ bool aof_set_enabled(bool on, std::string* err) {
   if (on) {
     if (a.fd >= 0) return true;
     a.path = s.cfg.dir + "/" + s.cfg.appendfilename;
-    // Like Redis: the file starts as a rewrite of the current dataset.
-    a.fd = open(a.path.c_str(), O_WRONLY | O_TRUNC | O_CREAT | O_CLOEXEC | O_APPEND, 0644);
-    if (a.fd < 0) {
-      *err = std::string("Can't open the append only file: ") + strerror(errno);
+    // Like Redis: the file starts as a rewrite of the current dataset.  Until that rewrite is
+    // renamed into place, new commands only go to the rewrite buffer, so a crash meanwhile
+    // never leaves a file holding the new commands without the data before them.
+    if (!a.fsync_thread.joinable()) a.fsync_thread = std::thread(fsync_loop);
+    a.last_fsync_ms = now_ms();
+    if (a.child > 0) return true;  // the running rewrite will become the file
+    if (!aof_rewrite_background(err)) {
+      a.rewrite_scheduled = true;  // retried by the cron
       return false;
     }
-    if (!a.fsync_thread.joinable()) a.fsync_thread = std::thread(fsync_loop);
-    a.current_size = a.base_size = 0;
-    a.selected_db = -1;
-    a.last_fsync_ms = now_ms();
-    if (!aof_rewrite_background(err)) return false;
   } else {
     if (a.fd < 0) return true;
     aof_flush(true);
@@ -660,7 +660,7 @@ std::string aof_info_fields() {
   num("rdb_last_cow_size", 0);
   num("rdb_last_load_keys_expired", 0);
   num("rdb_last_load_keys_loaded", 0);
-  num("aof_enabled", a.fd >= 0 ? 1 : 0);
+  num("aof_enabled", s.cfg.appendonly ? 1 : 0);
   num("aof_rewrite_in_progress", a.child > 0 ? 1 : 0);
   num("aof_rewrite_scheduled", a.rewrite_scheduled ? 1 : 0);
   num("aof_last_rewrite_time_sec", a.last_rewrite_time_sec);
