@@ -251,7 +251,7 @@ std::vector<Option>& options() {
              [](Config& c, const std::vector<std::string>& a, std::string* err) {
                int f = a.size() == 1 ? notify_flags_parse(a[0]) : -1;
                if (f < 0) {
-                 *err = "Invalid event class character. Use 'Ag$lshzxeKEtmd'.";
+                 *err = "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.";
                  return false;
                }
                c.notify_flags = f;

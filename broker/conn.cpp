@@ -142,10 +142,9 @@ static void quit_cmd(Client& c) {
 }
 
 static void reset_cmd(Client& c) {
-  if (c.flags & kClientMulti) {
-    c.mstate.clear();
-    c.flags &= ~(kClientMulti | kClientDirtyCas | kClientDirtyExec);
-  }
+  // Like Redis, RESET always discards the transaction state, in MULTI or not.
+  c.mstate.clear();
+  c.flags &= ~(kClientMulti | kClientDirtyCas | kClientDirtyExec);
   if (!c.watched.empty()) unwatch_all(c);
   if (c.flags & kClientMonitor) monitor_remove(c);
   if (c.subscription_count()) pubsub_unsubscribe_all(c, false);

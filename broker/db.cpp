@@ -112,6 +112,7 @@ KeyEntry* lookup_write_type(Client& c, std::string_view key, Type t, bool* wrong
 KeyEntry* db_add(Db& db, std::string_view key, Value v) {
   KeyEntry* e = entry_new(key, v);
   db.keys.insert(e);
+  notify_keyspace_event(kNotifyNew, "new", key, db.id);
   return e;
 }
 

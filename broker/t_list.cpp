@@ -1,0 +1,1095 @@
+// The list type and its non-blocking commands (Redis 7.0's t_list.c semantics).
+//
+// Representation (Enc::Quicklist): a vector of nodes, each a flat buffer of packed entries like
+// Redis's quicklist of listpacks.  An entry is
+//     <len header> <bytes> <len trailer>
+// where header and trailer encode the length in 1, 2 or 5 bytes (the trailer mirrored so the
+// entry can also be read from its end), so a node is walked in both directions.  A node keeps
+// free space on both sides of its entries (head/tail offsets), so pushes and pops at either end
+// are O(1) amortised and a queue (RPUSH + LPOP) does not move bytes.  Node size follows
+// list-max-listpack-size (-2: 8 KiB per node, like Redis).
+#include "t_list.h"
+
+#include <algorithm>
+#include <climits>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "server.h"
+
+namespace sc::broker {
+
+namespace {
+
+// ---- Entry encoding ----
+
+inline uint32_t hdr_size(size_t len) { return len < 128 ? 1 : len < 16384 ? 2 : 5; }
+inline uint32_t entry_size(size_t len) { return uint32_t(len + 2 * hdr_size(len)); }
+
+// Writes the entry for `s` at `p` (entry_size(s.size()) bytes).
+void write_entry(char* p, std::string_view s) {
+  uint32_t len = uint32_t(s.size());
+  unsigned char* u = reinterpret_cast<unsigned char*>(p);
+  uint32_t hs = hdr_size(len);
+  unsigned char* t = u + hs + len;  // trailer
+  if (hs == 1) {
+    u[0] = uint8_t(len);
+    t[0] = uint8_t(len);
+  } else if (hs == 2) {
+    u[0] = uint8_t(0x80 | (len >> 8));
+    u[1] = uint8_t(len & 0xff);
+    t[0] = uint8_t(len & 0xff);
+    t[1] = uint8_t(0x80 | (len >> 8));
+  } else {
+    u[0] = 0xC0;
+    std::memcpy(u + 1, &len, 4);
+    std::memcpy(t, &len, 4);
+    t[4] = 0xC0;
+  }
+  if (len) std::memcpy(u + hs, s.data(), len);
+}
+
+// Reads the entry starting at `p`: its element and its total size.
+inline std::string_view read_fwd(const char* p, uint32_t* total) {
+  const unsigned char* u = reinterpret_cast<const unsigned char*>(p);
+  uint32_t len, hs;
+  if (u[0] < 0x80) {
+    len = u[0];
+    hs = 1;
+  } else if ((u[0] & 0xC0) == 0x80) {
+    len = (uint32_t(u[0] & 0x3f) << 8) | u[1];
+    hs = 2;
+  } else {
+    std::memcpy(&len, u + 1, 4);
+    hs = 5;
+  }
+  *total = len + 2 * hs;
+  return {p + hs, len};
+}
+
+// Reads the entry ending at `end` (one past its last byte): its element and its total size.
+inline std::string_view read_back(const char* end, uint32_t* total) {
+  const unsigned char* u = reinterpret_cast<const unsigned char*>(end);
+  uint32_t len, hs;
+  if (u[-1] < 0x80) {
+    len = u[-1];
+    hs = 1;
+  } else if ((u[-1] & 0xC0) == 0x80) {
+    len = (uint32_t(u[-1] & 0x3f) << 8) | u[-2];
+    hs = 2;
+  } else {
+    std::memcpy(&len, u - 5, 4);
+    hs = 5;
+  }
+  *total = len + 2 * hs;
+  return {end - *total + hs, len};
+}
+
+// ---- Nodes ----
+
+struct ListNode {
+  uint32_t count;  // entries
+  uint32_t head;   // offset of the first entry's first byte in data
+  uint32_t tail;   // offset one past the last entry
+  uint32_t cap;    // bytes allocated for data
+  char data[];
+  uint32_t used() const { return tail - head; }
+};
+
+ListNode* node_new(uint32_t cap) {
+  auto* n = static_cast<ListNode*>(std::malloc(sizeof(ListNode) + cap));
+  if (!n) std::abort();
+  n->count = 0;
+  n->head = n->tail = 0;
+  n->cap = cap;
+  return n;
+}
+
+inline uint32_t round16(size_t n) { return uint32_t((n + 15) & ~size_t(15)); }
+
+// Byte limit of a node for list-max-listpack-size (negative: 4..64 KiB; positive: a count
+// limit, with Redis's 8 KiB safety limit on bytes).
+size_t node_byte_limit() {
+  long long fill = srv().cfg.list_max_listpack_size;
+  if (fill >= 0) return 8192;
+  long long shift = std::min(-fill - 1, 4LL);
+  return size_t(4096) << shift;
+}
+
+bool node_allows(const ListNode* n, uint32_t add) {
+  long long fill = srv().cfg.list_max_listpack_size;
+  size_t sz = size_t(n->used()) + add;
+  if (fill < 0) return sz <= node_byte_limit();
+  if (sz > 8192) return false;
+  return (long long)n->count < std::max(fill, 1LL);
+}
+
+// Replaces bytes [off, off + del) of the node's entries with `ins` bytes of space and returns
+// the offset where the caller writes them.  May reallocate `n` (the reference is updated).
+// The side that moves fewer bytes is moved; when there is no room the node is rebuilt with
+// slack on the side being written, so repeated pushes at one end are amortised O(1).
+uint32_t node_splice(ListNode*& n, uint32_t off, uint32_t del, uint32_t ins) {
+  uint32_t front = off - n->head;
+  uint32_t back = n->tail - (off + del);
+  if (ins <= del) {
+    uint32_t d = del - ins;
+    if (d == 0) return off;
+    if (front <= back) {
+      std::memmove(n->data + n->head + d, n->data + n->head, front);
+      n->head += d;
+      return off + d;
+    }
+    std::memmove(n->data + off + ins, n->data + off + del, back);
+    n->tail -= d;
+    return off;
+  }
+  uint32_t g = ins - del;
+  bool tail_room = n->cap - n->tail >= g;
+  bool head_room = n->head >= g;
+  bool prefer_back = back <= front;  // fewer bytes to move on the tail side
+  if (tail_room && (prefer_back || !head_room)) {
+    if (prefer_back || back <= n->used() / 4) {
+      std::memmove(n->data + off + ins, n->data + off + del, back);
+      n->tail += g;
+      return off;
+    }
+  } else if (head_room && (!prefer_back || front <= n->used() / 4)) {
+    std::memmove(n->data + n->head - g, n->data + n->head, front);
+    n->head -= g;
+    return off - g;
+  }
+  // The cheap side has no room (or only the expensive side has).  Lay the entries out again
+  // with the free space where the writes happen: in place if enough space is left over,
+  // else in a larger buffer.  Either way the next writes at this end find room, so a queue
+  // (pops at one end, pushes at the other) costs O(1) amortised.
+  uint32_t used = n->used();
+  size_t want = size_t(used) + g;
+  size_t min_left = std::clamp(size_t(used) / 4, size_t(16), size_t(2048));
+  auto place = [&](uint32_t cap) -> uint32_t {  // the new head offset
+    uint32_t free_bytes = cap - uint32_t(want);
+    if (off == n->head) return free_bytes;  // front insertion: keep the room in front
+    if (off + del == n->tail) return 0;     // tail insertion: room at the tail
+    return free_bytes / 2;
+  };
+  if (size_t(n->cap) >= want + min_left) {
+    uint32_t nh = place(n->cap);
+    uint32_t front_dst = nh, back_dst = nh + front + ins, back_src = off + del;
+    // Move in the order that never overwrites bytes still to be moved.
+    if (nh <= n->head) {
+      std::memmove(n->data + front_dst, n->data + n->head, front);
+      std::memmove(n->data + back_dst, n->data + back_src, back);
+    } else {
+      std::memmove(n->data + back_dst, n->data + back_src, back);
+      std::memmove(n->data + front_dst, n->data + n->head, front);
+    }
+    n->head = nh;
+    n->tail = nh + uint32_t(want);
+    return nh + front;
+  }
+  uint32_t cap = round16(want + min_left);
+  ListNode* m = node_new(cap);
+  m->count = n->count;
+  m->head = place(cap);
+  m->tail = m->head + uint32_t(want);
+  std::memcpy(m->data + m->head, n->data + n->head, front);
+  std::memcpy(m->data + m->head + front + ins, n->data + off + del, back);
+  std::free(n);
+  n = m;
+  return m->head + front;
+}
+
+// Gives memory back when a node's entries use a small part of its buffer.
+void node_maybe_shrink(ListNode*& n) {
+  if (n->cap <= 256 || n->used() * 4 > n->cap) return;
+  uint32_t used = n->used();
+  ListNode* m = node_new(round16(used + std::max<uint32_t>(used / 4, 16)));
+  m->count = n->count;
+  m->head = (m->cap - used) / 2;
+  m->tail = m->head + used;
+  std::memcpy(m->data + m->head, n->data + n->head, used);
+  std::free(n);
+  n = m;
+}
+
+// ---- The list ----
+
+struct List {
+  std::vector<ListNode*> nodes;
+  size_t count = 0;
+};
+
+inline List* as_list(const Value& v) { return static_cast<List*>(v.ptr); }
+
+enum Where { kHead = 0, kTail = 1 };
+
+void list_push(List* l, std::string_view s, Where where) {
+  uint32_t esz = entry_size(s.size());
+  if (where == kHead) {
+    if (l->nodes.empty() || !node_allows(l->nodes.front(), esz)) {
+      ListNode* n = node_new(round16(esz + std::min<uint32_t>(esz, 48)));
+      n->head = n->tail = n->cap;  // room in front: more head pushes likely follow
+      l->nodes.insert(l->nodes.begin(), n);
+    }
+    ListNode*& n = l->nodes.front();
+    uint32_t at = node_splice(n, n->head, 0, esz);
+    write_entry(n->data + at, s);
+    n->count++;
+  } else {
+    if (l->nodes.empty() || !node_allows(l->nodes.back(), esz)) {
+      l->nodes.push_back(node_new(round16(esz + std::min<uint32_t>(esz, 48))));
+    }
+    ListNode*& n = l->nodes.back();
+    uint32_t at = node_splice(n, n->tail, 0, esz);
+    write_entry(n->data + at, s);
+    n->count++;
+  }
+  l->count++;
+}
+
+// Removes `k` entries from one end (k <= count).
+void list_del_end(List* l, size_t k, Where where) {
+  l->count -= k;
+  while (k > 0) {
+    ListNode*& n = where == kHead ? l->nodes.front() : l->nodes.back();
+    if (n->count <= k) {
+      k -= n->count;
+      std::free(n);
+      if (where == kHead)
+        l->nodes.erase(l->nodes.begin());
+      else
+        l->nodes.pop_back();
+      continue;
+    }
+    uint32_t total;
+    for (; k > 0; k--, n->count--) {
+      if (where == kHead) {
+        read_fwd(n->data + n->head, &total);
+        n->head += total;
+      } else {
+        read_back(n->data + n->tail, &total);
+        n->tail -= total;
+      }
+    }
+    node_maybe_shrink(n);
+  }
+}
+
+// A position: node index and the offset of an entry's first byte.
+struct Pos {
+  size_t ni;
+  uint32_t off;
+};
+
+// The position of element `idx` (0 <= idx < count).
+Pos list_locate(const List* l, size_t idx) {
+  size_t ni;
+  size_t local;
+  if (idx < l->count / 2) {
+    ni = 0;
+    while (idx >= l->nodes[ni]->count) idx -= l->nodes[ni++]->count;
+    local = idx;
+  } else {
+    size_t from_end = l->count - 1 - idx;  // 0 = last element
+    ni = l->nodes.size() - 1;
+    while (from_end >= l->nodes[ni]->count) from_end -= l->nodes[ni--]->count;
+    local = l->nodes[ni]->count - 1 - from_end;
+  }
+  const ListNode* n = l->nodes[ni];
+  uint32_t total;
+  if (local < n->count / 2) {
+    uint32_t off = n->head;
+    for (size_t i = 0; i < local; i++) {
+      read_fwd(n->data + off, &total);
+      off += total;
+    }
+    return {ni, off};
+  }
+  uint32_t end = n->tail;
+  for (size_t i = n->count; i > local; i--) {
+    read_back(n->data + end, &total);
+    end -= total;
+  }
+  return {ni, end};
+}
+
+// Walks elements head to tail from a position.
+class FwdIter {
+ public:
+  FwdIter(const List* l, Pos p) : l_(l), ni_(p.ni), off_(p.off) {}
+  bool next(std::string_view* out, Pos* at = nullptr) {
+    if (ni_ >= l_->nodes.size()) return false;
+    const ListNode* n = l_->nodes[ni_];
+    if (at) *at = {ni_, off_};
+    uint32_t total;
+    *out = read_fwd(n->data + off_, &total);
+    off_ += total;
+    if (off_ >= n->tail && ++ni_ < l_->nodes.size()) off_ = l_->nodes[ni_]->head;
+    return true;
+  }
+
+ private:
+  const List* l_;
+  size_t ni_;
+  uint32_t off_;
+};
+
+// Walks elements tail to head starting with the element at `p` (or the last one).
+class BackIter {
+ public:
+  BackIter(const List* l, Pos p) : l_(l), ni_(p.ni) {
+    uint32_t total;
+    read_fwd(l->nodes[p.ni]->data + p.off, &total);
+    end_ = p.off + total;
+  }
+  explicit BackIter(const List* l) : l_(l), ni_(l->nodes.size() - 1) {
+    end_ = l->nodes.empty() ? 0 : l->nodes.back()->tail;
+  }
+  bool next(std::string_view* out) {
+    if (ni_ == size_t(-1) || l_->nodes.empty()) return false;
+    const ListNode* n = l_->nodes[ni_];
+    uint32_t total;
+    *out = read_back(n->data + end_, &total);
+    end_ -= total;
+    if (end_ <= n->head && ni_-- > 0) end_ = l_->nodes[ni_]->tail;
+    return true;
+  }
+
+ private:
+  const List* l_;
+  size_t ni_;
+  uint32_t end_;
+};
+
+// Splits a node grown past the size limit (after LINSERT/LSET) into two halves.
+void list_split_if_needed(List* l, size_t ni) {
+  ListNode* n = l->nodes[ni];
+  if (n->count < 2 || n->used() <= node_byte_limit()) return;
+  uint32_t k = n->count / 2, off = n->head, total;
+  for (uint32_t i = 0; i < k; i++) {
+    read_fwd(n->data + off, &total);
+    off += total;
+  }
+  uint32_t rest = n->tail - off;
+  ListNode* m = node_new(round16(rest + 16));
+  m->count = n->count - k;
+  m->head = 0;
+  m->tail = rest;
+  std::memcpy(m->data, n->data + off, rest);
+  n->tail = off;
+  n->count = k;
+  node_maybe_shrink(l->nodes[ni]);
+  l->nodes.insert(l->nodes.begin() + ptrdiff_t(ni) + 1, m);
+}
+
+// Merges neighbouring nodes whose entries fit in one node (after LREM).
+void list_merge_small(List* l) {
+  long long fill = srv().cfg.list_max_listpack_size;
+  size_t limit = node_byte_limit();
+  size_t i = 0;
+  while (i + 1 < l->nodes.size()) {
+    ListNode*& a = l->nodes[i];
+    ListNode* b = l->nodes[i + 1];
+    bool fits = size_t(a->used()) + b->used() <= limit &&
+                (fill < 0 || (long long)(a->count + b->count) <= std::max(fill, 1LL));
+    if (!fits) {
+      i++;
+      continue;
+    }
+    uint32_t at = node_splice(a, a->tail, 0, b->used());
+    std::memcpy(a->data + at, b->data + b->head, b->used());
+    a->count += b->count;
+    std::free(b);
+    l->nodes.erase(l->nodes.begin() + ptrdiff_t(i) + 1);
+  }
+}
+
+// Inserts `s` before (kHead) or after (kTail) the entry at `p`.
+void list_insert_at(List* l, Pos p, std::string_view s, Where where) {
+  ListNode*& n = l->nodes[p.ni];
+  uint32_t off = p.off;
+  if (where == kTail) {
+    uint32_t total;
+    read_fwd(n->data + off, &total);
+    off += total;
+  }
+  uint32_t esz = entry_size(s.size());
+  uint32_t at = node_splice(n, off, 0, esz);
+  write_entry(n->data + at, s);
+  n->count++;
+  l->count++;
+  list_split_if_needed(l, p.ni);
+}
+
+void list_replace_at(List* l, Pos p, std::string_view s) {
+  ListNode*& n = l->nodes[p.ni];
+  uint32_t total;
+  read_fwd(n->data + p.off, &total);
+  uint32_t at = node_splice(n, p.off, total, entry_size(s.size()));
+  write_entry(n->data + at, s);
+  list_split_if_needed(l, p.ni);
+}
+
+// Removes up to `limit` (0: all) elements equal to `s`, scanning from the head or the tail.
+size_t list_remove_matching(List* l, std::string_view s, size_t limit, Where from) {
+  size_t removed = 0;
+  size_t nn = l->nodes.size();
+  for (size_t k = 0; k < nn && (limit == 0 || removed < limit); k++) {
+    size_t ni = from == kHead ? k : nn - 1 - k;
+    ListNode* n = l->nodes[ni];
+    uint32_t total;
+    if (from == kHead) {
+      uint32_t r = n->head, w = n->head;
+      while (r < n->tail) {
+        std::string_view e = read_fwd(n->data + r, &total);
+        if (e == s && (limit == 0 || removed < limit)) {
+          removed++;
+          n->count--;
+        } else {
+          if (w != r) std::memmove(n->data + w, n->data + r, total);
+          w += total;
+        }
+        r += total;
+      }
+      n->tail = w;
+    } else {
+      uint32_t r = n->tail, w = n->tail;
+      while (r > n->head) {
+        std::string_view e = read_back(n->data + r, &total);
+        r -= total;
+        if (e == s && (limit == 0 || removed < limit)) {
+          removed++;
+          n->count--;
+        } else {
+          w -= total;
+          if (w != r) std::memmove(n->data + w, n->data + r, total);
+        }
+      }
+      n->head = w;
+    }
+  }
+  if (removed == 0) return 0;
+  l->count -= removed;
+  // Drop empty nodes, then merge small neighbours.
+  size_t w = 0;
+  for (size_t i = 0; i < l->nodes.size(); i++) {
+    if (l->nodes[i]->count == 0) {
+      std::free(l->nodes[i]);
+    } else {
+      l->nodes[w++] = l->nodes[i];
+    }
+  }
+  l->nodes.resize(w);
+  for (auto& n : l->nodes) node_maybe_shrink(n);
+  list_merge_small(l);
+  return removed;
+}
+
+void list_destroy(List* l) {
+  for (ListNode* n : l->nodes) std::free(n);
+  delete l;
+}
+
+// ---- Command helpers ----
+
+Value make_list_value() {
+  Value v;
+  v.type = Type::List;
+  v.enc = Enc::Quicklist;
+  v.ptr = new List;
+  return v;
+}
+
+// Redis's getLongFromObjectOrReply (msg, when given, replaces the default error).
+bool get_long(Client& c, std::string_view s, long long* out, const char* msg = nullptr) {
+  return arg_ll(c, s, out, msg);
+}
+
+// Redis's getPositiveLongFromObjectOrReply: one message for "not a number" and "negative".
+bool get_positive(Client& c, std::string_view s, long long* out, const char* msg = nullptr) {
+  if (!msg) msg = "ERR value is out of range, must be positive";
+  if (!get_long(c, s, out, msg)) return false;
+  if (*out < 0) {
+    reply_error(c, msg);
+    return false;
+  }
+  return true;
+}
+
+// Redis's getRangeLongFromObjectOrReply.
+bool get_range(Client& c, std::string_view s, long long lo, long long hi, long long* out,
+               const char* msg) {
+  if (!get_long(c, s, out, msg)) return false;
+  if (*out < lo || *out > hi) {
+    if (msg)
+      reply_error(c, msg);
+    else
+      reply_error_fmt(c, "ERR value is out of range, value must between %lld and %lld", lo, hi);
+    return false;
+  }
+  return true;
+}
+
+// LEFT / RIGHT; replies a syntax error otherwise.
+bool get_where(Client& c, std::string_view s, Where* out) {
+  if (eq_nocase(s, "left")) {
+    *out = kHead;
+  } else if (eq_nocase(s, "right")) {
+    *out = kTail;
+  } else {
+    reply_syntax_error(c);
+    return false;
+  }
+  return true;
+}
+
+// Replies the elements [start, end] (already normalised, in range) head to tail, or tail to
+// head when `reverse` (the order elements are popped from the tail).
+void reply_range(Client& c, const List* l, long long start, long long end, bool reverse) {
+  size_t n = size_t(end - start + 1);
+  resp::Writer& w = c.reply();
+  w.array(n);
+  std::string_view e;
+  if (!reverse) {
+    FwdIter it(l, list_locate(l, size_t(start)));
+    for (size_t i = 0; i < n && it.next(&e); i++) w.bulk(e);
+  } else {
+    BackIter it(l, list_locate(l, size_t(end)));
+    for (size_t i = 0; i < n && it.next(&e); i++) w.bulk(e);
+  }
+}
+
+// Redis's addListRangeReply: start/end may be negative or out of range.
+void reply_list_range(Client& c, const List* l, long long start, long long end, bool reverse) {
+  long long llen = (long long)l->count;
+  if (start < 0) start = llen + start;
+  if (end < 0) end = llen + end;
+  if (start < 0) start = 0;
+  if (start > end || start >= llen) {
+    c.reply().array(0);
+    return;
+  }
+  if (end >= llen) end = llen - 1;
+  reply_range(c, l, start, end, reverse);
+}
+
+// After elements were popped from `key`: events, deletion of an empty list, WATCH, dirty.
+// Returns true if the key was deleted.
+bool elements_removed(Client& c, std::string_view key, KeyEntry* e, Where where, size_t count) {
+  Db& db = *c.db;
+  notify_keyspace_event(kNotifyList, where == kHead ? "lpop" : "rpop", key, db.id);
+  bool deleted = false;
+  if (as_list(e->val)->count == 0) {
+    std::string k(key);  // `key` may point into the entry
+    db_delete_entry(db, e);
+    notify_keyspace_event(kNotifyGeneric, "del", k, db.id);
+    signal_modified_key(db, k);
+    deleted = true;
+  } else {
+    signal_modified_key(db, key);
+  }
+  srv().dirty += (long long)count;
+  return deleted;
+}
+
+// Pops up to `count` elements and replies [key, [elements...]] (LMPOP).
+void pop_range_with_key(Client& c, KeyEntry* e, std::string_view key, Where where,
+                        long long count) {
+  List* l = as_list(e->val);
+  long long llen = (long long)l->count;
+  long long n = std::min(count, llen);
+  c.reply().array(2);
+  c.reply().bulk(key);
+  if (where == kHead)
+    reply_range(c, l, 0, n - 1, false);
+  else
+    reply_range(c, l, llen - n, llen - 1, true);
+  list_del_end(l, size_t(n), where);
+  elements_removed(c, key, e, where, size_t(n));
+}
+
+// ---- Commands ----
+
+void push_generic(Client& c, Where where, bool xx) {
+  std::string_view key = c.argv[1];
+  bool wrong;
+  KeyEntry* e = lookup_write_type(c, key, Type::List, &wrong);
+  if (wrong) return;
+  if (!e) {
+    if (xx) {
+      c.reply().integer(0);
+      return;
+    }
+    e = db_add(*c.db, key, make_list_value());
+  }
+  List* l = as_list(e->val);
+  for (size_t j = 2; j < c.argv.size(); j++) {
+    list_push(l, c.argv[j], where);
+    srv().dirty++;
+  }
+  c.reply().integer((long long)l->count);
+  signal_modified_key(*c.db, key);
+  notify_keyspace_event(kNotifyList, where == kHead ? "lpush" : "rpush", key, c.db->id);
+}
+
+void lpush_command(Client& c) { push_generic(c, kHead, false); }
+void rpush_command(Client& c) { push_generic(c, kTail, false); }
+void lpushx_command(Client& c) { push_generic(c, kHead, true); }
+void rpushx_command(Client& c) { push_generic(c, kTail, true); }
+
+void linsert_command(Client& c) {
+  Where where;
+  if (eq_nocase(c.argv[2], "after")) {
+    where = kTail;
+  } else if (eq_nocase(c.argv[2], "before")) {
+    where = kHead;
+  } else {
+    reply_syntax_error(c);
+    return;
+  }
+  bool wrong;
+  KeyEntry* e = lookup_write_type(c, c.argv[1], Type::List, &wrong);
+  if (wrong) return;
+  if (!e) {
+    c.reply().integer(0);
+    return;
+  }
+  List* l = as_list(e->val);
+  FwdIter it(l, Pos{0, l->nodes[0]->head});
+  std::string_view el;
+  Pos at;
+  bool found = false;
+  while (it.next(&el, &at)) {
+    if (el == c.argv[3]) {
+      found = true;
+      break;
+    }
+  }
+  if (!found) {
+    c.reply().integer(-1);
+    return;
+  }
+  list_insert_at(l, at, c.argv[4], where);
+  signal_modified_key(*c.db, c.argv[1]);
+  notify_keyspace_event(kNotifyList, "linsert", c.argv[1], c.db->id);
+  srv().dirty++;
+  c.reply().integer((long long)l->count);
+}
+
+void llen_command(Client& c) {
+  bool wrong;
+  KeyEntry* e = lookup_read_type(c, c.argv[1], Type::List, &wrong);
+  if (wrong) return;
+  c.reply().integer(e ? (long long)as_list(e->val)->count : 0);
+}
+
+void lindex_command(Client& c) {
+  bool wrong;
+  KeyEntry* e = lookup_read_type(c, c.argv[1], Type::List, &wrong);
+  if (wrong) return;
+  if (!e) {
+    c.reply().null();
+    return;
+  }
+  long long index;
+  if (!get_long(c, c.argv[2], &index)) return;
+  List* l = as_list(e->val);
+  long long llen = (long long)l->count;
+  if (index < 0) index = llen + index;
+  if (index < 0 || index >= llen) {
+    c.reply().null();
+    return;
+  }
+  Pos p = list_locate(l, size_t(index));
+  uint32_t total;
+  c.reply().bulk(read_fwd(l->nodes[p.ni]->data + p.off, &total));
+}
+
+void lset_command(Client& c) {
+  bool wrong;
+  KeyEntry* e = lookup_write_type(c, c.argv[1], Type::List, &wrong);
+  if (wrong) return;
+  if (!e) {
+    reply_error(c, "ERR no such key");
+    return;
+  }
+  long long index;
+  if (!get_long(c, c.argv[2], &index)) return;
+  List* l = as_list(e->val);
+  long long llen = (long long)l->count;
+  if (index < 0) index = llen + index;
+  if (index < 0 || index >= llen) {
+    reply_error(c, "ERR index out of range");
+    return;
+  }
+  list_replace_at(l, list_locate(l, size_t(index)), c.argv[3]);
+  c.reply().ok();
+  signal_modified_key(*c.db, c.argv[1]);
+  notify_keyspace_event(kNotifyList, "lset", c.argv[1], c.db->id);
+  srv().dirty++;
+}
+
+void pop_generic(Client& c, Where where) {
+  bool hascount = c.argv.size() == 3;
+  long long count = 0;
+  if (c.argv.size() > 3) {
+    reply_wrong_arity(c);
+    return;
+  }
+  if (hascount && !get_positive(c, c.argv[2], &count)) return;
+  bool wrong;
+  KeyEntry* e = lookup_write_type(c, c.argv[1], Type::List, &wrong);
+  if (wrong) return;
+  if (!e) {
+    if (hascount)
+      c.reply().null_array();
+    else
+      c.reply().null();
+    return;
+  }
+  if (hascount && count == 0) {
+    c.reply().array(0);
+    return;
+  }
+  List* l = as_list(e->val);
+  std::string_view key = c.argv[1];
+  if (!hascount) {
+    Pos p = where == kHead ? Pos{0, l->nodes[0]->head} : list_locate(l, l->count - 1);
+    uint32_t total;
+    c.reply().bulk(read_fwd(l->nodes[p.ni]->data + p.off, &total));
+    list_del_end(l, 1, where);
+    elements_removed(c, key, e, where, 1);
+  } else {
+    long long llen = (long long)l->count;
+    long long n = std::min(count, llen);
+    if (where == kHead)
+      reply_range(c, l, 0, n - 1, false);
+    else
+      reply_range(c, l, llen - n, llen - 1, true);
+    list_del_end(l, size_t(n), where);
+    elements_removed(c, key, e, where, size_t(n));
+  }
+}
+
+void lpop_command(Client& c) { pop_generic(c, kHead); }
+void rpop_command(Client& c) { pop_generic(c, kTail); }
+
+void lrange_command(Client& c) {
+  long long start, end;
+  if (!get_long(c, c.argv[2], &start) || !get_long(c, c.argv[3], &end)) return;
+  bool wrong;
+  KeyEntry* e = lookup_read_type(c, c.argv[1], Type::List, &wrong);
+  if (wrong) return;
+  if (!e) {
+    c.reply().array(0);
+    return;
+  }
+  reply_list_range(c, as_list(e->val), start, end, false);
+}
+
+void ltrim_command(Client& c) {
+  long long start, end;
+  if (!get_long(c, c.argv[2], &start) || !get_long(c, c.argv[3], &end)) return;
+  bool wrong;
+  KeyEntry* e = lookup_write_type(c, c.argv[1], Type::List, &wrong);
+  if (wrong) return;
+  if (!e) {
+    c.reply().ok();
+    return;
+  }
+  List* l = as_list(e->val);
+  long long llen = (long long)l->count, ltrim, rtrim;
+  if (start < 0) start = llen + start;
+  if (end < 0) end = llen + end;
+  if (start < 0) start = 0;
+  if (start > end || start >= llen) {
+    ltrim = llen;
+    rtrim = 0;
+  } else {
+    if (end >= llen) end = llen - 1;
+    ltrim = start;
+    rtrim = llen - end - 1;
+  }
+  list_del_end(l, size_t(ltrim), kHead);
+  list_del_end(l, size_t(rtrim), kTail);
+  std::string_view key = c.argv[1];
+  notify_keyspace_event(kNotifyList, "ltrim", key, c.db->id);
+  if (l->count == 0) {
+    db_delete_entry(*c.db, e);
+    notify_keyspace_event(kNotifyGeneric, "del", key, c.db->id);
+  }
+  signal_modified_key(*c.db, key);
+  srv().dirty += ltrim + rtrim;
+  c.reply().ok();
+}
+
+void lpos_command(Client& c) {
+  long long rank = 1, count = -1, maxlen = 0;  // count -1: option not given
+  Where direction = kTail;
+  for (size_t j = 3; j < c.argv.size(); j++) {
+    std::string_view opt = c.argv[j];
+    size_t moreargs = c.argv.size() - 1 - j;
+    if (eq_nocase(opt, "rank") && moreargs) {
+      j++;
+      if (!get_long(c, c.argv[j], &rank)) return;
+      if (rank == 0) {
+        reply_error(c,
+                    "ERR RANK can't be zero: use 1 to start from the first match, 2 from the "
+                    "second ... or use negative to start from the end of the list");
+        return;
+      }
+    } else if (eq_nocase(opt, "count") && moreargs) {
+      j++;
+      if (!get_positive(c, c.argv[j], &count, "ERR COUNT can't be negative")) return;
+    } else if (eq_nocase(opt, "maxlen") && moreargs) {
+      j++;
+      if (!get_positive(c, c.argv[j], &maxlen, "ERR MAXLEN can't be negative")) return;
+    } else {
+      reply_syntax_error(c);
+      return;
+    }
+  }
+  if (rank < 0) {
+    // Redis negates without an overflow check: RANK LLONG_MIN stays negative (any match).
+    rank = (long long)(0ULL - (unsigned long long)rank);
+    direction = kHead;
+  }
+  bool wrong;
+  KeyEntry* e = lookup_read_type(c, c.argv[1], Type::List, &wrong);
+  if (wrong) return;
+  if (!e) {
+    if (count != -1)
+      c.reply().array(0);
+    else
+      c.reply().null();
+    return;
+  }
+  List* l = as_list(e->val);
+  std::string_view ele = c.argv[2];
+  long long llen = (long long)l->count;
+  long long index = 0, matches = 0, matchindex = -1;
+  std::vector<long long> found;
+  std::string_view el;
+  auto visit = [&](std::string_view v) -> bool {  // false: stop
+    if (maxlen != 0 && index >= maxlen) return false;
+    if (v == ele) {
+      matches++;
+      matchindex = direction == kTail ? index : llen - index - 1;
+      if (matches >= rank) {
+        if (count != -1) {
+          found.push_back(matchindex);
+          // Unsigned: RANK LLONG_MIN must wrap like Redis, without undefined behaviour.
+          if (count &&
+              (long long)((unsigned long long)matches - (unsigned long long)rank + 1) >= count)
+            return false;
+        } else {
+          return false;
+        }
+      }
+    }
+    index++;
+    matchindex = -1;
+    return true;
+  };
+  if (direction == kTail) {
+    FwdIter it(l, Pos{0, l->nodes[0]->head});
+    while (it.next(&el) && visit(el)) {
+    }
+  } else {
+    BackIter it(l);
+    while (it.next(&el) && visit(el)) {
+    }
+  }
+  if (count != -1) {
+    c.reply().array(found.size());
+    for (long long i : found) c.reply().integer(i);
+  } else if (matchindex != -1) {
+    c.reply().integer(matchindex);
+  } else {
+    c.reply().null();
+  }
+}
+
+void lrem_command(Client& c) {
+  long long toremove;
+  if (!get_long(c, c.argv[2], &toremove)) return;
+  bool wrong;
+  KeyEntry* e = lookup_write_type(c, c.argv[1], Type::List, &wrong);
+  if (wrong) return;
+  if (!e) {
+    c.reply().integer(0);
+    return;
+  }
+  List* l = as_list(e->val);
+  Where from = kHead;
+  size_t limit;
+  if (toremove < 0) {
+    from = kTail;
+    limit = toremove == LLONG_MIN ? size_t(LLONG_MAX) + 1 : size_t(-toremove);
+  } else {
+    limit = size_t(toremove);
+  }
+  size_t removed = list_remove_matching(l, c.argv[3], limit, from);
+  std::string_view key = c.argv[1];
+  if (removed) {
+    srv().dirty += (long long)removed;
+    signal_modified_key(*c.db, key);
+    notify_keyspace_event(kNotifyList, "lrem", key, c.db->id);
+  }
+  if (l->count == 0) {
+    db_delete_entry(*c.db, e);
+    notify_keyspace_event(kNotifyGeneric, "del", key, c.db->id);
+  }
+  c.reply().integer((long long)removed);
+}
+
+void lmove_generic(Client& c, Where wherefrom, Where whereto) {
+  std::string_view src = c.argv[1], dst = c.argv[2];
+  bool wrong;
+  KeyEntry* se = lookup_write_type(c, src, Type::List, &wrong);
+  if (wrong) return;
+  if (!se) {
+    c.reply().null();
+    return;
+  }
+  List* sl = as_list(se->val);
+  KeyEntry* de = lookup_write_type(c, dst, Type::List, &wrong);
+  if (wrong) return;
+  // Pop (a copy: pushing may move the bytes, even within the same list).
+  Pos p = wherefrom == kHead ? Pos{0, sl->nodes[0]->head} : list_locate(sl, sl->count - 1);
+  uint32_t total;
+  std::string value(read_fwd(sl->nodes[p.ni]->data + p.off, &total));
+  list_del_end(sl, 1, wherefrom);
+  // Push to the destination (created if missing).
+  if (!de) de = db_add(*c.db, dst, make_list_value());
+  signal_modified_key(*c.db, dst);
+  list_push(as_list(de->val), value, whereto);
+  notify_keyspace_event(kNotifyList, whereto == kHead ? "lpush" : "rpush", dst, c.db->id);
+  c.reply().bulk(value);
+  // The source: events and deletion when empty.  db_add may have rehashed, but entries do not
+  // move, so `se` is still valid.
+  notify_keyspace_event(kNotifyList, wherefrom == kHead ? "lpop" : "rpop", src, c.db->id);
+  if (sl->count == 0) {
+    db_delete_entry(*c.db, se);
+    notify_keyspace_event(kNotifyGeneric, "del", src, c.db->id);
+  }
+  signal_modified_key(*c.db, src);
+  srv().dirty++;
+}
+
+void lmove_command(Client& c) {
+  Where from, to;
+  if (!get_where(c, c.argv[3], &from) || !get_where(c, c.argv[4], &to)) return;
+  lmove_generic(c, from, to);
+}
+
+void rpoplpush_command(Client& c) { lmove_generic(c, kTail, kHead); }
+
+void lmpop_command(Client& c) {
+  long long numkeys;
+  if (!get_range(c, c.argv[1], 1, LLONG_MAX, &numkeys, "ERR numkeys should be greater than 0"))
+    return;
+  size_t argc = c.argv.size();
+  // where_idx = numkeys + 2, compared without overflow.
+  if ((unsigned long long)numkeys >= argc - 2) {
+    reply_syntax_error(c);
+    return;
+  }
+  size_t where_idx = size_t(numkeys) + 2;
+  Where where;
+  if (!get_where(c, c.argv[where_idx], &where)) return;
+  long long count = -1;
+  for (size_t j = where_idx + 1; j < argc; j++) {
+    size_t moreargs = argc - 1 - j;
+    if (count == -1 && eq_nocase(c.argv[j], "count") && moreargs) {
+      j++;
+      if (!get_range(c, c.argv[j], 1, LLONG_MAX, &count, "ERR count should be greater than 0"))
+        return;
+    } else {
+      reply_syntax_error(c);
+      return;
+    }
+  }
+  if (count == -1) count = 1;
+  for (size_t j = 2; j < where_idx; j++) {
+    bool wrong;
+    KeyEntry* e = lookup_write_type(c, c.argv[j], Type::List, &wrong);
+    if (wrong) return;
+    if (!e || as_list(e->val)->count == 0) continue;
+    pop_range_with_key(c, e, c.argv[j], where, count);
+    return;
+  }
+  c.reply().null_array();
+}
+
+constexpr uint32_t kW = kCmdWrite, kR = kCmdReadonly, kOom = kCmdDenyOom, kF = kCmdFast;
+
+Command g_list_commands[] = {
+    {"lpush", -3, kW | kOom | kF, 1, 1, 1, lpush_command},
+    {"rpush", -3, kW | kOom | kF, 1, 1, 1, rpush_command},
+    {"lpushx", -3, kW | kOom | kF, 1, 1, 1, lpushx_command},
+    {"rpushx", -3, kW | kOom | kF, 1, 1, 1, rpushx_command},
+    {"linsert", 5, kW | kOom, 1, 1, 1, linsert_command},
+    {"lpop", -2, kW | kF, 1, 1, 1, lpop_command},
+    {"rpop", -2, kW | kF, 1, 1, 1, rpop_command},
+    {"llen", 2, kR | kF, 1, 1, 1, llen_command},
+    {"lindex", 3, kR, 1, 1, 1, lindex_command},
+    {"lset", 4, kW | kOom, 1, 1, 1, lset_command},
+    {"lrange", 4, kR, 1, 1, 1, lrange_command},
+    {"ltrim", 4, kW, 1, 1, 1, ltrim_command},
+    {"lpos", -3, kR, 1, 1, 1, lpos_command},
+    {"lrem", 4, kW, 1, 1, 1, lrem_command},
+    {"rpoplpush", 3, kW | kOom, 1, 2, 1, rpoplpush_command},
+    {"lmove", 5, kW | kOom, 1, 2, 1, lmove_command},
+    {"lmpop", -4, kW, 0, 0, 0, lmpop_command},
+};
+
+}  // namespace
+
+std::span<Command> list_commands() { return g_list_commands; }
+
+void list_free(Value& v) {
+  if (v.ptr) list_destroy(as_list(v));
+  v.ptr = nullptr;
+}
+
+Value list_dup(const Value& v) {
+  const List* src = as_list(v);
+  Value out = make_list_value();
+  List* dst = as_list(out);
+  dst->count = src->count;
+  dst->nodes.reserve(src->nodes.size());
+  for (const ListNode* n : src->nodes) {
+    ListNode* m = node_new(round16(n->used()));
+    m->count = n->count;
+    m->head = 0;
+    m->tail = n->used();
+    std::memcpy(m->data, n->data + n->head, n->used());
+    dst->nodes.push_back(m);
+  }
+  return out;
+}
+
+Value list_new_value() { return make_list_value(); }
+
+void list_push_back(Value& v, std::string_view s) { list_push(as_list(v), s, kTail); }
+
+size_t list_length(const Value& v) { return as_list(v)->count; }
+
+void list_for_each(const Value& v, const std::function<void(std::string_view)>& fn) {
+  const List* l = as_list(v);
+  if (l->count == 0) return;
+  FwdIter it(l, Pos{0, l->nodes[0]->head});
+  std::string_view e;
+  while (it.next(&e)) fn(e);
+}
+
+size_t list_mem(const Value& v) {
+  const List* l = as_list(v);
+  size_t n = sizeof(List) + l->nodes.capacity() * sizeof(ListNode*);
+  for (const ListNode* node : l->nodes) n += sizeof(ListNode) + node->cap;
+  return n;
+}
+
+}  // namespace sc::broker
