@@ -213,7 +213,6 @@ static void reject(Client& c, std::string_view err) {
 void call_command(Client& c) {
   const Command* cmd = c.cmd;
   Server& s = srv();
-  if (!(cmd->flags & kCmdNoMonitor) && !s.monitors.empty()) monitor_feed(c);
   int64_t t0 = now_us();
   // Nested calls (EXEC running its queue) keep the time of the outer command.
   bool outer = s.cmd_time_ms == 0;
@@ -229,6 +228,8 @@ void call_command(Client& c) {
   else if (s.dirty != dirty_before)
     aof_feed_command(c);
   c.prop.clear();
+  // Like Redis, MONITOR shows a command after it ran (SELECT shows its new db).
+  if (!s.monitors.empty()) monitor_feed(c);
   int64_t t1 = now_us();
   if (outer) s.cmd_time_ms = 0;
   cmd->calls++;

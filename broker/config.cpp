@@ -10,6 +10,7 @@
 
 #include "aof.h"
 #include "log.h"
+#include "networking.h"
 #include "server.h"
 
 namespace sc::broker {
@@ -96,7 +97,7 @@ Option mem_opt(const char* name, T Config::*field, long long min, long long max,
                 [field](const Config& c) { return std::to_string((long long)(c.*field)); },
                 [field, min, max](Config& c, const std::vector<std::string>& a, std::string* err) {
                   long long v;
-                  if (a.size() != 1 || !parse_memory(a[0], &v)) {
+                  if (a.size() != 1 || !parse_memory(a[0], &v) || v < 0) {
                     *err = "argument must be a memory value";
                     return false;
                   }
@@ -151,9 +152,10 @@ Option enum_opt(const char* name, std::string Config::*field, const char* values
                         return true;
                       }
                   }
-                  *err = std::string("argument(s) must be one of the following: ") + values;
-                  for (char* p = err->data(); *p; p++)
-                    if (*p == ' ' && p > err->data() + 40) *p = ',';
+                  *err = "argument(s) must be one of the following: ";
+                  std::istringstream in(values);
+                  std::string v;
+                  for (bool first = true; in >> v; first = false) *err += (first ? "" : ", ") + v;
                   return false;
                 }};
 }
@@ -223,7 +225,7 @@ std::vector<Option>& options() {
                c.bind = v;
                return true;
              }},
-      int_opt("port", &Config::port, 0, 65535, false, "TCP port (default 6380)"),
+      int_opt("port", &Config::port, 0, 65535, true, "TCP port (default 6380)"),
       int_opt("tcp-backlog", &Config::tcp_backlog, 0, INT32_MAX, false, "listen() backlog"),
       int_opt("timeout", &Config::timeout, 0, INT32_MAX, true,
               "close a client idle for this many seconds (0: never)"),
@@ -283,7 +285,7 @@ std::vector<Option>& options() {
       int_opt("active-expire-effort", &Config::active_expire_effort, 1, 10, true,
               "effort of the active expiry sweep"),
       bool_opt("appendonly", &Config::appendonly, true, "log every write to the AOF"),
-      enum_opt("appendfsync", &Config::appendfsync, "always everysec no", true,
+      enum_opt("appendfsync", &Config::appendfsync, "everysec always no", true,
                "when to fsync the AOF"),
       str_opt("appendfilename", &Config::appendfilename, false, "AOF file name, in dir"),
       int_opt("auto-aof-rewrite-percentage", &Config::auto_aof_rewrite_percentage, 0, INT32_MAX,
@@ -429,14 +431,20 @@ static void config_get(Client& c) {
 
 static void config_set(Client& c) {
   if (c.argv.size() % 2 != 0) {
-    reply_wrong_arity(c);
+    reply_syntax_error(c);
     return;
   }
   Config backup = srv().cfg;
   std::vector<Option*> changed;
   for (size_t i = 2; i < c.argv.size(); i += 2) {
     Option* o = find_option(c.argv[i]);
-    if (!o || !o->mutable_) {
+    if (o && !o->mutable_) {
+      srv().cfg = backup;
+      reply_error_fmt(c, "ERR CONFIG SET failed (possibly related to argument '%s') - can't set "
+                         "immutable config", o->name);
+      return;
+    }
+    if (!o) {
       srv().cfg = backup;
       reply_error_fmt(c, "ERR Unknown option or number of arguments for CONFIG SET - '%.*s'",
                       int(c.argv[i].size()), c.argv[i].data());
@@ -458,7 +466,17 @@ static void config_set(Client& c) {
     }
     changed.push_back(o);
   }
-  for (Option* o : changed) apply(*o);
+  for (Option* o : changed) {
+    if ((!strcmp(o->name, "port") || !strcmp(o->name, "bind")) && srv().base &&
+        !rebind_listeners()) {
+      srv().cfg.port = backup.port;
+      srv().cfg.bind = backup.bind;
+      reply_error_fmt(c, "ERR CONFIG SET failed (possibly related to argument '%s') - Unable "
+                         "to listen on this port", o->name);
+      return;
+    }
+    apply(*o);
+  }
   c.reply().ok();
 }
 

@@ -402,6 +402,23 @@ bool listen_all() {
   return true;
 }
 
+bool rebind_listeners() {
+  Server& s = srv();
+  std::vector<int> old_fds;
+  std::vector<struct event*> old_evs;
+  old_fds.swap(s.listen_fds);
+  old_evs.swap(s.listen_evs);
+  if (!listen_all()) {
+    close_listeners();
+    s.listen_fds.swap(old_fds);
+    s.listen_evs.swap(old_evs);
+    return false;
+  }
+  for (auto* ev : old_evs) event_free(ev);
+  for (int fd : old_fds) close(fd);
+  return true;
+}
+
 void close_listeners() {
   Server& s = srv();
   for (auto* ev : s.listen_evs) event_free(ev);

@@ -6,6 +6,9 @@ namespace sc::broker {
 
 bool listen_all();                // opens cfg.bind listeners on cfg.port
 void close_listeners();
+// Listens on the configured port/bind again (CONFIG SET port/bind); keeps the old sockets and
+// returns false if the new ones cannot be opened.
+bool rebind_listeners();
 void flush_pending_writes();      // one write per client with new output (end of a loop turn)
 void free_closed_clients();       // frees clients flagged kClientCloseAsap
 void close_timedout_clients();    // `timeout` config

@@ -299,7 +299,7 @@ struct Config {
   std::string dir = ".";
   std::string pidfile;
   bool daemonize = false;
-  long long hash_max_listpack_entries = 128;
+  long long hash_max_listpack_entries = 512;
   long long hash_max_listpack_value = 64;
   long long set_max_intset_entries = 512;
   long long set_max_listpack_entries = 128;

@@ -26,7 +26,7 @@ if running "$RUN/sc-broker.pid"; then
   echo "sc-broker already running (pid $(cat "$RUN/sc-broker.pid"))"
 else
   "$BIN/sc-broker" --port "$BROKER_PORT" --bind "$BROKER_BIND" --dir "$RUN" \
-    --logfile "$RUN/sc-broker.log" --pidfile "$RUN/sc-broker.pid" &
+    --logfile "$RUN/sc-broker.log" --pidfile "$RUN/sc-broker.pid" </dev/null >>"$RUN/sc-broker.log" 2>&1 &
   echo $! > "$RUN/sc-broker.pid"
   for _ in $(seq 50); do
     if redis-cli -h "$BROKER_BIND" -p "$BROKER_PORT" ping 2>/dev/null | grep -q PONG; then break; fi
