@@ -136,7 +136,6 @@ int run(int argc, char** argv) {
   s->executable = argv[0];
   s->start_ms = now_ms();
   s->run_id = random_hex(40);
-  s->cfg.notify_flags = notify_flags_parse("Ex");
   config_load(argc, argv, &s->cfg);
   s->notify_flags = s->cfg.notify_flags;
 

@@ -293,7 +293,7 @@ struct Config {
   long long proto_max_bulk_len = 512ll * 1024 * 1024;
   long long client_query_buffer_limit = 1024ll * 1024 * 1024;
   ObufLimit obuf[2] = {{0, 0, 0}, {32ull << 20, 8ull << 20, 60}};  // normal, pubsub
-  int notify_flags = 0;   // set from "Ex" at start
+  int notify_flags = kNotifyKeyevent | kNotifyExpired;  // "Ex": workers learn of ended sessions
   std::string loglevel = "notice";
   std::string logfile;
   std::string dir = ".";
