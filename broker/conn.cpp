@@ -91,7 +91,7 @@ static void hello_cmd(Client& c) {
   if (!c.authenticated) {
     reply_error(c,
                 "NOAUTH HELLO must be called with the client already authenticated, otherwise "
-                "the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the "
+                "the HELLO AUTH <user> <pass> option can be used to authenticate the "
                 "client and select the RESP protocol version at the same time");
     return;
   }

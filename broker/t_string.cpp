@@ -27,8 +27,9 @@ constexpr int kAnyExpire = kSetEx | kSetPx | kSetExat | kSetPxat;
 
 enum class Cmd { Set, GetEx };
 
-bool string_too_long(Client& c, long long size) {
-  if (size > srv().cfg.proto_max_bulk_len) {
+// True (after replying) if a string of `offset` + `len` bytes would exceed the limit.
+bool string_too_long(Client& c, long long offset, size_t len) {
+  if (offset > srv().cfg.proto_max_bulk_len - (long long)len) {
     reply_error(c, "ERR string exceeds maximum allowed size (proto-max-bulk-len)");
     return true;
   }
@@ -53,13 +54,15 @@ bool parse_set_options(Client& c, size_t first, Cmd type, int* flags, std::strin
     } else if (eq_nocase(opt, "persist") && type == Cmd::GetEx && !(f & kAnyExpire) &&
                !(f & kSetKeepTtl)) {
       *flags |= kSetPersist;
-    } else if (has_next && !(f & kSetKeepTtl) && !(f & kSetPersist) && !(f & kAnyExpire) &&
-               (eq_nocase(opt, "ex") || eq_nocase(opt, "px") || eq_nocase(opt, "exat") ||
-                eq_nocase(opt, "pxat"))) {
-      *flags |= eq_nocase(opt, "ex")     ? kSetEx
-                : eq_nocase(opt, "px")   ? kSetPx
-                : eq_nocase(opt, "exat") ? kSetExat
-                                         : kSetPxat;
+    } else if (int which = eq_nocase(opt, "ex")     ? kSetEx
+                           : eq_nocase(opt, "px")   ? kSetPx
+                           : eq_nocase(opt, "exat") ? kSetExat
+                           : eq_nocase(opt, "pxat") ? kSetPxat
+                                                    : 0;
+               which && has_next && !(f & kSetKeepTtl) && !(f & kSetPersist) &&
+               !(f & (kAnyExpire & ~which))) {
+      // Like Redis, the same expire option may repeat (the last one wins), others conflict.
+      *flags |= which;
       *expire = c.argv[++j];
     } else {
       reply_syntax_error(c);
@@ -186,8 +189,6 @@ void getex_cmd(Client& c) {
   int flags = 0;
   std::string_view expire;
   if (!parse_set_options(c, 2, Cmd::GetEx, &flags, &expire)) return;
-  long long when = 0;
-  if ((flags & kAnyExpire) && !expire_ms(c, expire, flags, &when)) return;
   Db& db = *c.db;
   std::string_view key = c.argv[1];
   KeyEntry* e = lookup_read(db, key);
@@ -199,6 +200,9 @@ void getex_cmd(Client& c) {
     reply_wrongtype(c);
     return;
   }
+  // Like Redis 7.0: the expire time is validated only once the key is known to exist.
+  long long when = 0;
+  if ((flags & kAnyExpire) && !expire_ms(c, expire, flags, &when)) return;
   char buf[24];
   c.reply().bulk(string_view_of(e->val, buf));
   if ((flags & (kSetExat | kSetPxat)) && when <= cmd_time_ms()) {
@@ -415,7 +419,7 @@ void append_cmd(Client& c) {
     }
     char buf[24];
     std::string_view cur = string_view_of(e->val, buf);
-    if (string_too_long(c, (long long)(cur.size() + c.argv[2].size()))) return;
+    if (string_too_long(c, (long long)cur.size(), c.argv[2].size())) return;
     total = cur.size() + c.argv[2].size();
     Str* s = static_cast<Str*>(std::malloc(sizeof(Str) + total));
     if (!s) std::abort();
@@ -456,7 +460,7 @@ void setrange_cmd(Client& c) {
       c.reply().integer(0);
       return;
     }
-    if (string_too_long(c, offset + (long long)val.size())) return;
+    if (string_too_long(c, offset, val.size())) return;
     std::string s(size_t(offset), '\0');
     s.append(val);
     db_add(db, key, string_value(s));
@@ -476,7 +480,7 @@ void setrange_cmd(Client& c) {
     c.reply().integer((long long)cur.size());
     return;
   }
-  if (string_too_long(c, offset + (long long)val.size())) return;
+  if (string_too_long(c, offset, val.size())) return;
   if (cur.size() < size_t(offset) + val.size()) cur.resize(size_t(offset) + val.size(), '\0');
   std::memcpy(cur.data() + offset, val.data(), val.size());
   db_overwrite(e, string_value(cur));
