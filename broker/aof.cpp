@@ -67,6 +67,8 @@ static AofState& st() {
 
 bool aof_loading() { return srv().aof && srv().aof->loading; }
 
+bool aof_active() { return srv().aof && (srv().aof->fd >= 0 || srv().aof->child > 0); }
+
 static void append_command(Buffer& b, const std::vector<std::string_view>& argv) {
   resp::Writer w(&b, resp::Proto::Resp2);
   w.array(argv.size());

@@ -35,5 +35,7 @@ std::string aof_write_error();
 void aof_exec_begin();
 void aof_exec_end();
 bool aof_loading();
+// True while commands are being logged (the file is open or a rewrite collects them).
+bool aof_active();
 
 }  // namespace sc::broker

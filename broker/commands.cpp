@@ -135,8 +135,11 @@ bool arg_double(Client& c, std::string_view s, double* out) {
 }
 
 // Redis's stringmatchlen semantics: * ? [abc] [^a-z] and \ escapes.
+// `skip_longer` is set when the rest of the pattern matched nowhere in the rest of the string:
+// then no earlier '*' can help by consuming more, which keeps patterns like "a*a*a*b"
+// linear instead of exponential (Redis 7.0.9+ does the same).
 static bool glob_impl(const char* p, size_t plen, const char* s, size_t slen, bool nocase,
-                      int depth) {
+                      int depth, bool* skip_longer) {
   if (depth > 1000) return false;
   auto lower = [&](char ch) { return nocase ? char(tolower((unsigned char)ch)) : ch; };
   while (plen && slen) {
@@ -145,9 +148,11 @@ static bool glob_impl(const char* p, size_t plen, const char* s, size_t slen, bo
         while (plen > 1 && p[1] == '*') p++, plen--;
         if (plen == 1) return true;
         while (slen) {
-          if (glob_impl(p + 1, plen - 1, s, slen, nocase, depth + 1)) return true;
+          if (glob_impl(p + 1, plen - 1, s, slen, nocase, depth + 1, skip_longer)) return true;
+          if (*skip_longer) return false;
           s++, slen--;
         }
+        *skip_longer = true;
         return false;
       case '?':
         s++, slen--;
@@ -200,7 +205,9 @@ static bool glob_impl(const char* p, size_t plen, const char* s, size_t slen, bo
 }
 
 bool glob_match(std::string_view pattern, std::string_view str, bool nocase) {
-  return glob_impl(pattern.data(), pattern.size(), str.data(), str.size(), nocase, 0);
+  bool skip_longer = false;
+  return glob_impl(pattern.data(), pattern.size(), str.data(), str.size(), nocase, 0,
+                   &skip_longer);
 }
 
 // ---- Dispatch ----

@@ -100,6 +100,19 @@ void write_message(Client& sub, std::string_view pattern, std::string_view chann
 // A single subscriber gets the reply written directly; several share one encoded frame.
 void deliver(const std::vector<Client*>& subs, std::string_view pattern, std::string_view channel,
              std::string_view message) {
+  // nData subscribers get the message as a JSON line, the others as RESP.
+  bool any_ndata = false;
+  for (Client* s : subs) any_ndata |= s->ndata;
+  if (any_ndata) {
+    for (Client* sub : subs) {
+      if (drops_messages(*sub)) continue;
+      if (sub->ndata)
+        ndata_deliver(*sub, channel, message);
+      else
+        write_message(*sub, pattern, channel, message);
+    }
+    return;
+  }
   if (subs.size() == 1) {
     if (!drops_messages(*subs[0])) write_message(*subs[0], pattern, channel, message);
     return;
@@ -389,6 +402,22 @@ size_t pubsub_pattern_count() { return srv().pubsub ? srv().pubsub->patterns.siz
 // True when nobody is subscribed to anything (notify.cpp skips building channel names).
 bool pubsub_idle() {
   return !srv().pubsub || (srv().pubsub->channels.empty() && srv().pubsub->patterns.empty());
+}
+
+bool pubsub_subscribe_quiet(Client& c, std::string_view ch) {
+  if (!c.channels.emplace(ch).second) return false;
+  PubsubState& ps = state();
+  auto it = ps.channels.find(ch);
+  if (it == ps.channels.end()) it = ps.channels.emplace(std::string(ch), 0).first;
+  it->second.push_back(&c);
+  update_pubsub_flag(c);
+  return true;
+}
+
+bool pubsub_unsubscribe_quiet(Client& c, std::string_view ch) {
+  bool r = unsubscribe_channel(c, ch, false);
+  update_pubsub_flag(c);
+  return r;
 }
 
 }  // namespace sc::broker
