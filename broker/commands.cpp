@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "aof.h"
+#include "info.h"
 #include "log.h"
 #include "server.h"
 
@@ -85,6 +86,7 @@ const Command* lookup_command_argv(const std::vector<std::string_view>& argv,
 
 void reply_error(Client& c, std::string_view err) {
   srv().stats.total_error_replies++;
+  errorstat_incr(err);
   if (c.cmd) c.cmd->failed_calls++;
   c.reply().error(err);
 }

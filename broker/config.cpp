@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "aof.h"
+#include "info.h"
 #include "log.h"
 #include "networking.h"
 #include "server.h"
@@ -483,6 +484,7 @@ static void config_set(Client& c) {
 static void config_resetstat(Client& c) {
   Stats& st = srv().stats;
   st = Stats{};
+  errorstats_reset();
   for_each_command([](Command& cmd) {
     cmd.calls = cmd.usec = cmd.rejected_calls = cmd.failed_calls = 0;
   });
