@@ -34,12 +34,12 @@ void exists_cmd(Client& c) {
 void touch_cmd(Client& c) {
   long long n = 0;
   for (size_t j = 1; j < c.argv.size(); j++)
-    if (lookup_write(*c.db, c.argv[j])) n++;
+    if (lookup_read(*c.db, c.argv[j])) n++;
   c.reply().integer(n);
 }
 
 void type_cmd(Client& c) {
-  KeyEntry* e = lookup_write(*c.db, c.argv[1]);
+  KeyEntry* e = lookup_read(*c.db, c.argv[1]);
   c.reply().simple(e ? type_name(e->val.type) : "none");
 }
 
@@ -198,7 +198,7 @@ void copy_cmd(Client& c) {
     reply_error(c, "ERR source and destination objects are the same");
     return;
   }
-  KeyEntry* e = lookup_write(*c.db, src);
+  KeyEntry* e = lookup_read(*c.db, src);
   if (!e) {
     c.reply().integer(0);
     return;
@@ -279,7 +279,6 @@ void flushall_cmd(Client& c) {
   if (!flush_args(c)) return;
   signal_flushed_db(-1);
   for (Db& db : srv().dbs) srv().dirty += (long long)db_clear(db);
-  srv().dirty++;
   c.reply().ok();
 }
 
@@ -419,7 +418,7 @@ void object_cmd(Client& c) {
     return;
   }
   if (eq_nocase(sub, "encoding") && c.argv.size() == 3) {
-    KeyEntry* e = lookup_write(*c.db, c.argv[2]);
+    KeyEntry* e = lookup_read(*c.db, c.argv[2]);
     if (!e) {
       c.reply().null();
       return;
