@@ -12,7 +12,10 @@
 # Memory: $SESSIONS session hashes (4 small fields, TTL set) loaded with redis-cli --pipe into
 # a fresh instance of each; INFO used_memory and the process RSS, before and after.
 #
-# Env: N=2000000 ROUNDS=3 CLIENTS=50 PIPELINES="1 32" SESSIONS=1000000 SC_BUILD=build
+# Persistence: AOF=everysec (or always) starts both servers with appendonly yes and that
+# appendfsync, runs only SET and HSET, and skips the memory part.
+#
+# Env: N=2000000 ROUNDS=3 CLIENTS=50 PIPELINES="1 32" SESSIONS=1000000 SC_BUILD=build AOF=
 #      OUT=<markdown file, default $SC_BUILD/bench/broker-vs-redis.md>  SKIP_MEMORY=1
 # Duration on 2 cores: about 50 minutes with the defaults (the -P 1 runs dominate), about 15
 # with N=300000.  A quick run: N=100000 ROUNDS=1 SESSIONS=100000 bash bench/broker-vs-redis.sh
@@ -29,6 +32,7 @@ SESSIONS=${SESSIONS:-1000000}
 KEYSPACE=${KEYSPACE:-100000}
 OUT=${OUT:-$BUILD/bench/broker-vs-redis.md}
 SERVER_CPU=${SERVER_CPU:-0}
+AOF=${AOF:-}
 CLIENT_CPU=${CLIENT_CPU:-1}
 
 for tool in redis-server redis-benchmark redis-cli taskset python3; do
@@ -56,11 +60,16 @@ wait_port() {
 # start_server ours|redis: starts it pinned to $SERVER_CPU; sets PORT and PID.
 start_server() {
   PORT=$(free_port)
+  local extra=()
+  if [ -n "$AOF" ]; then
+    mkdir -p "$TMP/aof-$1-$PORT"
+    extra=(--appendonly yes --appendfsync "$AOF" --dir "$TMP/aof-$1-$PORT")
+  fi
   if [ "$1" = ours ]; then
-    taskset -c "$SERVER_CPU" "$BROKER" --port "$PORT" >"$TMP/ours-$PORT.log" 2>&1 &
+    taskset -c "$SERVER_CPU" "$BROKER" --port "$PORT" "${extra[@]}" >"$TMP/ours-$PORT.log" 2>&1 &
   else
     taskset -c "$SERVER_CPU" redis-server --port "$PORT" --save '' --appendonly no \
-      --daemonize no >"$TMP/redis-$PORT.log" 2>&1 &
+      --daemonize no "${extra[@]}" >"$TMP/redis-$PORT.log" 2>&1 &
   fi
   PID=$!
   PIDS+=("$PID")
@@ -97,6 +106,11 @@ TESTS=(
   "session EXPIRE|expire session:__rand_int__ 1800"
   "session HGETALL|hgetall session:__rand_int__"
 )
+
+if [ -n "$AOF" ]; then
+  TESTS=("SET|-t set" "HSET|-t hset")
+  SKIP_MEMORY=1
+fi
 
 start_server ours; OURS_PORT=$PORT; OURS_PID=$PID
 start_server redis; REDIS_PORT=$PORT; REDIS_PID=$PID
@@ -185,9 +199,9 @@ fi
 
 # ---- report ----
 python3 - "$RESULTS" "$TMP/memory.tsv" "$MACHINE" "$REDIS_VERSION" "$N" "$ROUNDS" "$CLIENTS" \
-  "$SESSIONS" "$KEYSPACE" >"$OUT" <<'EOF'
+  "$SESSIONS" "$KEYSPACE" "$AOF" >"$OUT" <<'EOF'
 import statistics, sys, os, datetime
-results, memfile, machine, rver, n, rounds, clients, sessions, keyspace = sys.argv[1:10]
+results, memfile, machine, rver, n, rounds, clients, sessions, keyspace, aof = sys.argv[1:11]
 rows = {}
 order = []
 for line in open(results):
@@ -203,7 +217,9 @@ for line in open(results):
 def med(v, i):
     return statistics.median(x[i] for x in v) if v else 0
 print(f"Measured {datetime.datetime.utcnow():%Y-%m-%d %H:%M} UTC on: {machine}.  ")
-print(f"redis-server {rver} (`--save '' --appendonly no`) vs sc-broker (defaults), each pinned "
+persist = (f"`--appendonly yes --appendfsync {aof}` on both" if aof else
+           "`--save '' --appendonly no`")
+print(f"redis-server {rver} vs sc-broker, {persist}, each pinned "
       f"to CPU 0 with `taskset`; redis-benchmark pinned to CPU 1; `-c {clients} -n {n} "
       f"-r {keyspace}`; median of {rounds} round(s), servers measured alternately.")
 print()

@@ -43,8 +43,11 @@ size_t used_memory() {
   if (mallctl("stats.allocated", &allocated, &sz, nullptr, 0) != 0) return 0;
   return allocated;
 #else
+  // Sanitizer runtimes replace malloc and may report nothing here; fall back to the RSS so
+  // maxmemory still works in those builds.
   struct mallinfo2 mi = mallinfo2();
-  return mi.uordblks + mi.hblkhd;
+  size_t v = mi.uordblks + mi.hblkhd;
+  return v ? v : rss_memory();
 #endif
 }
 

@@ -430,8 +430,12 @@ void object_cmd(Client& c) {
     c.reply().bulk(enc);
     return;
   }
-  reply_error_fmt(c, "ERR unknown subcommand or wrong number of arguments for '%.*s'. Try OBJECT HELP.",
-                  int(sub.size()), sub.data());
+  if (eq_nocase(sub, "encoding")) {
+    reply_error(c, "ERR wrong number of arguments for 'object|encoding' command");
+    return;
+  }
+  reply_error_fmt(c, "ERR unknown subcommand '%.*s'. Try OBJECT HELP.", int(sub.size()),
+                  sub.data());
 }
 
 constexpr uint32_t W = kCmdWrite;
