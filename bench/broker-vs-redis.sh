@@ -68,7 +68,7 @@ start_server() {
   if [ "$1" = ours ]; then
     taskset -c "$SERVER_CPU" "$BROKER" --port "$PORT" "${extra[@]}" >"$TMP/ours-$PORT.log" 2>&1 &
   else
-    taskset -c "$SERVER_CPU" redis-server --port "$PORT" --save '' --appendonly no \
+    taskset -c "$SERVER_CPU" redis-server --port "$PORT" --bind 127.0.0.1 --save '' --appendonly no \
       --daemonize no "${extra[@]}" >"$TMP/redis-$PORT.log" 2>&1 &
   fi
   PID=$!
