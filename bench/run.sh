@@ -19,6 +19,8 @@ echo "== sc-broker vs redis-server (bench/broker-vs-redis.sh)"
 bash "$ROOT/bench/broker-vs-redis.sh"
 echo "== sc-broker vs redis-server, both with appendonly yes appendfsync everysec"
 AOF=everysec OUT="$BUILD/bench/broker-vs-redis-aof.md" bash "$ROOT/bench/broker-vs-redis.sh"
+echo "== sc-broker JSON documents (bench/broker-json.sh)"
+bash "$ROOT/bench/broker-json.sh"
 
 # The other side-by-side scripts (bench/<ours>-vs-<anchor>.sh, e.g. the balancer's).
 for s in "$ROOT"/bench/*-vs-*.sh; do
