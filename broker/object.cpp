@@ -1,5 +1,9 @@
 // Value lifecycle shared by every type, and the String encodings.
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 #include <malloc.h>
 
@@ -67,6 +71,47 @@ Value value_dup(const Value& v) {
     case Type::Json: return json_dup(v);
   }
   return v;
+}
+
+// ---- Long double parsing and formatting, as Redis's string2ld / ld2string(LD_STR_HUMAN) ----
+
+constexpr size_t kMaxLongDoubleChars = 5 * 1024;
+
+bool parse_long_double(std::string_view s, long double* out) {
+  char buf[kMaxLongDoubleChars];
+  if (s.empty() || s.size() >= sizeof(buf)) return false;
+  std::memcpy(buf, s.data(), s.size());
+  buf[s.size()] = '\0';
+  errno = 0;
+  char* end;
+  long double v = std::strtold(buf, &end);
+  if (std::isspace(static_cast<unsigned char>(buf[0])) || *end != '\0' ||
+      size_t(end - buf) != s.size() ||
+      (errno == ERANGE && (v == HUGE_VAL || v == -HUGE_VAL || std::fpclassify(v) == FP_ZERO)) ||
+      errno == EINVAL || std::isnan(v))
+    return false;
+  *out = v;
+  return true;
+}
+
+// "%.17Lf" with trailing zeros (and a bare '.') removed; "-0" becomes "0".
+std::string format_long_double_human(long double v) {
+  char buf[kMaxLongDoubleChars];
+  int l = std::snprintf(buf, sizeof(buf), "%.17Lf", v);
+  if (l < 0 || size_t(l) + 1 > sizeof(buf)) return std::string();
+  if (std::memchr(buf, '.', size_t(l))) {
+    char* p = buf + l - 1;
+    while (*p == '0') {
+      p--;
+      l--;
+    }
+    if (*p == '.') l--;
+  }
+  if (l == 2 && buf[0] == '-' && buf[1] == '0') {
+    buf[0] = '0';
+    l = 1;
+  }
+  return std::string(buf, size_t(l));
 }
 
 size_t value_mem(const Value& v) {

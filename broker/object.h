@@ -55,6 +55,15 @@ Value string_value_int(long long v);
 // The bytes of a String value; integers are formatted into `buf` (at least 24 bytes).
 std::string_view string_view_of(const Value& v, char* buf);
 size_t string_len(const Value& v);
+// Redis's string2ld: strtold over the whole string, no leading space, not NaN, no overflow.
+bool parse_long_double(std::string_view s, long double* out);
+// Redis's ld2string(LD_STR_HUMAN): "%.17Lf" without trailing zeros; "-0" is "0".
+std::string format_long_double_human(long double v);
+// True if value + incr does not fit in a long long (INCRBY, HINCRBY).
+inline bool incr_overflows(long long value, long long incr) {
+  return (incr < 0 && value < 0 && incr < (INT64_MIN - value)) ||
+         (incr > 0 && value > 0 && incr > (INT64_MAX - value));
+}
 
 // Per-type lifecycle, implemented in each type's file (t_string.cpp, t_hash.cpp, t_set.cpp,
 // t_list.cpp, json.cpp).

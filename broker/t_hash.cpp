@@ -207,46 +207,6 @@ KeyEntry* hash_lookup_write_or_create(Client& c, std::string_view key) {
   return db_add(*c.db, key, hash_new());
 }
 
-// ---- Long double parsing and formatting, as Redis's string2ld / ld2string(LD_STR_HUMAN) ----
-
-constexpr size_t kMaxLongDoubleChars = 5 * 1024;
-
-bool string_to_ld(std::string_view s, long double* out) {
-  char buf[kMaxLongDoubleChars];
-  if (s.empty() || s.size() >= sizeof(buf)) return false;
-  std::memcpy(buf, s.data(), s.size());
-  buf[s.size()] = '\0';
-  errno = 0;
-  char* end;
-  long double v = std::strtold(buf, &end);
-  if (std::isspace(static_cast<unsigned char>(buf[0])) || *end != '\0' ||
-      size_t(end - buf) != s.size() ||
-      (errno == ERANGE && (v == HUGE_VAL || v == -HUGE_VAL || std::fpclassify(v) == FP_ZERO)) ||
-      errno == EINVAL || std::isnan(v))
-    return false;
-  *out = v;
-  return true;
-}
-
-// "%.17Lf" with trailing zeros (and a bare '.') removed; "-0" becomes "0".
-std::string ld_to_human(long double v) {
-  char buf[kMaxLongDoubleChars];
-  int l = std::snprintf(buf, sizeof(buf), "%.17Lf", v);
-  if (l < 0 || size_t(l) + 1 > sizeof(buf)) return std::string();
-  if (std::memchr(buf, '.', size_t(l))) {
-    char* p = buf + l - 1;
-    while (*p == '0') {
-      p--;
-      l--;
-    }
-    if (*p == '.') l--;
-  }
-  if (l == 2 && buf[0] == '-' && buf[1] == '0') {
-    buf[0] = '0';
-    l = 1;
-  }
-  return std::string(buf, size_t(l));
-}
 
 // ---- Commands ----
 
@@ -385,8 +345,7 @@ void hincrby_command(Client& c) {
       return;
     }
   }
-  if ((incr < 0 && value < 0 && incr < (LLONG_MIN - value)) ||
-      (incr > 0 && value > 0 && incr > (LLONG_MAX - value))) {
+  if (incr_overflows(value, incr)) {
     reply_error(c, kErrOverflow);
     return;
   }
@@ -400,7 +359,7 @@ void hincrby_command(Client& c) {
 
 void hincrbyfloat_command(Client& c) {
   long double incr, value = 0;
-  if (!string_to_ld(c.argv[3], &incr)) {
+  if (!parse_long_double(c.argv[3], &incr)) {
     reply_error(c, kErrNotFloat);
     return;
   }
@@ -417,7 +376,7 @@ void hincrbyfloat_command(Client& c) {
   if (e && hash_get(e->val, c.argv[2], &cur, buf, &ent)) {
     if (ent.is_int) {
       value = (long double)ent.iv;
-    } else if (!string_to_ld(cur, &value)) {
+    } else if (!parse_long_double(cur, &value)) {
       reply_error(c, "ERR hash value is not a float");
       return;
     }
@@ -427,7 +386,7 @@ void hincrbyfloat_command(Client& c) {
     reply_error(c, "ERR increment would produce NaN or Infinity");
     return;
   }
-  std::string out = ld_to_human(value);
+  std::string out = format_long_double_human(value);
   if (!e) e = db_add(*c.db, c.argv[1], hash_new());
   hash_set(e->val, c.argv[2], out);
   c.reply().bulk(out);

@@ -299,8 +299,7 @@ void incr_generic(Client& c, long long incr) {
       return;
     }
   }
-  if ((incr < 0 && value < 0 && incr < (LLONG_MIN - value)) ||
-      (incr > 0 && value > 0 && incr > (LLONG_MAX - value))) {
+  if (incr_overflows(value, incr)) {
     reply_error(c, kErrOverflow);
     return;
   }
@@ -331,42 +330,6 @@ void decrby_cmd(Client& c) {
   incr_generic(c, -v);
 }
 
-}  // namespace
-
-// Redis's string2ld: strtold over the whole string, no leading space, not NaN.
-bool parse_long_double(std::string_view s, long double* out) {
-  char buf[5 * 1024 + 1];
-  if (s.empty() || s.size() >= sizeof buf || isspace((unsigned char)s[0])) return false;
-  std::memcpy(buf, s.data(), s.size());
-  buf[s.size()] = 0;
-  char* end;
-  errno = 0;
-  long double v = strtold(buf, &end);
-  if (size_t(end - buf) != s.size() || (errno == ERANGE && (v == HUGE_VALL || v == -HUGE_VALL)) ||
-      std::isnan(v))
-    return false;
-  *out = v;
-  return true;
-}
-
-// Redis's ld2string(..., LD_STR_HUMAN): "%.17Lf" without trailing zeros.
-std::string format_long_double_human(long double v) {
-  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-  char buf[5 * 1024 + 64];
-  int n = snprintf(buf, sizeof buf, "%.17Lf", v);
-  if (n <= 0 || size_t(n) >= sizeof buf) return "0";
-  if (strchr(buf, '.')) {
-    char* p = buf + n - 1;
-    while (*p == '0') p--;
-    if (*p == '.') p--;
-    n = int(p - buf + 1);
-  }
-  std::string out(buf, size_t(n));
-  if (out == "-0") out = "0";
-  return out;
-}
-
-namespace {
 
 void incrbyfloat_cmd(Client& c) {
   Db& db = *c.db;
