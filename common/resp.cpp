@@ -1,5 +1,6 @@
 #include "resp.h"
 
+#include <algorithm>
 #include <cctype>
 #include <climits>
 #include <cmath>
@@ -346,6 +347,132 @@ void Writer::verbatim(std::string_view s) {
     out_->append("\r\n", 2);
   } else {
     bulk(s);
+  }
+}
+
+// ---- ReplyParser ----
+
+ParseStatus ReplyParser::parse(std::string_view in, size_t* consumed, Reply* out) {
+  *consumed = 0;
+  size_t pos = 0;
+  Reply r;
+  ParseStatus st = value(in, &pos, &r, 0);
+  if (st == ParseStatus::Ok) {
+    *consumed = pos;
+    *out = std::move(r);
+  }
+  return st;
+}
+
+ParseStatus ReplyParser::line(std::string_view in, size_t* pos, std::string_view* out) {
+  size_t start = *pos;
+  size_t cr = in.find('\r', start);
+  if (cr == std::string_view::npos || cr + 1 >= in.size()) {
+    if (in.size() - start > limits_.max_line) return fail("line too long");
+    return ParseStatus::NeedMore;
+  }
+  if (in[cr + 1] != '\n') return fail("CR not followed by LF");
+  if (cr - start > limits_.max_line) return fail("line too long");
+  *out = in.substr(start, cr - start);
+  *pos = cr + 2;
+  return ParseStatus::Ok;
+}
+
+ParseStatus ReplyParser::value(std::string_view in, size_t* pos, Reply* out, int depth) {
+  if (depth > limits_.max_depth) return fail("nesting too deep");
+  if (*pos >= in.size()) return ParseStatus::NeedMore;
+  char type = in[*pos];
+  (*pos)++;
+  std::string_view l;
+  ParseStatus st = line(in, pos, &l);
+  if (st != ParseStatus::Ok) return st;
+  using K = Reply::Kind;
+  auto length = [&](long long* n) {
+    return parse_ll(l, n) && *n >= -1;
+  };
+  switch (type) {
+    case '+':
+      out->kind = K::Simple;
+      out->str = std::string(l);
+      return ParseStatus::Ok;
+    case '-':
+      out->kind = K::Error;
+      out->str = std::string(l);
+      return ParseStatus::Ok;
+    case ':':
+      out->kind = K::Integer;
+      if (!parse_ll(l, &out->integer)) return fail("bad integer");
+      return ParseStatus::Ok;
+    case '_':
+      if (!l.empty()) return fail("bad null");
+      out->kind = K::Null;
+      return ParseStatus::Ok;
+    case '#':
+      if (l != "t" && l != "f") return fail("bad boolean");
+      out->kind = K::Boolean;
+      out->integer = l == "t";
+      return ParseStatus::Ok;
+    case ',':
+    case '(':
+      if (l.empty()) return fail("empty number");
+      for (char ch : l)
+        if (!(isdigit((unsigned char)ch) || ch == '-' || ch == '+' || ch == '.' || ch == 'e' ||
+              ch == 'E' || (type == ',' && isalpha((unsigned char)ch))))
+          return fail("bad number");
+      out->kind = type == ',' ? K::Double : K::BigNumber;
+      out->str = std::string(l);
+      return ParseStatus::Ok;
+    case '$':
+    case '=':
+    case '!': {
+      long long n;
+      if (!length(&n) || n > limits_.max_bulk_len) return fail("bad bulk length");
+      if (n == -1) {
+        if (type != '$') return fail("bad bulk length");
+        out->kind = K::Null;
+        return ParseStatus::Ok;
+      }
+      if (in.size() - *pos < size_t(n) + 2) return ParseStatus::NeedMore;
+      if (in[*pos + size_t(n)] != '\r' || in[*pos + size_t(n) + 1] != '\n')
+        return fail("bulk not terminated by CRLF");
+      out->kind = type == '$' ? K::Bulk : type == '=' ? K::Verbatim : K::Error;
+      out->str = std::string(in.substr(*pos, size_t(n)));
+      *pos += size_t(n) + 2;
+      return ParseStatus::Ok;
+    }
+    case '*':
+    case '%':
+    case '~':
+    case '>':
+    case '|': {
+      long long n;
+      if (!length(&n) || n > limits_.max_elements) return fail("bad aggregate length");
+      if (n == -1) {
+        if (type != '*') return fail("bad aggregate length");
+        out->kind = K::Null;
+        return ParseStatus::Ok;
+      }
+      size_t count = size_t(n) * ((type == '%' || type == '|') ? 2 : 1);
+      std::vector<Reply> elems;
+      elems.reserve(std::min<size_t>(count, 1024));
+      for (size_t i = 0; i < count; i++) {
+        Reply e;
+        st = value(in, pos, &e, depth + 1);
+        if (st != ParseStatus::Ok) return st;
+        elems.push_back(std::move(e));
+      }
+      if (type == '|') {  // an attribute: the reply it describes follows
+        st = value(in, pos, out, depth + 1);
+        if (st != ParseStatus::Ok) return st;
+        out->attributes = std::move(elems);
+        return ParseStatus::Ok;
+      }
+      out->kind = type == '*' ? K::Array : type == '%' ? K::Map : type == '~' ? K::Set : K::Push;
+      out->elems = std::move(elems);
+      return ParseStatus::Ok;
+    }
+    default:
+      return fail(std::string("unknown type byte '") + type + "'");
   }
 }
 

@@ -81,6 +81,57 @@ class RequestParser {
   std::string inline_storage_;     // unescaped inline arguments live here
 };
 
+// A reply of any RESP2/RESP3 type, as a tree (for clients, tools and tests).
+struct Reply {
+  enum class Kind : uint8_t {
+    Simple,     // +
+    Error,      // -
+    Integer,    // :
+    Bulk,       // $
+    Null,       // _  $-1  *-1
+    Array,      // *
+    Map,        // %  elems hold key, value, key, value...
+    Set,        // ~
+    Push,       // >
+    Double,     // ,  str holds the text ("inf", "1.5")
+    Boolean,    // #
+    BigNumber,  // (  str holds the digits
+    Verbatim,   // =  str holds "txt:..." as sent
+  };
+  Kind kind = Kind::Null;
+  std::string str;            // Simple, Error, Bulk, Double, BigNumber, Verbatim
+  long long integer = 0;      // Integer; Boolean (0/1)
+  std::vector<Reply> elems;   // aggregates
+  std::vector<Reply> attributes;  // a preceding '|' attribute map, if any (key, value...)
+};
+
+struct ReplyLimits {
+  long long max_bulk_len = 512ll * 1024 * 1024;  // a bulk / verbatim / blob error
+  long long max_elements = 1024 * 1024;          // elements of one aggregate
+  int max_depth = 128;                           // nesting of aggregates
+  size_t max_line = 64 * 1024;                   // a +, -, :, ',' ... line
+};
+
+// Parses one complete reply.  NeedMore consumes nothing: call again with the same bytes plus
+// more (the reply is then parsed again from its start, so this is meant for clients and tests,
+// where replies are small; the broker's hot path parses requests with RequestParser).
+class ReplyParser {
+ public:
+  explicit ReplyParser(ReplyLimits limits = {}) : limits_(limits) {}
+  ParseStatus parse(std::string_view in, size_t* consumed, Reply* out);
+  const std::string& error() const { return error_; }  // why the last Error happened
+
+ private:
+  ParseStatus value(std::string_view in, size_t* pos, Reply* out, int depth);
+  ParseStatus line(std::string_view in, size_t* pos, std::string_view* out);
+  ParseStatus fail(std::string msg) {
+    error_ = std::move(msg);
+    return ParseStatus::Error;
+  }
+  ReplyLimits limits_;
+  std::string error_;
+};
+
 enum class Proto : uint8_t { Resp2 = 2, Resp3 = 3 };
 
 // Appends replies to a Buffer.  Aggregates are written as a header followed by their elements.
