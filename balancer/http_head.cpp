@@ -1,0 +1,149 @@
+#include "http_head.h"
+
+#include <cstdint>
+
+namespace sc::bal {
+
+// RFC 9110 tchar: what a method token may contain.
+static bool is_tchar(unsigned char c) {
+  if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return true;
+  for (const char* p = "!#$%&'*+-.^_`|~"; *p; p++)
+    if (c == uint8_t(*p)) return true;
+  return false;
+}
+
+static int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+static std::string percent_decode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); i++) {
+    int hi, lo;
+    if (s[i] == '%' && i + 2 < s.size() && (hi = hex_value(s[i + 1])) >= 0 &&
+        (lo = hex_value(s[i + 2])) >= 0) {
+      out.push_back(char(hi * 16 + lo));
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+static std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
+  return s;
+}
+
+static bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); i++) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = char(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = char(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
+HeadStatus HeadParser::parse(std::string_view in) {
+  if (error_ != HeadError::None) return HeadStatus::Error;
+  if (head_len_) return HeadStatus::Done;
+  // Reject what cannot be a request line as early as possible (a TLS hello, a binary protocol):
+  // a method token of at most 32 tchars followed by a space.
+  size_t method_end = 0;
+  while (method_end < in.size() && method_end <= 32 && is_tchar(uint8_t(in[method_end])))
+    method_end++;
+  if (method_end < in.size() && (method_end == 0 || method_end > 32 || in[method_end] != ' '))
+    return set_error(HeadError::NotHttp);
+  // Search the end of the head: "\n\r\n" or "\n\n", resuming a few bytes back.
+  size_t i = scanned_ > 2 ? scanned_ - 2 : 0;
+  for (; i < in.size(); i++) {
+    if (in[i] != '\n') continue;
+    if (i + 1 < in.size() && in[i + 1] == '\n') {
+      head_len_ = i + 2;
+      break;
+    }
+    if (i + 2 < in.size() && in[i + 1] == '\r' && in[i + 2] == '\n') {
+      head_len_ = i + 3;
+      break;
+    }
+  }
+  if (!head_len_) {
+    scanned_ = in.size();
+    if (in.size() >= max_head_) return set_error(HeadError::TooLarge);
+    return HeadStatus::NeedMore;
+  }
+  if (head_len_ > max_head_) return set_error(HeadError::TooLarge);
+  if (!extract(in.substr(0, head_len_))) {
+    head_len_ = 0;
+    return set_error(HeadError::NotHttp);
+  }
+  return HeadStatus::Done;
+}
+
+bool HeadParser::extract(std::string_view head) {
+  size_t eol = head.find('\n');
+  std::string_view line = trim(head.substr(0, eol));
+  // Request line: METHOD SP target SP HTTP/x.y
+  size_t sp1 = line.find(' ');
+  size_t sp2 = line.rfind(' ');
+  if (sp1 == std::string_view::npos || sp2 == sp1) return false;
+  std::string_view target = line.substr(sp1 + 1, sp2 - sp1 - 1);
+  if (target.empty() || target.find(' ') != std::string_view::npos) return false;
+  if (line.substr(sp2 + 1).substr(0, 5) != "HTTP/") return false;
+
+  std::string query_id, cookie_id;
+  bool have_query = false, have_cookie = false;
+  if (size_t q = target.find('?'); q != std::string_view::npos) {
+    std::string_view query = target.substr(q + 1);
+    query = query.substr(0, query.find('#'));
+    while (!query.empty() && !have_query) {
+      size_t amp = query.find('&');
+      std::string_view pair = query.substr(0, amp);
+      query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+      size_t eq = pair.find('=');
+      std::string_view name = pair.substr(0, eq);
+      if (name == key_ && eq != std::string_view::npos && eq + 1 < pair.size()) {
+        query_id = percent_decode(pair.substr(eq + 1));
+        have_query = !query_id.empty();
+      }
+    }
+  }
+  if (!have_query) {
+    std::string_view rest = head.substr(eol + 1);
+    while (!rest.empty() && !have_cookie) {
+      size_t nl = rest.find('\n');
+      std::string_view hline = rest.substr(0, nl);
+      rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
+      size_t colon = hline.find(':');
+      if (colon == std::string_view::npos || !iequals(hline.substr(0, colon), "cookie")) continue;
+      std::string_view cookies = hline.substr(colon + 1);
+      while (!cookies.empty()) {
+        size_t semi = cookies.find(';');
+        std::string_view c = trim(cookies.substr(0, semi));
+        cookies = semi == std::string_view::npos ? std::string_view() : cookies.substr(semi + 1);
+        size_t eq = c.find('=');
+        if (eq == std::string_view::npos || trim(c.substr(0, eq)) != key_) continue;
+        std::string_view value = trim(c.substr(eq + 1));
+        if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
+          value = value.substr(1, value.size() - 2);
+        if (value.empty()) continue;
+        cookie_id.assign(value);
+        have_cookie = true;
+        break;
+      }
+    }
+  }
+  id_ = have_query ? query_id : cookie_id;
+  return true;
+}
+
+}  // namespace sc::bal
