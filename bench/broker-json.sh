@@ -61,30 +61,26 @@ rps() {  # port pipeline args...
 } >"$TMP/table.md"
 
 # Memory per document.
-python3 - "$DOCS" "$TMP/doc.json" >"$TMP/load.resp" <<'PY'
+# gen VERB EXTRA...: RESP for $DOCS commands "VERB doc:<i> EXTRA... <document>".
+gen() {
+  python3 - "$DOCS" "$TMP/doc.json" "$@" <<'PY'
 import sys
-n, doc = int(sys.argv[1]), open(sys.argv[2], "rb").read()
+n, doc, args = int(sys.argv[1]), open(sys.argv[2], "rb").read(), [a.encode() for a in sys.argv[3:]]
 def cmd(*a):
     return b"*%d\r\n" % len(a) + b"".join(b"$%d\r\n%s\r\n" % (len(x), x) for x in a)
 out = sys.stdout.buffer
 for i in range(n):
-    out.write(cmd(b"JSON.SET", b"doc:%d" % i, b"$", doc))
+    out.write(cmd(args[0], b"doc:%d" % i, *args[1:], doc))
 PY
+}
+gen JSON.SET '$' >"$TMP/load.resp"
 used() { redis-cli -p "$1" info memory | tr -d '\r' | awk -F: '$1=="used_memory"{print $2}'; }
 redis-cli -p "$OURS" flushall >/dev/null
 before=$(used "$OURS")
 redis-cli -p "$OURS" --pipe <"$TMP/load.resp" >"$TMP/pipe.log" 2>&1
 after=$(used "$OURS")
 per_doc=$(( (after - before) / DOCS ))
-python3 - "$DOCS" "$TMP/doc.json" >"$TMP/load-str.resp" <<'PY'
-import sys
-n, doc = int(sys.argv[1]), open(sys.argv[2], "rb").read()
-def cmd(*a):
-    return b"*%d\r\n" % len(a) + b"".join(b"$%d\r\n%s\r\n" % (len(x), x) for x in a)
-out = sys.stdout.buffer
-for i in range(n):
-    out.write(cmd(b"SET", b"doc:%d" % i, doc))
-PY
+gen SET >"$TMP/load-str.resp"
 rbefore=$(used "$REDIS")
 redis-cli -p "$REDIS" --pipe <"$TMP/load-str.resp" >/dev/null 2>&1
 rafter=$(used "$REDIS")
