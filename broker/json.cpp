@@ -8,6 +8,7 @@
 #include "json.h"
 
 #include <cmath>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -672,6 +673,19 @@ void json_strappend_command(Client& c) {
               });
 }
 
+// The JSONPath-form reply of the *LEN and ARRINDEX commands: one integer per match, or null
+// where `f` has none (the match is of another type).
+template <class F>
+void reply_per_match(Client& c, const std::vector<JsonMatch>& ms, F&& f) {
+  c.reply().array(ms.size());
+  for (const JsonMatch& m : ms) {
+    if (std::optional<long long> n = f(*m.v))
+      c.reply().integer(*n);
+    else
+      c.reply().null();
+  }
+}
+
 void json_strlen_command(Client& c) {
   if (c.argv.size() > 3) {
     reply_wrong_arity(c);
@@ -696,13 +710,10 @@ void json_strlen_command(Client& c) {
     c.reply().integer((long long)ms[0].v->str().size());
     return;
   }
-  c.reply().array(ms.size());
-  for (const JsonMatch& m : ms) {
-    if (m.v->is_string())
-      c.reply().integer((long long)m.v->str().size());
-    else
-      c.reply().null();
-  }
+  reply_per_match(c, ms, [](const Value& v) -> std::optional<long long> {
+    if (!v.is_string()) return std::nullopt;
+    return (long long)v.str().size();
+  });
 }
 
 // ---- Arrays ----
@@ -801,13 +812,10 @@ void json_arrindex_command(Client& c) {
     c.reply().integer(arr_find(ms[0].v->arr(), needle, start, stop));
     return;
   }
-  c.reply().array(ms.size());
-  for (const JsonMatch& m : ms) {
-    if (m.v->is_array())
-      c.reply().integer(arr_find(m.v->arr(), needle, start, stop));
-    else
-      c.reply().null();
-  }
+  reply_per_match(c, ms, [&](const Value& v) -> std::optional<long long> {
+    if (!v.is_array()) return std::nullopt;
+    return arr_find(v.arr(), needle, start, stop);
+  });
 }
 
 void json_arrpop_command(Client& c) {
@@ -860,13 +868,10 @@ void json_arrlen_command(Client& c) {
     c.reply().integer((long long)ms[0].v->arr().size());
     return;
   }
-  c.reply().array(ms.size());
-  for (const JsonMatch& m : ms) {
-    if (m.v->is_array())
-      c.reply().integer((long long)m.v->arr().size());
-    else
-      c.reply().null();
-  }
+  reply_per_match(c, ms, [](const Value& v) -> std::optional<long long> {
+    if (!v.is_array()) return std::nullopt;
+    return (long long)v.arr().size();
+  });
 }
 
 void json_arrtrim_command(Client& c) {
@@ -958,13 +963,10 @@ void json_objlen_command(Client& c) {
     c.reply().integer((long long)ms[0].v->obj().size());
     return;
   }
-  c.reply().array(ms.size());
-  for (const JsonMatch& m : ms) {
-    if (m.v->is_object())
-      c.reply().integer((long long)m.v->obj().size());
-    else
-      c.reply().null();
-  }
+  reply_per_match(c, ms, [](const Value& v) -> std::optional<long long> {
+    if (!v.is_object()) return std::nullopt;
+    return (long long)v.obj().size();
+  });
 }
 
 // ---- JSON.CLEAR / JSON.TOGGLE ----
