@@ -136,6 +136,31 @@ bool db_delete(Db& db, std::string_view key) {
   return true;
 }
 
+long long remove_members(Client& c, KeyEntry* e, size_t first,
+                         bool (*remove)(Value&, std::string_view), size_t (*len)(const Value&),
+                         int klass, const char* event) {
+  Db& db = *c.db;
+  std::string_view key = c.argv[1];
+  long long deleted = 0;
+  bool emptied = false;
+  for (size_t i = first; i < c.argv.size(); i++) {
+    if (!remove(e->val, c.argv[i])) continue;
+    deleted++;
+    if (len(e->val) == 0) {
+      db_delete_entry(db, e);
+      emptied = true;
+      break;
+    }
+  }
+  if (deleted) {
+    signal_modified_key(db, key);
+    notify_keyspace_event(klass, event, key, db.id);
+    if (emptied) notify_keyspace_event(kNotifyGeneric, "del", key, db.id);
+    srv().dirty += deleted;
+  }
+  return deleted;
+}
+
 size_t db_clear(Db& db) {
   size_t n = db.keys.size();
   db.keys.clear([](KeyEntry* e) { entry_free(e); });

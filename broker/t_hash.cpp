@@ -282,24 +282,7 @@ void hdel_command(Client& c) {
     c.reply().integer(0);
     return;
   }
-  long long deleted = 0;
-  bool removed = false;
-  for (size_t i = 2; i < c.argv.size(); i++) {
-    if (!hash_delete(e->val, c.argv[i])) continue;
-    deleted++;
-    if (hash_len(e->val) == 0) {
-      db_delete_entry(*c.db, e);
-      removed = true;
-      break;
-    }
-  }
-  if (deleted) {
-    signal_modified_key(*c.db, c.argv[1]);
-    notify_keyspace_event(kNotifyHash, "hdel", c.argv[1], c.db->id);
-    if (removed) notify_keyspace_event(kNotifyGeneric, "del", c.argv[1], c.db->id);
-    srv().dirty += deleted;
-  }
-  c.reply().integer(deleted);
+  c.reply().integer(remove_members(c, e, 2, hash_delete, hash_len, kNotifyHash, "hdel"));
 }
 
 void hlen_command(Client& c) {
