@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <condition_variable>
+#include <deque>
 #include <cstdio>
 #include <cstring>
 #include <mutex>
@@ -377,62 +378,57 @@ struct RewriteWriter {
 
 constexpr size_t kItemsPerCommand = 64;  // like Redis's AOF_REWRITE_ITEMS_PER_CMD
 
+// Collects the items of one collection into commands of kItemsPerCommand items each.  The
+// item bytes are copied into a deque so the views in argv stay valid as it grows.
+struct ItemBatch {
+  RewriteWriter& w;
+  std::vector<std::string_view> argv;
+  std::deque<std::string> owned;
+  size_t per_item;  // arguments per item (2 for field + value)
+  ItemBatch(RewriteWriter& writer, const char* verb, std::string_view key, size_t args_per_item)
+      : w(writer), argv{verb, key}, per_item(args_per_item) {}
+  void add(std::string_view a) {
+    argv.push_back(owned.emplace_back(a));
+    if (argv.size() - 2 >= kItemsPerCommand * per_item) flush();
+  }
+  void flush() {
+    if (argv.size() <= 2) return;
+    w.cmd(argv);
+    argv.resize(2);
+    owned.clear();
+  }
+};
+
 void rewrite_key(RewriteWriter& w, KeyEntry* e) {
   std::string_view key = e->key_view();
   const Value& v = e->val;
-  std::vector<std::string_view> argv;
-  std::vector<std::string> owned;
-  auto flush_batch = [&](const char* verb) {
-    if (argv.size() <= 2) return;
-    w.cmd(argv);
-    argv.assign({verb, key});
-  };
   switch (v.type) {
     case Type::String: {
       char buf[24];
       w.cmd({"SET", key, string_view_of(v, buf)});
       break;
     }
-    case Type::Hash:
-      argv = {"HSET", key};
+    case Type::Hash: {
+      ItemBatch b(w, "HSET", key, 2);
       hash_for_each(v, [&](std::string_view f, std::string_view val) {
-        owned.emplace_back(f);
-        owned.emplace_back(val);
-        argv.push_back(owned[owned.size() - 2]);
-        argv.push_back(owned.back());
-        if ((argv.size() - 2) / 2 >= kItemsPerCommand) {
-          flush_batch("HSET");
-          owned.clear();
-        }
+        b.add(f);
+        b.add(val);
       });
-      flush_batch("HSET");
+      b.flush();
       break;
-    case Type::Set:
-      argv = {"SADD", key};
-      owned.reserve(kItemsPerCommand);
-      set_for_each(v, [&](std::string_view m) {
-        owned.emplace_back(m);
-        argv.push_back(owned.back());
-        if (argv.size() - 2 >= kItemsPerCommand) {
-          flush_batch("SADD");
-          owned.clear();
-        }
-      });
-      flush_batch("SADD");
+    }
+    case Type::Set: {
+      ItemBatch b(w, "SADD", key, 1);
+      set_for_each(v, [&](std::string_view m) { b.add(m); });
+      b.flush();
       break;
-    case Type::List:
-      argv = {"RPUSH", key};
-      owned.reserve(kItemsPerCommand);
-      list_for_each(v, [&](std::string_view m) {
-        owned.emplace_back(m);
-        argv.push_back(owned.back());
-        if (argv.size() - 2 >= kItemsPerCommand) {
-          flush_batch("RPUSH");
-          owned.clear();
-        }
-      });
-      flush_batch("RPUSH");
+    }
+    case Type::List: {
+      ItemBatch b(w, "RPUSH", key, 1);
+      list_for_each(v, [&](std::string_view m) { b.add(m); });
+      b.flush();
       break;
+    }
     case Type::Json: {
       std::string text = json_serialize(v);
       w.cmd({"JSON.SET", key, "$", text});
