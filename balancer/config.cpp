@@ -38,6 +38,9 @@ static const std::vector<OptionSpec> kOptions = {
     {"backlog", "N", "4096", "listen backlog", false},
     {"reuseport", nullptr, nullptr, "SO_REUSEPORT: several instances share the listen ports",
      false},
+    {"io-uring", "on|off", "on",
+     "batch each loop turn's plain-socket writes into one io_uring submit (off: one send each)",
+     false},
     {"stats", "HOST:PORT", "", "serve Prometheus metrics here (never on a data port)", false},
     {"log-level", "LEVEL", "notice", "debug|verbose|notice|warning", false},
     {"log-file", "PATH", "", "log file (default stderr)", false},
@@ -123,9 +126,12 @@ static bool apply(const OptionValues& v, Config* out, std::string* error) {
     *error = std::string("--") + name + ": unknown value '" + v.get(name) + "'";
     return false;
   };
-  int aff = 0, pp = 0;
-  if (!choose("affinity", kAffinity, 3, &aff) || !choose("proxy-protocol", kProxy, 3, &pp))
+  static const Choice kOnOff[] = {{"off", 0}, {"on", 1}};
+  int aff = 0, pp = 0, uring = 0;
+  if (!choose("affinity", kAffinity, 3, &aff) || !choose("proxy-protocol", kProxy, 3, &pp) ||
+      !choose("io-uring", kOnOff, 2, &uring))
     return false;
+  out->io_uring = uring != 0;
   out->affinity = Affinity(aff);
   out->proxy_protocol = ProxyProtocol(pp);
 

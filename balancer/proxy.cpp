@@ -17,6 +17,7 @@
 #include "http_head.h"
 #include "log.h"
 #include "proxy_protocol.h"
+#include "send_batch.h"
 #include "server.h"
 
 namespace sc::bal {
@@ -69,6 +70,7 @@ struct Conn {
   bool responded = false;     // a byte (or FIN) came from the backend
   bool replay_off = false;    // more than one chunk went up before any answer: no replay
   Pending replay;             // bytes sent to the backend before it answered (<= kChunk)
+  uint32_t queued[2] = {SendBatch::kNone, SendBatch::kNone};  // this turn's batched send: up, down
   uint16_t attempts = 0;      // backend connects tried
   Backend* backend = nullptr;
   Conn* bprev = nullptr;  // in backend->conn_list
@@ -207,6 +209,8 @@ static void conn_close(Conn* c, CloseReason why) {
       s->fin_list = c->fin_next;
     if (c->fin_next) c->fin_next->fin_prev = c->fin_prev;
   }
+  for (uint32_t q : c->queued)
+    if (q != SendBatch::kNone) s->batch.cancel(q);
   close_side(c->cli);
   close_side(c->be);
   event_del(&c->timer);
@@ -330,8 +334,19 @@ static bool pump(Conn* c, bool upstream, bool peer_closed = false) {
   Side& to = upstream ? c->be : c->cli;
   Pending& p = upstream ? c->up : c->down;
   Server* s = c->srv;
+  uint32_t& queued = c->queued[upstream ? 0 : 1];
+  // Plain sockets on both ends, nothing pending, connect done: the write joins the turn's batch.
+  bool batch = s->batch.ready() && !from.ssl && !to.ssl && !p.len && !(upstream && c->connecting);
+  if (queued != SendBatch::kNone) return true;  // one batched send per direction per turn
   for (int round = 0; round < kReadRounds; round++) {
-    ssize_t n = side_read(from, g_scratch, kChunk);
+    char* buf = g_scratch;
+    size_t cap = kChunk;
+    if (batch && !(buf = s->batch.reserve(kChunk, &cap))) {
+      batch = false;  // the turn's arena is full: write directly
+      buf = g_scratch;
+      cap = kChunk;
+    }
+    ssize_t n = side_read(from, buf, cap);
     if (n > 0) {
       if (!upstream) {
         mark_connected(c);
@@ -339,6 +354,10 @@ static bool pump(Conn* c, bool upstream, bool peer_closed = false) {
       }
       c->last_active = now_ms(s);
       (upstream ? s->counters.bytes_up : s->counters.bytes_down) += uint64_t(n);
+      if (batch) {  // sent at the end of the turn (batch_done); the next read waits for it
+        queued = s->batch.queue(to.fd, buf, uint32_t(n), c, upstream ? 0 : 1);
+        return true;
+      }
       ssize_t w = side_write(to, g_scratch, size_t(n));
       if (w < 0) {
         int err = errno;
@@ -373,7 +392,8 @@ static bool pump(Conn* c, bool upstream, bool peer_closed = false) {
       from.eof = true;
       set_read(from, false);
       Pending& back = upstream ? c->down : c->up;
-      if (to.eof && back.len == 0) {  // both directions are over: close() sends the FIN(s)
+      bool back_queued = c->queued[upstream ? 1 : 0] != SendBatch::kNone;
+      if (to.eof && back.len == 0 && !back_queued) {  // both over: close() sends the FIN(s)
         conn_close(c, CloseReason::Done);
         return false;
       }
@@ -588,6 +608,14 @@ static void be_read_cb(evutil_socket_t, short what, void* arg) {
 // connection tries the next live one with the bytes it has sent so far (none reached `b`).
 // Returns false when `c` was freed.
 static bool connect_failed(Conn* c, int err) {
+  if (c->queued[0] != SendBatch::kNone) {  // not sent yet: it goes to the next backend
+    SendBatch& batch = c->srv->batch;
+    uint32_t q = c->queued[0];
+    c->queued[0] = SendBatch::kNone;
+    batch.cancel(q);
+    SC_ASSERT(c->up.len == 0);  // a send is batched only when nothing is pending
+    stash(c->up, batch.data(q), batch.length(q));
+  }
   Backend* b = c->backend;
   detach_backend(c);
   close_side(c->be);
@@ -772,6 +800,41 @@ void proxy_run_deferred_fins(Server* s) {
       }
     finished(c);
   }
+}
+
+// The result of one batched send (SendBatch::run): what did not go out waits in the direction's
+// pending buffer like a short direct write, an error ends the connection like a direct one.
+static void batch_done(Conn* c, uint8_t dir, const char* data, uint32_t len, int32_t res) {
+  bool upstream = dir == 0;
+  Side& from = upstream ? c->cli : c->be;
+  Side& to = upstream ? c->be : c->cli;
+  Pending& p = upstream ? c->up : c->down;
+  c->queued[dir] = SendBatch::kNone;
+  if (res < 0 && res != -EAGAIN) {
+    int err = -res;
+    if (upstream && can_replay(c, err)) {
+      stash(p, data, len);
+      set_read(from, false);
+      replay_elsewhere(c, err);
+      return;
+    }
+    conn_close(c, upstream ? CloseReason::BackendError : CloseReason::ClientError);
+    return;
+  }
+  uint32_t sent = res < 0 ? 0 : uint32_t(res);
+  if (sent > 0 && upstream) keep_for_replay(c, data, sent);
+  if (sent < len) {  // backpressure: park the rest, stop reading until it drains
+    stash(p, data + sent, len - sent);
+    set_read(from, false);
+    set_write(to, true);
+  }
+}
+
+void proxy_end_turn(Server* s) {
+  if (s->batch.empty()) return;
+  s->batch.run([](void* tag, uint8_t dir, const char* data, uint32_t len, int32_t res) {
+    batch_done(static_cast<Conn*>(tag), dir, data, len, res);
+  });
 }
 
 void proxy_close_all(Server* s, CloseReason why) {

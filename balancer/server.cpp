@@ -204,6 +204,8 @@ bool server_init(Server* s, std::string* error) {
     return false;
   }
   if (!set_backends(s, s->cfg.backends, error)) return false;
+  if (s->cfg.io_uring && !s->batch.init())
+    SC_LOG(Notice, "io_uring unavailable (%s): one send() per write", strerror(errno));
   if (!s->cfg.tls_listen.empty()) {
     s->ssl_ctx = tls_make_context(s->cfg, error);
     if (!s->ssl_ctx) return false;
@@ -243,7 +245,11 @@ bool server_init(Server* s, std::string* error) {
 }
 
 int server_run(Server* s) {
-  event_base_dispatch(s->base.get());
+  // One loop turn = one epoll_wait and its callbacks; the writes they batched go out after it.
+  while (!event_base_got_exit(s->base.get()) && !event_base_got_break(s->base.get())) {
+    if (event_base_loop(s->base.get(), EVLOOP_ONCE) != 0) break;
+    proxy_end_turn(s);
+  }
   proxy_close_all(s, CloseReason::Shutdown);
   health_stop(s);
   SC_LOG(Notice, "sc-balancer exiting");

@@ -7,6 +7,7 @@
 
 #include "balancer.h"
 #include "event_handles.h"
+#include "send_batch.h"
 #include "ssl_handles.h"
 
 namespace sc::bal {
@@ -23,6 +24,7 @@ struct Server {
   Conn* conns = nullptr;     // every open client connection
   Conn* fin_list = nullptr;  // connections with a deferred FIN
   EventPtr fin_timer;        // zero timeout: runs the deferred FINs
+  SendBatch batch;           // plain-socket writes of one loop turn (unused without io_uring)
   uint32_t nconns = 0;
   uint32_t rr = 0;                   // `none` mode tie-break rotation
   bool paused = false;               // listeners disabled (max-conns or EMFILE)
