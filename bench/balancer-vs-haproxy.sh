@@ -31,6 +31,9 @@ MEMCONNS=${MEMCONNS:-2000}
 PROXY_CPU=${PROXY_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
 BACKEND_CPU=${BACKEND_CPU:-$PROXY_CPU}
+METRICS=${METRICS:-keepalive newconn tls memory reroute}  # a subset runs just those
+SC_FLAGS=${SC_FLAGS:-}  # extra sc-balancer flags, e.g. "--io-uring off"
+want() { [[ " $METRICS " == *" $1 "* ]]; }
 . "$ROOT/tests/lib.sh"
 for t in haproxy wrk taskset openssl python3; do
   command -v $t >/dev/null || { echo "missing $t (make deps)"; exit 1; }
@@ -79,7 +82,7 @@ CFG
 start_sc() {
   spawn taskset -c "$PROXY_CPU" "$BIN/sc-balancer" --listen "127.0.0.1:$SC_PORT" \
     --tls-listen "127.0.0.1:$SC_TLS" --cert "$TEST_TMP/ecdsa.crt" --key "$TEST_TMP/ecdsa.key" \
-    --backends "127.0.0.1:$B0,127.0.0.1:$B1" --affinity ip --health-interval 1 --log-level warning
+    --backends "127.0.0.1:$B0,127.0.0.1:$B1" --affinity ip --health-interval 1 --log-level warning $SC_FLAGS
   PROXY_PID=$LAST_PID; wait_port "$SC_PORT"; wait_port "$SC_TLS"
   PLAIN=$SC_PORT; TLS=$SC_TLS
 }
@@ -94,40 +97,48 @@ stop_proxy() {
   kill -KILL "$PROXY_PID" 2>/dev/null; wait "$PROXY_PID" 2>/dev/null
 }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-# run_wrk URL [headers...]: prints "req/s cpu%" for the current proxy
+# pct TICKS0 TICKS1 T0 T1: CPU use in % of one core over the interval
+pct() { echo "$@ $(getconf CLK_TCK)" | awk '{printf "%.0f", ($2-$1)/$5/($4-$3)*100}'; }
+# run_wrk URL [headers...]: prints "req/s proxy-cpu% backends-cpu%" for the current proxy
 run_wrk() {
   local url=$1; shift
-  local t0 c0 out rps c1 t1
-  c0=$(cpu_ticks "$PROXY_PID"); t0=$(date +%s.%N)
+  local t0 c0 b0 out rps c1 b1 t1
+  c0=$(cpu_ticks "$PROXY_PID"); b0=$(( $(cpu_ticks "$PID_B0") + $(cpu_ticks "$PID_B1") ))
+  t0=$(date +%s.%N)
   out=$(taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d"${DURATION}s" "$@" "$url" 2>&1)
-  c1=$(cpu_ticks "$PROXY_PID"); t1=$(date +%s.%N)
+  c1=$(cpu_ticks "$PROXY_PID"); b1=$(( $(cpu_ticks "$PID_B0") + $(cpu_ticks "$PID_B1") ))
+  t1=$(date +%s.%N)
   rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
   local errs; errs=$(echo "$out" | awk '/Socket errors|Non-2xx/ {print}' | tr '\n' ' ')
   [ -n "$errs" ] && echo "    wrk: $errs" >&2
-  echo "$rps $(echo "$c0 $c1 $t0 $t1 $(getconf CLK_TCK)" | awk '{printf "%.0f", ($2-$1)/$5/($4-$3)*100}')"
+  echo "$rps $(pct "$c0" "$c1" "$t0" "$t1") $(pct "$b0" "$b1" "$t0" "$t1")"
 }
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 declare -A R
-measure() {  # name, then the wrk arguments; fills R[name,sc] and R[name,ha]
+measure() {  # name, then the wrk arguments; fills R[name,sc] and R[name,ha] (+ CPU figures)
   local name=$1; shift
-  local sc_v=() ha_v=() sc_c=() ha_c=() sc_u=() ha_u=() r u
+  want "$name" || return 0
+  local -A V=()
+  local rps cpu bcpu u
   for round in $(seq "$ROUNDS"); do
     for p in sc ha; do
       if [ $p = sc ]; then start_sc; else start_ha; fi
       local url=${1//@PLAIN@/$PLAIN}; url=${url//@TLS@/$TLS}
       taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d1s "${@:2}" "$url" >/dev/null 2>&1  # warm-up
-      r=$(run_wrk "$url" "${@:2}")
-      u=$(awk -v r="${r% *}" -v c="${r#* }" 'BEGIN {printf "%.1f", (r > 0 ? c * 10000 / r : 0)}')
-      echo "  $name round $round $p: ${r% *} req/s, proxy CPU ${r#* }%, ${u} us CPU/request" >&2
-      if [ $p = sc ]; then sc_v+=("${r% *}"); sc_c+=("${r#* }"); sc_u+=("$u")
-      else ha_v+=("${r% *}"); ha_c+=("${r#* }"); ha_u+=("$u"); fi
+      read -r rps cpu bcpu < <(run_wrk "$url" "${@:2}")
+      u=$(awk -v r="$rps" -v c="$cpu" 'BEGIN {printf "%.1f", (r > 0 ? c * 10000 / r : 0)}')
+      echo "  $name round $round $p: $rps req/s, proxy CPU $cpu%, ${u} us CPU/request, backends CPU $bcpu%" >&2
+      V[$p]+="$rps "; V[$p,c]+="$cpu "; V[$p,u]+="$u "; V[$p,b]+="$bcpu "
       stop_proxy
     done
   done
-  R[$name,sc]=$(printf '%s\n' "${sc_v[@]}" | median); R[$name,ha]=$(printf '%s\n' "${ha_v[@]}" | median)
-  R[$name,scc]=$(printf '%s\n' "${sc_c[@]}" | median); R[$name,hac]=$(printf '%s\n' "${ha_c[@]}" | median)
-  R[$name,scu]=$(printf '%s\n' "${sc_u[@]}" | median); R[$name,hau]=$(printf '%s\n' "${ha_u[@]}" | median)
+  for p in sc ha; do
+    R[$name,$p]=$(printf '%s\n' ${V[$p]} | median)
+    R[$name,${p}c]=$(printf '%s\n' ${V[$p,c]} | median)
+    R[$name,${p}u]=$(printf '%s\n' ${V[$p,u]} | median)
+    R[$name,${p}b]=$(printf '%s\n' ${V[$p,b]} | median)
+  done
 }
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(uname -r)"
@@ -138,7 +149,7 @@ measure newconn "http://127.0.0.1:@PLAIN@/" -H "Connection: close"
 measure tls "https://127.0.0.1:@TLS@/" -H "Connection: close"
 
 # Memory per proxied connection (median of ROUNDS), plain and TLS.
-for kind in plain tls; do
+want memory && for kind in plain tls; do
   for p in sc ha; do
     vals=()
     for round in $(seq "$ROUNDS"); do
@@ -154,7 +165,7 @@ for kind in plain tls; do
 done
 
 # Reroute: SIGKILL the backend serving 127.0.0.1, time the first good response.
-for p in sc ha; do
+want reroute && for p in sc ha; do
   vals=(); errs=0
   for round in $(seq "$ROUNDS"); do
     if [ $p = sc ]; then start_sc; else start_ha; fi
@@ -173,12 +184,12 @@ done
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}'; }
 echo
-echo "| metric | sc-balancer | HAProxy 2.6 | ratio sc/HAProxy | proxy CPU % sc / HAProxy | proxy CPU us per request sc / HAProxy |"
-echo "|---|---|---|---|---|---|"
-row() { echo "| $2 | ${R[$1,sc]} | ${R[$1,ha]} | $(ratio "${R[$1,sc]}" "${R[$1,ha]}") | ${R[$1,scc]} / ${R[$1,hac]} | ${R[$1,scu]} / ${R[$1,hau]} |"; }
+echo "| metric | sc-balancer | HAProxy 2.6 | ratio sc/HAProxy | proxy CPU % sc / HAProxy | proxy CPU us per request sc / HAProxy | backends CPU % sc / HAProxy |"
+echo "|---|---|---|---|---|---|---|"
+row() { want "$1" && echo "| $2 | ${R[$1,sc]} | ${R[$1,ha]} | $(ratio "${R[$1,sc]}" "${R[$1,ha]}") | ${R[$1,scc]} / ${R[$1,hac]} | ${R[$1,scu]} / ${R[$1,hau]} | ${R[$1,scb]} / ${R[$1,hab]} |"; }
 row keepalive "keep-alive requests/s"
 row newconn "new connections/s"
 row tls "TLS handshakes/s (ECDSA P-256)"
-echo "| memory per proxied connection, plain (bytes) | ${R[memplain,sc]} | ${R[memplain,ha]} | $(ratio "${R[memplain,sc]}" "${R[memplain,ha]}") | | |"
-echo "| memory per proxied connection, TLS (bytes) | ${R[memtls,sc]} | ${R[memtls,ha]} | $(ratio "${R[memtls,sc]}" "${R[memtls,ha]}") | | |"
-echo "| reroute after backend SIGKILL: first good response, ms (failed requests in all rounds) | ${R[reroute,sc]} (${R[rerouteerr,sc]}) | ${R[reroute,ha]} (${R[rerouteerr,ha]}) | | | |"
+want memory && echo "| memory per proxied connection, plain (bytes) | ${R[memplain,sc]} | ${R[memplain,ha]} | $(ratio "${R[memplain,sc]}" "${R[memplain,ha]}") | | | |"
+want memory && echo "| memory per proxied connection, TLS (bytes) | ${R[memtls,sc]} | ${R[memtls,ha]} | $(ratio "${R[memtls,sc]}" "${R[memtls,ha]}") | | | |"
+want reroute && echo "| reroute after backend SIGKILL: first good response, ms (failed requests in all rounds) | ${R[reroute,sc]} (${R[rerouteerr,sc]}) | ${R[reroute,ha]} (${R[rerouteerr,ha]}) | | | | |"
