@@ -68,6 +68,8 @@ void SendBatch::submit_all() {
       next = i + 1;
     }
     if (n == 0) break;
+    sends_total_ += n;
+    submits_total_++;
     int r;
     do r = io_uring_submit_and_wait(&ring_, n);
     while (r == -EINTR);

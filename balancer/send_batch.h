@@ -60,6 +60,9 @@ class SendBatch {
     used_ = 0;
   }
 
+  uint64_t sends_total() const { return sends_total_; }      // sends issued via the ring
+  uint64_t submits_total() const { return submits_total_; }  // io_uring_enter calls for them
+
   static constexpr size_t kArena = 1 << 20;  // bytes read per turn before falling back
   static constexpr size_t kMinRead = 4096;
 
@@ -80,6 +83,8 @@ class SendBatch {
   std::vector<Op> ops_;
   char* arena_ = nullptr;
   size_t used_ = 0;
+  uint64_t sends_total_ = 0;
+  uint64_t submits_total_ = 0;
 };
 
 }  // namespace sc::bal
