@@ -193,3 +193,4 @@ row tls "TLS handshakes/s (ECDSA P-256)"
 want memory && echo "| memory per proxied connection, plain (bytes) | ${R[memplain,sc]} | ${R[memplain,ha]} | $(ratio "${R[memplain,sc]}" "${R[memplain,ha]}") | | | |"
 want memory && echo "| memory per proxied connection, TLS (bytes) | ${R[memtls,sc]} | ${R[memtls,ha]} | $(ratio "${R[memtls,sc]}" "${R[memtls,ha]}") | | | |"
 want reroute && echo "| reroute after backend SIGKILL: first good response, ms (failed requests in all rounds) | ${R[reroute,sc]} (${R[rerouteerr,sc]}) | ${R[reroute,ha]} (${R[rerouteerr,ha]}) | | | | |"
+exit 0
