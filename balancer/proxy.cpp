@@ -335,8 +335,9 @@ static bool pump(Conn* c, bool upstream, bool peer_closed = false) {
   Pending& p = upstream ? c->up : c->down;
   Server* s = c->srv;
   uint32_t& queued = c->queued[upstream ? 0 : 1];
-  // Plain sockets on both ends, nothing pending, connect done: the write joins the turn's batch.
-  bool batch = s->batch.ready() && !from.ssl && !to.ssl && !p.len && !(upstream && c->connecting);
+  // Plain sockets on both ends and nothing pending: the write joins the turn's batch (also while
+  // the backend connect is in flight: its outcome then comes with the send's result).
+  bool batch = s->batch.ready() && !from.ssl && !to.ssl && !p.len;
   if (queued != SendBatch::kNone) return true;  // one batched send per direction per turn
   for (int round = 0; round < kReadRounds; round++) {
     char* buf = g_scratch;
@@ -812,6 +813,12 @@ static void batch_done(Conn* c, uint8_t dir, const char* data, uint32_t len, int
   c->queued[dir] = SendBatch::kNone;
   if (res < 0 && res != -EAGAIN) {
     int err = -res;
+    if (upstream && c->connecting) {  // refused or reset: the bytes go to the next backend
+      stash(p, data, len);
+      set_read(from, false);
+      connect_failed(c, err);
+      return;
+    }
     if (upstream && can_replay(c, err)) {
       stash(p, data, len);
       set_read(from, false);
@@ -822,7 +829,10 @@ static void batch_done(Conn* c, uint8_t dir, const char* data, uint32_t len, int
     return;
   }
   uint32_t sent = res < 0 ? 0 : uint32_t(res);
-  if (sent > 0 && upstream) keep_for_replay(c, data, sent);
+  if (sent > 0 && upstream) {
+    mark_connected(c);
+    keep_for_replay(c, data, sent);
+  }
   if (sent < len) {  // backpressure: park the rest, stop reading until it drains
     stash(p, data + sent, len - sent);
     set_read(from, false);
