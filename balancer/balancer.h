@@ -37,7 +37,7 @@ struct Config {
   int balancers = 1;             // balancer count, divides the quota in `none` mode
   int backlog = 4096;            // listen(2) backlog
   bool reuseport = false;        // SO_REUSEPORT on the data listeners
-  bool io_uring = true;          // batch plain-socket writes per loop turn (send_batch.h)
+  bool io_uring = true;          // batch backend connects and writes per loop turn (io_batch.h)
   std::string stats;             // HOST:PORT of the Prometheus endpoint, empty: off
   std::string config_file;       // re-read on SIGHUP for the backend list
 };

@@ -39,7 +39,7 @@ static const std::vector<OptionSpec> kOptions = {
     {"reuseport", nullptr, nullptr, "SO_REUSEPORT: several instances share the listen ports",
      false},
     {"io-uring", "on|off", "on",
-     "batch each loop turn's plain-socket writes into one io_uring submit (off: one send each)",
+     "issue each loop turn's backend connects and writes with one io_uring submit",
      false},
     {"stats", "HOST:PORT", "", "serve Prometheus metrics here (never on a data port)", false},
     {"log-level", "LEVEL", "notice", "debug|verbose|notice|warning", false},

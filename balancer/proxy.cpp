@@ -17,7 +17,7 @@
 #include "http_head.h"
 #include "log.h"
 #include "proxy_protocol.h"
-#include "send_batch.h"
+#include "io_batch.h"
 #include "server.h"
 
 namespace sc::bal {
@@ -70,7 +70,10 @@ struct Conn {
   bool responded = false;     // a byte (or FIN) came from the backend
   bool replay_off = false;    // more than one chunk went up before any answer: no replay
   Pending replay;             // bytes sent to the backend before it answered (<= kChunk)
-  uint32_t queued[2] = {SendBatch::kNone, SendBatch::kNone};  // this turn's batched send: up, down
+  IoBatch::Handle queued[2] = {IoBatch::kNone, IoBatch::kNone};  // this turn's batched send: up, down
+  IoBatch::Handle connect_op = IoBatch::kNone;  // the backend connect, queued in the batch
+  uint64_t connect_token = 0;  // a connect issued through the batch whose result is not in yet
+  int connect_err = 0;         // that connect's error, once reported
   uint16_t attempts = 0;      // backend connects tried
   Backend* backend = nullptr;
   Conn* bprev = nullptr;  // in backend->conn_list
@@ -197,6 +200,23 @@ static void close_side(Side& s) {
   s.fd = -1;
 }
 
+// The backend socket is about to close while its batched connect may still be queued or in
+// flight: drop it from the batch, or ask the kernel to abandon it (io_uring holds the socket
+// until the connect ends, which for an unanswering host would take minutes).
+static void abandon_connect(Conn* c) {
+  Server* s = c->srv;
+  if (c->connect_token) {
+    s->ring_connects.erase(c->connect_token);
+    if (s->batch.pending(c->connect_op))
+      s->batch.cancel(c->connect_op);
+    else
+      s->batch.cancel_connect(c->connect_token);
+  }
+  c->connect_token = 0;
+  c->connect_op = IoBatch::kNone;
+  c->connect_err = 0;
+}
+
 // Frees the connection.  The caller must not touch `c` afterwards.
 static void conn_close(Conn* c, CloseReason why) {
   Server* s = c->srv;
@@ -209,8 +229,8 @@ static void conn_close(Conn* c, CloseReason why) {
       s->fin_list = c->fin_next;
     if (c->fin_next) c->fin_next->fin_prev = c->fin_prev;
   }
-  for (uint32_t q : c->queued)
-    if (q != SendBatch::kNone) s->batch.cancel(q);
+  for (IoBatch::Handle q : c->queued) s->batch.cancel(q);
+  abandon_connect(c);
   close_side(c->cli);
   close_side(c->be);
   event_del(&c->timer);
@@ -231,7 +251,9 @@ static void conn_close(Conn* c, CloseReason why) {
   server_conn_closed(s, b);
 }
 
-// Sends our FIN to `to` (close_notify first on TLS).
+// Sends our FIN to `to` (close_notify first on TLS).  Not through the batch: io_uring runs a
+// shutdown in a worker thread that looks the descriptor up later, by when it may name another
+// socket.
 static void shut_towards(Side& to) {
   if (to.shut) return;
   to.shut = true;
@@ -327,6 +349,14 @@ static bool replay_elsewhere(Conn* c, int err) {
   return connect_failed(c, err);
 }
 
+// A batched connect failed: io_uring's own completion of it took the socket's error, so the
+// socket itself then only reads as closed.  Its result, if in, is taken first.
+static bool ring_connect_failed(Conn* c) {
+  if (!c->connect_token && !c->connect_err) return false;
+  proxy_reap_connects(c->srv);
+  return c->connect_err != 0;
+}
+
 // Moves bytes from one side to the other until the source would block, ends, or the destination
 // pushes back.  Returns false when `c` was freed.
 static bool pump(Conn* c, bool upstream, bool peer_closed = false) {
@@ -334,11 +364,11 @@ static bool pump(Conn* c, bool upstream, bool peer_closed = false) {
   Side& to = upstream ? c->be : c->cli;
   Pending& p = upstream ? c->up : c->down;
   Server* s = c->srv;
-  uint32_t& queued = c->queued[upstream ? 0 : 1];
+  IoBatch::Handle& queued = c->queued[upstream ? 0 : 1];
   // Plain sockets on both ends and nothing pending: the write joins the turn's batch (also while
   // the backend connect is in flight: its outcome then comes with the send's result).
   bool batch = s->batch.ready() && !from.ssl && !to.ssl && !p.len;
-  if (queued != SendBatch::kNone) return true;  // one batched send per direction per turn
+  if (queued != IoBatch::kNone) return true;  // one batched send per direction per turn
   for (int round = 0; round < kReadRounds; round++) {
     char* buf = g_scratch;
     size_t cap = kChunk;
@@ -356,7 +386,7 @@ static bool pump(Conn* c, bool upstream, bool peer_closed = false) {
       c->last_active = now_ms(s);
       (upstream ? s->counters.bytes_up : s->counters.bytes_down) += uint64_t(n);
       if (batch) {  // sent at the end of the turn (batch_done); the next read waits for it
-        queued = s->batch.queue(to.fd, buf, uint32_t(n), c, upstream ? 0 : 1);
+        queued = s->batch.send(to.fd, buf, uint32_t(n), c, upstream ? 0 : 1);
         return true;
       }
       ssize_t w = side_write(to, g_scratch, size_t(n));
@@ -386,6 +416,8 @@ static bool pump(Conn* c, bool upstream, bool peer_closed = false) {
       continue;
     }
     if (n == 0) {
+      if (!upstream && c->connecting && ring_connect_failed(c))
+        return connect_failed(c, c->connect_err);
       if (!upstream) {
         mark_connected(c);
         got_answer(c);
@@ -393,7 +425,7 @@ static bool pump(Conn* c, bool upstream, bool peer_closed = false) {
       from.eof = true;
       set_read(from, false);
       Pending& back = upstream ? c->down : c->up;
-      bool back_queued = c->queued[upstream ? 1 : 0] != SendBatch::kNone;
+      bool back_queued = c->queued[upstream ? 1 : 0] != IoBatch::kNone;
       if (to.eof && back.len == 0 && !back_queued) {  // both over: close() sends the FIN(s)
         conn_close(c, CloseReason::Done);
         return false;
@@ -424,6 +456,10 @@ static bool flush(Conn* c, bool upstream) {
   Side& from = upstream ? c->cli : c->be;
   Side& to = upstream ? c->be : c->cli;
   Pending& p = upstream ? c->up : c->down;
+  if (upstream && c->srv->batch.pending(c->connect_op)) {  // not connecting before the turn ends
+    set_write(to, true);
+    return true;
+  }
   if (p.len) {
     ssize_t w = side_write(to, p.data + p.off, p.len);
     if (w < 0) {
@@ -609,14 +645,17 @@ static void be_read_cb(evutil_socket_t, short what, void* arg) {
 // connection tries the next live one with the bytes it has sent so far (none reached `b`).
 // Returns false when `c` was freed.
 static bool connect_failed(Conn* c, int err) {
-  if (c->queued[0] != SendBatch::kNone) {  // not sent yet: it goes to the next backend
-    SendBatch& batch = c->srv->batch;
-    uint32_t q = c->queued[0];
-    c->queued[0] = SendBatch::kNone;
+  if (c->queued[0] != IoBatch::kNone) {  // not sent yet: it goes to the next backend
+    IoBatch& batch = c->srv->batch;
+    IoBatch::Handle q = c->queued[0];
+    c->queued[0] = IoBatch::kNone;
     batch.cancel(q);
     SC_ASSERT(c->up.len == 0);  // a send is batched only when nothing is pending
     stash(c->up, batch.data(q), batch.length(q));
   }
+  proxy_reap_connects(c->srv);  // a batched connect's own error names the failure best
+  if (c->connect_err) err = c->connect_err;
+  abandon_connect(c);
   Backend* b = c->backend;
   detach_backend(c);
   close_side(c->be);
@@ -635,6 +674,7 @@ static void be_write_cb(evutil_socket_t, short, void* arg) {
     int err = 0;
     socklen_t len = sizeof err;
     if (getsockopt(c->be.fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) err = errno;
+    if (!err && ring_connect_failed(c)) err = c->connect_err;
     if (err) {
       connect_failed(c, err);
       return;
@@ -724,7 +764,17 @@ static bool start_connect(Conn* c) {
     }
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    if (connect(fd, reinterpret_cast<sockaddr*>(&b->addr), b->addr_len) == 0 ||
+    // Through the batch when nothing has to be written before the connect is issued (plain
+    // client, no PROXY header, no peeked head); then it completes like a non-blocking connect.
+    bool batched = s->batch.ready() && !c->cli.ssl && !c->up.len &&
+                   s->cfg.proxy_protocol == ProxyProtocol::Off;
+    if (batched) {
+      c->connect_token = s->next_connect_token++;
+      s->ring_connects.emplace(c->connect_token, c);
+      c->connect_op = s->batch.connect(fd, reinterpret_cast<sockaddr*>(&b->addr), b->addr_len,
+                                       c->connect_token);
+    }
+    if (batched || connect(fd, reinterpret_cast<sockaddr*>(&b->addr), b->addr_len) == 0 ||
         errno == EINPROGRESS) {
       attach_backend(c, b);
       c->be.fd = fd;
@@ -803,14 +853,14 @@ void proxy_run_deferred_fins(Server* s) {
   }
 }
 
-// The result of one batched send (SendBatch::run): what did not go out waits in the direction's
+// The result of one batched send (IoBatch::run): what did not go out waits in the direction's
 // pending buffer like a short direct write, an error ends the connection like a direct one.
 static void batch_done(Conn* c, uint8_t dir, const char* data, uint32_t len, int32_t res) {
   bool upstream = dir == 0;
   Side& from = upstream ? c->cli : c->be;
   Side& to = upstream ? c->be : c->cli;
   Pending& p = upstream ? c->up : c->down;
-  c->queued[dir] = SendBatch::kNone;
+  c->queued[dir] = IoBatch::kNone;
   if (res < 0 && res != -EAGAIN) {
     int err = -res;
     if (upstream && c->connecting) {  // refused or reset: the bytes go to the next backend
@@ -840,11 +890,29 @@ static void batch_done(Conn* c, uint8_t dir, const char* data, uint32_t len, int
   }
 }
 
+// A batched connect finished: only its error is kept; the connection learns the outcome from
+// its socket (first write, read or writability) as with a direct connect.
+static void connect_done(Server* s, uint64_t token, int32_t res) {
+  auto it = s->ring_connects.find(token);
+  if (it == s->ring_connects.end()) return;  // abandoned
+  Conn* c = it->second;
+  s->ring_connects.erase(it);
+  c->connect_token = 0;
+  if (res < 0 && res != -ECANCELED) c->connect_err = -res;
+}
+
+void proxy_reap_connects(Server* s) {
+  if (!s->batch.ready()) return;
+  s->batch.reap([s](uint64_t token, int32_t res) { connect_done(s, token, res); });
+}
+
 void proxy_end_turn(Server* s) {
-  if (s->batch.empty()) return;
-  s->batch.run([](void* tag, uint8_t dir, const char* data, uint32_t len, int32_t res) {
-    batch_done(static_cast<Conn*>(tag), dir, data, len, res);
-  });
+  if (!s->batch.ready()) return;
+  s->batch.run(
+      [](void* tag, uint8_t dir, const char* data, uint32_t len, int32_t res) {
+        batch_done(static_cast<Conn*>(tag), dir, data, len, res);
+      },
+      [s](uint64_t token, int32_t res) { connect_done(s, token, res); });
 }
 
 void proxy_close_all(Server* s, CloseReason why) {

@@ -23,8 +23,11 @@ void proxy_accept(Server* s, int fd, const sockaddr* peer, socklen_t peer_len, b
 void proxy_close_backend_conns(Server* s, Backend* b, CloseReason why);
 // Sends the FINs deferred during this loop turn (the server's zero-timeout timer calls it).
 void proxy_run_deferred_fins(Server* s);
-// Issues the writes batched during this loop turn (the server's loop calls it after each turn).
+// Issues the connects and writes batched during this loop turn (the server's loop calls it
+// after each turn).
 void proxy_end_turn(Server* s);
+// Takes in the results of batched connects that finished (no system call).
+void proxy_reap_connects(Server* s);
 // Closes every open connection (end of the SIGTERM grace period).
 void proxy_close_all(Server* s, CloseReason why);
 

@@ -3,11 +3,12 @@
 #pragma once
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "balancer.h"
 #include "event_handles.h"
-#include "send_batch.h"
+#include "io_batch.h"
 #include "ssl_handles.h"
 
 namespace sc::bal {
@@ -24,7 +25,9 @@ struct Server {
   Conn* conns = nullptr;     // every open client connection
   Conn* fin_list = nullptr;  // connections with a deferred FIN
   EventPtr fin_timer;        // zero timeout: runs the deferred FINs
-  SendBatch batch;           // plain-socket writes of one loop turn (unused without io_uring)
+  IoBatch batch;             // connects, writes, FINs of one loop turn (unused without io_uring)
+  std::unordered_map<uint64_t, Conn*> ring_connects;  // batched connects whose result is not in
+  uint64_t next_connect_token = 1;
   uint32_t nconns = 0;
   uint32_t rr = 0;                   // `none` mode tie-break rotation
   bool paused = false;               // listeners disabled (max-conns or EMFILE)

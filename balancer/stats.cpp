@@ -56,10 +56,11 @@ std::string stats_render(const Server& s) {
   sample(&o, "sc_balancer_retries_total", "", c.retries);
   metric(&o, "sc_balancer_accept_pauses_total", "counter", "Times accepting paused (max-conns).");
   sample(&o, "sc_balancer_accept_pauses_total", "", c.listener_pauses);
-  metric(&o, "sc_balancer_batched_writes_total", "counter",
-         "Writes issued through the per-turn io_uring batch (0: --io-uring off or unavailable).");
-  sample(&o, "sc_balancer_batched_writes_total", "", s.batch.sends_total());
-  metric(&o, "sc_balancer_batch_submits_total", "counter", "io_uring submits of batched writes.");
+  metric(&o, "sc_balancer_batched_ops_total", "counter",
+         "Connects and writes issued through the per-turn io_uring batch (0: --io-uring "
+         "off or unavailable).");
+  sample(&o, "sc_balancer_batched_ops_total", "", s.batch.ops_total());
+  metric(&o, "sc_balancer_batch_submits_total", "counter", "io_uring submits of batched operations.");
   sample(&o, "sc_balancer_batch_submits_total", "", s.batch.submits_total());
   metric(&o, "sc_balancer_draining", "gauge", "1 after SIGTERM.");
   sample(&o, "sc_balancer_draining", "", s.draining ? 1 : 0);

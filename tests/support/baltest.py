@@ -134,6 +134,7 @@ class Balancer:
         if stats:
             args += ["--stats", f"127.0.0.1:{self.stats_port}"]
         args += list(extra)
+        args += os.environ.get("SC_BALANCER_FLAGS", "").split()  # e.g. "--io-uring off"
         self.args = args
         self.proc = spawn(args, log=f"{name}.log")
         wait_port(self.port)
