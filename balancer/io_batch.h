@@ -45,6 +45,8 @@ class IoBatch {
   // system calls.
   bool init();
   bool ready() const { return ready_; }
+  // False while run() reports results: what a report handler wants to issue goes direct.
+  bool can_queue() const { return ready_ && !running_; }
 
   // Space in this turn's arena for the next read: at least kMinRead bytes and at most `want`, or
   // null when the arena is full (then write directly).  *cap receives the usable size.
@@ -70,12 +72,14 @@ class IoBatch {
   template <typename OnSend, typename OnConnect>
   void run(OnSend&& on_send, OnConnect&& on_connect) {
     if (!ops_.empty() || !cancels_.empty()) submit_all();
+    running_ = true;
     for (uint32_t i = 0; i < ops_.size(); i++) {
       Op& op = ops_[i];
       if (op.kind != Kind::Send || !op.live) continue;
       op.live = false;
       on_send(op.tag, op.dir, op.data, op.len, op.result);
     }
+    running_ = false;
     ops_.clear();
     used_ = 0;
     turn_++;
@@ -126,6 +130,7 @@ class IoBatch {
 
   io_uring ring_{};
   bool ready_ = false;
+  bool running_ = false;  // inside run()'s reports: nothing may be queued
   uint32_t turn_ = 1;
   std::vector<Op> ops_;
   std::vector<uint64_t> cancels_;                         // connect tokens to cancel

@@ -89,7 +89,11 @@ struct Conn {
   char* head = nullptr;          // session mode: bytes read before the backend is chosen
   uint32_t head_len = 0;
   uint32_t head_cap = 0;
-  sockaddr_storage peer;
+  union {                 // the client's address (TCP listeners: IPv4 or IPv6)
+    sockaddr sa;
+    sockaddr_in in4;
+    sockaddr_in6 in6;
+  } peer;
   socklen_t peer_len = 0;
 };
 
@@ -367,7 +371,7 @@ static bool pump(Conn* c, bool upstream, bool peer_closed = false) {
   IoBatch::Handle& queued = c->queued[upstream ? 0 : 1];
   // Plain sockets on both ends and nothing pending: the write joins the turn's batch (also while
   // the backend connect is in flight: its outcome then comes with the send's result).
-  bool batch = s->batch.ready() && !from.ssl && !to.ssl && !p.len;
+  bool batch = s->batch.can_queue() && !from.ssl && !to.ssl && !p.len;
   if (queued != IoBatch::kNone) return true;  // one batched send per direction per turn
   for (int round = 0; round < kReadRounds; round++) {
     char* buf = g_scratch;
@@ -721,7 +725,7 @@ static bool start_piping(Conn* c) {
     socklen_t local_len = sizeof local;
     if (getsockname(c->cli.fd, reinterpret_cast<sockaddr*>(&local), &local_len) < 0) local_len = 0;
     char hdr[kProxyHeaderMax];
-    size_t n = proxy_header(s->cfg.proxy_protocol, reinterpret_cast<sockaddr*>(&c->peer),
+    size_t n = proxy_header(s->cfg.proxy_protocol, &c->peer.sa,
                             local_len ? reinterpret_cast<sockaddr*>(&local) : nullptr, hdr);
     char* buf = static_cast<char*>(std::malloc(n + c->up.len));
     if (!buf) std::abort();
@@ -766,7 +770,7 @@ static bool start_connect(Conn* c) {
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     // Through the batch when nothing has to be written before the connect is issued (plain
     // client, no PROXY header, no peeked head); then it completes like a non-blocking connect.
-    bool batched = s->batch.ready() && !c->cli.ssl && !c->up.len &&
+    bool batched = s->batch.can_queue() && !c->cli.ssl && !c->up.len &&
                    s->cfg.proxy_protocol == ProxyProtocol::Off;
     if (batched) {
       c->connect_token = s->next_connect_token++;
