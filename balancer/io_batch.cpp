@@ -28,6 +28,17 @@ bool IoBatch::init() {
     errno = -r;
     return false;
   }
+  // Kernels before 5.6 lack IORING_OP_SEND (5.5: CONNECT, ASYNC_CANCEL): then no batch at all.
+  io_uring_probe* probe = io_uring_get_probe_ring(&ring_);
+  bool ops_ok = probe && io_uring_opcode_supported(probe, IORING_OP_SEND) &&
+                io_uring_opcode_supported(probe, IORING_OP_CONNECT) &&
+                io_uring_opcode_supported(probe, IORING_OP_ASYNC_CANCEL);
+  if (probe) io_uring_free_probe(probe);
+  if (!ops_ok) {
+    io_uring_queue_exit(&ring_);
+    errno = ENOSYS;
+    return false;
+  }
   arena_ = static_cast<char*>(std::malloc(kArena));
   if (!arena_) std::abort();
   // Touched once now: a fixed 1 MiB of RSS from the start rather than growth that would look
