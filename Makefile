@@ -43,7 +43,8 @@ build:
 	@cmake --build $(BUILD) -j $(JOBS)
 
 # Tools the tests and benchmarks use beyond the build.
-TEST_NEEDED := /usr/bin/openssl /usr/bin/curl /usr/bin/redis-benchmark /usr/sbin/haproxy /usr/bin/wrk
+TEST_NEEDED := /usr/bin/openssl /usr/bin/curl /usr/bin/redis-benchmark /usr/sbin/haproxy /usr/bin/wrk \
+	/usr/bin/ss
 
 test: build
 	@for f in $(TEST_NEEDED); do [ -e $$f ] || { $(MAKE) --no-print-directory deps; break; }; done
