@@ -27,6 +27,7 @@ namespace {
 constexpr size_t kChunk = 64 * 1024;  // one read; also the bound of a pending buffer
 constexpr size_t kHeadStart = 4096;   // first allocation of the session-mode head buffer
 constexpr int kReadRounds = 8;        // reads per readiness event before yielding to others
+constexpr size_t kTlsRecord = 16384;  // largest TLS record plaintext: one SSL_read's most
 char g_scratch[kChunk];               // the loop is single-threaded: one scratch buffer
 
 // side_read/side_write results besides byte counts.
@@ -369,14 +370,15 @@ static bool pump(Conn* c, bool upstream, bool peer_closed = false) {
   Pending& p = upstream ? c->up : c->down;
   Server* s = c->srv;
   IoBatch::Handle& queued = c->queued[upstream ? 0 : 1];
-  // Plain sockets on both ends and nothing pending: the write joins the turn's batch (also while
-  // the backend connect is in flight: its outcome then comes with the send's result).
-  bool batch = s->batch.can_queue() && !from.ssl && !to.ssl && !p.len;
+  // A plain destination and nothing pending: the write joins the turn's batch (also while the
+  // backend connect is in flight: its outcome then comes with the send's result).  A TLS source
+  // is read a whole record at a time (no read-ahead), so nothing waits inside OpenSSL unseen.
+  bool batch = s->batch.can_queue() && !to.ssl && !p.len;
   if (queued != IoBatch::kNone) return true;  // one batched send per direction per turn
   for (int round = 0; round < kReadRounds; round++) {
     char* buf = g_scratch;
     size_t cap = kChunk;
-    if (batch && !(buf = s->batch.reserve(kChunk, &cap))) {
+    if (batch && (!(buf = s->batch.reserve(kChunk, &cap)) || (from.ssl && cap < kTlsRecord))) {
       batch = false;  // the turn's arena is full: write directly
       buf = g_scratch;
       cap = kChunk;

@@ -17,6 +17,7 @@
 #                      the server closing first, ~9k conn/s on loopback piles TIME_WAIT sockets
 #                      on the server side of 4-tuples that wrk then reuses, and SYNs stall 1-3 s)
 #   TLS handshakes/s   wrk over https with "Connection: close" (full ECDSA P-256 handshakes)
+#   TLS keep-alive     wrk over https on persistent connections (record en/decryption per request)
 #   memory/conn        RSS growth of the proxy per open proxied WebSocket (plain and TLS)
 #   reroute            SIGKILL of the client's backend, then time to the first good response
 set -u
@@ -31,7 +32,7 @@ MEMCONNS=${MEMCONNS:-2000}
 PROXY_CPU=${PROXY_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
 BACKEND_CPU=${BACKEND_CPU:-$PROXY_CPU}
-METRICS=${METRICS:-keepalive newconn tls memory reroute}  # a subset runs just those
+METRICS=${METRICS:-keepalive newconn tls tlskeepalive memory reroute}  # a subset runs just those
 SC_FLAGS=${SC_FLAGS:-}  # extra sc-balancer flags, e.g. "--io-uring off"
 want() { [[ " $METRICS " == *" $1 "* ]]; }
 . "$ROOT/tests/lib.sh"
@@ -147,6 +148,7 @@ echo "wrk -t1 -c$CONNS -d${DURATION}s, $ROUNDS rounds alternating, proxy on CPU 
 measure keepalive "http://127.0.0.1:@PLAIN@/"
 measure newconn "http://127.0.0.1:@PLAIN@/" -H "Connection: close"
 measure tls "https://127.0.0.1:@TLS@/" -H "Connection: close"
+measure tlskeepalive "https://127.0.0.1:@TLS@/"
 
 # Memory per proxied connection (median of ROUNDS), plain and TLS.
 want memory && for kind in plain tls; do
@@ -190,6 +192,7 @@ row() { want "$1" && echo "| $2 | ${R[$1,sc]} | ${R[$1,ha]} | $(ratio "${R[$1,sc
 row keepalive "keep-alive requests/s"
 row newconn "new connections/s"
 row tls "TLS handshakes/s (ECDSA P-256)"
+row tlskeepalive "TLS keep-alive requests/s"
 want memory && echo "| memory per proxied connection, plain (bytes) | ${R[memplain,sc]} | ${R[memplain,ha]} | $(ratio "${R[memplain,sc]}" "${R[memplain,ha]}") | | | |"
 want memory && echo "| memory per proxied connection, TLS (bytes) | ${R[memtls,sc]} | ${R[memtls,ha]} | $(ratio "${R[memtls,sc]}" "${R[memtls,ha]}") | | | |"
 want reroute && echo "| reroute after backend SIGKILL: first good response, ms (failed requests in all rounds) | ${R[reroute,sc]} (${R[rerouteerr,sc]}) | ${R[reroute,ha]} (${R[rerouteerr,ha]}) | | | | |"
