@@ -82,7 +82,7 @@ class IoBatch {
     running_ = false;
     ops_.clear();
     used_ = 0;
-    turn_++;
+    if (++turn_ == 0) turn_ = 1;  // 0 would make index 0 of that turn equal kNone
     reap(on_connect);
   }
   // Reports connects that finished since the last call (no system call).
