@@ -83,8 +83,8 @@ void IoBatch::cancel_connect(uint64_t token) { cancels_.push_back(token); }
 
 void IoBatch::submit_all() {
   // The issue order: every connect, then every send, then the cancels.
-  std::vector<uint32_t> order;
-  order.reserve(ops_.size());
+  std::vector<uint32_t>& order = order_;  // reused: no allocation per turn
+  order.clear();
   for (Kind k : {Kind::Connect, Kind::Send})
     for (uint32_t i = 0; i < ops_.size(); i++)
       if (ops_[i].live && ops_[i].kind == k) order.push_back(i);

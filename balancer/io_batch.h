@@ -133,6 +133,7 @@ class IoBatch {
   bool running_ = false;  // inside run()'s reports: nothing may be queued
   uint32_t turn_ = 1;
   std::vector<Op> ops_;
+  std::vector<uint32_t> order_;  // submit_all's issue order, kept for its capacity
   std::vector<uint64_t> cancels_;                         // connect tokens to cancel
   std::vector<std::pair<uint64_t, int32_t>> finished_;  // connect results seen while submitting
   char* arena_ = nullptr;
