@@ -90,6 +90,28 @@ Value* write_doc(Client& c, std::string_view key, bool* wrongtype) {
   return e ? json_doc(e->val) : nullptr;
 }
 
+// The `KEY [PATH]` arguments of a read-only command (PATH defaults to the root): false when a
+// reply was already sent (arity, bad path, WRONGTYPE); *doc is null when the key is missing.
+static bool read_key_path(Client& c, JsonPath* path, Value** doc) {
+  if (c.argv.size() > 3) {
+    reply_wrong_arity(c);
+    return false;
+  }
+  if (!parse_path_arg(c, c.argv.size() > 2 ? c.argv[2] : std::string_view("."), path))
+    return false;
+  bool wrongtype = false;
+  *doc = read_doc(c, c.argv[1], &wrongtype);
+  return !wrongtype;
+}
+
+// A missing key: legacy paths answer null, JSONPath ones `error`.
+static void reply_missing_doc(Client& c, const JsonPath& path, std::string_view error) {
+  if (path.legacy)
+    c.reply().null();
+  else
+    reply_error(c, error);
+}
+
 std::vector<JsonMatch> matches(const JsonPath& p, Value* doc) {
   std::vector<JsonMatch> m;
   json_path_eval(p, doc, &m);
@@ -388,15 +410,9 @@ void json_del_command(Client& c) {
 // ---- JSON.TYPE ----
 
 void json_type_command(Client& c) {
-  if (c.argv.size() > 3) {
-    reply_wrong_arity(c);
-    return;
-  }
   JsonPath path;
-  if (!parse_path_arg(c, c.argv.size() > 2 ? c.argv[2] : std::string_view("."), &path)) return;
-  bool wrongtype = false;
-  Value* doc = read_doc(c, c.argv[1], &wrongtype);
-  if (wrongtype) return;
+  Value* doc;
+  if (!read_key_path(c, &path, &doc)) return;
   bool resp3 = c.reply().proto() == resp::Proto::Resp3;
   if (resp3) c.reply().array(1);
   if (!doc) {
@@ -687,22 +703,10 @@ void reply_per_match(Client& c, const std::vector<JsonMatch>& ms, F&& f) {
 }
 
 void json_strlen_command(Client& c) {
-  if (c.argv.size() > 3) {
-    reply_wrong_arity(c);
-    return;
-  }
   JsonPath path;
-  if (!parse_path_arg(c, c.argv.size() > 2 ? c.argv[2] : std::string_view("."), &path)) return;
-  bool wrongtype = false;
-  Value* doc = read_doc(c, c.argv[1], &wrongtype);
-  if (wrongtype) return;
-  if (!doc) {
-    if (path.legacy)
-      c.reply().null();
-    else
-      reply_error(c, kErrNoKey);
-    return;
-  }
+  Value* doc;
+  if (!read_key_path(c, &path, &doc)) return;
+  if (!doc) return reply_missing_doc(c, path, kErrNoKey);
   std::vector<JsonMatch> ms = matches(path, doc);
   if (path.legacy) {
     if (ms.empty()) return reply_error(c, path_err(path.fixed));
@@ -848,19 +852,10 @@ void json_arrpop_command(Client& c) {
 }
 
 void json_arrlen_command(Client& c) {
-  if (c.argv.size() > 3) return reply_wrong_arity(c);
   JsonPath path;
-  if (!parse_path_arg(c, c.argv.size() > 2 ? c.argv[2] : std::string_view("."), &path)) return;
-  bool wrongtype = false;
-  Value* doc = read_doc(c, c.argv[1], &wrongtype);
-  if (wrongtype) return;
-  if (!doc) {
-    if (path.legacy)
-      c.reply().null();
-    else
-      reply_error(c, kErrNoKey);
-    return;
-  }
+  Value* doc;
+  if (!read_key_path(c, &path, &doc)) return;
+  if (!doc) return reply_missing_doc(c, path, kErrNoKey);
   std::vector<JsonMatch> ms = matches(path, doc);
   if (path.legacy) {
     if (ms.empty() || !ms[0].v->is_array())
@@ -909,23 +904,14 @@ void json_arrtrim_command(Client& c) {
 // ---- Objects ----
 
 void json_objkeys_command(Client& c) {
-  if (c.argv.size() > 3) return reply_wrong_arity(c);
   JsonPath path;
-  if (!parse_path_arg(c, c.argv.size() > 2 ? c.argv[2] : std::string_view("."), &path)) return;
-  bool wrongtype = false;
-  Value* doc = read_doc(c, c.argv[1], &wrongtype);
-  if (wrongtype) return;
+  Value* doc;
+  if (!read_key_path(c, &path, &doc)) return;
   auto keys = [&](const Value& o) {
     c.reply().array(o.obj().size());
     for (const json::Member& m : o.obj()) c.reply().bulk(m.key);
   };
-  if (!doc) {
-    if (path.legacy)
-      c.reply().null();
-    else
-      reply_error(c, kErrNoKey);
-    return;
-  }
+  if (!doc) return reply_missing_doc(c, path, kErrNoKey);
   std::vector<JsonMatch> ms = matches(path, doc);
   if (path.legacy) {
     if (ms.empty()) return c.reply().null();
@@ -943,19 +929,10 @@ void json_objkeys_command(Client& c) {
 }
 
 void json_objlen_command(Client& c) {
-  if (c.argv.size() > 3) return reply_wrong_arity(c);
   JsonPath path;
-  if (!parse_path_arg(c, c.argv.size() > 2 ? c.argv[2] : std::string_view("."), &path)) return;
-  bool wrongtype = false;
-  Value* doc = read_doc(c, c.argv[1], &wrongtype);
-  if (wrongtype) return;
-  if (!doc) {
-    if (path.legacy)
-      c.reply().null();
-    else
-      reply_error(c, path_err(path.fixed, "not an object"));
-    return;
-  }
+  Value* doc;
+  if (!read_key_path(c, &path, &doc)) return;
+  if (!doc) return reply_missing_doc(c, path, path_err(path.fixed, "not an object"));
   std::vector<JsonMatch> ms = matches(path, doc);
   if (path.legacy) {
     if (ms.empty()) return c.reply().null();
@@ -1230,12 +1207,9 @@ void resp_value(Client& c, const Value& v) {
 }
 
 void json_resp_command(Client& c) {
-  if (c.argv.size() > 3) return reply_wrong_arity(c);
   JsonPath path;
-  if (!parse_path_arg(c, c.argv.size() > 2 ? c.argv[2] : std::string_view("."), &path)) return;
-  bool wrongtype = false;
-  Value* doc = read_doc(c, c.argv[1], &wrongtype);
-  if (wrongtype) return;
+  Value* doc;
+  if (!read_key_path(c, &path, &doc)) return;
   if (!doc) return c.reply().null();
   std::vector<JsonMatch> ms = matches(path, doc);
   if (ms.empty()) return reply_error(c, path_err(path.fixed));
