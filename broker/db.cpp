@@ -136,14 +136,17 @@ bool db_delete(Db& db, std::string_view key) {
   return true;
 }
 
-long long remove_members(Client& c, KeyEntry* e, size_t first,
-                         bool (*remove)(Value&, std::string_view), size_t (*len)(const Value&),
-                         int klass, const char* event) {
+void remove_members_command(Client& c, Type type, bool (*remove)(Value&, std::string_view),
+                            size_t (*len)(const Value&), int klass, const char* event) {
+  bool wrongtype = false;
+  KeyEntry* e = lookup_write_type(c, c.argv[1], type, &wrongtype);
+  if (wrongtype) return;
+  if (!e) return c.reply().integer(0);
   Db& db = *c.db;
   std::string_view key = c.argv[1];
   long long deleted = 0;
   bool emptied = false;
-  for (size_t i = first; i < c.argv.size(); i++) {
+  for (size_t i = 2; i < c.argv.size(); i++) {
     if (!remove(e->val, c.argv[i])) continue;
     deleted++;
     if (len(e->val) == 0) {
@@ -158,7 +161,7 @@ long long remove_members(Client& c, KeyEntry* e, size_t first,
     if (emptied) notify_keyspace_event(kNotifyGeneric, "del", key, db.id);
     srv().dirty += deleted;
   }
-  return deleted;
+  c.reply().integer(deleted);
 }
 
 size_t db_clear(Db& db) {

@@ -121,12 +121,12 @@ KeyEntry* db_set(Db& db, std::string_view key, Value v, bool keep_ttl = false);
 // Replaces the value of an existing entry (frees the old one).
 void db_overwrite(KeyEntry* e, Value v);
 bool db_delete(Db& db, std::string_view key);
-// Removes c.argv[first..] from the collection in `e` (the key c.argv[1]) with `remove`, deletes
-// the key once `len` says it is empty, and does the bookkeeping: WATCH, `event` in class
-// `klass`, "del" when emptied, dirty.  Returns how many were removed (HDEL, SREM).
-long long remove_members(Client& c, KeyEntry* e, size_t first,
-                         bool (*remove)(Value&, std::string_view), size_t (*len)(const Value&),
-                         int klass, const char* event);
+// HDEL/SREM: removes c.argv[2..] from the `type` collection at c.argv[1] with `remove`, deletes
+// the key once `len` says it is empty, does the bookkeeping (WATCH, `event` in class `klass`,
+// "del" when emptied, dirty) and replies with how many were removed (WRONGTYPE, or 0 for a
+// missing key).
+void remove_members_command(Client& c, Type type, bool (*remove)(Value&, std::string_view),
+                            size_t (*len)(const Value&), int klass, const char* event);
 void db_delete_entry(Db& db, KeyEntry* e);
 // Empties a database; returns the number of keys removed.
 size_t db_clear(Db& db);

@@ -275,14 +275,7 @@ void hmget_command(Client& c) {
 }
 
 void hdel_command(Client& c) {
-  bool wrongtype = false;
-  KeyEntry* e = lookup_write_type(c, c.argv[1], Type::Hash, &wrongtype);
-  if (wrongtype) return;
-  if (!e) {
-    c.reply().integer(0);
-    return;
-  }
-  c.reply().integer(remove_members(c, e, 2, hash_delete, hash_len, kNotifyHash, "hdel"));
+  remove_members_command(c, Type::Hash, hash_delete, hash_len, kNotifyHash, "hdel");
 }
 
 void hlen_command(Client& c) {

@@ -279,14 +279,7 @@ void sadd_command(Client& c) {
 }
 
 void srem_command(Client& c) {
-  bool wrongtype = false;
-  KeyEntry* e = lookup_write_type(c, c.argv[1], Type::Set, &wrongtype);
-  if (wrongtype) return;
-  if (!e) {
-    c.reply().integer(0);
-    return;
-  }
-  c.reply().integer(remove_members(c, e, 2, set_remove, set_len, kNotifySet, "srem"));
+  remove_members_command(c, Type::Set, set_remove, set_len, kNotifySet, "srem");
 }
 
 void scard_command(Client& c) {
