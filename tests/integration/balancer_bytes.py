@@ -164,12 +164,7 @@ s = connect(bal.port)
 payload = os.urandom(100000)
 s.sendall(b"GET /raw HTTP/1.1\r\nHost: x\r\n\r\n" + payload)
 s.shutdown(socket.SHUT_WR)
-data = b""
-while True:
-    chunk = s.recv(65536)
-    if not chunk:
-        break
-    data += chunk
+data = read_to_eof(s)
 s.close()
 body = data.split(b"\r\n\r\n", 1)[1]
 check(body == payload + b"bye 100000",

@@ -47,12 +47,7 @@ for label, payload in (("plaintext HTTP", b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"),
     s = connect(bal.tls_port, timeout=3)
     try:
         s.sendall(payload)
-        data = b""
-        while True:
-            chunk = s.recv(4096)
-            if not chunk:
-                break
-            data += chunk
+        data = read_to_eof(s)
     except (ConnectionResetError, BrokenPipeError):
         data = b""
     s.close()

@@ -151,12 +151,7 @@ class Balancer:
     def metrics(self):
         s = socket.create_connection(("127.0.0.1", self.stats_port), timeout=5)
         s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
-        data = b""
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            data += chunk
+        data = read_to_eof(s)
         s.close()
         out = {}
         for line in data.split(b"\r\n\r\n", 1)[1].decode().splitlines():
@@ -199,6 +194,16 @@ def connect(port, src="127.0.0.1", ctx=None, timeout=10):
     if ctx:
         s = ctx.wrap_socket(s)
     return s
+
+
+def read_to_eof(s):
+    """Everything the peer sends until it closes."""
+    data = b""
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
 
 
 def read_response(s, buf=b""):
