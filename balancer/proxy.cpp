@@ -362,6 +362,39 @@ static bool ring_connect_failed(Conn* c) {
   return c->connect_err != 0;
 }
 
+enum class Wrote : uint8_t { All, Parked, Freed };
+
+// What a write of the `n` bytes at `data` towards the other side did, direct or batched: `w`
+// bytes went out, or w < 0 with `err`.  An error before the backend answered sends the bytes to
+// the next backend, any other ends the connection; what did not go out waits in the direction's
+// pending buffer and reading from the source stops until it drains.
+static Wrote after_write(Conn* c, bool upstream, const char* data, size_t n, ssize_t w, int err) {
+  Side& from = upstream ? c->cli : c->be;
+  Side& to = upstream ? c->be : c->cli;
+  Pending& p = upstream ? c->up : c->down;
+  if (w < 0) {
+    if (upstream && (c->connecting || can_replay(c, err))) {  // keep the bytes for the next
+      stash(p, data, n);
+      set_read(from, false);
+      bool alive = c->connecting ? connect_failed(c, err) : replay_elsewhere(c, err);
+      return alive ? Wrote::Parked : Wrote::Freed;
+    }
+    conn_close(c, upstream ? CloseReason::BackendError : CloseReason::ClientError);
+    return Wrote::Freed;
+  }
+  if (w > 0 && upstream) {
+    mark_connected(c);
+    keep_for_replay(c, data, size_t(w));
+  }
+  if (size_t(w) < n) {  // backpressure: park the rest, stop reading until it drains
+    stash(p, data + w, n - size_t(w));
+    set_read(from, false);
+    set_write(to, true);
+    return Wrote::Parked;
+  }
+  return Wrote::All;
+}
+
 // Moves bytes from one side to the other until the source would block, ends, or the destination
 // pushes back.  Returns false when `c` was freed.
 static bool pump(Conn* c, bool upstream, bool peer_closed = false) {
@@ -379,7 +412,7 @@ static bool pump(Conn* c, bool upstream, bool peer_closed = false) {
     char* buf = g_scratch;
     size_t cap = kChunk;
     if (batch && (!(buf = s->batch.reserve(kChunk, &cap)) || (from.ssl && cap < kTlsRecord))) {
-      batch = false;  // the turn's arena is full: write directly
+      batch = false;  // the turn's arena is full (or too full for a TLS record): write directly
       buf = g_scratch;
       cap = kChunk;
     }
@@ -396,26 +429,8 @@ static bool pump(Conn* c, bool upstream, bool peer_closed = false) {
         return true;
       }
       ssize_t w = side_write(to, g_scratch, size_t(n));
-      if (w < 0) {
-        int err = errno;
-        if (upstream && (c->connecting || can_replay(c, err))) {  // keep the bytes for the next
-          stash(p, g_scratch, size_t(n));
-          set_read(from, false);
-          return c->connecting ? connect_failed(c, err) : replay_elsewhere(c, err);
-        }
-        conn_close(c, upstream ? CloseReason::BackendError : CloseReason::ClientError);
-        return false;
-      }
-      if (w > 0 && upstream) {
-        mark_connected(c);
-        keep_for_replay(c, g_scratch, size_t(w));
-      }
-      if (w < n) {  // backpressure: park the rest, stop reading until it drains
-        stash(p, g_scratch + w, size_t(n - w));
-        set_read(from, false);
-        set_write(to, true);
-        return true;
-      }
+      Wrote r = after_write(c, upstream, g_scratch, size_t(n), w, errno);
+      if (r != Wrote::All) return r == Wrote::Parked;
       // A short read has very likely drained the socket; but if the FIN is known to be there
       // (EPOLLRDHUP), read on to pass it on in this same turn.
       if (!from.ssl && size_t(n) < kChunk && !peer_closed) return true;
@@ -859,41 +874,10 @@ void proxy_run_deferred_fins(Server* s) {
   }
 }
 
-// The result of one batched send (IoBatch::run): what did not go out waits in the direction's
-// pending buffer like a short direct write, an error ends the connection like a direct one.
+// The result of one batched send (IoBatch::run), taken like that of a direct write.
 static void batch_done(Conn* c, uint8_t dir, const char* data, uint32_t len, int32_t res) {
-  bool upstream = dir == 0;
-  Side& from = upstream ? c->cli : c->be;
-  Side& to = upstream ? c->be : c->cli;
-  Pending& p = upstream ? c->up : c->down;
   c->queued[dir] = IoBatch::kNone;
-  if (res < 0 && res != -EAGAIN) {
-    int err = -res;
-    if (upstream && c->connecting) {  // refused or reset: the bytes go to the next backend
-      stash(p, data, len);
-      set_read(from, false);
-      connect_failed(c, err);
-      return;
-    }
-    if (upstream && can_replay(c, err)) {
-      stash(p, data, len);
-      set_read(from, false);
-      replay_elsewhere(c, err);
-      return;
-    }
-    conn_close(c, upstream ? CloseReason::BackendError : CloseReason::ClientError);
-    return;
-  }
-  uint32_t sent = res < 0 ? 0 : uint32_t(res);
-  if (sent > 0 && upstream) {
-    mark_connected(c);
-    keep_for_replay(c, data, sent);
-  }
-  if (sent < len) {  // backpressure: park the rest, stop reading until it drains
-    stash(p, data + sent, len - sent);
-    set_read(from, false);
-    set_write(to, true);
-  }
+  after_write(c, dir == 0, data, len, res == -EAGAIN ? 0 : res, res < 0 ? -res : 0);
 }
 
 // A batched connect finished: only its error is kept; the connection learns the outcome from
