@@ -87,6 +87,7 @@ static void accept_one(int fd, const sockaddr_storage& peer) {
   c->authenticated = s.cfg.requirepass.empty();
   c->ctime_ms = c->last_interaction_ms = now_ms();
   c->addr = sockaddr_string(peer);
+  c->loopback = is_loopback(peer);
   sockaddr_storage local{};
   socklen_t llen = sizeof local;
   if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &llen) == 0)
