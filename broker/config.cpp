@@ -457,8 +457,9 @@ static void config_set(Client& c) {
               (o->protected_ &&
                !protected_action_allowed(srv().cfg.enable_protected_configs, c)))) {
       srv().cfg = backup;
-      reply_error_fmt(c, "ERR CONFIG SET failed (possibly related to argument '%s') - can't set "
-                         "%s config", o->name, o->mutable_ ? "protected" : "immutable");
+      reply_error_fmt(c, "ERR CONFIG SET failed (possibly related to argument '%.*s') - can't "
+                         "set %s config", int(c.argv[i].size()), c.argv[i].data(),
+                      o->mutable_ ? "protected" : "immutable");
       return;
     }
     if (!o) {
