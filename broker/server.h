@@ -210,6 +210,7 @@ struct Client {
   uint32_t flags = 0;
 
   Buffer in;                                 // query buffer
+  size_t qbuf_peak = 0;                      // most of `in` in use since the last resize check
   Buffer out;                                // reply buffer
   resp::RequestParser parser;
   resp::Writer w{&out, resp::Proto::Resp2};  // where replies go (may point at a scratch buffer)
