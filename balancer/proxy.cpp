@@ -28,6 +28,9 @@ constexpr size_t kChunk = 64 * 1024;  // one read; also the bound of a pending b
 constexpr size_t kHeadStart = 4096;   // first allocation of the session-mode head buffer
 constexpr int kReadRounds = 8;        // reads per readiness event before yielding to others
 constexpr size_t kTlsRecord = 16384;  // largest TLS record plaintext: one SSL_read's most
+// Largest request kept for a replay (HAProxy's default buffer, which must hold a request it
+// retries); also bounds the rescans of a head that arrives a byte at a time.
+constexpr size_t kReplayMax = 16384;
 char g_scratch[kChunk];               // the loop is single-threaded: one scratch buffer
 
 // side_read/side_write results besides byte counts.
@@ -72,7 +75,7 @@ struct Conn {
   bool replay_off = false;    // what went up before any answer may not be sent twice
   bool replayed = false;      // sent bytes went to a second backend once already (never again)
   uint16_t hdr_len = 0;       // the PROXY protocol header's bytes at the front of what goes up
-  Pending replay;  // sent to the backend before it answered, while it may be resent (<= kChunk)
+  Pending replay;  // sent to the backend before it answered, while it may be resent (kReplayMax)
   IoBatch::Handle queued[2] = {IoBatch::kNone, IoBatch::kNone};  // this turn's batched send: up, down
   IoBatch::Handle connect_op = IoBatch::kNone;  // the backend connect, queued in the batch
   uint64_t connect_token = 0;  // a connect issued through the batch whose result is not in yet
@@ -326,7 +329,7 @@ static std::string_view replay_request(const Conn* c) {
 // a reset before the answer is then passed on to the client.
 static void keep_for_replay(Conn* c, const char* data, size_t n) {
   if (c->responded || c->replay_off || n == 0) return;
-  if (c->replay.len + n > kChunk) {
+  if (c->replay.len + n > kReplayMax) {
     drop(c->replay);
     c->replay_off = true;
     return;
@@ -336,7 +339,7 @@ static void keep_for_replay(Conn* c, const char* data, size_t n) {
   std::memcpy(p + c->replay.len, data, n);
   c->replay.data = p;
   c->replay.len += uint32_t(n);
-  if (replay_verdict(replay_request(c), kChunk) == Replay::No) {
+  if (replay_verdict(replay_request(c), kReplayMax) == Replay::No) {
     drop(c->replay);
     c->replay_off = true;
   }
@@ -708,7 +711,8 @@ static bool backend_reset(Conn* c, int err) {
   Server* s = c->srv;
   Backend* b = c->backend;
   bool sent = c->replay_off || c->replay.len > c->hdr_len;
-  bool again = !sent || (!c->replayed && replay_verdict(replay_request(c), kChunk) == Replay::Yes);
+  bool again =
+      !sent || (!c->replayed && replay_verdict(replay_request(c), kReplayMax) == Replay::Yes);
   if (sent) health_backend_reset(s, b);  // never closes `c`: resets leave connections open
   if (!again) {
     SC_LOG(Verbose, "backend %s reset a connection before answering (%s); passing the reset on",
