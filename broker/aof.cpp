@@ -188,18 +188,55 @@ static void fsync_wait_idle() {
   a.cv.wait(lk, [&] { return !a.fsync_running && !a.fsync_requested; });
 }
 
-static bool write_all(int fd, const char* p, size_t n, int* err) {
-  while (n > 0) {
-    ssize_t w = write(fd, p, n);
+// Writes all of p[0..n).  On failure returns false with *err set and *written the bytes that
+// did reach the file (a short write followed by an error leaves a fragment).
+static bool write_all(int fd, const char* p, size_t n, int* err, size_t* written = nullptr) {
+  size_t done = 0;
+  while (done < n) {
+    ssize_t w = write(fd, p + done, n - done);
     if (w < 0) {
       if (errno == EINTR) continue;
       *err = errno;
+      if (written) *written = done;
       return false;
     }
-    p += w;
-    n -= size_t(w);
+    done += size_t(w);
   }
+  if (written) *written = done;
   return true;
+}
+
+// A failed write of the buffer, `written` bytes of it in the file.  Like Redis's
+// flushAppendOnlyFile: the fragment is cut off (ftruncate back to the last whole command, so
+// the retry does not write the commands again after half of them); with appendfsync always the
+// replies of this turn promise data that is not on disk, so the process exits; otherwise the
+// buffer is kept and writes are refused (MISCONF) until a retry succeeds.
+static void write_failed(AofState& a, int err, size_t written) {
+  if (a.last_write_errno == 0 || written > 0) {
+    if (written > 0)
+      SC_LOG(Warning, "Short write while writing to the AOF file: (nwritten=%zu, expected=%zu): %s",
+             written, a.buf.size(), strerror(err));
+    else
+      SC_LOG(Warning, "Error writing to the AOF file: %s", strerror(err));
+  }
+  if (written > 0) {
+    if (ftruncate(a.fd, a.current_size) == 0) {
+      written = 0;
+    } else {
+      SC_LOG(Warning,
+             "Could not remove the short write from the AOF file; the broker may refuse to "
+             "load it on the next start. ftruncate: %s", strerror(errno));
+      a.current_size += (long long)written;  // the fragment stays: do not write it twice
+      a.buf.consume(written);
+    }
+  }
+  if (srv().cfg.appendfsync == "always") {
+    SC_LOG(Warning,
+           "Can't recover from AOF write error when the AOF fsync policy is 'always'. "
+           "Exiting...");
+    exit(1);
+  }
+  a.last_write_errno = err;
 }
 
 void aof_flush(bool force_fsync) {
@@ -207,11 +244,9 @@ void aof_flush(bool force_fsync) {
   if (a.fd < 0) return;
   if (!a.buf.empty()) {
     int err = 0;
-    size_t n = a.buf.size();
-    if (!write_all(a.fd, a.buf.data(), n, &err)) {
-      if (a.last_write_errno == 0)
-        SC_LOG(Warning, "Error writing to the AOF file: %s", strerror(err));
-      a.last_write_errno = err;
+    size_t n = a.buf.size(), written = 0;
+    if (!write_all(a.fd, a.buf.data(), n, &err, &written)) {
+      write_failed(a, err, written);
       return;  // keep the buffer; writes are refused until this succeeds (MISCONF)
     }
     if (a.last_write_errno) SC_LOG(Warning, "AOF write error looks solved, writing again.");
@@ -278,7 +313,8 @@ static void load_file(const std::string& path) {
   fake.db = &s.dbs[0];
   fake.parser = resp::RequestParser(resp::RequestLimits{LLONG_MAX, INT32_MAX, 64 * 1024});
   Buffer& in = fake.in;
-  long long offset = 0;  // file offset of in.data()
+  long long offset = 0;        // file offset of in.data()
+  long long before_multi = 0;  // offset of the MULTI that opened the transaction being read
   long long commands = 0;
   bool eof = false;
   while (true) {
@@ -303,6 +339,8 @@ static void load_file(const std::string& path) {
           load_fatal("Unknown command '" + std::string(fake.argv[0]) +
                      "' reading the append only file " + path + " at offset " +
                      std::to_string(offset));
+        if (!(fake.flags & kClientMulti) && eq_nocase(fake.argv[0], "multi"))
+          before_multi = offset;
         process_command(fake);
         commands++;
         s.discard.clear();
@@ -327,7 +365,9 @@ static void load_file(const std::string& path) {
   close(fd);
   if (!in.empty() || (fake.flags & kClientMulti)) {
     // A command (or a MULTI block) was cut short: the tail of a write that never completed.
-    long long good = offset;
+    // Like Redis, an unfinished transaction goes whole: keeping its MULTI would put every
+    // command appended after it inside a transaction that never executes.
+    long long good = (fake.flags & kClientMulti) ? before_multi : offset;
     if (!s.cfg.aof_load_truncated)
       load_fatal("Unexpected end of file reading the append only file " + path + " at offset " +
                  std::to_string(good) + ". Set aof-load-truncated yes to load what is whole.");
@@ -452,6 +492,19 @@ int rewrite_child(const std::string& path) {
     w.cmd({"SELECT", id});
     db.keys.for_each([&](KeyEntry* e) { rewrite_key(w, e); });
   }
+  // nData member deadlines live apart from the data (they may name a member not set yet).
+  int deadline_db = -1;
+  ndata_for_each_deadline([&](int dbid, const std::vector<std::string>& chain, int64_t when) {
+    if (dbid != deadline_db) {
+      std::string id = std::to_string(dbid);
+      w.cmd({"SELECT", id});
+      deadline_db = dbid;
+    }
+    std::string ms = std::to_string(when);
+    std::vector<std::string_view> argv{"NDATA.PEXPIREAT", chain[0], ms};
+    for (size_t i = 1; i < chain.size(); i++) argv.push_back(chain[i]);
+    w.cmd(argv);
+  });
   w.flush();
   if (!w.ok || fflush(f) != 0 || fsync(fileno(f)) != 0 || fclose(f) != 0) return 1;
   return 0;
