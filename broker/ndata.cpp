@@ -1103,9 +1103,14 @@ void ndata_for_each_deadline(
 // completes (the map is cleared if closed clients ever leave too many behind).
 static std::unordered_map<uint64_t, size_t> g_scanned;
 
+// Before `init` succeeds (with requirepass) a request line may be this long at most, so an
+// unauthenticated client can neither hold a big query buffer nor get a big line parsed; the
+// same bound as Redis's 16 KiB bulk length for unauthenticated RESP clients.
+constexpr size_t kMaxUnauthenticatedLine = 16 * 1024;
+
 void ndata_process_input(Client& c) {
-  size_t max_line = size_t(srv().cfg.json_max_size);
   while (!c.in.empty() && !(c.flags & (kClientCloseAfterReply | kClientCloseAsap))) {
+    size_t max_line = c.authenticated ? size_t(srv().cfg.json_max_size) : kMaxUnauthenticatedLine;
     std::string_view in = c.in.view();
     size_t from = 0;
     if (auto it = g_scanned.find(c.id); it != g_scanned.end())
@@ -1114,7 +1119,11 @@ void ndata_process_input(Client& c) {
     size_t limit = std::min(nl, in.size());
     if (limit > max_line) {
       g_scanned.erase(c.id);
-      reply_error_line(c, "null", "BadRequest", "request line too long");
+      if (c.authenticated)
+        reply_error_line(c, "null", "BadRequest", "request line too long");
+      else
+        reply_error_line(c, "null", "AuthError",
+                         "request line longer than 16384 bytes before the init handshake");
       c.flags |= kClientCloseAfterReply;
       c.in.clear();
       return;
