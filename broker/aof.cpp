@@ -212,23 +212,27 @@ static bool write_all(int fd, const char* p, size_t n, int* err, size_t* written
 // replies of this turn promise data that is not on disk, so the process exits; otherwise the
 // buffer is kept and writes are refused (MISCONF) until a retry succeeds.
 static void write_failed(AofState& a, int err, size_t written) {
-  if (a.last_write_errno == 0 || written > 0) {
+  // The retry runs every cron tick: one log line per 30 s at most (Redis's
+  // AOF_WRITE_LOG_ERROR_RATE).
+  static int64_t last_log_ms = 0;
+  bool can_log = a.last_write_errno == 0 || now_ms() - last_log_ms > 30000 ||
+                 srv().cfg.appendfsync == "always";
+  if (can_log) {
+    last_log_ms = now_ms();
     if (written > 0)
       SC_LOG(Warning, "Short write while writing to the AOF file: (nwritten=%zu, expected=%zu): %s",
              written, a.buf.size(), strerror(err));
     else
       SC_LOG(Warning, "Error writing to the AOF file: %s", strerror(err));
   }
-  if (written > 0) {
-    if (ftruncate(a.fd, a.current_size) == 0) {
-      written = 0;
-    } else {
+  if (written > 0 && ftruncate(a.fd, a.current_size) != 0) {
+    if (can_log)
       SC_LOG(Warning,
              "Could not remove the short write from the AOF file; the broker may refuse to "
-             "load it on the next start. ftruncate: %s", strerror(errno));
-      a.current_size += (long long)written;  // the fragment stays: do not write it twice
-      a.buf.consume(written);
-    }
+             "load it on the next start. ftruncate: %s",
+             strerror(errno));
+    a.current_size += (long long)written;  // the fragment stays: do not write it twice
+    a.buf.consume(written);
   }
   if (srv().cfg.appendfsync == "always") {
     SC_LOG(Warning,
@@ -236,7 +240,9 @@ static void write_failed(AofState& a, int err, size_t written) {
            "Exiting...");
     exit(1);
   }
-  a.last_write_errno = err;
+  // Like Redis, a short write reads as a full disk (the MISCONF text says "No space left on
+  // device"); the log line above has the error the kernel gave.
+  a.last_write_errno = written > 0 ? ENOSPC : err;
 }
 
 void aof_flush(bool force_fsync) {
@@ -571,6 +577,10 @@ static void rewrite_done(int status) {
         a.current_size = a.base_size = file_size(fd);
         a.selected_db = -1;
         a.buf.clear();
+        if (a.last_write_errno) {  // the new file holds what the failed writes did not
+          SC_LOG(Warning, "AOF rewritten: the last write error no longer matters.");
+          a.last_write_errno = 0;
+        }
       }
     } else {
       // BGREWRITEAOF with appendonly off: the file is written as a snapshot, nothing to swap.

@@ -118,6 +118,9 @@ def test_short_write_everysec():
     limit = 10000 + 517  # not on a command boundary: the write that crosses it is short
     srv = start(d, "--appendfsync", "everysec", preexec_fn=file_size_limit(limit))
     c = srv.conn()
+    m = srv.conn()  # a transaction queued before the fault, executed during it
+    m("MULTI")
+    m("SET", "queued", "1")
     acked, err = fill_until_error(c)
     rd.check(err is not None and str(err).startswith("MISCONF"),
              "writes past the size limit are refused with MISCONF after %d were acknowledged"
@@ -130,6 +133,14 @@ def test_short_write_everysec():
              "PING is refused with MISCONF while the AOF cannot be written (Redis 7.0)",
              repr(c("PING")))
     rd.check(c("GET", acked[0]) == VALUE.encode(), "reads still work")
+    r = m("EXEC")
+    rd.check(str(r).startswith("EXECABORT Transaction discarded because of: MISCONF")
+             and c("EXISTS", "queued") == 0,
+             "EXEC of a queued write is refused (EXECABORT ... MISCONF) as in Redis", repr(r))
+    m("MULTI")
+    r = m("SET", "queued", "1")
+    rd.check(str(r).startswith("MISCONF") and str(m("EXEC")).startswith("EXECABORT"),
+             "a write queued during the fault is refused and the transaction aborted")
     r = nd_request(srv.port, {"id": 1, "action": "set", "key": ["nd"], "value": 1})
     rd.check(r is not None and r.get("error", {}).get("name") == "MISCONF",
              "an nData write is refused with a MISCONF error object", repr(r))
