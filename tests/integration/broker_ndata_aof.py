@@ -170,5 +170,24 @@ def main():
     rd.finish()
 
 
+def test_grown_past_json_max_size():
+    """A document that grew past json-max-size by small writes comes back whole."""
+    d = tempfile.mkdtemp(prefix="ndata-aof-big-")
+    args = ["--appendonly", "yes", "--appendfsync", "always", "--dir", d,
+            "--json-max-size", "1024"]
+    srv = rd.Server.start("broker", args)
+    n = ND(srv.port)
+    for i in range(100):
+        n.req("add", key=["big"], value="x" * 50)
+    before = val(n.req("get", key=["big"]))
+    kill9(srv)
+    srv = rd.Server.start("broker", args)
+    after = val(ND(srv.port).req("get", key=["big"]))
+    rd.check(after == before, "a 5 KB document built by 100 adds under json-max-size 1kb is "
+             "replayed whole", "%d items after" % len(after) if isinstance(after, list) else after)
+    srv.stop()
+
+
 if __name__ == "__main__":
+    test_grown_past_json_max_size()
     main()
