@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <cstdio>
@@ -46,6 +47,7 @@ struct AofState {
   long long rewrite_failures = 0;
   // Write status.
   int last_write_errno = 0;
+  std::atomic<int> fsync_errno{0};  // last everysec fsync (helper thread) failed with this
   // Transactions: EXEC is logged as MULTI ... EXEC around the commands it ran.
   bool in_exec = false;
   bool exec_multi_logged = false;
@@ -173,7 +175,13 @@ static void fsync_loop() {
     a.fsync_running = true;
     int fd = a.fd;
     lk.unlock();
-    if (fd >= 0) fdatasync(fd);
+    if (fd >= 0) {
+      // Like Redis's bio thread: a failed fsync refuses writes (MISCONF) until one succeeds.
+      int err = fdatasync(fd) == 0 ? 0 : errno;
+      if (err && a.fsync_errno.load() == 0)
+        SC_LOG(Warning, "Error syncing the AOF file: %s", strerror(err));
+      a.fsync_errno.store(err);
+    }
     lk.lock();
     a.fsync_running = false;
     a.fsyncs++;
@@ -261,14 +269,20 @@ void aof_flush(bool force_fsync) {
     a.buf.clear();
     a.buf.shrink_if_idle(1 << 20);
     if (srv().cfg.appendfsync == "always") {
-      fdatasync(a.fd);
+      if (fdatasync(a.fd) != 0) {  // replies promise what may not be on disk (Redis exits too)
+        SC_LOG(Warning,
+               "Can't persist AOF for fsync error when the AOF fsync policy is 'always': %s. "
+               "Exiting...",
+               strerror(errno));
+        exit(1);
+      }
       a.last_fsync_ms = now_ms();
       return;
     }
   }
   if (force_fsync) {
     fsync_wait_idle();
-    fdatasync(a.fd);
+    if (fdatasync(a.fd) != 0) SC_LOG(Warning, "Error syncing the AOF file: %s", strerror(errno));
     a.last_fsync_ms = now_ms();
     return;
   }
@@ -284,8 +298,10 @@ void aof_flush(bool force_fsync) {
 
 std::string aof_write_error() {
   AofState* a = srv().aof;
-  if (!a || a->last_write_errno == 0) return {};
-  return std::string("MISCONF Errors writing to the AOF file: ") + strerror(a->last_write_errno);
+  if (!a || a->fd < 0) return {};
+  int err = a->last_write_errno ? a->last_write_errno : a->fsync_errno.load();
+  if (err == 0) return {};
+  return std::string("MISCONF Errors writing to the AOF file: ") + strerror(err);
 }
 
 // ---- Loading ----
@@ -741,7 +757,7 @@ std::string aof_info_fields() {
   field("aof_last_bgrewrite_status", a.last_bgrewrite_ok ? "ok" : "err");
   num("aof_rewrites", a.rewrites);
   num("aof_rewrites_consecutive_failures", a.last_bgrewrite_ok ? 0 : a.rewrite_failures);
-  field("aof_last_write_status", a.last_write_errno ? "err" : "ok");
+  field("aof_last_write_status", a.last_write_errno || a.fsync_errno.load() ? "err" : "ok");
   num("aof_last_cow_size", 0);
   num("module_fork_in_progress", 0);
   num("module_fork_last_cow_size", 0);
