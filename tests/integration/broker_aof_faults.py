@@ -201,7 +201,21 @@ def test_short_write_always():
     srv.stop()
 
 
+def test_error_then_aof_off():
+    d = tempfile.mkdtemp(prefix="aof-short-off-")
+    srv = start(d, "--appendfsync", "everysec", preexec_fn=file_size_limit(10000 + 517))
+    c = srv.conn()
+    acked, err = fill_until_error(c)
+    rd.check(str(err).startswith("MISCONF"), "MISCONF after %d writes" % len(acked))
+    c("CONFIG", "SET", "appendonly", "no")
+    rd.check(c("SET", "x", "1") == "OK" and c("PING") == "PONG",
+             "CONFIG SET appendonly no ends the MISCONF state (Redis checks it only while the "
+             "AOF is on)")
+    srv.stop()
+
+
 test_unfinished_multi()
+test_error_then_aof_off()
 test_short_write_everysec()
 test_short_write_always()
 rd.finish()
