@@ -63,7 +63,6 @@ bool watched_key_expired(Client& c) {
   return false;
 }
 
-
 // ---- Commands ----
 
 void multi_command(Client& c) {
