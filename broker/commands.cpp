@@ -48,7 +48,7 @@ void commands_init() {
                                    hash_commands(),       set_commands(),  list_commands(),
                                    pubsub_commands(),     multi_commands(), server_commands(),
                                    config_commands(),     json_commands(),
-                                   aof_commands()};
+                                   aof_commands(),        ndata_commands()};
   for (auto fam : families) {
     for (Command& c : fam) {
       c.fullname = c.name;
@@ -215,6 +215,13 @@ bool glob_match(std::string_view pattern, std::string_view str, bool nocase) {
 // ---- Dispatch ----
 
 static void reject(Client& c, std::string_view err) {
+  static const Command* const exec_cmd = lookup_command("exec");
+  if (c.cmd == exec_cmd && (c.flags & kClientMulti)) {  // Redis's execCommandAbort
+    discard_transaction(c);
+    if (!err.empty() && err[0] == '-') err.remove_prefix(1);
+    reply_error(c, "EXECABORT Transaction discarded because of: " + std::string(err));
+    return;
+  }
   if (c.flags & kClientMulti) c.flags |= kClientDirtyExec;
   reply_error(c, err);
 }
@@ -293,6 +300,13 @@ void process_command(Client& c) {
     return;
   }
   uint32_t flags = cmd->flags | (cmd->parent ? cmd->parent->flags : 0);
+  // Like Redis, EXEC is a write (deny-oom) command when its queue holds one.
+  static const Command* const exec_cmd = lookup_command("exec");
+  static const Command* const ping_cmd = lookup_command("ping");
+  if (cmd == exec_cmd && (c.flags & kClientMulti))
+    for (const QueuedCommand& q : c.mstate)
+      flags |= (q.cmd->flags | (q.cmd->parent ? q.cmd->parent->flags : 0)) &
+               (kCmdWrite | kCmdDenyOom);
   if (!c.authenticated && !(flags & kCmdNoAuth)) {
     cmd->rejected_calls++;
     reject(c, kErrNoAuth);
@@ -311,7 +325,7 @@ void process_command(Client& c) {
                     cmd->fullname.c_str());
     return;
   }
-  if (flags & kCmdWrite) {
+  if ((flags & kCmdWrite) || cmd == ping_cmd) {  // Redis 7.0 refuses PING too
     std::string err = aof_write_error();
     if (!err.empty()) {
       cmd->rejected_calls++;
