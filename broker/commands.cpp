@@ -48,7 +48,7 @@ void commands_init() {
                                    hash_commands(),       set_commands(),  list_commands(),
                                    pubsub_commands(),     multi_commands(), server_commands(),
                                    config_commands(),     json_commands(),
-                                   aof_commands()};
+                                   aof_commands(),        ndata_commands()};
   for (auto fam : families) {
     for (Command& c : fam) {
       c.fullname = c.name;
@@ -318,11 +318,13 @@ void process_command(Client& c) {
     reject(c, "ERR Command not allowed inside a transaction");
     return;
   }
-  // EXEC is as much a write, and as much a user of memory, as what it queued.
+  // Like Redis, EXEC is a write (deny-oom) command when its queue holds one.
   static const Command* const exec_cmd = lookup_command("exec");
+  static const Command* const ping_cmd = lookup_command("ping");
   if (cmd == exec_cmd && in_multi)
     for (const QueuedCommand& q : c.mstate)
-      flags |= q.cmd->flags | (q.cmd->parent ? q.cmd->parent->flags : 0);
+      flags |= (q.cmd->flags | (q.cmd->parent ? q.cmd->parent->flags : 0)) &
+               (kCmdWrite | kCmdDenyOom);
   if (s.cfg.maxmemory) {
     // Queueing costs memory too, so at the limit MULTI queues nothing (Redis refuses all but
     // EXEC DISCARD QUIT RESET); an EXEC of reads only still runs.
@@ -343,7 +345,7 @@ void process_command(Client& c) {
                     cmd->fullname.c_str());
     return;
   }
-  if (flags & kCmdWrite) {
+  if ((flags & kCmdWrite) || cmd == ping_cmd) {  // Redis 7.0 refuses PING too
     std::string err = aof_write_error();
     if (!err.empty()) {
       reject(c, err);

@@ -13,6 +13,13 @@
 
 namespace sc::broker {
 
+void discard_transaction(Client& c) {
+  c.mstate.clear();
+  c.mstate.shrink_to_fit();
+  c.flags &= ~(kClientMulti | kClientDirtyCas | kClientDirtyExec);
+  unwatch_all(c);
+}
+
 namespace {
 
 // A watch on a key that was already logically expired (but not yet deleted) when WATCH ran,
@@ -54,13 +61,6 @@ bool watched_key_expired(Client& c) {
     if (key_is_expired(srv().dbs[size_t(dbid)], key)) return true;
   }
   return false;
-}
-
-void discard_transaction(Client& c) {
-  c.mstate.clear();
-  c.mstate.shrink_to_fit();
-  c.flags &= ~(kClientMulti | kClientDirtyCas | kClientDirtyExec);
-  unwatch_all(c);
 }
 
 // ---- Commands ----

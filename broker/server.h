@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -76,6 +77,7 @@ std::span<Command> server_commands();      // info.cpp, config.cpp, client.cpp
 std::span<Command> config_commands();      // config.cpp
 std::span<Command> json_commands();        // json.cpp
 std::span<Command> aof_commands();         // aof.cpp
+std::span<Command> ndata_commands();       // ndata.cpp
 
 void commands_init();
 const Command* lookup_command(std::string_view name);
@@ -419,6 +421,8 @@ void monitor_feed(Client& c);
 void monitor_remove(Client& c);
 // WATCH bookkeeping (multi.cpp): forgets every key the client watches.
 void unwatch_all(Client& c);
+// Leaves MULTI: drops the queue and the WATCHes.
+void discard_transaction(Client& c);
 // Ends c's transaction because its EXEC was refused: replies "EXECABORT ... because of: err".
 void exec_abort(Client& c, std::string_view err);
 // A `no|yes|local` setting (enable-debug-command, enable-protected-configs) lets c through:
@@ -430,6 +434,9 @@ void pubsub_init();
 void ndata_process_input(Client& c);
 // Delivers a published message to an nData subscriber as {"event":"message",...}.
 void ndata_deliver(Client& c, std::string_view channel, std::string_view message);
+// Calls fn(db, chain, deadline ms) for every deep (member) deadline of nData (AOF rewrite).
+void ndata_for_each_deadline(
+    const std::function<void(int, const std::vector<std::string>&, int64_t)>& fn);
 
 // Server commands that other files need.
 std::string info_string(std::string_view section);  // info.cpp
