@@ -1,26 +1,29 @@
 # scluster: the one entry point.  make | make test | make bench | make deps | make clean
 # Switches: SANITIZE=address,undefined  DEBUG=1  WITH_JEMALLOC=1 (default)  BUILD=build
+#           TARGETS="sc-broker sc-balancer" (build only these CMake targets)
+# make fuzz: the libFuzzer harnesses of tests/fuzz into build-fuzz/ (clang-14)
 BUILD ?= build
 WITH_JEMALLOC ?= 1
 SANITIZE ?=
 DEBUG ?= 0
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+TARGETS ?=
 
 # Debian packages the build, the tests and the benchmarks need.  `make deps` installs the missing ones.
 DEB_PACKAGES := build-essential cmake pkg-config libevent-dev libssl-dev libjemalloc-dev \
-	libcmocka-dev libbenchmark-dev libhiredis-dev libcjson-dev liburing-dev redis-server redis-tools python3 \
-	haproxy wrk curl openssl procps util-linux iproute2
+	libcmocka-dev libbenchmark-dev libhiredis-dev libcjson-dev liburing-dev libre2-dev redis-server redis-tools python3 \
+	haproxy wrk curl openssl procps util-linux iproute2 clang-14 libclang-rt-14-dev
 
 CMAKE_FLAGS := -DCMAKE_BUILD_TYPE=$(if $(filter 1,$(DEBUG)),Debug,Release) \
 	-DSC_SANITIZE="$(SANITIZE)" -DSC_WITH_JEMALLOC=$(WITH_JEMALLOC)
 
-.PHONY: all deps build test bench clean format
+.PHONY: all deps build test bench clean format fuzz
 
 all: build
 
 # The build needs these headers/tools; if one is absent, install everything that is missing.
 NEEDED := /usr/include/event2/event.h /usr/include/jemalloc/jemalloc.h /usr/include/cmocka.h \
-	/usr/include/benchmark/benchmark.h /usr/include/hiredis/hiredis.h /usr/include/openssl/ssl.h /usr/include/cjson/cJSON.h /usr/include/liburing.h \
+	/usr/include/benchmark/benchmark.h /usr/include/hiredis/hiredis.h /usr/include/openssl/ssl.h /usr/include/cjson/cJSON.h /usr/include/liburing.h /usr/include/re2/re2.h \
 	/usr/bin/cmake /usr/bin/pkg-config /usr/bin/redis-server /usr/bin/redis-cli /usr/bin/python3
 
 # Node.js and npm are wanted as commands (a NodeSource nodejs carries its own npm, and Debian's
@@ -40,7 +43,7 @@ deps:
 build:
 	@for f in $(NEEDED); do [ -e $$f ] || { $(MAKE) --no-print-directory deps; break; }; done
 	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
-	@cmake --build $(BUILD) -j $(JOBS)
+	@cmake --build $(BUILD) -j $(JOBS) $(if $(TARGETS),--target $(TARGETS))
 
 # Tools the tests and benchmarks use beyond the build.
 TEST_NEEDED := /usr/bin/openssl /usr/bin/curl /usr/bin/redis-benchmark /usr/sbin/haproxy /usr/bin/wrk \
@@ -55,8 +58,36 @@ bench: build
 	@for f in $(TEST_NEEDED); do [ -e $$f ] || { $(MAKE) --no-print-directory deps; break; }; done
 	@SC_BUILD=$(BUILD) bash bench/run.sh
 
+# libFuzzer harnesses: each links only the parser it fuzzes, with ASan and UBSan (a UB report
+# stops the run like a crash).  tests/integration/fuzz_harnesses.sh runs each for a while.
+FUZZ_BUILD ?= build-fuzz
+FUZZ_CXX ?= clang++-14
+FUZZ_FLAGS := -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+FUZZ_NEEDED := /usr/bin/clang++-14 /usr/include/re2/re2.h \
+	/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
+FUZZERS := $(addprefix $(FUZZ_BUILD)/,fuzz_resp_parser fuzz_http_head fuzz_json_parser fuzz_json_path)
+
+fuzz:
+	@for f in $(FUZZ_NEEDED); do [ -e $$f ] || { $(MAKE) --no-print-directory deps; break; }; done
+	@$(MAKE) --no-print-directory $(FUZZERS)
+
+$(FUZZ_BUILD)/fuzz_resp_parser: tests/fuzz/fuzz_resp_parser.cpp common/resp.cpp common/resp.h
+	@mkdir -p $(FUZZ_BUILD)
+	$(FUZZ_CXX) $(FUZZ_FLAGS) -Icommon $(filter %.cpp,$^) -o $@
+$(FUZZ_BUILD)/fuzz_http_head: tests/fuzz/fuzz_http_head.cpp balancer/http_head.cpp balancer/http_head.h
+	@mkdir -p $(FUZZ_BUILD)
+	$(FUZZ_CXX) $(FUZZ_FLAGS) -Ibalancer $(filter %.cpp,$^) -o $@
+$(FUZZ_BUILD)/fuzz_json_parser: tests/fuzz/fuzz_json_parser.cpp common/json.cpp common/json.h
+	@mkdir -p $(FUZZ_BUILD)
+	$(FUZZ_CXX) $(FUZZ_FLAGS) -Icommon $(filter %.cpp,$^) -o $@
+$(FUZZ_BUILD)/fuzz_json_path: tests/fuzz/fuzz_json_path.cpp broker/json_path.cpp common/json.cpp \
+		broker/json_path.h common/json.h
+	@mkdir -p $(FUZZ_BUILD)
+	$(FUZZ_CXX) $(FUZZ_FLAGS) -Ibroker -Icommon $(filter %.cpp,$^) -lre2 -o $@
+
 format:
 	@clang-format -i $$(git ls-files '*.cpp' '*.h')
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(FUZZ_BUILD)

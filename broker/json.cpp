@@ -112,10 +112,13 @@ static void reply_missing_doc(Client& c, const JsonPath& path, std::string_view 
     reply_error(c, error);
 }
 
-std::vector<JsonMatch> matches(const JsonPath& p, Value* doc) {
-  std::vector<JsonMatch> m;
-  json_path_eval(p, doc, &m);
-  return m;
+// The matches of `p` in `doc`; false after replying the error when the evaluation went past
+// its bounds (json_path.h).
+bool matches(Client& c, const JsonPath& p, Value* doc, std::vector<JsonMatch>* out) {
+  std::string err;
+  if (json_path_eval(p, doc, out, &err)) return true;
+  reply_error(c, err);
+  return false;
 }
 
 std::string expected_err(const char* expected, const Value& found) {
@@ -181,15 +184,17 @@ void json_set_command(Client& c) {
   }
   bool updated = false;
   if (!nx) {
-    std::vector<JsonMatch> ms = matches(path, doc);
+    std::vector<JsonMatch> ms;
+    if (!matches(c, path, doc, &ms)) return;
     if (!ms.empty()) {
+      // Only the outermost matches: the others lie inside them and go with them.
+      json_matches_outermost(&ms);
       for (const JsonMatch& m : ms) {
         if (too_deep(m.loc.size(), val)) {
           reply_error(c, "ERR recursion limit exceeded");
           return;
         }
       }
-      // Descendants first: replacing an ancestor frees them.
       for (size_t i = ms.size(); i-- > 0;) *ms[i].v = i == 0 ? std::move(val) : val.clone();
       json_changed(*c.db, key, "json.set");
       c.reply().ok();
@@ -210,8 +215,11 @@ void json_set_command(Client& c) {
     reply_error(c, "ERR array index out of range");
     return;
   }
+  // A static path has one match at most: one parent gets the member.
   std::vector<JsonMatch> parents;
-  json_path_eval(path, doc, &parents, int(path.steps.size()) - 1);
+  std::string err;
+  if (!json_path_eval(path, doc, &parents, &err, {}, int(path.steps.size()) - 1))
+    return reply_error(c, err);
   for (size_t i = parents.size(); i-- > 0;) {
     Value* p = parents[i].v;
     if (!p->is_object() || p->find(last.keys[0])) continue;
@@ -314,7 +322,8 @@ void json_get_command(Client& c) {
   }
   std::string out;
   if (paths.size() == 1) {
-    std::vector<JsonMatch> ms = matches(paths[0], doc);
+    std::vector<JsonMatch> ms;
+    if (!matches(c, paths[0], doc, &ms)) return;
     if (all_legacy) {
       if (ms.empty()) {
         reply_error(c, path_err(paths[0].fixed));
@@ -331,7 +340,8 @@ void json_get_command(Client& c) {
   Value obj = Value::object();
   for (const JsonPath& p : paths) {
     if (obj.find(p.original)) continue;
-    std::vector<JsonMatch> ms = matches(p, doc);
+    std::vector<JsonMatch> ms;
+    if (!matches(c, p, doc, &ms)) return;
     if (all_legacy) {
       if (ms.empty()) {
         reply_error(c, path_err(p.original));
@@ -352,26 +362,28 @@ void json_mget_command(Client& c) {
   size_t nkeys = c.argv.size() - 2;
   JsonPath path;
   if (!parse_path_arg(c, c.argv.back(), &path)) return;
-  c.reply().array(nkeys);
+  // Every key is evaluated before the reply starts: an evaluation past its bounds fails the
+  // whole command.
+  std::vector<std::optional<std::string>> outs(nkeys);
   Format plain;
   for (size_t i = 1; i <= nkeys; i++) {
     KeyEntry* e = lookup_read(*c.db, c.argv[i]);
-    if (!e || e->val.type != Type::Json) {
-      c.reply().null();
-      continue;
-    }
-    std::vector<JsonMatch> ms = matches(path, json_doc(e->val));
-    std::string out;
-    if (path.legacy) {
-      if (ms.empty()) {
-        c.reply().null();
-        continue;
-      }
+    if (!e || e->val.type != Type::Json) continue;
+    std::vector<JsonMatch> ms;
+    if (!matches(c, path, json_doc(e->val), &ms)) return;
+    if (path.legacy && ms.empty()) continue;
+    std::string& out = outs[i - 1].emplace();
+    if (path.legacy)
       json::write(*ms[0].v, &out);
-    } else {
+    else
       write_matches(ms, plain, &out);
-    }
-    c.reply().bulk(out);
+  }
+  c.reply().array(nkeys);
+  for (const auto& out : outs) {
+    if (out)
+      c.reply().bulk(*out);
+    else
+      c.reply().null();
   }
 }
 
@@ -398,7 +410,8 @@ void json_del_command(Client& c) {
     c.reply().integer(1);
     return;
   }
-  std::vector<JsonMatch> ms = matches(path, doc);
+  std::vector<JsonMatch> ms;
+  if (!matches(c, path, doc, &ms)) return;
   std::vector<std::vector<uint32_t>> locs;
   locs.reserve(ms.size());
   for (JsonMatch& m : ms) locs.push_back(std::move(m.loc));
@@ -419,7 +432,8 @@ void json_type_command(Client& c) {
     c.reply().null();
     return;
   }
-  std::vector<JsonMatch> ms = matches(path, doc);
+  std::vector<JsonMatch> ms;
+  if (!matches(c, path, doc, &ms)) return;
   if (path.legacy) {
     if (ms.empty())
       c.reply().null();
@@ -503,7 +517,9 @@ void num_command(Client& c, NumOp op) {
     reply_error(c, kErrNoKey);
     return;
   }
-  std::vector<JsonMatch> ms = matches(path, doc);
+  std::vector<JsonMatch> ms;
+  if (!matches(c, path, doc, &ms)) return;
+  json_matches_dedup(&ms);  // a number matched twice is changed once
   std::vector<const Value*> results(ms.size(), nullptr);
   bool any = false;
   std::string err;
@@ -562,8 +578,9 @@ void json_numpowby_command(Client& c) { num_command(c, NumOp::Pow); }
 // ---- Commands over every match of one type ----
 //
 // Shape shared by STRAPPEND ARRAPPEND ARRINSERT ARRPOP ARRTRIM TOGGLE: the key must exist; a
-// JSONPath answers one reply per match (nil for the wrong type); a legacy path answers the
-// last result and errors when no match has the right type.
+// JSONPath answers one reply per match (nil for the wrong type; a location matched twice is
+// written and answered once); a legacy path answers the last result and errors when no match
+// has the right type.
 
 enum class Out { Int, Bulk, Null, Bool };
 struct Result {
@@ -576,11 +593,14 @@ struct Result {
 template <class Pred, class Op>
 void for_matches(Client& c, const JsonPath& path, Value* doc, std::string_view key,
                  const char* event, const std::string& legacy_err, Pred pred, Op op) {
-  std::vector<JsonMatch> ms = matches(path, doc);
+  std::vector<JsonMatch> ms;
+  if (!matches(c, path, doc, &ms)) return;
+  // Each location once, and every match after the matches inside it: changing a container
+  // frees or moves what it holds.
+  json_matches_dedup(&ms);
   std::vector<Result> res(ms.size());
   bool any = false, changed = false;
-  // Descendants before ancestors: changing a container moves what it holds.
-  for (size_t i = ms.size(); i-- > 0;) {
+  for (size_t i : json_write_order(ms)) {
     if (!pred(*ms[i].v)) continue;
     any = true;
     res[i].hit = true;
@@ -707,7 +727,8 @@ void json_strlen_command(Client& c) {
   Value* doc;
   if (!read_key_path(c, &path, &doc)) return;
   if (!doc) return reply_missing_doc(c, path, kErrNoKey);
-  std::vector<JsonMatch> ms = matches(path, doc);
+  std::vector<JsonMatch> ms;
+  if (!matches(c, path, doc, &ms)) return;
   if (path.legacy) {
     if (ms.empty()) return reply_error(c, path_err(path.fixed));
     if (!ms[0].v->is_string()) return reply_error(c, expected_err("string", *ms[0].v));
@@ -809,7 +830,8 @@ void json_arrindex_command(Client& c) {
   Value needle;
   if (!parse_json_arg(c, c.argv[3], &needle)) return;
   if (!doc) return reply_error(c, path_err(path.original));
-  std::vector<JsonMatch> ms = matches(path, doc);
+  std::vector<JsonMatch> ms;
+  if (!matches(c, path, doc, &ms)) return;
   if (path.legacy) {
     if (ms.empty()) return reply_error(c, path_err(path.fixed));
     if (!ms[0].v->is_array()) return reply_error(c, expected_err("array", *ms[0].v));
@@ -856,7 +878,8 @@ void json_arrlen_command(Client& c) {
   Value* doc;
   if (!read_key_path(c, &path, &doc)) return;
   if (!doc) return reply_missing_doc(c, path, kErrNoKey);
-  std::vector<JsonMatch> ms = matches(path, doc);
+  std::vector<JsonMatch> ms;
+  if (!matches(c, path, doc, &ms)) return;
   if (path.legacy) {
     if (ms.empty() || !ms[0].v->is_array())
       return reply_error(c, path_err(path.original, "not an array"));
@@ -912,7 +935,8 @@ void json_objkeys_command(Client& c) {
     for (const json::Member& m : o.obj()) c.reply().bulk(m.key);
   };
   if (!doc) return reply_missing_doc(c, path, kErrNoKey);
-  std::vector<JsonMatch> ms = matches(path, doc);
+  std::vector<JsonMatch> ms;
+  if (!matches(c, path, doc, &ms)) return;
   if (path.legacy) {
     if (ms.empty()) return c.reply().null();
     if (!ms[0].v->is_object()) return reply_error(c, path_err(path.fixed, "not an object"));
@@ -933,7 +957,8 @@ void json_objlen_command(Client& c) {
   Value* doc;
   if (!read_key_path(c, &path, &doc)) return;
   if (!doc) return reply_missing_doc(c, path, path_err(path.fixed, "not an object"));
-  std::vector<JsonMatch> ms = matches(path, doc);
+  std::vector<JsonMatch> ms;
+  if (!matches(c, path, doc, &ms)) return;
   if (path.legacy) {
     if (ms.empty()) return c.reply().null();
     if (!ms[0].v->is_object()) return reply_error(c, expected_err("object", *ms[0].v));
@@ -957,9 +982,11 @@ void json_clear_command(Client& c) {
   Value* doc = write_doc(c, key, &wrongtype);
   if (wrongtype) return;
   if (!doc) return reply_error(c, kErrNoKey);
-  std::vector<JsonMatch> ms = matches(path, doc);
+  std::vector<JsonMatch> ms;
+  if (!matches(c, path, doc, &ms)) return;
+  json_matches_dedup(&ms);
   long long cleared = 0;
-  for (size_t i = ms.size(); i-- > 0;) {
+  for (size_t i : json_write_order(ms)) {  // what lies inside a match is cleared first
     Value* v = ms[i].v;
     if ((v->is_container() && v->size() > 0) || (v->is_int() && v->as_int() != 0) ||
         (v->is_double() && v->as_double() != 0.0)) {
@@ -1019,7 +1046,7 @@ void json_debug_command(Client& c) {
   Value* doc = read_doc(c, c.argv[2], &wrongtype);
   if (wrongtype) return;
   std::vector<JsonMatch> ms;
-  if (doc) ms = matches(path, doc);
+  if (doc && !matches(c, path, doc, &ms)) return;
   if (path.legacy) {
     if (doc && ms.empty()) return reply_error(c, path_err(path.fixed));
     c.reply().integer(doc ? (long long)(sizeof(Value) + json::memory_usage(*ms[0].v)) : 0);
@@ -1060,15 +1087,22 @@ void merge_patch(Value* target, Value&& patch) {
 bool set_in_doc(Value* doc, const JsonPath& path, const Value& val, bool merge, bool* updated,
                 std::string* err) {
   *updated = false;
-  std::vector<JsonMatch> ms = matches(path, doc);
+  std::vector<JsonMatch> ms;
+  if (!json_path_eval(path, doc, &ms, err)) return false;
   if (!ms.empty()) {
+    // A replace writes the outermost matches only (RedisJSON); a merge writes every match,
+    // each after the matches inside it, so that none is written through a freed pointer.
+    if (merge)
+      json_matches_dedup(&ms);
+    else
+      json_matches_outermost(&ms);
     for (const JsonMatch& m : ms) {
       if (too_deep(m.loc.size(), val)) {
         *err = "ERR recursion limit exceeded";
         return false;
       }
     }
-    for (size_t i = ms.size(); i-- > 0;) {
+    for (size_t i : json_write_order(ms)) {
       if (merge)
         merge_patch(ms[i].v, val.clone());
       else
@@ -1087,7 +1121,7 @@ bool set_in_doc(Value* doc, const JsonPath& path, const Value& val, bool merge, 
     return false;
   }
   std::vector<JsonMatch> parents;
-  json_path_eval(path, doc, &parents, int(path.steps.size()) - 1);
+  if (!json_path_eval(path, doc, &parents, err, {}, int(path.steps.size()) - 1)) return false;
   for (size_t i = parents.size(); i-- > 0;) {
     Value* p = parents[i].v;
     if (!p->is_object() || p->find(last.keys[0])) continue;
@@ -1211,7 +1245,8 @@ void json_resp_command(Client& c) {
   Value* doc;
   if (!read_key_path(c, &path, &doc)) return;
   if (!doc) return c.reply().null();
-  std::vector<JsonMatch> ms = matches(path, doc);
+  std::vector<JsonMatch> ms;
+  if (!matches(c, path, doc, &ms)) return;
   if (ms.empty()) return reply_error(c, path_err(path.fixed));
   if (path.legacy) return resp_value(c, *ms[0].v);
   c.reply().array(ms.size());

@@ -1,8 +1,9 @@
 // JSON path parsing and evaluation (see json_path.h).
 #include "json_path.h"
 
+#include <re2/re2.h>
+
 #include <algorithm>
-#include <regex>
 #include <set>
 
 namespace sc::broker {
@@ -20,7 +21,7 @@ struct FilterExpr {
   enum Op : uint8_t { Eq, Ne, Lt, Le, Gt, Ge, Match } op = Eq;
   std::unique_ptr<FilterExpr> a, b;  // Or/And: both, Not: a
   FilterOperand lhs, rhs;            // Cmp: both, Exists: lhs
-  std::unique_ptr<std::regex> re;    // Match with a string literal
+  std::unique_ptr<re2::RE2> re;      // Match with a string literal
 };
 
 bool JsonPath::is_static() const {
@@ -273,11 +274,15 @@ class PathParser {
       if (op == FilterExpr::Match) {
         if (out->rhs.kind != FilterOperand::Literal || !out->rhs.lit.is_string())
           return fail("=~ needs a string pattern");
-        try {
-          out->re = std::make_unique<std::regex>(std::string(out->rhs.lit.str()));
-        } catch (const std::regex_error&) {
-          return fail("bad regular expression");
-        }
+        std::string_view pat = out->rhs.lit.str();
+        if (pat.size() > kJsonRegexMaxPattern) return fail("regular expression too long");
+        re2::RE2::Options opts;
+        opts.set_log_errors(false);
+        opts.set_max_mem(kJsonRegexMaxMemory);
+        out->re = std::make_unique<re2::RE2>(re2::StringPiece(pat.data(), pat.size()), opts);
+        if (!out->re->ok()) return fail("bad regular expression");
+        if (out->re->ProgramSize() > kJsonRegexMaxProgram)
+          return fail("regular expression too large");
       }
       return true;
     }
@@ -316,42 +321,77 @@ class PathParser {
   int nesting_ = 0;  // filter expression nesting (bounded: it is parsed recursively)
 };
 
-bool filter_match(const FilterExpr& e, Value* node, Value* root);
+// What one evaluation may still spend; shared by the evaluators of its filter operands, which
+// run on the same stack.
+struct Budget {
+  const JsonPathLimits& lim;
+  uint64_t work = 0;
+  size_t matches = 0;
+  size_t depth = 0;                // document levels entered, over all nested evaluators
+  const char* exceeded = nullptr;  // which bound ran out, once one did
+
+  bool spend(uint64_t n) {
+    work += n;
+    if (work > lim.max_work && !exceeded) exceeded = "work";
+    return !exceeded;
+  }
+};
+
+bool filter_match(const FilterExpr& e, Value* node, Value* root, Budget* b);
 
 struct Evaluator {
   const std::vector<PathStep>& steps;
   size_t nsteps;
   std::vector<JsonMatch>* out;
+  Value* root;
+  Budget* b;
   std::vector<uint32_t> loc;
-  Value* root = nullptr;
 
-  void emit(Value* v) { out->push_back(JsonMatch{v, loc}); }
+  void emit(Value* v) {
+    if (!b->spend(1 + loc.size())) return;
+    if (++b->matches > b->lim.max_matches) {
+      b->exceeded = "matches";
+      return;
+    }
+    out->push_back(JsonMatch{v, loc});
+  }
+  // Entering / leaving one level below the current node.
+  bool enter(uint32_t pos) {
+    if (++b->depth > b->lim.max_depth && !b->exceeded) b->exceeded = "depth";
+    loc.push_back(pos);
+    return !b->exceeded;
+  }
+  void leave() {
+    b->depth--;
+    loc.pop_back();
+  }
 
   // `..step`: the step applied at every node below `v` (apply() already ran on `v`).
   void descend(Value* v, const PathStep& st, size_t i) {
     if (v->is_array()) {
       json::Array& a = v->arr();
-      for (size_t k = 0; k < a.size(); k++) {
-        loc.push_back(uint32_t(k));
-        apply(st, &a[k], i);
-        descend(&a[k], st, i);
-        loc.pop_back();
+      for (size_t k = 0; k < a.size() && !b->exceeded; k++) {
+        if (enter(uint32_t(k))) {
+          apply(st, &a[k], i);
+          descend(&a[k], st, i);
+        }
+        leave();
       }
     } else if (v->is_object()) {
       json::Object& o = v->obj();
-      for (size_t k = 0; k < o.size(); k++) {
-        loc.push_back(uint32_t(k));
-        apply(st, &o[k].val, i);
-        descend(&o[k].val, st, i);
-        loc.pop_back();
+      for (size_t k = 0; k < o.size() && !b->exceeded; k++) {
+        if (enter(uint32_t(k))) {
+          apply(st, &o[k].val, i);
+          descend(&o[k].val, st, i);
+        }
+        leave();
       }
     }
   }
 
   void child(Value* c, size_t pos, size_t i) {
-    loc.push_back(uint32_t(pos));
-    visit_next(c, i + 1);
-    loc.pop_back();
+    if (enter(uint32_t(pos))) visit_next(c, i + 1);
+    leave();
   }
   void visit_next(Value* v, size_t i) {
     if (i == nsteps) {
@@ -372,11 +412,13 @@ struct Evaluator {
 
   // Applies one step to `v`, continuing with the following steps for each result.
   void apply(const PathStep& st, Value* v, size_t i) {
+    if (!b->spend(1)) return;
     switch (st.kind) {
       case PathStep::Key:
       case PathStep::KeyUnion:
         if (!v->is_object()) return;
         for (const std::string& k : st.keys) {
+          if (!b->spend(1)) return;
           ptrdiff_t pos = v->find_index(k);
           if (pos >= 0) child(&v->obj()[size_t(pos)].val, size_t(pos), i);
         }
@@ -386,23 +428,25 @@ struct Evaluator {
         if (!v->is_array()) return;
         for (int64_t idx : st.indexes) {
           size_t pos;
+          if (!b->spend(1)) return;
           if (norm_index(idx, v->arr().size(), &pos)) child(&v->arr()[pos], pos, i);
         }
         return;
       case PathStep::Wildcard:
         if (v->is_array()) {
-          for (size_t k = 0; k < v->arr().size(); k++) child(&v->arr()[k], k, i);
+          for (size_t k = 0; k < v->arr().size() && b->spend(1); k++) child(&v->arr()[k], k, i);
         } else if (v->is_object()) {
-          for (size_t k = 0; k < v->obj().size(); k++) child(&v->obj()[k].val, k, i);
+          for (size_t k = 0; k < v->obj().size() && b->spend(1); k++)
+            child(&v->obj()[k].val, k, i);
         }
         return;
       case PathStep::Filter:
         if (v->is_array()) {
-          for (size_t k = 0; k < v->arr().size(); k++)
-            if (filter_match(*st.filter, &v->arr()[k], root)) child(&v->arr()[k], k, i);
+          for (size_t k = 0; k < v->arr().size() && b->spend(1); k++)
+            if (filter_at(*st.filter, &v->arr()[k], k)) child(&v->arr()[k], k, i);
         } else if (v->is_object()) {
-          for (size_t k = 0; k < v->obj().size(); k++)
-            if (filter_match(*st.filter, &v->obj()[k].val, root)) child(&v->obj()[k].val, k, i);
+          for (size_t k = 0; k < v->obj().size() && b->spend(1); k++)
+            if (filter_at(*st.filter, &v->obj()[k].val, k)) child(&v->obj()[k].val, k, i);
         }
         return;
       case PathStep::Slice: {
@@ -414,28 +458,43 @@ struct Evaluator {
         if (e < 0) e = std::max<int64_t>(0, e + len);
         s = std::min(s, len);
         e = std::min(e, len);
-        for (int64_t k = s; k < e; k += st.step) child(&v->arr()[size_t(k)], size_t(k), i);
+        for (int64_t k = s; k < e && b->spend(1); k += st.step)
+          child(&v->arr()[size_t(k)], size_t(k), i);
         return;
       }
     }
   }
+
+  // The filter, evaluated on the child at `pos` (one level down: counts towards the depth).
+  bool filter_at(const FilterExpr& f, Value* c, size_t pos) {
+    bool ok = enter(uint32_t(pos)) && filter_match(f, c, root, b);
+    leave();
+    return ok && !b->exceeded;
+  }
 };
 
-void operand_values(const FilterOperand& o, Value* node, Value* root, std::vector<Value*>* out) {
+void operand_values(const FilterOperand& o, Value* node, Value* root, Budget* b,
+                    std::vector<Value*>* out) {
   if (o.kind == FilterOperand::Literal) {
     out->push_back(const_cast<Value*>(&o.lit));
     return;
   }
   std::vector<JsonMatch> ms;
   Value* start = o.kind == FilterOperand::Relative ? node : root;
-  Evaluator ev{o.steps, o.steps.size(), &ms, {}, root};
+  Evaluator ev{o.steps, o.steps.size(), &ms, root, b, {}};
   ev.visit_next(start, 0);
   for (JsonMatch& m : ms) out->push_back(m.v);
 }
 
-bool compare(const Value& l, const Value& r, const FilterExpr& e) {
+bool compare(const Value& l, const Value& r, const FilterExpr& e, Budget* b) {
   using Op = FilterExpr::Op;
-  if (e.op == Op::Match) return l.is_string() && std::regex_search(std::string(l.str()), *e.re);
+  if (e.op == Op::Match) {
+    if (!l.is_string()) return false;
+    std::string_view s = l.str();
+    // RE2 runs in time linear in the text, times the program size at worst (its NFA).
+    if (!b->spend(1 + s.size() * size_t(e.re->ProgramSize()) / 256)) return false;
+    return re2::RE2::PartialMatch(re2::StringPiece(s.data(), s.size()), *e.re);
+  }
   int c;  // -1, 0, 1; 2 when not ordered
   if (l.is_number() && r.is_number()) {
     if (l.is_int() && r.is_int())
@@ -445,8 +504,6 @@ bool compare(const Value& l, const Value& r, const FilterExpr& e) {
   } else if (l.is_string() && r.is_string()) {
     int k = l.str().compare(r.str());
     c = k < 0 ? -1 : k > 0 ? 1 : 0;
-  } else if (l.type() == r.type() && (l.is_bool() || l.is_null())) {
-    c = json::equal(l, r) ? 0 : 2;
   } else if (l.type() == r.type()) {
     c = json::equal(l, r) ? 0 : 2;
   } else {
@@ -470,26 +527,27 @@ bool compare(const Value& l, const Value& r, const FilterExpr& e) {
   }
 }
 
-bool filter_match(const FilterExpr& e, Value* node, Value* root) {
+bool filter_match(const FilterExpr& e, Value* node, Value* root, Budget* b) {
+  if (!b->spend(1)) return false;
   switch (e.kind) {
     case FilterExpr::Or:
-      return filter_match(*e.a, node, root) || filter_match(*e.b, node, root);
+      return filter_match(*e.a, node, root, b) || filter_match(*e.b, node, root, b);
     case FilterExpr::And:
-      return filter_match(*e.a, node, root) && filter_match(*e.b, node, root);
+      return filter_match(*e.a, node, root, b) && filter_match(*e.b, node, root, b);
     case FilterExpr::Not:
-      return !filter_match(*e.a, node, root);
+      return !filter_match(*e.a, node, root, b);
     case FilterExpr::Exists: {
       std::vector<Value*> v;
-      operand_values(e.lhs, node, root, &v);
+      operand_values(e.lhs, node, root, b, &v);
       return !v.empty();
     }
     case FilterExpr::Cmp: {
       std::vector<Value*> l, r;
-      operand_values(e.lhs, node, root, &l);
-      operand_values(e.rhs, node, root, &r);
-      for (Value* a : l)
-        for (Value* b : r)
-          if (compare(*a, *b, e)) return true;
+      operand_values(e.lhs, node, root, b, &l);
+      operand_values(e.rhs, node, root, b, &r);
+      for (Value* x : l)
+        for (Value* y : r)
+          if (!b->spend(1) || compare(*x, *y, e, b)) return !b->exceeded;
       return false;
     }
   }
@@ -535,10 +593,82 @@ bool json_path_parse(std::string_view s, JsonPath* out, std::string* err) {
   return true;
 }
 
-void json_path_eval(const JsonPath& path, Value* root, std::vector<JsonMatch>* out, int nsteps) {
+bool json_path_eval(const JsonPath& path, Value* root, std::vector<JsonMatch>* out,
+                    std::string* err, const JsonPathLimits& limits, int nsteps) {
   size_t n = nsteps < 0 ? path.steps.size() : size_t(nsteps);
-  Evaluator ev{path.steps, n, out, {}, root};
+  Budget b{limits};
+  Evaluator ev{path.steps, n, out, root, &b, {}};
   ev.visit_next(root, 0);
+  if (!b.exceeded) return true;
+  out->clear();
+  std::string what = b.exceeded;
+  uint64_t bound = what == "work"      ? limits.max_work
+                   : what == "matches" ? uint64_t(limits.max_matches)
+                                       : uint64_t(limits.max_depth);
+  *err = "ERR Path '" + path.original + "' needs too much work: more than " +
+         std::to_string(bound) + (what == "work"      ? " work units"
+                                  : what == "matches" ? " matches"
+                                                      : " nesting levels");
+  return false;
+}
+
+// Removes the matches marked in `drop`, keeping the order of the others.
+static void compact(std::vector<JsonMatch>* ms, const std::vector<char>& drop) {
+  size_t w = 0;
+  for (size_t i = 0; i < ms->size(); i++) {
+    if (drop[i]) continue;
+    if (w != i) (*ms)[w] = std::move((*ms)[i]);  // a self-move would empty the location
+    w++;
+  }
+  ms->resize(w);
+}
+
+void json_matches_dedup(std::vector<JsonMatch>* ms) {
+  if (ms->size() < 2) return;
+  // Sort positions by location (ties by position), then keep the first of each run.
+  std::vector<size_t> idx(ms->size());
+  for (size_t i = 0; i < idx.size(); i++) idx[i] = i;
+  std::sort(idx.begin(), idx.end(), [&](size_t a, size_t b) {
+    const auto& la = (*ms)[a].loc;
+    const auto& lb = (*ms)[b].loc;
+    return la != lb ? la < lb : a < b;
+  });
+  std::vector<char> drop(ms->size(), 0);
+  for (size_t k = 1; k < idx.size(); k++)
+    if ((*ms)[idx[k]].loc == (*ms)[idx[k - 1]].loc) drop[idx[k]] = 1;
+  compact(ms, drop);
+}
+
+// True when `anc` is a proper prefix of `loc`: `loc` lies inside the value at `anc`.
+static bool inside(const std::vector<uint32_t>& loc, const std::vector<uint32_t>& anc) {
+  return anc.size() < loc.size() && std::equal(anc.begin(), anc.end(), loc.begin());
+}
+
+void json_matches_outermost(std::vector<JsonMatch>* ms) {
+  json_matches_dedup(ms);
+  if (ms->size() < 2) return;
+  // In ascending order of location a value's descendants follow it directly.
+  std::vector<size_t> idx(ms->size());
+  for (size_t i = 0; i < idx.size(); i++) idx[i] = i;
+  std::sort(idx.begin(), idx.end(), [&](size_t a, size_t b) { return (*ms)[a].loc < (*ms)[b].loc; });
+  std::vector<char> drop(ms->size(), 0);
+  const std::vector<uint32_t>* kept = nullptr;
+  for (size_t i : idx) {
+    if (kept && inside((*ms)[i].loc, *kept))
+      drop[i] = 1;
+    else
+      kept = &(*ms)[i].loc;
+  }
+  compact(ms, drop);
+}
+
+std::vector<size_t> json_write_order(const std::vector<JsonMatch>& ms) {
+  std::vector<size_t> idx(ms.size());
+  for (size_t i = 0; i < idx.size(); i++) idx[i] = i;
+  // Descending order of location: a descendant (longer, same prefix) before its ancestor, a
+  // later sibling before an earlier one.
+  std::sort(idx.begin(), idx.end(), [&](size_t a, size_t b) { return ms[b].loc < ms[a].loc; });
+  return idx;
 }
 
 Value* json_loc_get(Value* root, const std::vector<uint32_t>& loc) {

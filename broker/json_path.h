@@ -8,6 +8,11 @@
 //    per match (an array), nulls where a match has the wrong type.
 //  - legacy (RedisJSON 1.x): `.`, `.a.b`, `a.b`, `.a[0]`, `[0]`.  Turned into the JSONPath
 //    `$.a.b` for evaluation; commands answer with the first match and fail when none exists.
+//
+// Bounds: an evaluation is untrusted work (a client picks both the document and the path), so
+// it runs under a budget (JsonPathLimits) and stops with an error past it, never grows the
+// stack or the match list without limit.  `=~` uses RE2 (linear time in the text, no
+// recursion), with the pattern length and the compiled program size bounded.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -47,6 +52,21 @@ struct JsonPath {
 // Parses `s`; on failure returns false with *err set to a full error reply ("ERR ...").
 bool json_path_parse(std::string_view s, JsonPath* out, std::string* err);
 
+// Bounds of one regular expression of a filter (`=~ "pattern"`); past them the path is invalid.
+constexpr size_t kJsonRegexMaxPattern = 1024;      // bytes of pattern text
+constexpr int kJsonRegexMaxProgram = 10000;        // RE2 program size (instructions)
+constexpr int64_t kJsonRegexMaxMemory = 1 << 20;   // RE2 compile + DFA memory, bytes
+
+// The budget of one evaluation.  A work unit is one node visited by a step, one filter operand
+// or comparison, one element of a match's location; a regex match costs 1 + text length x
+// program size / 256.  The defaults stop a path after well under a second of work and let it
+// visit a few million nodes.
+struct JsonPathLimits {
+  uint64_t max_work = 10'000'000;  // work units per evaluation
+  size_t max_matches = 1'000'000;  // matches per evaluation
+  size_t max_depth = 1000;         // nesting levels of the document the evaluation may enter
+};
+
 // One match: the value and where it is (index of each step from the root: an array index or
 // the position of the member in its object), so callers can delete or report locations.
 struct JsonMatch {
@@ -55,9 +75,26 @@ struct JsonMatch {
 };
 
 // Evaluates `path` from `root` (steps [0, nsteps), all when nsteps < 0).  Matches come in
-// RedisJSON's order; an ancestor always comes before its descendants.
-void json_path_eval(const JsonPath& path, json::Value* root, std::vector<JsonMatch>* out,
-                    int nsteps = -1);
+// RedisJSON's order: for each step an ancestor before its descendants, but a path with two
+// recursive steps (`$..*..*`) can yield one location more than once and a descendant before an
+// ancestor.  Returns false with *err set to an error reply ("ERR ...") and *out emptied when
+// the evaluation went past `limits`.
+bool json_path_eval(const JsonPath& path, json::Value* root, std::vector<JsonMatch>* out,
+                    std::string* err, const JsonPathLimits& limits = {}, int nsteps = -1);
+
+// ---- Writing through matches ----
+// A write through one match may free or move what lies inside it (replacing a value, clearing
+// or growing an array), so commands that write first make the matches safe:
+
+// Keeps the first of several matches of one location (a location is written once).
+void json_matches_dedup(std::vector<JsonMatch>* ms);
+// Also drops every match inside another match: what JSON.SET/MSET do, since the outer value
+// replaces the inner ones anyway (RedisJSON keeps only the topmost of nested paths).
+void json_matches_outermost(std::vector<JsonMatch>* ms);
+// The order to write through deduplicated matches: every match after all the matches inside
+// it (deeper and later locations first).  Then a write only changes storage that the matches
+// still to come do not live in.  Returns indexes into `ms`.
+std::vector<size_t> json_write_order(const std::vector<JsonMatch>& ms);
 
 // Follows `loc` from `root`; nullptr if it no longer leads anywhere.
 json::Value* json_loc_get(json::Value* root, const std::vector<uint32_t>& loc);

@@ -3,6 +3,8 @@
 #  - unit tests: every executable that CMake built into $SC_BUILD/tests/ (CMocka)
 #  - integration tests: tests/integration/*.sh and *.py (real processes on loopback)
 # Each test is one result; it prints what it checked.  TEST_FILTER=substring runs a subset.
+# A test gets TEST_TIMEOUT seconds (600) unless a line "# test-timeout: N" among its first ten
+# lines asks for more (the sanitizer job builds the project a second time).
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${SC_BUILD:-build}
@@ -17,8 +19,13 @@ logdir="$BUILD/test-logs"; mkdir -p "$logdir"
 run_one() {  # name, command...
   local name=$1; shift
   [ -n "$FILTER" ] && [[ "$name" != *"$FILTER"* ]] && return
-  local log="$logdir/$(echo "$name" | tr '/' '_').log" start=$SECONDS rc
-  timeout -k 10 "$TIMEOUT" "$@" >"$log" 2>&1 </dev/null; rc=$?
+  local log="$logdir/$(echo "$name" | tr '/' '_').log" start=$SECONDS rc limit=$TIMEOUT
+  local file=${*: -1}
+  if [ -f "$file" ]; then
+    local own; own=$(sed -n '1,10s/^# test-timeout: *\([0-9][0-9]*\).*/\1/p' "$file" | head -n1)
+    [ -n "$own" ] && [ "$own" -gt "$limit" ] && limit=$own
+  fi
+  timeout -k 10 "$limit" "$@" >"$log" 2>&1 </dev/null; rc=$?
   if [ $rc -eq 0 ]; then
     passed=$((passed + 1)); printf 'PASS %-50s %3ss\n' "$name" $((SECONDS - start))
   else

@@ -1,5 +1,5 @@
-// libFuzzer harness for the balancer's request-head parser (balancer/http_head.h).  Not built by
-// default.
+// libFuzzer harness for the balancer's request-head parser (balancer/http_head.h).  Built by
+// `make fuzz` into build-fuzz/ and run for 15 s by tests/integration/fuzz_harnesses.sh.
 //
 // Build and run (clang):
 //   clang++ -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -Ibalancer \

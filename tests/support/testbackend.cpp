@@ -40,6 +40,7 @@
 #include <cstring>
 #include <map>
 #include <string>
+#include <unordered_set>
 
 namespace {
 
@@ -61,7 +62,12 @@ struct Conn {
   bool keep_alive = true;
 };
 
+// Every open connection, so that they are freed at exit too (LeakSanitizer reports them
+// otherwise when the backend is stopped with clients still connected).
+std::unordered_set<Conn*> g_conns;
+
 void conn_free(Conn* c) {
+  g_conns.erase(c);
   bufferevent_free(c->bev);
   delete c;
 }
@@ -428,6 +434,7 @@ void accept_cb(evconnlistener*, evutil_socket_t fd, sockaddr* sa, int, void* arg
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   Conn* c = new Conn;
+  g_conns.insert(c);
   c->client = addr_text(sa);
   c->bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
   bufferevent_setcb(c->bev, read_cb, write_cb, event_cb, c);
@@ -480,6 +487,7 @@ int main(int argc, char** argv) {
   event* t = evsignal_new(base, SIGTERM, term_cb, base);
   event_add(t, nullptr);
   event_base_dispatch(base);
+  while (!g_conns.empty()) conn_free(*g_conns.begin());
   evconnlistener_free(l);
   event_free(t);
   event_base_free(base);
