@@ -9,6 +9,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 # Debian packages the build, the tests and the benchmarks need.  `make deps` installs the missing ones.
 DEB_PACKAGES := build-essential cmake pkg-config libevent-dev libssl-dev libjemalloc-dev \
 	libcmocka-dev libbenchmark-dev libhiredis-dev libcjson-dev liburing-dev redis-server redis-tools python3 \
+	libwebsockets-dev libwebsockets-evlib-ev libev-dev \
 	haproxy wrk curl openssl procps util-linux iproute2
 
 CMAKE_FLAGS := -DCMAKE_BUILD_TYPE=$(if $(filter 1,$(DEBUG)),Debug,Release) \
@@ -21,6 +22,7 @@ all: build
 # The build needs these headers/tools; if one is absent, install everything that is missing.
 NEEDED := /usr/include/event2/event.h /usr/include/jemalloc/jemalloc.h /usr/include/cmocka.h \
 	/usr/include/benchmark/benchmark.h /usr/include/hiredis/hiredis.h /usr/include/openssl/ssl.h /usr/include/cjson/cJSON.h /usr/include/liburing.h \
+	/usr/include/libwebsockets.h /usr/lib/x86_64-linux-gnu/libwebsockets-evlib_ev.so /usr/include/ev.h \
 	/usr/bin/cmake /usr/bin/pkg-config /usr/bin/redis-server /usr/bin/redis-cli /usr/bin/python3
 
 # Node.js and npm are wanted as commands (a NodeSource nodejs carries its own npm, and Debian's
