@@ -192,6 +192,7 @@ void WorkerState::on_timer(struct ev_loop*, ev_timer* t, int) {
 // ---- inbound ----
 
 void WorkerState::on_frame(SocketState* s, std::string_view frame) {
+  SC_LOG(Debug, "socket %s <- %.*s", s->id.c_str(), int(frame.size() > 200 ? 200 : frame.size()), frame.data());
   proto::FrameKind kind = proto::parse_frame(frame, opt.protocol_version, &packets);
   s->last_alive = ev_now(loop);
   if (!s->handshaken) {
