@@ -31,6 +31,10 @@ struct Scanner {
         return true;
       }
       if (c < 0x20) return false;
+      if (c >= 0x80) {
+        if (!skip_utf8()) return false;
+        continue;
+      }
       if (c == '\\') {
         if (++p >= end) return false;
         switch (*p) {
@@ -49,6 +53,30 @@ struct Scanner {
       p++;
     }
     return false;
+  }
+  // One UTF-8 sequence (RFC 3629: no overlongs, no surrogates, at most U+10FFFF).  Binary
+  // frames are not checked by lws, and what we echo must be valid text.
+  bool skip_utf8() {
+    auto b = [&](ptrdiff_t i) { return static_cast<unsigned char>(p[i]); };
+    auto cont = [&](ptrdiff_t i) { return p + i < end && (b(i) & 0xC0) == 0x80; };
+    unsigned char c = b(0);
+    if (c >= 0xC2 && c <= 0xDF) {
+      if (!cont(1)) return false;
+      p += 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      if (!cont(1) || !cont(2)) return false;
+      if (c == 0xE0 && b(1) < 0xA0) return false;   // overlong
+      if (c == 0xED && b(1) >= 0xA0) return false;  // surrogate
+      p += 3;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      if (!cont(1) || !cont(2) || !cont(3)) return false;
+      if (c == 0xF0 && b(1) < 0x90) return false;
+      if (c == 0xF4 && b(1) >= 0x90) return false;
+      p += 4;
+    } else {
+      return false;
+    }
+    return true;
   }
   bool digits() {
     const char* s = p;

@@ -83,6 +83,11 @@ void test_keys(void**) {
   parse(R"({"event":"a","event":"b","data":1,"data":2})", &p);  // last duplicate wins
   assert_string_equal(p[0].event.c_str(), "b");
   assert_true(p[0].data == "2");
+  // Invalid UTF-8 (binary frames reach the scanner unchecked by lws) is not JSON.
+  assert_int_equal(int(parse("{\"event\":\"\xff\"}", &p)), int(FrameKind::NotJson));
+  assert_int_equal(int(parse("{\"event\":\"\xed\xa0\x80\"}", &p)), int(FrameKind::NotJson));
+  assert_int_equal(int(parse("{\"event\":\"\xc0\xaf\"}", &p)), int(FrameKind::NotJson));
+  assert_int_equal(int(parse("{\"event\":\"\xf0\x9f\x98\x80\"}", &p)), int(FrameKind::Packets));
   parse(R"({"data":{"event":"inner","cid":9},"event":"outer"})", &p);  // nested keys ignored
   assert_string_equal(p[0].event.c_str(), "outer");
   assert_int_equal(int(p[0].kind), int(PacketKind::Transmit));
