@@ -12,7 +12,7 @@ KEY="$TEST_TMP/auth.key"
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$KEY"
 PORT=$(free_port)
 spawn "$SC_BIN/sc-conformance" --port "$PORT" --auth-key-file "$KEY" --ping-interval 500 \
-  --ping-timeout 2000 >"$TEST_TMP/worker.log" 2>&1
+  --ping-timeout 2000 --ack-timeout 1000 >"$TEST_TMP/worker.log" 2>&1
 wait_port "$PORT"
 node "$SC_ROOT/tests/support/worker_client.js" "$PORT" "$KEY" || { tail -20 "$TEST_TMP/worker.log"; fail "socketcluster-client 20"; }
 ok "socketcluster-client 20 checks passed"

@@ -1,6 +1,6 @@
 // The unchanged npm socketcluster-client 20 (protocol v2) against sc-conformance.
 // Usage: node worker_client.js PORT KEYFILE.  The server runs with --auth-key-file KEYFILE,
-// --ping-interval 500 --ping-timeout 2000.  Prints "ok N - ..." per check; exits 1 at the first
+// --ping-interval 500 --ping-timeout 2000 --ack-timeout 1000.  Prints "ok N - ..." per check; exits 1 at the first
 // failure.
 'use strict';
 const assert = require('assert/strict');
@@ -86,6 +86,11 @@ async function main() {
   await assert.rejects(s.invoke('invokeBack', { procedure: 'clientFail', data: 1 }),
     (e) => e.name === 'ClientError' && e.message === 'nope');
   ok('invokeBack: the server invokes the client and relays its result and its error');
+
+  s.procedure('clientSilent');  // a consumer that never answers
+  await assert.rejects(s.invoke('invokeBack', { procedure: 'clientSilent', data: 1 }),
+    (e) => e.name === 'TimeoutError');
+  ok('invokeBack to a client procedure that never answers: the server\'s TimeoutError after --ack-timeout 1000');
 
   s.startBatching();
   const p1 = s.invoke('echo', 1), p2 = s.invoke('echo', 2);
