@@ -105,6 +105,9 @@ bool WorkerState::init(std::string* error) {
              " (lws_create_context failed; is the port in use?)";
     return false;
   }
+  // A peer that vanishes while we write must not kill the process (lws does not ignore
+  // SIGPIPE when it runs on the app's loop).
+  std::signal(SIGPIPE, SIG_IGN);
   ev_signal_init(&sigint, on_signal, SIGINT);
   ev_signal_init(&sigterm, on_signal, SIGTERM);
   ev_signal_start(loop, &sigint);
