@@ -4,18 +4,14 @@
 # tokens, #authenticate, whoami, invokeBack, batches, server pings, disconnectMe's close code
 # (tests/support/worker_client.js says what each check proves).
 . "$SC_ROOT/tests/lib.sh"
-command -v node >/dev/null || fail "node is not installed"
-if [ ! -d "$SC_ROOT/tests/node_modules/socketcluster-client" ]; then
-  npm ci --prefix "$SC_ROOT/tests" --no-audit --no-fund >/dev/null 2>&1 || fail "npm ci failed"
-fi
+. "$SC_ROOT/tests/support/worker_lib.sh"
+need_node_modules socketcluster-client ws
 KEY="$TEST_TMP/auth.key"
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$KEY"
-PORT=$(free_port)
-spawn "$SC_BIN/sc-conformance" --port "$PORT" --auth-key-file "$KEY" --ping-interval 500 \
-  --ping-timeout 2000 --ack-timeout 1000 >"$TEST_TMP/worker.log" 2>&1
-wait_port "$PORT"
+start_worker "$TEST_TMP/worker.log" "$SC_BIN/sc-conformance" --auth-key-file "$KEY" \
+  --ping-interval 500 --ping-timeout 2000 --ack-timeout 1000
 node "$SC_ROOT/tests/support/worker_client.js" "$PORT" "$KEY" || { tail -20 "$TEST_TMP/worker.log"; fail "socketcluster-client 20"; }
 ok "socketcluster-client 20 checks passed"
-kill -0 "$LAST_PID" || fail "the worker died"
+kill -0 "$WPID" || fail "the worker died"
 ok "the worker is still running"
 echo "worker_client: ${_checks:?} checks passed"
