@@ -10,8 +10,7 @@
 namespace sc::jwt {
 namespace {
 
-constexpr char kAlphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 constexpr std::string_view kHeader = R"({"alg":"HS256","typ":"JWT"})";
 
 int decode_char(char c) {
@@ -44,14 +43,22 @@ int64_t number_claim(const json::Value& obj, std::string_view name) {
 
 const char* message(Status s) {
   switch (s) {
-    case Status::Ok: return "ok";
-    case Status::Malformed: return "jwt malformed";
-    case Status::Invalid: return "invalid token";
-    case Status::BadAlgorithm: return "invalid algorithm";
-    case Status::MissingSignature: return "jwt signature is required";
-    case Status::BadSignature: return "invalid signature";
-    case Status::Expired: return "jwt expired";
-    case Status::NotBefore: return "jwt not active";
+    case Status::Ok:
+      return "ok";
+    case Status::Malformed:
+      return "jwt malformed";
+    case Status::Invalid:
+      return "invalid token";
+    case Status::BadAlgorithm:
+      return "invalid algorithm";
+    case Status::MissingSignature:
+      return "jwt signature is required";
+    case Status::BadSignature:
+      return "invalid signature";
+    case Status::Expired:
+      return "jwt expired";
+    case Status::NotBefore:
+      return "jwt not active";
   }
   return "invalid token";
 }
@@ -61,8 +68,8 @@ std::string base64url_encode(std::string_view in) {
   out.reserve((in.size() + 2) / 3 * 4);
   size_t i = 0;
   for (; i + 3 <= in.size(); i += 3) {
-    uint32_t v = uint32_t(uint8_t(in[i])) << 16 | uint32_t(uint8_t(in[i + 1])) << 8 |
-                 uint8_t(in[i + 2]);
+    uint32_t v =
+        uint32_t(uint8_t(in[i])) << 16 | uint32_t(uint8_t(in[i + 1])) << 8 | uint8_t(in[i + 2]);
     out.push_back(kAlphabet[v >> 18]);
     out.push_back(kAlphabet[(v >> 12) & 63]);
     out.push_back(kAlphabet[(v >> 6) & 63]);

@@ -22,13 +22,13 @@ namespace sc::jwt {
 
 enum class Status : uint8_t {
   Ok,
-  Malformed,          // "jwt malformed": not three dot-separated parts
-  Invalid,            // "invalid token": header or payload is not base64url JSON objects
-  BadAlgorithm,       // "invalid algorithm": header alg is not HS256
-  MissingSignature,   // "jwt signature is required"
-  BadSignature,       // "invalid signature"
-  Expired,            // "jwt expired"
-  NotBefore,          // "jwt not active"
+  Malformed,         // "jwt malformed": not three dot-separated parts
+  Invalid,           // "invalid token": header or payload is not base64url JSON objects
+  BadAlgorithm,      // "invalid algorithm": header alg is not HS256
+  MissingSignature,  // "jwt signature is required"
+  BadSignature,      // "invalid signature"
+  Expired,           // "jwt expired"
+  NotBefore,         // "jwt not active"
 };
 
 const char* message(Status s);
@@ -40,9 +40,9 @@ bool base64url_decode(std::string_view text, std::string* out);
 std::string sign(std::string_view claims_json, std::string_view key);
 
 struct Verified {
-  std::string claims;   // payload JSON text (Ok, Expired, NotBefore)
-  int64_t exp = -1;     // the exp claim, -1 when absent
-  int64_t nbf = -1;     // the nbf claim, -1 when absent
+  std::string claims;  // payload JSON text (Ok, Expired, NotBefore)
+  int64_t exp = -1;    // the exp claim, -1 when absent
+  int64_t nbf = -1;    // the nbf claim, -1 when absent
 };
 Status verify(std::string_view token, std::string_view key, int64_t now, Verified* out);
 

@@ -31,8 +31,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::vector<sc::proto::Packet> packets;
   sc::proto::FrameKind kind = sc::proto::parse_frame(frame, version, &packets);
   size_t lead = frame.find_first_not_of(" \t\r\n");
-  if (lead != std::string::npos && (frame[lead] == '{' || frame[lead] == '[') &&
-      frame.size() > 2) {
+  if (lead != std::string::npos && (frame[lead] == '{' || frame[lead] == '[') && frame.size() > 2) {
     sc::json::Value v;
     std::string err;
     bool dom = sc::json::parse(frame, &v, &err);

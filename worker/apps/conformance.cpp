@@ -61,8 +61,8 @@ int main(int argc, char** argv) {
       return;
     }
     sc::Json user = s.auth_token().get("username");
-    r.end(sc::Json::raw("{\"username\":" + std::string(user.absent() ? "null" : user.text()) +
-                        "}"));
+    r.end(
+        sc::Json::raw("{\"username\":" + std::string(user.absent() ? "null" : user.text()) + "}"));
   });
 
   // invokeBack {procedure,data}: invokes that procedure on the caller and relays the result.

@@ -15,11 +15,13 @@ int main(int argc, char** argv) {
   sc::Options opt;
   std::string error;
   switch (sc::Options::load(argc, argv, &opt, &error, "sc-example-middleware")) {
-    case sc::Options::Status::Exit0: return 0;
+    case sc::Options::Status::Exit0:
+      return 0;
     case sc::Options::Status::Error:
       std::fprintf(stderr, "sc-example-middleware: %s (try --help)\n", error.c_str());
       return 2;
-    case sc::Options::Status::Ok: break;
+    case sc::Options::Status::Ok:
+      break;
   }
   sc::Worker w(opt);
   w.procedure("echo", [](sc::Socket&, sc::Request& r) { r.end(r.data()); });
@@ -62,8 +64,10 @@ int main(int argc, char** argv) {
       a.allow();
   });
   w.set_middleware(sc::Middleware::Transmit, [](sc::Action& a) {
-    if (a.name() == "ping" && a.data().text() == "\"drop\"") a.block();
-    else a.allow();
+    if (a.name() == "ping" && a.data().text() == "\"drop\"")
+      a.block();
+    else
+      a.allow();
   });
   return w.run();
 }

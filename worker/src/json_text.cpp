@@ -6,11 +6,8 @@
 namespace sc {
 
 Json Json::parse(std::string_view text) {
+  // The text is kept as given (whitespace included): it is valid JSON, which is all Json needs.
   if (!proto::valid_json(text)) return Json();
-  // Keep the compact form only when the text has no insignificant whitespace to drop.
-  json::Value v;
-  std::string err;
-  if (!json::parse(text, &v, &err)) return Json();
   return Json(std::string(text));
 }
 

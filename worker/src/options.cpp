@@ -1,10 +1,11 @@
 // sc::Options: one table gives the flags, the SCLUSTER_* variables, --help and the checks.
+#include "options.h"
+
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
 
 #include "log.h"
-#include "options.h"
 #include "scluster/worker.h"
 
 namespace sc {
@@ -24,8 +25,7 @@ const std::vector<OptionSpec>& specs() {
       {"ack-timeout", "MS", "10000", "server invokes fail with TimeoutError after this", false},
       {"auth-key-file", "FILE", "", "HS256 key shared by every worker (default: random)", false},
       {"auth-default-expiry", "SECONDS", "86400", "exp of the tokens the server signs", false},
-      {"max-payload", "BYTES", "104857600", "largest inbound message; larger: close 1009",
-       false},
+      {"max-payload", "BYTES", "104857600", "largest inbound message; larger: close 1009", false},
       {"rx-buffer-size", "BYTES", "1024", "read chunk per socket (sets idle memory)", false},
       {"log-level", "LEVEL", "notice", "debug, verbose, notice or warning", false},
       {"logfile", "FILE", "", "log file (default: stderr)", false},
@@ -51,7 +51,8 @@ bool to_int(const std::string& v, long long lo, long long hi, long long* out) {
 }  // namespace
 
 std::string Options::help(const char* program) {
-  std::string usage = std::string(program) + " [options]\n"
+  std::string usage = std::string(program) +
+                      " [options]\n"
                       "Each option may also come from the environment variable SCLUSTER_<NAME>\n"
                       "(--ping-interval: SCLUSTER_PING_INTERVAL); flags win.";
   return options_help(specs(), usage.c_str());
@@ -86,8 +87,7 @@ Options::Status Options::load(int argc, char** argv, Options* out, std::string* 
       {"protocol-version", 1, 2, [&](long long x) { out->protocol_version = int(x); }},
       {"ping-interval", 10, 86400000, [&](long long x) { out->ping_interval_ms = int(x); }},
       {"ping-timeout", 10, 86400000, [&](long long x) { out->ping_timeout_ms = int(x); }},
-      {"handshake-timeout", 10, 86400000,
-       [&](long long x) { out->handshake_timeout_ms = int(x); }},
+      {"handshake-timeout", 10, 86400000, [&](long long x) { out->handshake_timeout_ms = int(x); }},
       {"ack-timeout", 10, 86400000, [&](long long x) { out->ack_timeout_ms = int(x); }},
       {"auth-default-expiry", 0, 100LL * 365 * 86400,
        [&](long long x) { out->auth_default_expiry = x; }},
@@ -96,8 +96,8 @@ Options::Status Options::load(int argc, char** argv, Options* out, std::string* 
   };
   for (auto& o : ints) {
     if (!to_int(v.get(o.name), o.lo, o.hi, &n)) {
-      *error = std::string("--") + o.name + " wants an integer in [" + std::to_string(o.lo) +
-               ", " + std::to_string(o.hi) + "], got '" + v.get(o.name) + "'";
+      *error = std::string("--") + o.name + " wants an integer in [" + std::to_string(o.lo) + ", " +
+               std::to_string(o.hi) + "], got '" + v.get(o.name) + "'";
       return Status::Error;
     }
     o.set(n);
@@ -117,8 +117,9 @@ Options::Status Options::load(int argc, char** argv, Options* out, std::string* 
     return Status::Error;
   }
   if (out->ping_interval_ms >= out->ping_timeout_ms) {
-    *error = "--ping-interval must be shorter than --ping-timeout (the client's liveness timer "
-             "is reset only by pings)";
+    *error =
+        "--ping-interval must be shorter than --ping-timeout (the client's liveness timer "
+        "is reset only by pings)";
     return Status::Error;
   }
   return Status::Ok;

@@ -38,7 +38,14 @@ struct Scanner {
       if (c == '\\') {
         if (++p >= end) return false;
         switch (*p) {
-          case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+          case '"':
+          case '\\':
+          case '/':
+          case 'b':
+          case 'f':
+          case 'n':
+          case 'r':
+          case 't':
             p++;
             break;
           case 'u':
@@ -266,14 +273,30 @@ bool decode_string(std::string_view lit, std::string* out) {
     }
     if (++p >= end) return false;
     switch (*p) {
-      case '"': out->push_back('"'); break;
-      case '\\': out->push_back('\\'); break;
-      case '/': out->push_back('/'); break;
-      case 'b': out->push_back('\b'); break;
-      case 'f': out->push_back('\f'); break;
-      case 'n': out->push_back('\n'); break;
-      case 'r': out->push_back('\r'); break;
-      case 't': out->push_back('\t'); break;
+      case '"':
+        out->push_back('"');
+        break;
+      case '\\':
+        out->push_back('\\');
+        break;
+      case '/':
+        out->push_back('/');
+        break;
+      case 'b':
+        out->push_back('\b');
+        break;
+      case 'f':
+        out->push_back('\f');
+        break;
+      case 'n':
+        out->push_back('\n');
+        break;
+      case 'r':
+        out->push_back('\r');
+        break;
+      case 't':
+        out->push_back('\t');
+        break;
       case 'u': {
         if (end - p < 5) return false;
         uint32_t cp = hex4(p + 1);
@@ -352,8 +375,7 @@ void encode_transmit(std::string_view event, std::string_view data, std::string*
   out->push_back('}');
 }
 
-void encode_invoke(std::string_view event, uint64_t cid, std::string_view data,
-                   std::string* out) {
+void encode_invoke(std::string_view event, uint64_t cid, std::string_view data, std::string* out) {
   out->append("{\"event\":");
   json::write_string(event, out);
   out->append(",\"cid\":").append(std::to_string(cid));
@@ -361,8 +383,8 @@ void encode_invoke(std::string_view event, uint64_t cid, std::string_view data,
   out->push_back('}');
 }
 
-void encode_error(std::string_view name, std::string_view message,
-                  std::string_view extra_members, std::string* out) {
+void encode_error(std::string_view name, std::string_view message, std::string_view extra_members,
+                  std::string* out) {
   out->append("{\"message\":");
   json::write_string(message, out);
   out->append(",\"name\":");

@@ -40,12 +40,12 @@ enum class PacketKind : uint8_t {
 
 struct Packet {
   PacketKind kind = PacketKind::Other;
-  std::string event;            // decoded (escapes resolved)
-  std::string_view cid;         // the cid's JSON number text (Invoke)
-  int64_t rid = 0;              // Response: the rid as an integer (non-integers never match)
-  bool rid_integral = false;    // the rid is an integer that fits int64
-  std::string_view data;        // JSON text of `data`; empty when absent
-  std::string_view error;       // JSON text of `error`; empty when absent
+  std::string event;          // decoded (escapes resolved)
+  std::string_view cid;       // the cid's JSON number text (Invoke)
+  int64_t rid = 0;            // Response: the rid as an integer (non-integers never match)
+  bool rid_integral = false;  // the rid is an integer that fits int64
+  std::string_view data;      // JSON text of `data`; empty when absent
+  std::string_view error;     // JSON text of `error`; empty when absent
 };
 
 struct Limits {
@@ -71,12 +71,11 @@ void encode_error_response(std::string_view cid, std::string_view error, std::st
 // {"event":"<event>","data":<data>}
 void encode_transmit(std::string_view event, std::string_view data, std::string* out);
 // {"event":"<event>","cid":<cid>,"data":<data>}
-void encode_invoke(std::string_view event, uint64_t cid, std::string_view data,
-                   std::string* out);
+void encode_invoke(std::string_view event, uint64_t cid, std::string_view data, std::string* out);
 // An error object {"message":"..","name":"..",<extra members>}; `extra_members` is either
 // empty or the text of members without braces ("\"isBadToken\":true").
-void encode_error(std::string_view name, std::string_view message,
-                  std::string_view extra_members, std::string* out);
+void encode_error(std::string_view name, std::string_view message, std::string_view extra_members,
+                  std::string* out);
 
 // The ping string of a protocol version: "" (v2) or "#1" (v1).
 inline std::string_view ping_text(int version) { return version == 1 ? "#1" : ""; }

@@ -117,8 +117,8 @@ void WorkerState::on_writeable(SocketState* s) {
   while (!s->out.empty()) {
     std::string& f = s->out.front();
     size_t n = f.size() - LWS_PRE;
-    int r = lws_write(s->wsi, reinterpret_cast<unsigned char*>(f.data()) + LWS_PRE, n,
-                      LWS_WRITE_TEXT);
+    int r =
+        lws_write(s->wsi, reinterpret_cast<unsigned char*>(f.data()) + LWS_PRE, n, LWS_WRITE_TEXT);
     if (r < int(n)) {
       s->out.clear();
       request_close(s, 1006, "");
@@ -192,14 +192,15 @@ void WorkerState::on_timer(struct ev_loop*, ev_timer* t, int) {
 // ---- inbound ----
 
 void WorkerState::on_frame(SocketState* s, std::string_view frame) {
-  SC_LOG(Debug, "socket %s <- %.*s", s->id.c_str(), int(frame.size() > 200 ? 200 : frame.size()), frame.data());
+  SC_LOG(Debug, "socket %s <- %.*s", s->id.c_str(), int(frame.size() > 200 ? 200 : frame.size()),
+         frame.data());
   proto::FrameKind kind = proto::parse_frame(frame, opt.protocol_version, &packets);
   s->last_alive = ev_now(loop);
   if (!s->handshaken) {
     // Strict handshake: the first packet must be #handshake with a cid.
     if (kind != proto::FrameKind::Packets || packets.empty() ||
-        packets[0].kind == proto::PacketKind::Other || packets[0].kind == proto::PacketKind::Response ||
-        packets[0].event != "#handshake") {
+        packets[0].kind == proto::PacketKind::Other ||
+        packets[0].kind == proto::PacketKind::Response || packets[0].event != "#handshake") {
       request_close(s, close_code::kBeforeHandshake, "");
       return;
     }
@@ -339,8 +340,8 @@ void WorkerState::on_packet(SocketState* s, proto::Packet& p) {
       if (it != receivers.end()) fn = &it->second;
     }
     if (!fn) return;
-    Json data = has_mw ? std::move(a.data_)
-                       : (p.data.empty() ? Json() : Json::raw(std::string(p.data)));
+    Json data =
+        has_mw ? std::move(a.data_) : (p.data.empty() ? Json() : Json::raw(std::string(p.data)));
     ReceiverFn call = *fn;
     call(s->handle, data);
   }
@@ -412,8 +413,10 @@ void WorkerState::handshake(SocketState* s, proto::Packet& p) {
     json::Value v;
     if (extra.to_value(&v)) {
       const json::Value* sc = v.find("statusCode");
-      if (sc && sc->is_int()) code = int(sc->as_int());
-      else err.extra += std::string(err.extra.empty() ? "" : ",") + "\"statusCode\":4008";
+      if (sc && sc->is_int())
+        code = int(sc->as_int());
+      else
+        err.extra += std::string(err.extra.empty() ? "" : ",") + "\"statusCode\":4008";
     }
     std::string f = frame_buffer();
     proto::encode_error_response(p.cid, err.to_json(), &f);
@@ -424,8 +427,8 @@ void WorkerState::handshake(SocketState* s, proto::Packet& p) {
   s->handshaken = true;
   s->last_ping = s->last_alive = ev_now(loop);
   std::string f = frame_buffer();
-  std::string reply = "{\"id\":\"" + s->id + "\",\"pingTimeout\":" +
-                      std::to_string(opt.ping_timeout_ms);
+  std::string reply =
+      "{\"id\":\"" + s->id + "\",\"pingTimeout\":" + std::to_string(opt.ping_timeout_ms);
   if (!auth_error_text.empty()) reply += ",\"authError\":" + auth_error_text;
   reply += authenticated ? ",\"isAuthenticated\":true}" : ",\"isAuthenticated\":false}";
   proto::encode_response(p.cid, reply, &f);
@@ -449,8 +452,8 @@ void WorkerState::authenticate(SocketState* s, proto::Packet& p) {
     a.data_ = Json::raw(v.claims);
     Error err;
     if (!run_middleware(a, &err)) {
-      proto::encode_response(
-          p.cid, "{\"isAuthenticated\":false,\"authError\":" + err.to_json() + "}", &f);
+      proto::encode_response(p.cid,
+                             "{\"isAuthenticated\":false,\"authError\":" + err.to_json() + "}", &f);
       queue(s, std::move(f));
       return;
     }
@@ -471,8 +474,8 @@ void WorkerState::authenticate(SocketState* s, proto::Packet& p) {
     queue(s, std::move(f));
     send_transmit(s, "#removeAuthToken", "");
   } else {
-    proto::encode_response(
-        p.cid, "{\"isAuthenticated\":false,\"authError\":" + e.to_json() + "}", &f);
+    proto::encode_response(p.cid, "{\"isAuthenticated\":false,\"authError\":" + e.to_json() + "}",
+                           &f);
     queue(s, std::move(f));
   }
 }
@@ -540,9 +543,8 @@ void Socket::invoke(std::string_view event, const Json& data, InvokeCallback cb)
   uint64_t cid = st_->next_cid++;
   std::string f = frame_buffer();
   proto::encode_invoke(event, cid, data.text(), &f);
-  st_->pending[cid] = PendingInvoke{std::string(event),
-                                    ev_now(w->loop) + w->opt.ack_timeout_ms / 1000.0,
-                                    std::move(cb)};
+  st_->pending[cid] = PendingInvoke{
+      std::string(event), ev_now(w->loop) + w->opt.ack_timeout_ms / 1000.0, std::move(cb)};
   w->queue(st_, std::move(f));
   w->schedule(st_);
 }

@@ -93,8 +93,8 @@ bool WorkerState::init(std::string* error) {
   info.iface = opt.host.empty() ? nullptr : opt.host.c_str();
   info.protocols = protocols;
   info.user = this;
-  info.options = LWS_SERVER_OPTION_LIBEV | LWS_SERVER_OPTION_VALIDATE_UTF8 |
-                 LWS_SERVER_OPTION_DISABLE_IPV6;
+  info.options =
+      LWS_SERVER_OPTION_LIBEV | LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_DISABLE_IPV6;
   void* foreign[1] = {loop};
   info.foreign_loops = foreign;
   info.pt_serv_buf_size = 4096;
@@ -121,8 +121,8 @@ void WorkerState::stop() {
 
 int WorkerState::lws_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in,
                               size_t len) {
-  auto* w = static_cast<WorkerState*>(lws_get_protocol(wsi) ? lws_get_protocol(wsi)->user
-                                                             : nullptr);
+  auto* w =
+      static_cast<WorkerState*>(lws_get_protocol(wsi) ? lws_get_protocol(wsi)->user : nullptr);
   auto** slot = static_cast<SocketState**>(user);
   switch (reason) {
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: {
@@ -269,6 +269,8 @@ Socket* Worker::find(uint64_t serial) {
   return it == st_->sockets.end() ? nullptr : &it->second->handle;
 }
 const Options& Worker::options() const { return st_->opt; }
-struct ev_loop* Worker::loop() { return st_->loop; }
+struct ev_loop* Worker::loop() {
+  return st_->loop;
+}
 
 }  // namespace sc

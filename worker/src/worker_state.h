@@ -48,27 +48,27 @@ struct OutQueue {
 };
 
 struct PendingInvoke {
-  std::string event;      // for the TimeoutError message
-  double deadline;        // ev_now() seconds
+  std::string event;  // for the TimeoutError message
+  double deadline;    // ev_now() seconds
   InvokeCallback cb;
 };
 
 struct SocketState {
   WorkerState* w = nullptr;
-  lws* wsi = nullptr;                 // borrowed from lws
-  Socket handle{nullptr};             // what the app sees (points back here)
+  lws* wsi = nullptr;      // borrowed from lws
+  Socket handle{nullptr};  // what the app sees (points back here)
   uint64_t serial = 0;
   std::string id;
   std::string remote;
   bool handshaken = false;
-  int close_code = 0;                 // != 0: close requested (after `out` drains)
+  int close_code = 0;  // != 0: close requested (after `out` drains)
   std::string close_reason;
-  int peer_close_code = 0;            // what the client's close frame said (1005: none)
+  int peer_close_code = 0;  // what the client's close frame said (1005: none)
   std::string peer_close_reason;
-  std::string rx;                     // fragments of the message being received
-  OutQueue out;                       // LWS_PRE + frame text
-  ev_timer timer;                     // every deadline of this socket
-  double opened = 0;                  // ev_now at ESTABLISHED
+  std::string rx;     // fragments of the message being received
+  OutQueue out;       // LWS_PRE + frame text
+  ev_timer timer;     // every deadline of this socket
+  double opened = 0;  // ev_now at ESTABLISHED
   double last_ping = 0, last_alive = 0;
   uint64_t next_cid = 1;
   std::map<uint64_t, PendingInvoke> pending;
@@ -76,7 +76,7 @@ struct SocketState {
   Json auth_payload;
   std::string auth_token;
   int64_t auth_exp = -1;
-  std::unique_ptr<std::unordered_map<std::string, ProcedureFn>> procs;    // Socket::on
+  std::unique_ptr<std::unordered_map<std::string, ProcedureFn>> procs;  // Socket::on
   std::unique_ptr<std::unordered_map<std::string, ReceiverFn>> receivers;
 };
 
@@ -99,8 +99,7 @@ struct WorkerState {
   std::vector<proto::Packet> packets;  // reused for each frame
 
   // lws glue (worker.cpp)
-  static int lws_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in,
-                          size_t len);
+  static int lws_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len);
   bool init(std::string* error);
   void stop();
 

@@ -38,7 +38,7 @@ void test_base64url(void**) {
   assert_string_equal(sc::jwt::base64url_encode("\xfb\xff").c_str(), "-_8");  // url alphabet
   assert_true(sc::jwt::base64url_decode("-_8", &out));
   assert_string_equal(out.c_str(), "\xfb\xff");
-  assert_false(sc::jwt::base64url_decode("ab+c", &out));  // standard alphabet refused
+  assert_false(sc::jwt::base64url_decode("ab+c", &out));   // standard alphabet refused
   assert_false(sc::jwt::base64url_decode("abcde", &out));  // impossible length
 }
 

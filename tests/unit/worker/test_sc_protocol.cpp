@@ -39,7 +39,7 @@ void test_pings(void**) {
   assert_int_equal(int(parse("#1", &p, 1)), int(FrameKind::Ping));
   assert_int_equal(int(parse("#3", &p)), int(FrameKind::NotJson));
   assert_int_equal(int(parse("hello not json", &p)), int(FrameKind::NotJson));
-  assert_int_equal(int(parse("42", &p)), int(FrameKind::NotJson));      // sc-formatter: raw
+  assert_int_equal(int(parse("42", &p)), int(FrameKind::NotJson));  // sc-formatter: raw
   assert_int_equal(int(parse("\"str\"", &p)), int(FrameKind::NotJson));
   assert_int_equal(int(parse("{\"a\":", &p)), int(FrameKind::NotJson));  // malformed
   assert_true(p.empty());
@@ -131,11 +131,11 @@ void test_prefixes(void**) {
 
 void test_depth(void**) {
   std::vector<Packet> p;
-  std::string deep = "{\"event\":\"e\",\"data\":" + std::string(200, '[') + std::string(200, ']') +
-                     "}";
+  std::string deep =
+      "{\"event\":\"e\",\"data\":" + std::string(200, '[') + std::string(200, ']') + "}";
   assert_int_equal(int(parse(deep, &p)), int(FrameKind::NotJson));
-  std::string ok = "{\"event\":\"e\",\"data\":" + std::string(100, '[') + std::string(100, ']') +
-                   "}";
+  std::string ok =
+      "{\"event\":\"e\",\"data\":" + std::string(100, '[') + std::string(100, ']') + "}";
   assert_int_equal(int(parse(ok, &p)), int(FrameKind::Packets));
 }
 
@@ -155,17 +155,23 @@ void test_garbage_against_dom(void**) {
     for (int e = 0; e < edits; e++) {
       size_t at = rng() % (s.size() + 1);
       switch (rng() % 3) {
-        case 0: s.insert(at, 1, alphabet[rng() % (sizeof alphabet - 1)]); break;
-        case 1: if (at < s.size()) s.erase(at, 1); break;
-        default: if (at < s.size()) s[at] = alphabet[rng() % (sizeof alphabet - 1)]; break;
+        case 0:
+          s.insert(at, 1, alphabet[rng() % (sizeof alphabet - 1)]);
+          break;
+        case 1:
+          if (at < s.size()) s.erase(at, 1);
+          break;
+        default:
+          if (at < s.size()) s[at] = alphabet[rng() % (sizeof alphabet - 1)];
+          break;
       }
     }
     sc::json::Value v;
     std::string err;
     bool dom = sc::json::parse(s, &v, &err);
     bool scan = sc::proto::valid_json(s);
-    if (dom != scan) fail_msg("disagree on %s: dom %d scan %d (%s)", s.c_str(), dom, scan,
-                              err.c_str());
+    if (dom != scan)
+      fail_msg("disagree on %s: dom %d scan %d (%s)", s.c_str(), dom, scan, err.c_str());
     sc::proto::parse_frame(s, 2, &p);  // must not crash; spans must lie inside s
     for (auto& pk : p) {
       for (std::string_view sv : {std::string_view(pk.cid), pk.data, pk.error}) {
@@ -186,7 +192,8 @@ void test_encoders(void**) {
   assert_string_equal(o.c_str(), R"({"rid":2,"data":{"a":1}})");
   o.clear();
   sc::proto::encode_error_response("4", R"({"message":"boom","name":"ConformanceError"})", &o);
-  assert_string_equal(o.c_str(), R"({"rid":4,"error":{"message":"boom","name":"ConformanceError"}})");
+  assert_string_equal(o.c_str(),
+                      R"({"rid":4,"error":{"message":"boom","name":"ConformanceError"}})");
   o.clear();
   sc::proto::encode_transmit("#removeAuthToken", "", &o);
   assert_string_equal(o.c_str(), R"({"event":"#removeAuthToken"})");
@@ -198,7 +205,8 @@ void test_encoders(void**) {
   assert_string_equal(o.c_str(), R"({"event":"clientProc","cid":1,"data":42})");
   o.clear();
   sc::proto::encode_error("AuthTokenInvalidError", "invalid \"sig\"", "\"isBadToken\":true", &o);
-  assert_string_equal(o.c_str(),
+  assert_string_equal(
+      o.c_str(),
       R"({"message":"invalid \"sig\"","name":"AuthTokenInvalidError","isBadToken":true})");
   std::string d;
   assert_true(sc::proto::decode_string(R"("a\/b\u00e9")", &d));
@@ -211,10 +219,14 @@ void test_encoders(void**) {
 
 int main() {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_pings),    cmocka_unit_test(test_kinds),
-      cmocka_unit_test(test_keys),     cmocka_unit_test(test_batch),
-      cmocka_unit_test(test_prefixes), cmocka_unit_test(test_depth),
-      cmocka_unit_test(test_garbage_against_dom), cmocka_unit_test(test_encoders),
+      cmocka_unit_test(test_pings),
+      cmocka_unit_test(test_kinds),
+      cmocka_unit_test(test_keys),
+      cmocka_unit_test(test_batch),
+      cmocka_unit_test(test_prefixes),
+      cmocka_unit_test(test_depth),
+      cmocka_unit_test(test_garbage_against_dom),
+      cmocka_unit_test(test_encoders),
   };
   return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

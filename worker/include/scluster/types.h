@@ -21,9 +21,9 @@ class Value;
 
 class Json {
  public:
-  Json() = default;                                        // absent
+  Json() = default;                                                    // absent
   static Json raw(std::string text) { return Json(std::move(text)); }  // caller: valid JSON
-  static Json parse(std::string_view text);                // absent when `text` is not JSON
+  static Json parse(std::string_view text);  // absent when `text` is not JSON
   static Json of(const json::Value& v);
   static Json string(std::string_view s);
   static Json number(int64_t n) { return Json(std::to_string(n)); }
@@ -44,34 +44,34 @@ class Json {
 };
 
 struct Error {
-  std::string name;     // the client rebuilds an Error with this name
+  std::string name;  // the client rebuilds an Error with this name
   std::string message;
-  std::string extra;    // more members, JSON text without braces, may be empty
+  std::string extra;  // more members, JSON text without braces, may be empty
   // The wire form {"message":..,"name":..,extra}.
   std::string to_json() const;
 };
 
 // Close codes SocketCluster uses (sc-errors' socketProtocolErrorStatuses).
 namespace close_code {
-constexpr int kNormal = 1000;            // no auto-reconnect
+constexpr int kNormal = 1000;  // no auto-reconnect
 constexpr int kGoingAway = 1001;
 constexpr int kMessageTooBig = 1009;
-constexpr int kPongTimeout = 4001;       // client pong timed out
+constexpr int kPongTimeout = 4001;  // client pong timed out
 constexpr int kAuthSignFailed = 4002;
-constexpr int kHandshakeTimeout = 4005;  // no #handshake within handshakeTimeout
-constexpr int kHandshakeRejected = 4008; // middleware, malformed #handshake / #authenticate
-constexpr int kBeforeHandshake = 4009;   // a packet before #handshake
-constexpr int kPermanent = 4500;         // codes >= this: the client does not reconnect
+constexpr int kHandshakeTimeout = 4005;   // no #handshake within handshakeTimeout
+constexpr int kHandshakeRejected = 4008;  // middleware, malformed #handshake / #authenticate
+constexpr int kBeforeHandshake = 4009;    // a packet before #handshake
+constexpr int kPermanent = 4500;          // codes >= this: the client does not reconnect
 }  // namespace close_code
 
 // Middleware points (SocketCluster v4's names; INVOKE/TRANSMIT are the seed's EVENT/EMIT).
 // Subscribe, PublishIn and PublishOut belong to pub/sub (a later milestone): they are named
 // now so apps and the seam are stable.
 enum class Middleware : uint8_t {
-  HandshakeWS,   // the HTTP upgrade: block → HTTP 401, body = the error message
-  HandshakeSC,   // the #handshake packet: block → error response, close with statusCode (4008)
-  Invoke,        // block → error response to the caller
-  Transmit,      // block → dropped silently
+  HandshakeWS,  // the HTTP upgrade: block → HTTP 401, body = the error message
+  HandshakeSC,  // the #handshake packet: block → error response, close with statusCode (4008)
+  Invoke,       // block → error response to the caller
+  Transmit,     // block → dropped silently
   Subscribe,
   PublishIn,
   PublishOut,

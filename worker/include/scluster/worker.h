@@ -44,17 +44,17 @@ struct SocketState;
 // Settings of a worker, from flags and SCLUSTER_* environment variables (one table; --help).
 struct Options {
   int port = 8000;
-  std::string host;                       // empty: every address
+  std::string host;  // empty: every address
   std::string path = "/socketcluster/";
   int protocol_version = 2;
   int ping_interval_ms = 8000;
   int ping_timeout_ms = 30000;
   int handshake_timeout_ms = 10000;
   int ack_timeout_ms = 10000;
-  std::string auth_key_file;              // empty: a random key per process
-  int64_t auth_default_expiry = 86400;    // seconds
-  size_t max_payload = 100u << 20;        // bytes of one message; over it: close 1009
-  size_t rx_buffer_size = 1024;           // lws read chunk per socket (idle memory)
+  std::string auth_key_file;            // empty: a random key per process
+  int64_t auth_default_expiry = 86400;  // seconds
+  size_t max_payload = 100u << 20;      // bytes of one message; over it: close 1009
+  size_t rx_buffer_size = 1024;         // lws read chunk per socket (idle memory)
   std::string log_level = "notice";
   std::string logfile;
 
@@ -92,9 +92,9 @@ using ReceiverFn = std::function<void(Socket&, const Json&)>;
 
 class Socket {
  public:
-  const std::string& id() const;              // the handshake's id (20 characters)
+  const std::string& id() const;  // the handshake's id (20 characters)
   const std::string& remote_address() const;
-  uint64_t serial() const;                    // unique in this process, never reused
+  uint64_t serial() const;  // unique in this process, never reused
 
   // Server → client packets.  After disconnect() they are dropped.
   void transmit(std::string_view event, const Json& data = Json());
@@ -103,9 +103,9 @@ class Socket {
   // Auth: the token's payload (an object) is signed with iat and exp added and sent to the
   // client as #setAuthToken.  False when the payload is not an object.
   bool set_auth_token(const Json& payload);
-  const Json& auth_token() const;             // the verified payload, absent when none
+  const Json& auth_token() const;  // the verified payload, absent when none
   bool authenticated() const;
-  void deauthenticate();                      // forget it and tell the client (#removeAuthToken)
+  void deauthenticate();  // forget it and tell the client (#removeAuthToken)
 
   // Sends what is queued, then closes with `code` and `reason` (SocketCluster's socket.disconnect).
   void disconnect(int code = close_code::kNormal, std::string_view reason = "");
@@ -127,19 +127,19 @@ class Socket {
 class Action {
  public:
   Middleware type() const { return type_; }
-  Socket* socket() const { return socket_; }           // null in HandshakeWS
-  std::string_view name() const { return name_; }      // procedure / receiver name
-  const Json& data() const { return data_; }           // Invoke/Transmit data, auth payload
+  Socket* socket() const { return socket_; }       // null in HandshakeWS
+  std::string_view name() const { return name_; }  // procedure / receiver name
+  const Json& data() const { return data_; }       // Invoke/Transmit data, auth payload
   std::string_view remote_address() const { return remote_; }
   std::string_view path() const { return path_; }      // HandshakeWS: the request URI
   std::string_view origin() const { return origin_; }  // HandshakeWS: the Origin header
 
   void allow() { state_ = State::Allowed; }
-  void allow(Json data) {                              // rewrite the data handed on
+  void allow(Json data) {  // rewrite the data handed on
     data_ = std::move(data);
     state_ = State::Allowed;
   }
-  void block() { state_ = State::BlockedSilent; }      // SilentMiddlewareBlockedError
+  void block() { state_ = State::BlockedSilent; }  // SilentMiddlewareBlockedError
   void block(Error e) {
     error_ = std::move(e);
     state_ = State::Blocked;
