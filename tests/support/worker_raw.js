@@ -101,6 +101,12 @@ async function main() {
   assert.equal(await frame(c, 7), '{"rid":9,"data":"bin"}');
   ok('a binary frame holding a packet is handled as text');
 
+  // A message of 60 kB arrives in many lws reads (--rx-buffer-size 1024) and is joined.
+  const big = 'y'.repeat(60000);
+  c.ws.send(`{"event":"echo","data":"${big}","cid":10}`);
+  assert.equal(await frame(c, 8), `{"rid":10,"data":"${big}"}`);
+  ok('a 60 kB message (many reads of --rx-buffer-size) is joined and echoed whole');
+
   // Server pings on a v2 socket are "" and keep coming.
   await until(c, () => c.pings >= 2, 2000, 'two pings');
   ok(`the server pings with "" every --ping-interval (${c.pings} pings seen)`);
@@ -183,7 +189,12 @@ async function main() {
   // Wrong path → HTTP 400, no WebSocket.
   const bad = await open({ path: '/socketcluster' });
   assert.equal(bad.status, 400);
-  ok('a WebSocket on another path (/socketcluster without the slash) gets HTTP 400');
+  const q = await open({ path: '/socketcluster/?foo=bar&list=x&list=y' });
+  assert.ok(q.ws, 'a query string was refused');
+  q.ws.send(HS);
+  assert.equal(JSON.parse(await frame(q, 0)).rid, 1);
+  q.ws.close(1000);
+  ok('a WebSocket on another path (/socketcluster without the slash) gets HTTP 400; a query string is fine');
 }
 
 main().then(() => process.exit(0), (e) => { console.error('FAILED', e); process.exit(1); });

@@ -312,7 +312,6 @@ void WorkerState::on_packet(SocketState* s, proto::Packet& p) {
     }
     return;
   }
-  uint64_t serial = s->serial;
   if (invoke) {
     ProcedureFn* fn = nullptr;
     if (s->procs) {
@@ -345,7 +344,6 @@ void WorkerState::on_packet(SocketState* s, proto::Packet& p) {
     ReceiverFn call = *fn;
     call(s->handle, data);
   }
-  (void)serial;
 }
 
 bool WorkerState::run_middleware(Action& a, Error* err) {
@@ -481,11 +479,10 @@ void WorkerState::authenticate(SocketState* s, proto::Packet& p) {
 }
 
 void WorkerState::deauthenticate(SocketState* s, bool tell_client) {
-  bool had = !s->auth_payload.absent();
   s->auth_payload = Json();
   s->auth_token.clear();
   s->auth_exp = -1;
-  if (tell_client && (had || true)) send_transmit(s, "#removeAuthToken", "");
+  if (tell_client) send_transmit(s, "#removeAuthToken", "");
 }
 
 void WorkerState::check_expiry(SocketState* s) {

@@ -128,13 +128,11 @@ int WorkerState::lws_callback(lws* wsi, lws_callback_reasons reason, void* user,
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: {
       char uri[1024] = {0};
       if (lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) < 0) return 1;
-      char args[1024] = {0};
-      // lws splits the query string off the URI; keep the path check on the path alone.
+      // lws splits the query string off the URI; the check also cuts at '?' in case.
       if (!path_matches(uri, w->opt.path)) {
         lws_return_http_status(wsi, HTTP_STATUS_BAD_REQUEST, nullptr);
         return 1;
       }
-      (void)args;
       if (w->middleware[size_t(Middleware::HandshakeWS)]) {
         char origin[256] = {0}, peer[64] = {0};
         lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN);
