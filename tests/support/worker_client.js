@@ -1,5 +1,5 @@
 // The unchanged npm socketcluster-client 20 (protocol v2) against sc-conformance.
-// Usage: node worker_client.js PORT KEYFILE.  The server runs with --auth-key-file KEYFILE,
+// Usage: node worker_client.js PORT KEYFILE WORKER_PID.  The server runs with --auth-key-file KEYFILE,
 // --ping-interval 500 --ping-timeout 2000 --ack-timeout 1000.  Prints "ok N - ..." per check; exits 1 at the first
 // failure.
 'use strict';
@@ -160,6 +160,30 @@ async function main() {
   await assert.rejects(x.invoke('nosuchproc', 1, { ackTimeout: 500 }), (e) => e.name === 'TimeoutError');
   x.disconnect();
   ok('an invoke nobody handles is never answered (client TimeoutError)');
+
+  // Ping timeout as the client sees it: the worker is stopped (SIGSTOP), its pings stop, and the
+  // client gives up after the handshake's pingTimeout with 4000; SIGCONT and it serves again.
+  const wpid = Number(process.argv[4]);
+  const p = client();
+  await connected(p);
+  const lost = p.listener('disconnect').once();
+  const t0 = Date.now();
+  process.kill(wpid, 'SIGSTOP');
+  let d2;
+  try {
+    d2 = await Promise.race([lost, sleep(6000).then(() => null)]);
+  } finally {
+    process.kill(wpid, 'SIGCONT');
+  }
+  assert.ok(d2, 'the client never noticed the silent server');
+  assert.equal(d2.code, 4000);
+  const waited = Date.now() - t0;
+  assert.ok(waited >= 1500 && waited < 5000, `closed after ${waited} ms`);
+  const again = client();
+  await connected(again);
+  assert.equal(await again.invoke('echo', 'back'), 'back');
+  again.disconnect();
+  ok(`a silent (SIGSTOPped) worker: the client closes with 4000 after ${waited} ms (pingTimeout 2000); SIGCONT and it serves again`);
 }
 
 main().then(() => process.exit(0), (e) => { console.error('FAILED', e); process.exit(1); });
