@@ -85,16 +85,19 @@ SocketState* WorkerState::open_socket(lws* wsi) {
 void WorkerState::close_socket(SocketState* s) {
   ev_timer_stop(loop, &s->timer);
   sockets.erase(s->serial);  // Requests and find() see it gone from here on
+  // From here the socket counts as closed: what callbacks send to it is dropped and their
+  // invokes fail at once (the wsi is going away).
+  if (!s->close_code) {
+    s->close_code = s->peer_close_code ? s->peer_close_code : 1006;
+    s->close_reason = s->peer_close_reason;
+  }
+  s->out.clear();
   auto pending = std::move(s->pending);
   s->pending.clear();
   Error e{"BadConnectionError", "Socket connection closed", ""};
   for (auto& [cid, p] : pending)
     if (p.cb) p.cb(&e, Json());
-  if (s->handshaken && on_disconnect) {
-    int code = s->close_code ? s->close_code : (s->peer_close_code ? s->peer_close_code : 1006);
-    std::string_view reason = s->close_code ? s->close_reason : s->peer_close_reason;
-    on_disconnect(s->handle, code, reason);
-  }
+  if (s->handshaken && on_disconnect) on_disconnect(s->handle, s->close_code, s->close_reason);
   delete s;
 }
 

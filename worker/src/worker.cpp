@@ -258,6 +258,9 @@ int Worker::run() {
   SC_LOG(Notice, "worker listening on port %d, path %s, protocol v%d", st_->opt.port,
          st_->opt.path.c_str(), st_->opt.protocol_version);
   ev_run(st_->loop, 0);
+  // Close every socket while the app's objects are still alive: on_disconnect and pending
+  // invoke callbacks run here, not from ~Worker.
+  st_->ctx.reset();
   return 0;
 }
 

@@ -169,8 +169,9 @@ class Worker {
   void on_connection(std::function<void(Socket&)> fn);  // after a successful #handshake
   void on_disconnect(std::function<void(Socket&, int code, std::string_view reason)> fn);
 
-  // Listens and runs the loop until SIGINT/SIGTERM or stop().  The process exit code:
-  // 0 stopped, 1 could not listen / set up (logged).
+  // Listens and runs the loop until SIGINT/SIGTERM or stop(), then closes every socket
+  // (on_disconnect and pending invoke callbacks run before it returns).  The process exit
+  // code: 0 stopped, 1 could not listen / set up (logged).
   int run();
   void stop();
 
