@@ -15,4 +15,6 @@ node "$SC_ROOT/tests/support/worker_client.js" "$PORT" "$KEY" "$WPID" || { tail 
 ok "socketcluster-client 20 checks passed"
 kill -0 "$WPID" || fail "the worker died"
 ok "the worker is still running"
+stop_worker "$WPID" "$TEST_TMP/worker.log"
+ok "SIGTERM: exit code 0, no sanitizer report"
 echo "worker_client: ${_checks:?} checks passed"

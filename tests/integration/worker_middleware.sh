@@ -11,10 +11,14 @@ start_worker "$TEST_TMP/worker.log" "$SC_BIN/sc-example-middleware" --auth-key-f
 node "$SC_ROOT/tests/support/worker_middleware.js" "$PORT" "$KEY" || { tail -20 "$TEST_TMP/worker.log"; fail "middleware"; }
 ok "middleware checks passed"
 kill -0 "$WPID" || fail "the middleware worker died"
+MWPID=$WPID
 
 start_worker "$TEST_TMP/echo.log" "$SC_BIN/sc-example-echo"
 node "$SC_ROOT/tests/support/worker_echo.js" "$PORT" || fail "echo example"
 ok "echo example: per-socket procedure and connection hooks"
 kill -0 "$WPID" || fail "the echo worker died"
 ok "both workers are still running"
+stop_worker "$MWPID" "$TEST_TMP/worker.log"
+stop_worker "$WPID" "$TEST_TMP/echo.log"
+ok "SIGTERM: exit code 0, no sanitizer report"
 echo "worker_middleware: ${_checks:?} checks passed"

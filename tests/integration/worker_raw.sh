@@ -16,6 +16,8 @@ node "$SC_ROOT/tests/support/worker_raw.js" "$PORT" "$KEY" || { tail -20 "$TEST_
 ok "raw-frame checks passed (pingTimeout 1000 from SCLUSTER_PING_TIMEOUT, the flag beat SCLUSTER_HANDSHAKE_TIMEOUT)"
 kill -0 "$WPID" || fail "the worker died"
 ok "the worker is still running"
+stop_worker "$WPID" "$TEST_TMP/worker.log"
+ok "SIGTERM: exit code 0, no sanitizer report"
 help=$("$SC_BIN/sc-conformance" --help) || fail "--help exit code"
 for o in port host path protocol-version ping-interval ping-timeout handshake-timeout ack-timeout \
     auth-key-file auth-default-expiry max-payload rx-buffer-size log-level logfile; do

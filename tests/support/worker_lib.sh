@@ -32,3 +32,18 @@ need_node_modules() {
     return
   done
 }
+
+# stop_worker PID LOG: SIGTERM, wait up to 10 s for exit code 0, and fail on a sanitizer report
+# in LOG (SANITIZE builds print leaks and errors there at exit).
+stop_worker() {
+  local pid=$1 log=$2 rc
+  kill -TERM "$pid" 2>/dev/null || fail "worker $pid is not running"
+  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$pid" 2>/dev/null && fail "worker $pid ignored SIGTERM for 10 s"
+  wait "$pid"; rc=$?
+  if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$log"; then
+    grep -E -A12 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$log" | head -40 >&2
+    fail "sanitizer report in $log"
+  fi
+  [ "$rc" -eq 0 ] || fail "worker exited with $rc after SIGTERM"
+}
