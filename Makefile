@@ -22,7 +22,7 @@ all: build
 # The build needs these headers/tools; if one is absent, install everything that is missing.
 NEEDED := /usr/include/event2/event.h /usr/include/jemalloc/jemalloc.h /usr/include/cmocka.h \
 	/usr/include/benchmark/benchmark.h /usr/include/hiredis/hiredis.h /usr/include/openssl/ssl.h /usr/include/cjson/cJSON.h /usr/include/liburing.h \
-	/usr/include/libwebsockets.h /usr/lib/x86_64-linux-gnu/libwebsockets-evlib_ev.so /usr/include/ev.h \
+	/usr/include/libwebsockets.h /usr/share/doc/libwebsockets-evlib-ev/copyright /usr/include/ev.h \
 	/usr/bin/cmake /usr/bin/pkg-config /usr/bin/redis-server /usr/bin/redis-cli /usr/bin/python3
 
 # Node.js and npm are wanted as commands (a NodeSource nodejs carries its own npm, and Debian's
