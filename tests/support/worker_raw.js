@@ -151,6 +151,22 @@ async function main() {
   assert.equal((await closed(c, 4000)).code, 4001);
   ok(`no pong → close 4001 after ${Date.now() - t1} ms (--ping-timeout 1000)`);
 
+  // A message whose fragments never end: nothing completes, so nothing counts as a pong → 4001;
+  // fragments adding up past --max-payload → 1009 before the message ends.
+  // (No pongs from this client: `ws` would send them as the message's continuation.)
+  [c] = await handshaken({ pong: false });
+  c.ws.send('{"event":"echo","data":"', { fin: false });
+  const drip = setInterval(() => { if (!c.closed) c.ws.send('xxxx', { fin: false }); }, 100);
+  try {
+    assert.equal((await closed(c, 4000)).code, 4001);  // a fragment every 100 ms is not a pong
+  } finally {
+    clearInterval(drip);
+  }
+  [c] = await handshaken();
+  for (let i = 0; i < 30; i++) c.ws.send('y'.repeat(5000), { fin: false });
+  assert.equal((await closed(c)).code, 1009);
+  ok('fragments that never end → close 4001; fragments past --max-payload → close 1009');
+
   // Oversized message → 1009; invalid UTF-8 in a text frame → 1007.
   [c] = await handshaken();
   c.ws.send(`{"event":"echo","data":"${'x'.repeat(200000)}","cid":2}`);
