@@ -122,9 +122,9 @@ void WorkerState::on_writeable(SocketState* s) {
     size_t n = f.size() - LWS_PRE;
     int r =
         lws_write(s->wsi, reinterpret_cast<unsigned char*>(f.data()) + LWS_PRE, n, LWS_WRITE_TEXT);
-    if (r < int(n)) {
+    if (r < int(n)) {  // the connection failed: close it without a close frame
       s->out.clear();
-      request_close(s, 1006, "");
+      request_close(s, kCloseAbnormal, "");
       return;
     }
     s->out.pop_front();

@@ -186,9 +186,10 @@ int WorkerState::lws_callback(lws* wsi, lws_callback_reasons reason, void* user,
       if (!s) return -1;
       w->on_writeable(s);
       if (s->close_code && s->out.empty()) {
-        lws_close_reason(wsi, lws_close_status(s->close_code),
-                         reinterpret_cast<unsigned char*>(s->close_reason.data()),
-                         s->close_reason.size());
+        if (s->close_code != kCloseAbnormal)
+          lws_close_reason(wsi, lws_close_status(s->close_code),
+                           reinterpret_cast<unsigned char*>(s->close_reason.data()),
+                           s->close_reason.size());
         return -1;
       }
       return 0;

@@ -126,6 +126,9 @@ struct WorkerState {
                     std::string_view data);
 };
 
+// close_code of a connection that failed (RFC 6455 forbids sending 1006): closed with no frame.
+constexpr int kCloseAbnormal = 1006;
+
 // A frame buffer with the LWS_PRE bytes lws writes its header into.
 inline std::string frame_buffer() { return std::string(LWS_PRE, '\0'); }
 
