@@ -147,6 +147,7 @@ void WorkerState::schedule(SocketState* s) {
   if (!s->pending.empty()) {
     for (auto& [cid, p] : s->pending) next = std::min(next, p.deadline);
   }
+  if (s->draining) next = std::min(next, s->drain_until);
   double after = next - now;
   if (after < 0.001) after = 0.001;
   ev_timer_stop(loop, &s->timer);
@@ -159,6 +160,10 @@ void WorkerState::on_timer(struct ev_loop*, ev_timer* t, int) {
   WorkerState* w = s->w;
   double now = ev_now(w->loop);
   if (s->close_code) return;
+  if (s->draining && now >= s->drain_until) {
+    w->request_close(s, close_code::kMessageTooBig, "");
+    return;
+  }
   if (!s->handshaken) {
     if (now >= s->opened + w->opt.handshake_timeout_ms / 1000.0) {
       w->request_close(s, close_code::kHandshakeTimeout, "");

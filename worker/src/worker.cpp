@@ -157,11 +157,22 @@ int WorkerState::lws_callback(lws* wsi, lws_callback_reasons reason, void* user,
       SocketState* s = *slot;
       if (!s) return -1;
       if (s->close_code) return 0;  // closing: the rest is not read
-      if (s->rx.size() + len > w->opt.max_payload) {
-        lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, nullptr, 0);
-        return -1;
-      }
       bool final = lws_is_final_fragment(wsi) && lws_remaining_packet_payload(wsi) == 0;
+      if (s->draining || s->rx.size() + len > w->opt.max_payload) {
+        // Too big (1009).  The rest of the message is read and dropped, and the close waits
+        // for its end or for a pause of 100 ms: closing while the peer still sends leaves
+        // unread bytes, and the kernel's reset then reaches the client before our close frame
+        // (seen as 1006).  A peer that never pauses meets the pong timeout (4001).
+        std::string().swap(s->rx);
+        s->draining = true;
+        if (final) {
+          w->request_close(s, close_code::kMessageTooBig, "");
+          return 0;
+        }
+        s->drain_until = ev_now(w->loop) + 0.1;
+        w->schedule(s);
+        return 0;
+      }
       if (final && s->rx.empty()) {
         w->on_frame(s, std::string_view(static_cast<const char*>(in), len));
       } else {

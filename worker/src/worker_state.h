@@ -63,6 +63,8 @@ struct SocketState {
   bool handshaken = false;
   int close_code = 0;  // != 0: close requested (after `out` drains)
   std::string close_reason;
+  bool draining = false;    // an oversize message is being dropped (then 1009)
+  double drain_until = 0;   // draining: close when nothing arrived by then
   int peer_close_code = 0;  // what the client's close frame said (1005: none)
   std::string peer_close_reason;
   std::string rx;     // fragments of the message being received
