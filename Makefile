@@ -12,6 +12,7 @@ TARGETS ?=
 # Debian packages the build, the tests and the benchmarks need.  `make deps` installs the missing ones.
 DEB_PACKAGES := build-essential cmake pkg-config libevent-dev libssl-dev libjemalloc-dev \
 	libcmocka-dev libbenchmark-dev libhiredis-dev libcjson-dev liburing-dev libre2-dev redis-server redis-tools python3 \
+	libwebsockets-dev libwebsockets-evlib-ev libev-dev \
 	haproxy wrk curl openssl procps util-linux iproute2 clang-14 libclang-rt-14-dev
 
 CMAKE_FLAGS := -DCMAKE_BUILD_TYPE=$(if $(filter 1,$(DEBUG)),Debug,Release) \
@@ -24,6 +25,7 @@ all: build
 # The build needs these headers/tools; if one is absent, install everything that is missing.
 NEEDED := /usr/include/event2/event.h /usr/include/jemalloc/jemalloc.h /usr/include/cmocka.h \
 	/usr/include/benchmark/benchmark.h /usr/include/hiredis/hiredis.h /usr/include/openssl/ssl.h /usr/include/cjson/cJSON.h /usr/include/liburing.h /usr/include/re2/re2.h \
+	/usr/include/libwebsockets.h /usr/share/doc/libwebsockets-evlib-ev/copyright /usr/include/ev.h \
 	/usr/bin/cmake /usr/bin/pkg-config /usr/bin/redis-server /usr/bin/redis-cli /usr/bin/python3
 
 # Node.js and npm are wanted as commands (a NodeSource nodejs carries its own npm, and Debian's
@@ -66,7 +68,8 @@ FUZZ_FLAGS := -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitiz
 	-fno-omit-frame-pointer
 FUZZ_NEEDED := /usr/bin/clang++-14 /usr/include/re2/re2.h \
 	/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
-FUZZERS := $(addprefix $(FUZZ_BUILD)/,fuzz_resp_parser fuzz_http_head fuzz_json_parser fuzz_json_path)
+FUZZERS := $(addprefix $(FUZZ_BUILD)/,fuzz_resp_parser fuzz_http_head fuzz_json_parser fuzz_json_path \
+	fuzz_sc_protocol)
 
 fuzz:
 	@for f in $(FUZZ_NEEDED); do [ -e $$f ] || { $(MAKE) --no-print-directory deps; break; }; done
@@ -85,6 +88,10 @@ $(FUZZ_BUILD)/fuzz_json_path: tests/fuzz/fuzz_json_path.cpp broker/json_path.cpp
 		broker/json_path.h common/json.h
 	@mkdir -p $(FUZZ_BUILD)
 	$(FUZZ_CXX) $(FUZZ_FLAGS) -Ibroker -Icommon $(filter %.cpp,$^) -lre2 -o $@
+$(FUZZ_BUILD)/fuzz_sc_protocol: tests/fuzz/fuzz_sc_protocol.cpp worker/src/sc_protocol.cpp common/json.cpp \
+		worker/src/sc_protocol.h common/json.h
+	@mkdir -p $(FUZZ_BUILD)
+	$(FUZZ_CXX) $(FUZZ_FLAGS) -Iworker/src -Icommon $(filter %.cpp,$^) -o $@
 
 format:
 	@clang-format -i $$(git ls-files '*.cpp' '*.h')

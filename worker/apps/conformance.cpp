@@ -1,0 +1,100 @@
+// sc-conformance: an app on the worker toolkit that lets any socketcluster-client check the
+// protocol (docs/worker.md lists what each procedure does).  Exit codes: 0 stopped by a
+// signal, 1 could not listen, 2 bad options.
+#include <cstdio>
+#include <string>
+
+#include "json.h"
+#include "scluster/worker.h"
+
+namespace {
+
+// data.<key> when data is an object holding a string there.
+bool string_member(const sc::Json& data, const char* key, std::string* out) {
+  return data.get(key).as_string(out);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  sc::Options opt;
+  std::string error;
+  switch (sc::Options::load(argc, argv, &opt, &error, "sc-conformance")) {
+    case sc::Options::Status::Exit0:
+      return 0;
+    case sc::Options::Status::Error:
+      std::fprintf(stderr, "sc-conformance: %s (try --help)\n", error.c_str());
+      return 2;
+    case sc::Options::Status::Ok:
+      break;
+  }
+  sc::Worker w(opt);
+
+  // echo: the data unchanged (absent stays absent).
+  w.procedure("echo", [](sc::Socket&, sc::Request& r) { r.end(r.data()); });
+
+  // error: ConformanceError with data.message (default "Conformance error").
+  w.procedure("error", [](sc::Socket&, sc::Request& r) {
+    std::string msg;
+    if (!string_member(r.data(), "message", &msg)) msg = "Conformance error";
+    r.error(sc::Error{"ConformanceError", msg, ""});
+  });
+
+  // login {username}: sets the auth token {username}, then responds.
+  w.procedure("login", [](sc::Socket& s, sc::Request& r) {
+    std::string user;
+    if (!string_member(r.data(), "username", &user) || user.empty()) {
+      r.error(sc::Error{"LoginError", "username is missing or empty", ""});
+      return;
+    }
+    std::string payload = "{\"username\":";
+    sc::json::write_string(user, &payload);
+    payload += "}";
+    s.set_auth_token(sc::Json::raw(payload));
+    r.end();
+  });
+
+  // whoami: {username} from the verified token, or null.
+  w.procedure("whoami", [](sc::Socket& s, sc::Request& r) {
+    if (!s.authenticated()) {
+      r.end(sc::Json::null());
+      return;
+    }
+    sc::Json user = s.auth_token().get("username");
+    r.end(
+        sc::Json::raw("{\"username\":" + std::string(user.absent() ? "null" : user.text()) + "}"));
+  });
+
+  // invokeBack {procedure,data}: invokes that procedure on the caller and relays the result.
+  w.procedure("invokeBack", [](sc::Socket& s, sc::Request& r) {
+    std::string proc;
+    if (!string_member(r.data(), "procedure", &proc)) {
+      r.error(sc::Error{"ConformanceError", "invokeBack wants {procedure, data}", ""});
+      return;
+    }
+    s.invoke(proc, r.data().get("data"), [r](const sc::Error* err, const sc::Json& data) mutable {
+      if (err)
+        r.error(*err);
+      else
+        r.end(data);
+    });
+  });
+
+  // disconnectMe {code,reason}: responds, then closes with that code and reason.
+  w.procedure("disconnectMe", [](sc::Socket& s, sc::Request& r) {
+    sc::json::Value v;
+    int code = sc::close_code::kNormal;
+    std::string reason;
+    if (r.data().to_value(&v) && v.is_object()) {
+      if (const sc::json::Value* c = v.find("code"); c && c->is_int()) code = int(c->as_int());
+      if (const sc::json::Value* m = v.find("reason"); m && m->is_string()) reason = m->str();
+    }
+    r.end();
+    s.disconnect(code, reason);
+  });
+
+  // transmit ping → transmit pong with the same data.
+  w.receiver("ping", [](sc::Socket& s, const sc::Json& d) { s.transmit("pong", d); });
+
+  return w.run();
+}

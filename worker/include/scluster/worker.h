@@ -1,0 +1,186 @@
+// The worker toolkit: an app registers procedures, receivers and middleware on an sc::Worker,
+// and the worker speaks the SocketCluster protocol (v2, or v1 with --protocol-version 1) to the
+// unchanged socketcluster-client over libwebsockets, on one libev loop, with no thread.
+//
+//   sc::Options opt;  std::string err;
+//   switch (sc::Options::load(argc, argv, &opt, &err)) { ... }          // flags + SCLUSTER_* env
+//   sc::Worker w(opt);
+//   w.procedure("echo", [](sc::Socket&, sc::Request& r) { r.end(r.data()); });
+//   w.receiver("ping", [](sc::Socket& s, const sc::Json& d) { s.transmit("pong", d); });
+//   w.set_middleware(sc::Middleware::Invoke, [](sc::Action& a) { a.allow(); });
+//   return w.run();                                                      // exit code
+//
+// Contract:
+// - Everything runs on the worker's loop thread; no call is safe from another thread.
+// - A Socket is owned by the worker and lives from its #handshake to its close: callbacks get
+//   it by reference and must not keep the reference past their return.  To answer later, keep
+//   the Request (a copyable handle) or the socket's serial() and look it up with
+//   Worker::find(); both become no-ops once the socket is gone.
+// - A callback the app hands to a socket (Socket::invoke, Socket::on) is destroyed with the
+//   socket; a pending invoke's callback is called exactly once (response, error, TimeoutError
+//   after ackTimeout, or BadConnectionError when the socket closes).
+// - Middleware is synchronous: the function calls allow() or block() before it returns; an
+//   action left undecided is allowed.
+// - Packets of one socket are handled in order, one frame parsed once.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "scluster/types.h"
+
+struct ev_loop;
+
+namespace sc {
+
+class Worker;
+class Socket;
+struct WorkerState;
+struct SocketState;
+
+// Settings of a worker, from flags and SCLUSTER_* environment variables (one table; --help).
+struct Options {
+  int port = 8000;
+  std::string host;  // empty: every address
+  std::string path = "/socketcluster/";
+  int protocol_version = 2;
+  int ping_interval_ms = 8000;
+  int ping_timeout_ms = 30000;
+  int handshake_timeout_ms = 10000;
+  int ack_timeout_ms = 10000;
+  std::string auth_key_file;            // empty: a random key per process
+  int64_t auth_default_expiry = 86400;  // seconds
+  size_t max_payload = 100u << 20;      // bytes of one message; over it: close 1009
+  size_t rx_buffer_size = 1024;         // lws read chunk per socket (idle memory)
+  std::string log_level = "notice";
+  std::string logfile;
+
+  enum class Status { Ok, Exit0, Error };
+  // Defaults, then SCLUSTER_<NAME> variables, then flags.  Exit0 after --help (printed).
+  static Status load(int argc, char** argv, Options* out, std::string* error,
+                     const char* program = "sc-worker");
+  static std::string help(const char* program);
+};
+
+// An invoke being answered.  Copyable; answering twice, or after the socket closed, does
+// nothing.
+class Request {
+ public:
+  const std::string& procedure() const { return procedure_; }
+  const Json& data() const { return data_; }
+  uint64_t socket_serial() const { return serial_; }
+  void end(const Json& data = Json());  // {"rid":cid,"data":data}
+  void error(const Error& e);           // {"rid":cid,"error":{...}}
+  bool answered() const { return *answered_; }
+
+ private:
+  friend struct WorkerState;
+  WorkerState* w_ = nullptr;
+  uint64_t serial_ = 0;
+  std::string cid_;
+  std::string procedure_;
+  Json data_;
+  std::shared_ptr<bool> answered_ = std::make_shared<bool>(false);
+};
+
+using InvokeCallback = std::function<void(const Error* error, const Json& data)>;
+using ProcedureFn = std::function<void(Socket&, Request&)>;
+using ReceiverFn = std::function<void(Socket&, const Json&)>;
+
+class Socket {
+ public:
+  const std::string& id() const;  // the handshake's id (20 characters)
+  const std::string& remote_address() const;
+  uint64_t serial() const;  // unique in this process, never reused
+
+  // Server → client packets.  After disconnect() they are dropped.
+  void transmit(std::string_view event, const Json& data = Json());
+  void invoke(std::string_view event, const Json& data, InvokeCallback cb);
+
+  // Auth: the token's payload (an object) is signed with iat and exp added and sent to the
+  // client as #setAuthToken.  False when the payload is not an object.
+  bool set_auth_token(const Json& payload);
+  const Json& auth_token() const;  // the verified payload, absent when none
+  bool authenticated() const;
+  void deauthenticate();  // forget it and tell the client (#removeAuthToken)
+
+  // Sends what is queued, then closes with `code` and `reason` (SocketCluster's socket.disconnect).
+  void disconnect(int code = close_code::kNormal, std::string_view reason = "");
+
+  // Per-socket procedures and receivers; they take precedence over the worker's.
+  void on(std::string_view name, ProcedureFn fn);
+  void on(std::string_view name, ReceiverFn fn);
+
+  Worker& worker();
+
+ private:
+  friend struct WorkerState;
+  friend struct SocketState;
+  explicit Socket(SocketState* st) : st_(st) {}
+  SocketState* st_;
+};
+
+// A middleware action: the app inspects it and calls allow() or block().
+class Action {
+ public:
+  Middleware type() const { return type_; }
+  Socket* socket() const { return socket_; }       // null in HandshakeWS
+  std::string_view name() const { return name_; }  // procedure / receiver name
+  const Json& data() const { return data_; }       // Invoke/Transmit data, auth payload
+  std::string_view remote_address() const { return remote_; }
+  std::string_view path() const { return path_; }      // HandshakeWS: the request URI
+  std::string_view origin() const { return origin_; }  // HandshakeWS: the Origin header
+
+  void allow() { state_ = State::Allowed; }
+  void allow(Json data) {  // rewrite the data handed on
+    data_ = std::move(data);
+    state_ = State::Allowed;
+  }
+  void block() { state_ = State::BlockedSilent; }  // SilentMiddlewareBlockedError
+  void block(Error e) {
+    error_ = std::move(e);
+    state_ = State::Blocked;
+  }
+
+ private:
+  friend struct WorkerState;
+  enum class State { Pending, Allowed, Blocked, BlockedSilent };
+  Middleware type_ = Middleware::Invoke;
+  Socket* socket_ = nullptr;
+  std::string_view name_, remote_, path_, origin_;
+  Json data_;
+  State state_ = State::Pending;
+  Error error_;
+};
+
+class Worker {
+ public:
+  explicit Worker(const Options& options);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  void procedure(std::string_view name, ProcedureFn fn);
+  void receiver(std::string_view name, ReceiverFn fn);
+  void set_middleware(Middleware point, std::function<void(Action&)> fn);
+  void on_connection(std::function<void(Socket&)> fn);  // after a successful #handshake
+  void on_disconnect(std::function<void(Socket&, int code, std::string_view reason)> fn);
+
+  // Listens and runs the loop until SIGINT/SIGTERM or stop(), then closes every socket
+  // (on_disconnect and pending invoke callbacks run before it returns).  The process exit
+  // code: 0 stopped, 1 could not listen / set up (logged).
+  int run();
+  void stop();
+
+  Socket* find(uint64_t serial);
+  const Options& options() const;
+  struct ev_loop* loop();
+
+ private:
+  std::unique_ptr<WorkerState> st_;
+};
+
+}  // namespace sc

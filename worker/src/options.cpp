@@ -1,0 +1,128 @@
+// sc::Options: one table gives the flags, the SCLUSTER_* variables, --help and the checks.
+#include "options.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+
+#include "log.h"
+#include "scluster/worker.h"
+
+namespace sc {
+namespace {
+
+// {name, metavar, default, help}; the variable of --ping-interval is SCLUSTER_PING_INTERVAL.
+const std::vector<OptionSpec>& specs() {
+  static const std::vector<OptionSpec> s = {
+      {"port", "PORT", "8000", "TCP port of the WebSocket server", false},
+      {"host", "ADDR", "", "address to listen on (default: every address)", false},
+      {"path", "PATH", "/socketcluster/", "WebSocket path (exact match before '?')", false},
+      {"protocol-version", "1|2", "2", "SocketCluster protocol: 2 pings \"\", 1 pings #1/#2",
+       false},
+      {"ping-interval", "MS", "8000", "server ping period", false},
+      {"ping-timeout", "MS", "30000", "close 4001 without a pong for this long", false},
+      {"handshake-timeout", "MS", "10000", "close 4005 without #handshake for this long", false},
+      {"ack-timeout", "MS", "10000", "server invokes fail with TimeoutError after this", false},
+      {"auth-key-file", "FILE", "", "HS256 key shared by every worker (default: random)", false},
+      {"auth-default-expiry", "SECONDS", "86400", "exp of the tokens the server signs", false},
+      {"max-payload", "BYTES", "104857600", "largest inbound message; larger: close 1009", false},
+      {"rx-buffer-size", "BYTES", "1024", "read chunk per socket (sets idle memory)", false},
+      {"log-level", "LEVEL", "notice", "debug, verbose, notice or warning", false},
+      {"logfile", "FILE", "", "log file (default: stderr)", false},
+  };
+  return s;
+}
+
+std::string env_name(const char* opt) {
+  std::string n = "SCLUSTER_";
+  for (const char* p = opt; *p; p++) n.push_back(*p == '-' ? '_' : char(std::toupper(*p)));
+  return n;
+}
+
+bool to_int(const std::string& v, long long lo, long long hi, long long* out) {
+  if (v.empty()) return false;
+  char* end = nullptr;
+  long long x = std::strtoll(v.c_str(), &end, 10);
+  if (*end || x < lo || x > hi) return false;
+  *out = x;
+  return true;
+}
+
+}  // namespace
+
+std::string Options::help(const char* program) {
+  std::string usage = std::string(program) +
+                      " [options]\n"
+                      "Each option may also come from the environment variable SCLUSTER_<NAME>\n"
+                      "(--ping-interval: SCLUSTER_PING_INTERVAL); flags win.";
+  return options_help(specs(), usage.c_str());
+}
+
+Options::Status Options::load(int argc, char** argv, Options* out, std::string* error,
+                              const char* program) {
+  OptionValues v;
+  std::vector<std::string> positional;
+  bool help_wanted = false;
+  if (!parse_flags(specs(), argc, argv, &v, &positional, &help_wanted, error)) return Status::Error;
+  if (help_wanted) {
+    std::fputs(help(program).c_str(), stdout);
+    return Status::Exit0;
+  }
+  if (!positional.empty()) {
+    *error = "unexpected argument " + positional[0];
+    return Status::Error;
+  }
+  for (auto& s : specs()) {
+    if (v.given(s.name)) continue;
+    if (const char* e = std::getenv(env_name(s.name).c_str())) v.set(s.name, e, false);
+  }
+  long long n = 0;
+  struct IntOpt {
+    const char* name;
+    long long lo, hi;
+    std::function<void(long long)> set;
+  };
+  const IntOpt ints[] = {
+      {"port", 0, 65535, [&](long long x) { out->port = int(x); }},
+      {"protocol-version", 1, 2, [&](long long x) { out->protocol_version = int(x); }},
+      {"ping-interval", 10, 86400000, [&](long long x) { out->ping_interval_ms = int(x); }},
+      {"ping-timeout", 10, 86400000, [&](long long x) { out->ping_timeout_ms = int(x); }},
+      {"handshake-timeout", 10, 86400000, [&](long long x) { out->handshake_timeout_ms = int(x); }},
+      {"ack-timeout", 10, 86400000, [&](long long x) { out->ack_timeout_ms = int(x); }},
+      {"auth-default-expiry", 0, 100LL * 365 * 86400,
+       [&](long long x) { out->auth_default_expiry = x; }},
+      {"max-payload", 1, 1LL << 40, [&](long long x) { out->max_payload = size_t(x); }},
+      {"rx-buffer-size", 128, 1 << 20, [&](long long x) { out->rx_buffer_size = size_t(x); }},
+  };
+  for (auto& o : ints) {
+    if (!to_int(v.get(o.name), o.lo, o.hi, &n)) {
+      *error = std::string("--") + o.name + " wants an integer in [" + std::to_string(o.lo) + ", " +
+               std::to_string(o.hi) + "], got '" + v.get(o.name) + "'";
+      return Status::Error;
+    }
+    o.set(n);
+  }
+  out->host = v.get("host");
+  out->path = v.get("path");
+  out->auth_key_file = v.get("auth-key-file");
+  out->log_level = v.get("log-level");
+  out->logfile = v.get("logfile");
+  LogLevel lvl;
+  if (!log_parse_level(out->log_level, &lvl)) {
+    *error = "--log-level wants debug, verbose, notice or warning";
+    return Status::Error;
+  }
+  if (out->path.empty() || out->path[0] != '/') {
+    *error = "--path must start with '/'";
+    return Status::Error;
+  }
+  if (out->ping_interval_ms >= out->ping_timeout_ms) {
+    *error =
+        "--ping-interval must be shorter than --ping-timeout (the client's liveness timer "
+        "is reset only by pings)";
+    return Status::Error;
+  }
+  return Status::Ok;
+}
+
+}  // namespace sc

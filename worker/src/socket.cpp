@@ -1,0 +1,595 @@
+// One SocketCluster socket: handshake, pings, invoke/transmit/response routing, auth, closes
+// (sc-protocol.md §5-§8, §11).  Called from the lws glue in worker.cpp.
+#include <ctime>
+
+#include "json.h"
+#include "jwt.h"
+#include "log.h"
+#include "worker_state.h"
+
+namespace sc {
+namespace {
+
+int64_t unix_now() { return int64_t(std::time(nullptr)); }
+
+std::string iso_date(int64_t t) {  // "2026-11-23T00:42:36.000Z", as JSON.stringify(Date)
+  std::time_t tt = std::time_t(t);
+  std::tm tm;
+  gmtime_r(&tt, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S.000Z", &tm);
+  return buf;
+}
+
+// The ag-auth error of a failed verification, and whether it is a bad token.
+Error auth_error(jwt::Status st, const jwt::Verified& v, bool* bad) {
+  Error e;
+  e.message = jwt::message(st);
+  switch (st) {
+    case jwt::Status::Expired:
+      e.name = "AuthTokenExpiredError";
+      e.extra = "\"expiry\":\"" + iso_date(v.exp) + "\",\"isBadToken\":true";
+      *bad = true;
+      break;
+    case jwt::Status::NotBefore:
+      e.name = "AuthTokenNotBeforeError";
+      e.extra = "\"date\":\"" + iso_date(v.nbf) + "\",\"isBadToken\":false";
+      *bad = false;
+      break;
+    default:
+      e.name = "AuthTokenInvalidError";
+      e.extra = "\"isBadToken\":true";
+      *bad = true;
+      break;
+  }
+  return e;
+}
+
+std::string make_id(uint64_t seed, uint64_t serial) {
+  // 15 bytes → 20 base64url characters, like the Node server's base64id: two splitmix64
+  // outputs of (seed, serial), unique per process because serial is.
+  auto mix = [](uint64_t x) {
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+    return x ^ (x >> 31);
+  };
+  uint64_t a = mix(seed + serial * 0x9E3779B97F4A7C15ull), b = mix(a ^ seed);
+  unsigned char bytes[15];
+  for (int i = 0; i < 8; i++) bytes[i] = uint8_t(a >> (8 * i));
+  for (int i = 0; i < 7; i++) bytes[8 + i] = uint8_t(b >> (8 * i));
+  return jwt::base64url_encode(std::string_view(reinterpret_cast<char*>(bytes), sizeof bytes));
+}
+
+}  // namespace
+
+// ---- lifecycle ----
+
+SocketState* WorkerState::open_socket(lws* wsi) {
+  auto* s = new SocketState;
+  s->w = this;
+  s->wsi = wsi;
+  s->handle = Socket(s);
+  s->serial = next_serial++;
+  s->id = make_id(id_seed, s->serial);
+  char peer[64] = {0};
+  lws_get_peer_simple(wsi, peer, sizeof peer);
+  s->remote = peer;
+  s->opened = s->last_alive = ev_now(loop);
+  ev_init(&s->timer, &WorkerState::on_timer);
+  s->timer.data = s;
+  sockets[s->serial] = s;
+  schedule(s);
+  return s;
+}
+
+void WorkerState::close_socket(SocketState* s) {
+  ev_timer_stop(loop, &s->timer);
+  sockets.erase(s->serial);  // Requests and find() see it gone from here on
+  // From here the socket counts as closed: what callbacks send to it is dropped and their
+  // invokes fail at once (the wsi is going away).
+  if (!s->close_code) {
+    s->close_code = s->peer_close_code ? s->peer_close_code : 1006;
+    s->close_reason = s->peer_close_reason;
+  }
+  s->out.clear();
+  auto pending = std::move(s->pending);
+  s->pending.clear();
+  Error e{"BadConnectionError", "Socket connection closed", ""};
+  for (auto& [cid, p] : pending)
+    if (p.cb) p.cb(&e, Json());
+  if (s->handshaken && on_disconnect) on_disconnect(s->handle, s->close_code, s->close_reason);
+  delete s;
+}
+
+void WorkerState::queue(SocketState* s, std::string frame) {
+  if (s->close_code) return;
+  s->out.push_back(std::move(frame));
+  lws_callback_on_writable(s->wsi);
+}
+
+void WorkerState::request_close(SocketState* s, int code, std::string_view reason) {
+  if (s->close_code) return;
+  s->close_code = code;
+  s->close_reason.assign(reason.substr(0, 123));  // a close frame's reason fits 123 bytes
+  lws_callback_on_writable(s->wsi);
+  // A peer that never lets us write still goes: lws drops it after 5 s.
+  lws_set_timeout(s->wsi, PENDING_TIMEOUT_CLOSE_SEND, 5);
+}
+
+void WorkerState::on_writeable(SocketState* s) {
+  while (!s->out.empty()) {
+    std::string& f = s->out.front();
+    size_t n = f.size() - LWS_PRE;
+    int r =
+        lws_write(s->wsi, reinterpret_cast<unsigned char*>(f.data()) + LWS_PRE, n, LWS_WRITE_TEXT);
+    if (r < int(n)) {  // the connection failed: close it without a close frame
+      s->out.clear();
+      request_close(s, kCloseAbnormal, "");
+      return;
+    }
+    s->out.pop_front();
+    if (lws_send_pipe_choked(s->wsi)) break;
+  }
+  if (!s->out.empty()) lws_callback_on_writable(s->wsi);
+}
+
+// ---- timers ----
+
+void WorkerState::schedule(SocketState* s) {
+  double now = ev_now(loop);
+  double next;
+  if (!s->handshaken) {
+    next = s->opened + opt.handshake_timeout_ms / 1000.0;
+  } else {
+    next = std::min(s->last_ping + opt.ping_interval_ms / 1000.0,
+                    s->last_alive + opt.ping_timeout_ms / 1000.0);
+  }
+  if (!s->pending.empty()) {
+    for (auto& [cid, p] : s->pending) next = std::min(next, p.deadline);
+  }
+  if (s->draining) next = std::min(next, s->drain_until);
+  double after = next - now;
+  if (after < 0.001) after = 0.001;
+  ev_timer_stop(loop, &s->timer);
+  ev_timer_set(&s->timer, after, 0.);
+  ev_timer_start(loop, &s->timer);
+}
+
+void WorkerState::on_timer(struct ev_loop*, ev_timer* t, int) {
+  auto* s = static_cast<SocketState*>(t->data);
+  WorkerState* w = s->w;
+  double now = ev_now(w->loop);
+  if (s->close_code) return;
+  if (s->draining && now >= s->drain_until) {
+    w->request_close(s, close_code::kMessageTooBig, "");
+    return;
+  }
+  if (!s->handshaken) {
+    if (now >= s->opened + w->opt.handshake_timeout_ms / 1000.0) {
+      w->request_close(s, close_code::kHandshakeTimeout, "");
+      return;
+    }
+  } else {
+    if (now >= s->last_alive + w->opt.ping_timeout_ms / 1000.0) {
+      w->request_close(s, close_code::kPongTimeout, "");
+      return;
+    }
+    if (now >= s->last_ping + w->opt.ping_interval_ms / 1000.0) {
+      std::string f = frame_buffer();
+      f += proto::ping_text(w->opt.protocol_version);
+      w->queue(s, std::move(f));
+      s->last_ping = now;
+    }
+  }
+  // Invokes past their ackTimeout, each callback once.
+  for (auto it = s->pending.begin(); it != s->pending.end();) {
+    if (it->second.deadline <= now) {
+      PendingInvoke p = std::move(it->second);
+      it = s->pending.erase(it);
+      Error e{"TimeoutError", "Event response for '" + p.event + "' timed out", ""};
+      uint64_t serial = s->serial;
+      if (p.cb) p.cb(&e, Json());
+      if (!w->sockets.count(serial)) return;  // cannot happen today: closes are deferred
+    } else {
+      ++it;
+    }
+  }
+  w->schedule(s);
+}
+
+// ---- inbound ----
+
+void WorkerState::on_frame(SocketState* s, std::string_view frame) {
+  SC_LOG(Debug, "socket %s <- %.*s", s->id.c_str(), int(frame.size() > 200 ? 200 : frame.size()),
+         frame.data());
+  proto::FrameKind kind = proto::parse_frame(frame, opt.protocol_version, &packets);
+  s->last_alive = ev_now(loop);
+  if (!s->handshaken) {
+    // Strict handshake: the first packet must be #handshake with a cid.
+    if (kind != proto::FrameKind::Packets || packets.empty() ||
+        packets[0].kind == proto::PacketKind::Other ||
+        packets[0].kind == proto::PacketKind::Response || packets[0].event != "#handshake") {
+      request_close(s, close_code::kBeforeHandshake, "");
+      return;
+    }
+  }
+  switch (kind) {
+    case proto::FrameKind::Pong:
+      if (s->handshaken) check_expiry(s);
+      return;
+    case proto::FrameKind::Ping:
+    case proto::FrameKind::NotJson:
+      return;  // raw text after the handshake is ignored, as by the Node server
+    case proto::FrameKind::Packets:
+      break;
+  }
+  // Packets may be appended to the reused vector by nested handling: take it.
+  std::vector<proto::Packet> batch;
+  batch.swap(packets);
+  for (auto& p : batch) {
+    if (s->close_code) break;
+    on_packet(s, p);
+  }
+  batch.clear();
+  if (packets.capacity() < batch.capacity()) packets.swap(batch);
+}
+
+void WorkerState::fill_request(Request* r, SocketState* s, std::string_view cid,
+                               std::string procedure, std::string_view data) {
+  r->w_ = this;
+  r->serial_ = s->serial;
+  r->cid_.assign(cid);
+  r->procedure_ = std::move(procedure);
+  r->data_ = data.empty() ? Json() : Json::raw(std::string(data));
+}
+
+void WorkerState::on_packet(SocketState* s, proto::Packet& p) {
+  using proto::PacketKind;
+  if (p.kind == PacketKind::Other) return;
+  if (p.kind == PacketKind::Response) {
+    if (!p.rid_integral) return;
+    auto it = s->pending.find(uint64_t(p.rid));
+    if (it == s->pending.end()) return;  // unknown rid: ignored
+    PendingInvoke inv = std::move(it->second);
+    s->pending.erase(it);
+    if (!p.error.empty() && p.error != "null") {
+      Error e;
+      json::Value v;
+      std::string err;
+      if (json::parse(p.error, &v, &err) && v.is_object()) {
+        const json::Value* n = v.find("name");
+        const json::Value* m = v.find("message");
+        if (n && n->is_string()) e.name = n->str();
+        if (m && m->is_string()) e.message = m->str();
+      } else {
+        e.message = std::string(p.error);
+      }
+      if (inv.cb) inv.cb(&e, Json());
+    } else if (inv.cb) {
+      inv.cb(nullptr, p.data.empty() ? Json() : Json::raw(std::string(p.data)));
+    }
+    return;
+  }
+  const std::string& ev = p.event;
+  bool invoke = p.kind == PacketKind::Invoke;
+  if (ev == "#handshake") {
+    if (!invoke) {
+      request_close(s, close_code::kHandshakeRejected, "");
+      return;
+    }
+    if (!s->handshaken) handshake(s, p);
+    return;  // a second #handshake is not answered
+  }
+  if (ev == "#authenticate") {
+    if (!invoke) {
+      request_close(s, close_code::kHandshakeRejected, "");
+      return;
+    }
+    authenticate(s, p);
+    return;
+  }
+  if (ev == "#removeAuthToken") {
+    deauthenticate(s, false);
+    return;
+  }
+  check_expiry(s);
+  if (ev == "#subscribe" || ev == "#publish" || ev == "#unsubscribe") {
+    // Pub/sub through the broker is the next milestone; answer so clients do not hang.
+    if (invoke) {
+      std::string f = frame_buffer();
+      Error e{"BrokerError", "Pub/sub is not available in this worker build", ""};
+      proto::encode_error_response(p.cid, e.to_json(), &f);
+      queue(s, std::move(f));
+    }
+    return;
+  }
+  if (ev == "#disconnect") return;  // v1 clients announce their close; nothing to do
+  Action a;
+  a.type_ = invoke ? Middleware::Invoke : Middleware::Transmit;
+  a.socket_ = &s->handle;
+  a.name_ = ev;
+  a.remote_ = s->remote;
+  bool has_mw = bool(middleware[size_t(a.type_)]);
+  if (has_mw) a.data_ = p.data.empty() ? Json() : Json::raw(std::string(p.data));
+  Error err;
+  if (has_mw && !run_middleware(a, &err)) {
+    if (invoke) {
+      std::string f = frame_buffer();
+      proto::encode_error_response(p.cid, err.to_json(), &f);
+      queue(s, std::move(f));
+    }
+    return;
+  }
+  if (invoke) {
+    ProcedureFn* fn = nullptr;
+    if (s->procs) {
+      auto it = s->procs->find(ev);
+      if (it != s->procs->end()) fn = &it->second;
+    }
+    if (!fn) {
+      auto it = procs.find(ev);
+      if (it != procs.end()) fn = &it->second;
+    }
+    if (!fn) return;  // nobody handles it: never answered, as with the Node server
+    Request r;
+    fill_request(&r, s, p.cid, ev, p.data);
+    if (has_mw) r.data_ = std::move(a.data_);
+    ProcedureFn call = *fn;  // the handler may replace itself
+    call(s->handle, r);
+  } else {
+    ReceiverFn* fn = nullptr;
+    if (s->receivers) {
+      auto it = s->receivers->find(ev);
+      if (it != s->receivers->end()) fn = &it->second;
+    }
+    if (!fn) {
+      auto it = receivers.find(ev);
+      if (it != receivers.end()) fn = &it->second;
+    }
+    if (!fn) return;
+    Json data =
+        has_mw ? std::move(a.data_) : (p.data.empty() ? Json() : Json::raw(std::string(p.data)));
+    ReceiverFn call = *fn;
+    call(s->handle, data);
+  }
+}
+
+bool WorkerState::run_middleware(Action& a, Error* err) {
+  auto& fn = middleware[size_t(a.type_)];
+  if (!fn) return true;
+  fn(a);
+  switch (a.state_) {
+    case Action::State::Pending:
+    case Action::State::Allowed:
+      return true;
+    case Action::State::Blocked:
+      *err = std::move(a.error_);
+      if (err->name.empty()) err->name = "Error";
+      return false;
+    case Action::State::BlockedSilent:
+      *err = Error{"SilentMiddlewareBlockedError",
+                   "The " + std::string(a.type_ == Middleware::Invoke ? "invoke" : "transmit") +
+                       " AGAction was blocked by inbound middleware",
+                   "\"type\":\"inbound\""};
+      return false;
+  }
+  return true;
+}
+
+// ---- handshake and auth ----
+
+void WorkerState::handshake(SocketState* s, proto::Packet& p) {
+  std::string token;
+  Json data = p.data.empty() ? Json() : Json::raw(std::string(p.data));
+  data.get("authToken").as_string(&token);
+  bool authenticated = false, bad = false;
+  std::string auth_error_text;
+  if (!token.empty()) {
+    jwt::Verified v;
+    jwt::Status st = jwt::verify(token, auth_key, unix_now(), &v);
+    if (st == jwt::Status::Ok) {
+      Action a;
+      a.type_ = Middleware::Authenticate;
+      a.socket_ = &s->handle;
+      a.remote_ = s->remote;
+      a.data_ = Json::raw(v.claims);
+      Error err;
+      if (run_middleware(a, &err)) {
+        s->auth_payload = Json::raw(std::move(v.claims));
+        s->auth_token = token;
+        s->auth_exp = v.exp;
+        authenticated = true;
+      } else {
+        auth_error_text = err.to_json();
+      }
+    } else {
+      auth_error_text = auth_error(st, v, &bad).to_json();
+    }
+  }
+  Action a;
+  a.type_ = Middleware::HandshakeSC;
+  a.socket_ = &s->handle;
+  a.remote_ = s->remote;
+  a.data_ = data;
+  Error err;
+  if (!run_middleware(a, &err)) {
+    // statusCode decides the close code (default 4008), and travels in the error object.
+    int code = close_code::kHandshakeRejected;
+    Json extra = Json::parse("{" + err.extra + "}");
+    json::Value v;
+    if (extra.to_value(&v)) {
+      const json::Value* sc = v.find("statusCode");
+      if (sc && sc->is_int())
+        code = int(sc->as_int());
+      else
+        err.extra += std::string(err.extra.empty() ? "" : ",") + "\"statusCode\":4008";
+    }
+    std::string f = frame_buffer();
+    proto::encode_error_response(p.cid, err.to_json(), &f);
+    queue(s, std::move(f));
+    request_close(s, code, "");
+    return;
+  }
+  s->handshaken = true;
+  s->last_ping = s->last_alive = ev_now(loop);
+  std::string f = frame_buffer();
+  std::string reply =
+      "{\"id\":\"" + s->id + "\",\"pingTimeout\":" + std::to_string(opt.ping_timeout_ms);
+  if (!auth_error_text.empty()) reply += ",\"authError\":" + auth_error_text;
+  reply += authenticated ? ",\"isAuthenticated\":true}" : ",\"isAuthenticated\":false}";
+  proto::encode_response(p.cid, reply, &f);
+  queue(s, std::move(f));
+  if (bad) send_transmit(s, "#removeAuthToken", "");
+  schedule(s);
+  if (on_connection) on_connection(s->handle);
+}
+
+void WorkerState::authenticate(SocketState* s, proto::Packet& p) {
+  std::string token;
+  Json::raw(std::string(p.data.empty() ? "null" : p.data)).as_string(&token);
+  jwt::Verified v;
+  jwt::Status st = jwt::verify(token, auth_key, unix_now(), &v);
+  std::string f = frame_buffer();
+  if (st == jwt::Status::Ok) {
+    Action a;
+    a.type_ = Middleware::Authenticate;
+    a.socket_ = &s->handle;
+    a.remote_ = s->remote;
+    a.data_ = Json::raw(v.claims);
+    Error err;
+    if (!run_middleware(a, &err)) {
+      proto::encode_response(p.cid,
+                             "{\"isAuthenticated\":false,\"authError\":" + err.to_json() + "}", &f);
+      queue(s, std::move(f));
+      return;
+    }
+    s->auth_payload = Json::raw(std::move(v.claims));
+    s->auth_token = token;
+    s->auth_exp = v.exp;
+    proto::encode_response(p.cid, "{\"isAuthenticated\":true,\"authError\":null}", &f);
+    queue(s, std::move(f));
+    return;
+  }
+  bool bad = false;
+  Error e = auth_error(st, v, &bad);
+  s->auth_payload = Json();
+  s->auth_token.clear();
+  s->auth_exp = -1;
+  if (bad) {
+    proto::encode_error_response(p.cid, e.to_json(), &f);
+    queue(s, std::move(f));
+    send_transmit(s, "#removeAuthToken", "");
+  } else {
+    proto::encode_response(p.cid, "{\"isAuthenticated\":false,\"authError\":" + e.to_json() + "}",
+                           &f);
+    queue(s, std::move(f));
+  }
+}
+
+void WorkerState::deauthenticate(SocketState* s, bool tell_client) {
+  s->auth_payload = Json();
+  s->auth_token.clear();
+  s->auth_exp = -1;
+  if (tell_client) send_transmit(s, "#removeAuthToken", "");
+}
+
+void WorkerState::check_expiry(SocketState* s) {
+  if (s->auth_exp >= 0 && unix_now() >= s->auth_exp) deauthenticate(s, true);
+}
+
+void WorkerState::send_transmit(SocketState* s, std::string_view event, std::string_view data) {
+  std::string f = frame_buffer();
+  proto::encode_transmit(event, data, &f);
+  queue(s, std::move(f));
+}
+
+void WorkerState::respond(uint64_t serial, std::string_view cid, std::string_view data,
+                          bool is_error) {
+  auto it = sockets.find(serial);
+  if (it == sockets.end()) return;
+  std::string f = frame_buffer();
+  if (is_error)
+    proto::encode_error_response(cid, data, &f);
+  else
+    proto::encode_response(cid, data, &f);
+  queue(it->second, std::move(f));
+}
+
+// ---- the app's handles ----
+
+void Request::end(const Json& data) {
+  if (*answered_ || !w_) return;
+  *answered_ = true;
+  w_->respond(serial_, cid_, data.text(), false);
+}
+
+void Request::error(const Error& e) {
+  if (*answered_ || !w_) return;
+  *answered_ = true;
+  w_->respond(serial_, cid_, e.to_json(), true);
+}
+
+const std::string& Socket::id() const { return st_->id; }
+const std::string& Socket::remote_address() const { return st_->remote; }
+uint64_t Socket::serial() const { return st_->serial; }
+Worker& Socket::worker() { return *st_->w->owner; }
+
+void Socket::transmit(std::string_view event, const Json& data) {
+  st_->w->send_transmit(st_, event, data.text());
+}
+
+void Socket::invoke(std::string_view event, const Json& data, InvokeCallback cb) {
+  WorkerState* w = st_->w;
+  if (st_->close_code) {
+    Error e{"BadConnectionError", "Socket connection closed", ""};
+    if (cb) cb(&e, Json());
+    return;
+  }
+  uint64_t cid = st_->next_cid++;
+  std::string f = frame_buffer();
+  proto::encode_invoke(event, cid, data.text(), &f);
+  st_->pending[cid] = PendingInvoke{
+      std::string(event), ev_now(w->loop) + w->opt.ack_timeout_ms / 1000.0, std::move(cb)};
+  w->queue(st_, std::move(f));
+  w->schedule(st_);
+}
+
+bool Socket::set_auth_token(const Json& payload) {
+  json::Value v;
+  if (!payload.to_value(&v) || !v.is_object()) return false;
+  WorkerState* w = st_->w;
+  int64_t now = unix_now();
+  std::string claims = jwt::with_times(payload.text(), now, w->opt.auth_default_expiry);
+  std::string token = jwt::sign(claims, w->auth_key);
+  jwt::Verified ver;
+  jwt::verify(token, w->auth_key, now, &ver);
+  st_->auth_payload = Json::raw(claims);
+  st_->auth_token = token;
+  st_->auth_exp = ver.exp;
+  std::string data = "{\"token\":";
+  json::write_string(token, &data);
+  data += "}";
+  w->send_transmit(st_, "#setAuthToken", data);
+  return true;
+}
+
+const Json& Socket::auth_token() const { return st_->auth_payload; }
+bool Socket::authenticated() const { return !st_->auth_payload.absent(); }
+void Socket::deauthenticate() { st_->w->deauthenticate(st_, true); }
+
+void Socket::disconnect(int code, std::string_view reason) {
+  st_->w->request_close(st_, code, reason);
+}
+
+void Socket::on(std::string_view name, ProcedureFn fn) {
+  if (!st_->procs) st_->procs = std::make_unique<std::unordered_map<std::string, ProcedureFn>>();
+  (*st_->procs)[std::string(name)] = std::move(fn);
+}
+
+void Socket::on(std::string_view name, ReceiverFn fn) {
+  if (!st_->receivers)
+    st_->receivers = std::make_unique<std::unordered_map<std::string, ReceiverFn>>();
+  (*st_->receivers)[std::string(name)] = std::move(fn);
+}
+
+}  // namespace sc

@@ -1,0 +1,289 @@
+// The Worker facade and the libwebsockets glue: one libev loop (ev_default_loop) handed to lws
+// as a foreign loop, one protocol entry that takes every WebSocket on the configured path.
+#include <openssl/rand.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "log.h"
+#include "worker_state.h"
+
+namespace sc {
+namespace {
+
+void lws_log_emit(int level, const char* line) {
+  size_t n = std::strlen(line);
+  while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) n--;
+  if (level & LLL_ERR)
+    SC_LOG(Warning, "lws: %.*s", int(n), line);
+  else
+    SC_LOG(Verbose, "lws: %.*s", int(n), line);
+}
+
+void on_signal(struct ev_loop* loop, ev_signal* w, int) {
+  SC_LOG(Notice, "signal %d: stopping", w->signum);
+  ev_break(loop, EVBREAK_ALL);
+}
+
+bool read_key_file(const std::string& path, std::string* key, std::string* error) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) {
+    *error = "cannot read --auth-key-file " + path + ": " + std::strerror(errno);
+    return false;
+  }
+  std::stringstream ss;
+  ss << f.rdbuf();
+  *key = ss.str();
+  while (!key->empty() && (key->back() == '\n' || key->back() == '\r')) key->pop_back();
+  if (key->empty()) {
+    *error = "--auth-key-file " + path + " is empty";
+    return false;
+  }
+  return true;
+}
+
+// The path part of a request URI must be exactly the configured path.
+bool path_matches(std::string_view uri, std::string_view path) {
+  size_t q = uri.find('?');
+  return uri.substr(0, q) == path;
+}
+
+}  // namespace
+
+bool WorkerState::init(std::string* error) {
+  if (!opt.auth_key_file.empty()) {
+    if (!read_key_file(opt.auth_key_file, &auth_key, error)) return false;
+  } else {
+    unsigned char raw[32];
+    if (RAND_bytes(raw, sizeof raw) != 1) {
+      *error = "RAND_bytes failed";
+      return false;
+    }
+    static const char* hexd = "0123456789abcdef";
+    for (unsigned char c : raw) {
+      auth_key.push_back(hexd[c >> 4]);
+      auth_key.push_back(hexd[c & 15]);
+    }
+  }
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(&id_seed), sizeof id_seed) != 1) {
+    *error = "RAND_bytes failed";
+    return false;
+  }
+
+  loop = ev_default_loop(0);
+  if (!loop) {
+    *error = "libev: no default loop";
+    return false;
+  }
+  lws_set_log_level(LLL_ERR | LLL_WARN, lws_log_emit);
+
+  std::memset(protocols, 0, sizeof protocols);  // lws 4.1: the table ends with a zeroed entry
+  protocols[0].name = "socketcluster";
+  protocols[0].callback = &WorkerState::lws_callback;
+  protocols[0].per_session_data_size = sizeof(SocketState*);
+  protocols[0].rx_buffer_size = opt.rx_buffer_size;
+  protocols[0].user = this;
+
+  lws_context_creation_info info;
+  std::memset(&info, 0, sizeof info);
+  info.port = opt.port;
+  info.iface = opt.host.empty() ? nullptr : opt.host.c_str();
+  info.protocols = protocols;
+  info.user = this;
+  info.options =
+      LWS_SERVER_OPTION_LIBEV | LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_DISABLE_IPV6;
+  void* foreign[1] = {loop};
+  info.foreign_loops = foreign;
+  info.pt_serv_buf_size = 4096;
+  info.timeout_secs = 10;  // slow upgrades
+  ctx.reset(lws_create_context(&info));
+  if (!ctx) {
+    *error = "cannot listen on port " + std::to_string(opt.port) +
+             " (lws_create_context failed; is the port in use?)";
+    return false;
+  }
+  // A peer that vanishes while we write must not kill the process (lws does not ignore
+  // SIGPIPE when it runs on the app's loop).
+  std::signal(SIGPIPE, SIG_IGN);
+  ev_signal_init(&sigint, on_signal, SIGINT);
+  ev_signal_init(&sigterm, on_signal, SIGTERM);
+  ev_signal_start(loop, &sigint);
+  ev_signal_start(loop, &sigterm);
+  return true;
+}
+
+void WorkerState::stop() {
+  if (loop) ev_break(loop, EVBREAK_ALL);
+}
+
+int WorkerState::lws_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in,
+                              size_t len) {
+  auto* w =
+      static_cast<WorkerState*>(lws_get_protocol(wsi) ? lws_get_protocol(wsi)->user : nullptr);
+  auto** slot = static_cast<SocketState**>(user);
+  switch (reason) {
+    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: {
+      char uri[1024] = {0};
+      if (lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) < 0) return 1;
+      // lws splits the query string off the URI; the check also cuts at '?' in case.
+      if (!path_matches(uri, w->opt.path)) {
+        lws_return_http_status(wsi, HTTP_STATUS_BAD_REQUEST, nullptr);
+        return 1;
+      }
+      if (w->middleware[size_t(Middleware::HandshakeWS)]) {
+        char origin[256] = {0}, peer[64] = {0};
+        lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN);
+        lws_get_peer_simple(wsi, peer, sizeof peer);
+        Action a;
+        a.type_ = Middleware::HandshakeWS;
+        a.path_ = uri;
+        a.origin_ = origin;
+        a.remote_ = peer;
+        Error err;
+        if (!w->run_middleware(a, &err)) {
+          lws_return_http_status(wsi, HTTP_STATUS_UNAUTHORIZED, err.message.c_str());
+          return 1;
+        }
+      }
+      return 0;
+    }
+    case LWS_CALLBACK_ESTABLISHED:
+      *slot = w->open_socket(wsi);
+      return 0;
+    case LWS_CALLBACK_RECEIVE: {
+      SocketState* s = *slot;
+      if (!s) return -1;
+      if (s->close_code) return 0;  // closing: the rest is not read
+      bool final = lws_is_final_fragment(wsi) && lws_remaining_packet_payload(wsi) == 0;
+      if (s->draining || s->rx.size() + len > w->opt.max_payload) {
+        // Too big (1009).  The rest of the message is read and dropped, and the close waits
+        // for its end or for a pause of 100 ms: closing while the peer still sends leaves
+        // unread bytes, and the kernel's reset then reaches the client before our close frame
+        // (seen as 1006).  A peer that never pauses meets the pong timeout (4001).
+        std::string().swap(s->rx);
+        s->draining = true;
+        if (final) {
+          w->request_close(s, close_code::kMessageTooBig, "");
+          return 0;
+        }
+        s->drain_until = ev_now(w->loop) + 0.1;
+        w->schedule(s);
+        return 0;
+      }
+      if (final && s->rx.empty()) {
+        w->on_frame(s, std::string_view(static_cast<const char*>(in), len));
+      } else {
+        s->rx.append(static_cast<const char*>(in), len);
+        if (final) {
+          std::string frame;
+          frame.swap(s->rx);
+          w->on_frame(s, frame);
+        }
+      }
+      if (s->close_code && s->out.empty()) {
+        // Closed by the protocol while reading (4008, 4009...): nothing left to send.
+        lws_close_reason(wsi, lws_close_status(s->close_code),
+                         reinterpret_cast<unsigned char*>(s->close_reason.data()),
+                         s->close_reason.size());
+        return -1;
+      }
+      return 0;
+    }
+    case LWS_CALLBACK_SERVER_WRITEABLE: {
+      SocketState* s = *slot;
+      if (!s) return -1;
+      w->on_writeable(s);
+      if (s->close_code && s->out.empty()) {
+        if (s->close_code != kCloseAbnormal)
+          lws_close_reason(wsi, lws_close_status(s->close_code),
+                           reinterpret_cast<unsigned char*>(s->close_reason.data()),
+                           s->close_reason.size());
+        return -1;
+      }
+      return 0;
+    }
+    case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE: {
+      SocketState* s = *slot;
+      if (s) {
+        auto* b = static_cast<const unsigned char*>(in);
+        s->peer_close_code = len >= 2 ? (b[0] << 8 | b[1]) : 1005;
+        if (len > 2) s->peer_close_reason.assign(reinterpret_cast<const char*>(b + 2), len - 2);
+      }
+      return 0;
+    }
+    case LWS_CALLBACK_CLOSED: {
+      SocketState* s = *slot;
+      *slot = nullptr;
+      if (s) w->close_socket(s);
+      return 0;
+    }
+    case LWS_CALLBACK_HTTP:
+      // Plain HTTP on the WebSocket port: the HTTP milestone serves files, /health, /metrics.
+      lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, nullptr);
+      return -1;
+    default:
+      return 0;
+  }
+}
+
+// ---- Worker facade ----
+
+Worker::Worker(const Options& options) : st_(std::make_unique<WorkerState>()) {
+  st_->owner = this;
+  st_->opt = options;
+}
+
+Worker::~Worker() {
+  if (!st_->loop) return;
+  ev_signal_stop(st_->loop, &st_->sigint);
+  ev_signal_stop(st_->loop, &st_->sigterm);
+  st_->ctx.reset();  // closes every socket (CLOSED callbacks free their state)
+}
+
+void Worker::procedure(std::string_view name, ProcedureFn fn) {
+  st_->procs[std::string(name)] = std::move(fn);
+}
+void Worker::receiver(std::string_view name, ReceiverFn fn) {
+  st_->receivers[std::string(name)] = std::move(fn);
+}
+void Worker::set_middleware(Middleware point, std::function<void(Action&)> fn) {
+  st_->middleware[size_t(point)] = std::move(fn);
+}
+void Worker::on_connection(std::function<void(Socket&)> fn) { st_->on_connection = std::move(fn); }
+void Worker::on_disconnect(std::function<void(Socket&, int, std::string_view)> fn) {
+  st_->on_disconnect = std::move(fn);
+}
+
+int Worker::run() {
+  log_set_role('W');
+  LogLevel lvl;
+  if (log_parse_level(st_->opt.log_level, &lvl)) log_set_level(lvl);
+  if (!st_->opt.logfile.empty()) log_set_file(st_->opt.logfile);
+  std::string error;
+  if (!st_->init(&error)) {
+    SC_LOG(Warning, "worker: %s", error.c_str());
+    return 1;
+  }
+  SC_LOG(Notice, "worker listening on port %d, path %s, protocol v%d", st_->opt.port,
+         st_->opt.path.c_str(), st_->opt.protocol_version);
+  ev_run(st_->loop, 0);
+  // Close every socket while the app's objects are still alive: on_disconnect and pending
+  // invoke callbacks run here, not from ~Worker.
+  st_->ctx.reset();
+  return 0;
+}
+
+void Worker::stop() { st_->stop(); }
+Socket* Worker::find(uint64_t serial) {
+  auto it = st_->sockets.find(serial);
+  return it == st_->sockets.end() ? nullptr : &it->second->handle;
+}
+const Options& Worker::options() const { return st_->opt; }
+struct ev_loop* Worker::loop() {
+  return st_->loop;
+}
+
+}  // namespace sc

@@ -1,0 +1,137 @@
+// The worker's internal state: one WorkerState per process (the lws context, the libev loop,
+// the app's tables) and one SocketState per WebSocket.  Only worker/src/ includes this.
+//
+// Contract:
+// - SocketState is created at LWS_CALLBACK_ESTABLISHED and deleted at LWS_CALLBACK_CLOSED
+//   (after its pending invokes failed and on_disconnect ran); lws owns the `struct lws*`.
+// - Outbound packets wait in `out` (each string starts with LWS_PRE spare bytes) and are written
+//   only from LWS_CALLBACK_SERVER_WRITEABLE.  A requested close is done once `out` is empty.
+// - One ev_timer per socket covers every deadline: the handshake timeout, the next ping, the
+//   pong timeout and the earliest pending invoke's ackTimeout.
+#pragma once
+#include <ev.h>
+#include <libwebsockets.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "sc_protocol.h"
+#include "scluster/worker.h"
+
+namespace sc {
+
+struct LwsContextFree {
+  void operator()(lws_context* c) const { lws_context_destroy(c); }
+};
+using LwsContextPtr = std::unique_ptr<lws_context, LwsContextFree>;
+
+// Frames waiting for the writeable callback, oldest first: a vector and a read index.  (A
+// std::deque allocates some 600 bytes when constructed, idle socket or not.)
+struct OutQueue {
+  std::vector<std::string> frames;
+  size_t head = 0;
+  bool empty() const { return head == frames.size(); }
+  std::string& front() { return frames[head]; }
+  void push_back(std::string f) { frames.push_back(std::move(f)); }
+  void pop_front() {
+    std::string().swap(frames[head]);
+    if (++head == frames.size()) clear();
+  }
+  void clear() {
+    frames.clear();
+    if (frames.capacity() > 64) frames.shrink_to_fit();  // a burst does not stay allocated
+    head = 0;
+  }
+};
+
+struct PendingInvoke {
+  std::string event;  // for the TimeoutError message
+  double deadline;    // ev_now() seconds
+  InvokeCallback cb;
+};
+
+struct SocketState {
+  WorkerState* w = nullptr;
+  lws* wsi = nullptr;      // borrowed from lws
+  Socket handle{nullptr};  // what the app sees (points back here)
+  uint64_t serial = 0;
+  std::string id;
+  std::string remote;
+  bool handshaken = false;
+  int close_code = 0;  // != 0: close requested (after `out` drains)
+  std::string close_reason;
+  bool draining = false;    // an oversize message is being dropped (then 1009)
+  double drain_until = 0;   // draining: close when nothing arrived by then
+  int peer_close_code = 0;  // what the client's close frame said (1005: none)
+  std::string peer_close_reason;
+  std::string rx;     // fragments of the message being received
+  OutQueue out;       // LWS_PRE + frame text
+  ev_timer timer;     // every deadline of this socket
+  double opened = 0;  // ev_now at ESTABLISHED
+  double last_ping = 0, last_alive = 0;
+  uint64_t next_cid = 1;
+  std::map<uint64_t, PendingInvoke> pending;
+  // Auth: the verified token's payload and its exp (-1: none).
+  Json auth_payload;
+  std::string auth_token;
+  int64_t auth_exp = -1;
+  std::unique_ptr<std::unordered_map<std::string, ProcedureFn>> procs;  // Socket::on
+  std::unique_ptr<std::unordered_map<std::string, ReceiverFn>> receivers;
+};
+
+struct WorkerState {
+  Worker* owner = nullptr;
+  Options opt;
+  std::string auth_key;
+  struct ev_loop* loop = nullptr;
+  LwsContextPtr ctx;
+  ev_signal sigint, sigterm;
+  lws_protocols protocols[2];
+  std::unordered_map<std::string, ProcedureFn> procs;
+  std::unordered_map<std::string, ReceiverFn> receivers;
+  std::function<void(Action&)> middleware[size_t(Middleware::Count_)];
+  std::function<void(Socket&)> on_connection;
+  std::function<void(Socket&, int, std::string_view)> on_disconnect;
+  std::unordered_map<uint64_t, SocketState*> sockets;
+  uint64_t next_serial = 1;
+  uint64_t id_seed = 0;
+  std::vector<proto::Packet> packets;  // reused for each frame
+
+  // lws glue (worker.cpp)
+  static int lws_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len);
+  bool init(std::string* error);
+  void stop();
+
+  // socket lifecycle and protocol (socket.cpp)
+  SocketState* open_socket(lws* wsi);
+  void close_socket(SocketState* s);
+  void on_frame(SocketState* s, std::string_view frame);
+  void on_packet(SocketState* s, proto::Packet& p);
+  void handshake(SocketState* s, proto::Packet& p);
+  void authenticate(SocketState* s, proto::Packet& p);
+  void on_writeable(SocketState* s);
+  void schedule(SocketState* s);
+  static void on_timer(struct ev_loop* loop, ev_timer* t, int revents);
+
+  void queue(SocketState* s, std::string frame);  // frame starts with LWS_PRE spare bytes
+  void request_close(SocketState* s, int code, std::string_view reason);
+  void send_transmit(SocketState* s, std::string_view event, std::string_view data);
+  void respond(uint64_t serial, std::string_view cid, std::string_view data, bool is_error);
+  void deauthenticate(SocketState* s, bool tell_client);
+  void check_expiry(SocketState* s);
+  // Runs a middleware point; true when allowed.  Blocked: *err is the error to report.
+  bool run_middleware(Action& a, Error* err);
+  void fill_request(Request* r, SocketState* s, std::string_view cid, std::string procedure,
+                    std::string_view data);
+};
+
+// close_code of a connection that failed (RFC 6455 forbids sending 1006): closed with no frame.
+constexpr int kCloseAbnormal = 1006;
+
+// A frame buffer with the LWS_PRE bytes lws writes its header into.
+inline std::string frame_buffer() { return std::string(LWS_PRE, '\0'); }
+
+}  // namespace sc
