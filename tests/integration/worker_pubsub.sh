@@ -76,6 +76,20 @@ timeout 60 node "$JS" spread "$P1" "$P2" "$BA" "$BB" || fail "two brokers"
 stop_worker "$W1" "$TEST_TMP/s-w1.log"
 stop_worker "$W2" "$TEST_TMP/s-w2.log"
 
+# A broker that wants a password: the right one from the environment, a wrong one by flag.
+start_broker "$TEST_TMP/broker-pw.log" "$SC_BIN/sc-broker" --requirepass s3cret
+SCLUSTER_BROKER_PASSWORD=s3cret start_worker "$TEST_TMP/pw-good.log" "$SC_BIN/sc-conformance" \
+  --brokers "127.0.0.1:$BPORT"
+P1=$PORT W1=$WPID
+start_worker "$TEST_TMP/pw-bad.log" "$SC_BIN/sc-conformance" --brokers "127.0.0.1:$BPORT" \
+  --broker-password wrong
+P2=$PORT W2=$WPID
+timeout 30 node "$JS" password "$P1" "$P2" || fail "broker password"
+grep -q "AUTH refused" "$TEST_TMP/pw-bad.log" || fail "the refused AUTH was not logged"
+ok "the refused AUTH is logged"
+stop_worker "$W1" "$TEST_TMP/pw-good.log"
+stop_worker "$W2" "$TEST_TMP/pw-bad.log"
+
 # Debian's redis-server as the broker: only commands stock Redis has are used.
 if command -v redis-server >/dev/null; then
   start_broker "$TEST_TMP/redis.log" redis-server --save '' --appendonly no --bind 127.0.0.1

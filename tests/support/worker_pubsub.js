@@ -5,6 +5,8 @@
 //   node worker_pubsub.js middleware P              sc-example-middleware (pub/sub points)
 //   node worker_pubsub.js restart P1 P2 BROKER_PID BROKER_BIN BROKER_ARGS...
 //   node worker_pubsub.js spread P1 P2 BROKER_PORT_A BROKER_PORT_B
+//   node worker_pubsub.js password P_GOOD P_BAD     a broker with requirepass; workers with the
+//                                                   right and a wrong --broker-password
 // Prints "ok N - ..."; exits 1 at the first failure.
 'use strict';
 const assert = require('assert/strict');
@@ -261,7 +263,19 @@ async function spread(p1, p2, ba, bb) {
   ok(`two brokers: ${names.length} channels spread ${onA.length} / ${onB.length}, every publication delivered once across workers`);
 }
 
-const modes = { basic, nopublish, middleware, restart, spread };
+async function password(pgood, pbad) {
+  const g = await connected(client(pgood));
+  const ch = await sub(g, 'locked');
+  await g.invokePublish('locked', 'in');
+  await sleep(200);
+  assert.deepEqual(ch.got, ['in']);
+  const b = await connected(client(pbad));
+  await assert.rejects(b.invokePublish('locked', 'x'),
+    (e) => e.name === 'BrokerError' && /is unavailable$/.test(e.message));
+  ok('a broker with a password: AUTH from SCLUSTER_BROKER_PASSWORD works; a wrong one leaves the broker unavailable (BrokerError)');
+}
+
+const modes = { basic, nopublish, middleware, restart, spread, password };
 modes[mode](...args).then(() => {
   clients.forEach((c) => c.disconnect());
   process.exit(0);
