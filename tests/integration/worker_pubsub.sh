@@ -2,7 +2,8 @@
 # Pub/sub across worker processes through a broker, judged by the unchanged npm
 # socketcluster-client 20 (tests/support/worker_pubsub.js says what each check proves):
 # two sc-conformance workers sharing one sc-broker, then the same against Debian's redis-server,
-# --allow-client-publish no, the pub/sub middleware points (sc-example-middleware), a broker
+# --allow-client-publish no, the pub/sub middleware points (sc-example-middleware), sc::Exchange
+# (sc-example-chat on two workers), a broker
 # killed and restarted under subscribed clients, and two brokers sharing the channels.
 . "$SC_ROOT/tests/lib.sh"
 . "$SC_ROOT/tests/support/worker_lib.sh"
@@ -49,6 +50,13 @@ start_worker "$TEST_TMP/mw.log" "$SC_BIN/sc-example-middleware" --brokers "127.0
 timeout 30 node "$JS" middleware "$PORT" || fail "pub/sub middleware"
 stop_worker "$WPID" "$TEST_TMP/mw.log"
 ok "--allow-client-publish no and the Subscribe / PublishIn / PublishOut middleware"
+start_worker "$TEST_TMP/chat1.log" "$SC_BIN/sc-example-chat" --brokers "127.0.0.1:$BPORT"
+P1=$PORT W1=$WPID
+start_worker "$TEST_TMP/chat2.log" "$SC_BIN/sc-example-chat" --brokers "127.0.0.1:$BPORT"
+P2=$PORT W2=$WPID
+timeout 30 node "$JS" chat "$P1" "$P2" || fail "chat example"
+stop_worker "$W1" "$TEST_TMP/chat1.log"
+stop_worker "$W2" "$TEST_TMP/chat2.log"
 
 # The broker goes away under subscribed clients and comes back on the same port.
 start_worker "$TEST_TMP/r-w1.log" "$SC_BIN/sc-conformance" --brokers "127.0.0.1:$BPORT"

@@ -5,6 +5,7 @@
 //   node worker_pubsub.js middleware P              sc-example-middleware (pub/sub points)
 //   node worker_pubsub.js restart P1 P2 BROKER_PID BROKER_BIN BROKER_ARGS...
 //   node worker_pubsub.js spread P1 P2 BROKER_PORT_A BROKER_PORT_B
+//   node worker_pubsub.js chat P1 P2                two sc-example-chat (sc::Exchange)
 //   node worker_pubsub.js password P_GOOD P_BAD     a broker with requirepass; workers with the
 //                                                   right and a wrong --broker-password
 // Prints "ok N - ..."; exits 1 at the first failure.
@@ -275,7 +276,21 @@ async function password(pgood, pbad) {
   ok('a broker with a password: AUTH from SCLUSTER_BROKER_PASSWORD works; a wrong one leaves the broker unavailable (BrokerError)');
 }
 
-const modes = { basic, nopublish, middleware, restart, spread, password };
+async function chat(p1, p2) {
+  const a = await connected(client(p1));
+  const b = await connected(client(p2));
+  const room = await sub(a, 'room');
+  b.transmit('say', { text: 'hello from worker 2' });
+  a.transmit('say', { text: 'and back' });
+  await sleep(300);
+  assert.deepEqual(room.got, [{ from: b.id, text: 'hello from worker 2' }, { from: a.id, text: 'and back' }]);
+  assert.deepEqual(await b.invoke('history'), room.got);
+  assert.deepEqual(await a.invoke('history'), room.got);
+  await assert.rejects(a.invokePublish('room', 'forged'), (e) => e.name === 'ForbiddenError');
+  ok('chat example: Exchange::publish from server code reaches clients of both workers; Exchange::subscribe handlers on both workers saw every message');
+}
+
+const modes = { basic, nopublish, middleware, restart, spread, password, chat };
 modes[mode](...args).then(() => {
   clients.forEach((c) => c.disconnect());
   process.exit(0);
