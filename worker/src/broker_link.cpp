@@ -7,9 +7,11 @@ extern "C" {
 #include <hiredis/hiredis.h>
 }
 
-#include <cstdlib>
+#include <unistd.h>
+
 #include <cstring>
 
+#include "consistent_hash.h"
 #include "log.h"
 
 namespace sc {
@@ -95,7 +97,9 @@ void BrokerLink::lost(Conn* c, const char* why) {
     if (was_up && ev_.sub_down) ev_.sub_down();
   }
   c->backoff = c->backoff <= 0 ? 0.1 : std::min(c->backoff * 2, 2.0);
-  double wait = c->backoff * (0.8 + 0.4 * (std::rand() / double(RAND_MAX)));
+  // Jitter of +-20 %, different in every process, so workers do not retry in step.
+  uint64_t r = mix64((uint64_t(getpid()) << 32) ^ ++c->attempts ^ reinterpret_cast<uintptr_t>(c));
+  double wait = c->backoff * (0.8 + 0.4 * double(r >> 11) / double(1ull << 53));
   ev_timer_stop(loop_, &c->retry);
   ev_timer_set(&c->retry, wait, 0.);
   ev_timer_start(loop_, &c->retry);
