@@ -3,7 +3,8 @@
 # start_worker LOG BINARY ARGS...: starts BINARY --port P ARGS... on a free port and waits until
 # it accepts.  A port that free_port found free can be taken before the worker binds it (the
 # probe picks from the ephemeral range, which outgoing connections share), so a worker that
-# exits at start is retried on another port, up to 5 times.  Sets PORT and WPID.
+# exits at start is retried on another port, up to 5 times (its log kept as LOG.failed-N).
+# Sets PORT and WPID.
 start_worker() {
   local log=$1 bin=$2 attempt
   shift 2
@@ -18,6 +19,9 @@ start_worker() {
     done
     kill "$WPID" 2>/dev/null
     echo "worker did not start on port $PORT (attempt $attempt)" >&2
+    # The failed attempt's log (under ASan it holds lws's leak report of the failed listen)
+    # moves aside, so stop_worker judges only the worker that runs.
+    mv "$log" "$log.failed-$attempt" 2>/dev/null
   done
   fail "the worker never started: $(tail -3 "$log")"
 }

@@ -281,6 +281,7 @@ async function chat(p1, p2) {
   const b = await connected(client(p2));
   const room = await sub(a, 'room');
   b.transmit('say', { text: 'hello from worker 2' });
+  for (let i = 0; i < 50 && room.got.length < 1; i++) await sleep(20);  // two workers: no order
   a.transmit('say', { text: 'and back' });
   await sleep(300);
   assert.deepEqual(room.got, [{ from: b.id, text: 'hello from worker 2' }, { from: a.id, text: 'and back' }]);
