@@ -73,9 +73,9 @@ class BrokerLink {
     redisAsyncContext* ac = nullptr;  // owned by hiredis
     State state = State::Down;
     ev_timer retry;
-    double backoff = 0;      // seconds of the next wait
-    bool reported = false;   // the current outage was logged
-    uint64_t attempts = 0;   // connects tried (seeds the jitter)
+    double backoff = 0;     // seconds of the next wait
+    bool reported = false;  // the current outage was logged
+    uint64_t attempts = 0;  // connects tried (seeds the jitter)
   };
   struct PublishOp {
     BrokerLink* link;

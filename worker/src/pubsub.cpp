@@ -23,8 +23,7 @@ std::string broker_channel(std::string_view channel) {
 // The channel name of a #subscribe / #publish packet's data ({"channel": string, ...}).
 bool channel_of(std::string_view data, std::string* channel) {
   std::string_view lit;
-  if (data.empty() || !proto::object_member(data, "channel", &lit) || lit.empty() ||
-      lit[0] != '"')
+  if (data.empty() || !proto::object_member(data, "channel", &lit) || lit.empty() || lit[0] != '"')
     return false;
   return proto::decode_string(lit, channel);
 }
@@ -355,11 +354,11 @@ void WorkerState::kick_out(SocketState* s, std::string_view channel, const Json&
   }
 }
 
-void WorkerState::publish(std::string_view channel, std::string_view data,
-                          Exchange::DoneFn done) {
+void WorkerState::publish(std::string_view channel, std::string_view data, Exchange::DoneFn done) {
   std::string name(channel);
   if (brokers.empty()) {
-    Error err{"BrokerError", "Failed to publish to the " + name + " channel - the worker is not running", ""};
+    Error err{"BrokerError",
+              "Failed to publish to the " + name + " channel - the worker is not running", ""};
     if (done) done(&err);
     return;
   }

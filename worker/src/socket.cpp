@@ -374,15 +374,26 @@ bool WorkerState::run_middleware(Action& a, Error* err) {
       const char* type = "transmit";
       const char* stream = "inbound";
       switch (a.type_) {
-        case Middleware::Invoke: type = "invoke"; break;
-        case Middleware::Subscribe: type = "subscribe"; break;
-        case Middleware::PublishIn: type = "publishIn"; break;
-        case Middleware::PublishOut: type = "publishOut"; stream = "outbound"; break;
-        default: break;
+        case Middleware::Invoke:
+          type = "invoke";
+          break;
+        case Middleware::Subscribe:
+          type = "subscribe";
+          break;
+        case Middleware::PublishIn:
+          type = "publishIn";
+          break;
+        case Middleware::PublishOut:
+          type = "publishOut";
+          stream = "outbound";
+          break;
+        default:
+          break;
       }
-      *err = Error{"SilentMiddlewareBlockedError",
-                   std::string("The ") + type + " AGAction was blocked by " + stream + " middleware",
-                   std::string("\"type\":\"") + stream + "\""};
+      *err =
+          Error{"SilentMiddlewareBlockedError",
+                std::string("The ") + type + " AGAction was blocked by " + stream + " middleware",
+                std::string("\"type\":\"") + stream + "\""};
       return false;
     }
   }

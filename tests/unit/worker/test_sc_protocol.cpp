@@ -232,7 +232,8 @@ void test_object_member(void**) {
   assert_string_equal(std::string(v).c_str(), "2");  // only top-level members
   std::string o;
   sc::proto::encode_publish("news", R"({"n":1.50})", &o);
-  assert_string_equal(o.c_str(), R"({"event":"#publish","data":{"channel":"news","data":{"n":1.50}}})");
+  assert_string_equal(o.c_str(),
+                      R"({"event":"#publish","data":{"channel":"news","data":{"n":1.50}}})");
   o.clear();
   sc::proto::encode_publish("q\"", "", &o);
   assert_string_equal(o.c_str(), R"({"event":"#publish","data":{"channel":"q\""}})");

@@ -59,8 +59,8 @@ struct Options {
   // Pub/sub through the brokers (sc-broker, Redis or Valkey): channel C is broker channel
   // sc:ch:<C> on the broker that the consistent hash of "sc:ch:<C>" picks in this list.
   std::vector<std::string> brokers = {"127.0.0.1:6380"};  // host:port, in order
-  std::string broker_password;      // AUTH before anything else (empty: none)
-  bool allow_client_publish = true;  // false: client #publish → InvalidActionError
+  std::string broker_password;                            // AUTH before anything else (empty: none)
+  bool allow_client_publish = true;    // false: client #publish → InvalidActionError
   size_t socket_channel_limit = 1000;  // channels per socket (0: no limit)
   std::string log_level = "notice";
   std::string logfile;
@@ -147,7 +147,7 @@ class Action {
   // Subscribe / PublishIn / PublishOut: the channel.  data() is then the subscription data
   // (Subscribe) or the publication's data (PublishIn, PublishOut: once per recipient).
   std::string_view channel() const { return channel_; }
-  const Json& data() const { return data_; }       // Invoke/Transmit data, auth payload
+  const Json& data() const { return data_; }  // Invoke/Transmit data, auth payload
   std::string_view remote_address() const { return remote_; }
   std::string_view path() const { return path_; }      // HandshakeWS: the request URI
   std::string_view origin() const { return origin_; }  // HandshakeWS: the Origin header
