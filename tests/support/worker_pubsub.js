@@ -166,6 +166,19 @@ async function basic(p1, p2, bport) {
   assert.deepEqual([await r1.next(), await r1.next()], ['{"rid":9}', '{"rid":10}']);
   ok('raw: malformed #subscribe / #publish → InvalidActionError, #unsubscribe with a cid answered, unknown channel → BrokerError, subscribing twice answered twice');
 
+  // Fan-out: one publication reaches 100 raw subscribers on worker 1, each once, identical.
+  const fans = [];
+  for (let i = 0; i < 100; i++) fans.push(await raw(p1));
+  for (const f of fans) f.ws.send('{"event":"#subscribe","data":{"channel":"fan"},"cid":2}');
+  for (const f of fans) assert.equal(await f.next(), '{"rid":2}');
+  await b.invokePublish('fan', { big: 'x'.repeat(5000) });
+  const want = JSON.stringify({ event: '#publish', data: { channel: 'fan', data: { big: 'x'.repeat(5000) } } });
+  for (const f of fans) assert.equal(await f.next(), want);
+  await sleep(200);
+  assert.ok(fans.every((f) => f.frames.length === 0));
+  fans.forEach((f) => f.ws.close());
+  ok('fan-out: one 5 KB publication reaches 100 subscribers of one worker once each, byte-identical');
+
   // A closed socket's channels are released: worker 1 leaves the broker channel.
   r1.ws.close();
   c.disconnect();
