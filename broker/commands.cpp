@@ -48,7 +48,7 @@ void commands_init() {
                                    hash_commands(),       set_commands(),  list_commands(),
                                    pubsub_commands(),     multi_commands(), server_commands(),
                                    config_commands(),     json_commands(),
-                                   aof_commands()};
+                                   aof_commands(),        bitmap_commands()};
   for (auto fam : families) {
     for (Command& c : fam) {
       c.fullname = c.name;

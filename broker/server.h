@@ -64,6 +64,7 @@ struct Command {
 std::span<Command> connection_commands();  // conn.cpp
 std::span<Command> keys_commands();        // t_keys.cpp
 std::span<Command> string_commands();      // t_string.cpp
+std::span<Command> bitmap_commands();      // t_bitmap.cpp
 std::span<Command> hash_commands();        // t_hash.cpp
 std::span<Command> set_commands();         // t_set.cpp
 std::span<Command> list_commands();        // t_list.cpp

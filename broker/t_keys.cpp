@@ -412,7 +412,9 @@ void object_cmd(Client& c) {
     static const char* kLines[] = {
         "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
         "ENCODING <key>", "    Return the kind of internal representation used in order to store the value",
-        "    associated with a <key>.", "HELP", "    Print this help."};
+        "    associated with a <key>.",
+        "REFCOUNT <key>", "    Return the number of references of the value associated with the specified",
+        "    <key>.", "HELP", "    Print this help."};
     c.reply().array(std::size(kLines));
     for (auto* l : kLines) c.reply().simple(l);
     return;
@@ -424,14 +426,24 @@ void object_cmd(Client& c) {
       return;
     }
     const char* enc = enc_name(e->val.enc);
-    if (e->val.type == Type::String && e->val.enc == Enc::Raw &&
+    if (e->val.type == Type::String && e->val.enc == Enc::Raw && !e->val.grown &&
         static_cast<Str*>(e->val.ptr)->len <= 44)
       enc = "embstr";
     c.reply().bulk(enc);
     return;
   }
-  if (eq_nocase(sub, "encoding")) {
-    reply_error(c, "ERR wrong number of arguments for 'object|encoding' command");
+  if (eq_nocase(sub, "refcount") && c.argv.size() == 3) {
+    // Values are never shared, except that Redis reports the integers 0..9999 as its shared
+    // objects (INT_MAX references); the broker stores every integer inline, and says the same.
+    KeyEntry* e = lookup_read(*c.db, c.argv[2]);
+    if (!e) return c.reply().null();
+    bool shared = e->val.type == Type::String && e->val.enc == Enc::Int && e->val.i >= 0 &&
+                  e->val.i < 10000;
+    return c.reply().integer(shared ? 2147483647 : 1);
+  }
+  if (eq_nocase(sub, "encoding") || eq_nocase(sub, "refcount")) {
+    reply_error_fmt(c, "ERR wrong number of arguments for 'object|%s' command",
+                    eq_nocase(sub, "encoding") ? "encoding" : "refcount");
     return;
   }
   reply_error_fmt(c, "ERR unknown subcommand '%.*s'. Try OBJECT HELP.", int(sub.size()),
