@@ -59,6 +59,17 @@ Str* string_grow(Value& v, size_t len) {
     constexpr size_t kGreedyLimit = 1 << 20;
     size_t want = len < kGreedyLimit ? len * 2 : len + kGreedyLimit;
     if (want > UINT32_MAX) want = len;
+    if (len - old >= kGreedyLimit) {
+      // A big jump (SETBIT or SETRANGE far past the end): calloc hands out pages that are
+      // already zero, so only the bytes written later are ever touched.
+      Str* n = static_cast<Str*>(std::calloc(1, sizeof(Str) + want));
+      if (!n) std::abort();
+      std::memcpy(n->data, s->data, old);
+      std::free(s);
+      n->len = uint32_t(len);
+      v.ptr = n;
+      return n;
+    }
     s = static_cast<Str*>(std::realloc(s, sizeof(Str) + want));
     if (!s) std::abort();
     v.ptr = s;

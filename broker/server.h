@@ -140,6 +140,9 @@ void active_expire_cycle(bool fast);
 // WATCH invalidation: every client watching `key` in `db` is flagged dirty.
 void signal_modified_key(Db& db, std::string_view key);
 void signal_flushed_db(int dbid);  // -1: all
+// SWAPDB: flags the watchers of `emptied` whose key changes when its contents are replaced by
+// `replaced_with`'s (Redis's touchAllWatchedKeysInDb).  Call for both sides before swapping.
+void signal_swapped_db(Db& emptied, Db& replaced_with);
 
 // ---- Keyspace notifications (notify.cpp) ----
 enum NotifyClass : int {

@@ -320,27 +320,50 @@ int64_t sign_extend(uint64_t v, int bits) {
 
 // value + incr stored in a field of `bits` bits: *out is the stored value after WRAP or SAT;
 // returns false when it overflowed (with FAIL the caller then leaves the field alone).
-bool field_add(const FieldOp& op, __int128 value, __int128 incr, int64_t* out) {
-  __int128 sum = value + incr;
-  __int128 min, max;
+//
+// The overflow test uses Redis's 64-bit wrapping arithmetic on purpose, quirks included, so
+// that every reply and every stored bit matches redis-server: e.g. SET of a value far below an
+// i63's minimum counts as overflow upwards there, so SAT stores the maximum.
+bool field_add(const FieldOp& op, uint64_t value, int64_t incr, int64_t* out) {
+  int up = 0;  // +1 overflow, -1 underflow
   if (op.sign) {
-    max = (__int128(1) << (op.bits - 1)) - 1;
-    min = -max - 1;
-  } else {
-    max = (__int128(1) << op.bits) - 1;
-    min = 0;
+    int64_t v = int64_t(value);
+    int64_t max = op.bits == 64 ? INT64_MAX : int64_t((uint64_t(1) << (op.bits - 1)) - 1);
+    int64_t min = -max - 1;
+    int64_t room_up = int64_t(uint64_t(max) - uint64_t(v));
+    int64_t room_down = int64_t(uint64_t(min) - uint64_t(v));
+    if (v > max || (op.bits != 64 && incr > room_up) || (v >= 0 && incr > 0 && incr > room_up))
+      up = 1;
+    else if (v < min || (op.bits != 64 && incr < room_down) ||
+             (v < 0 && incr < 0 && incr < room_down))
+      up = -1;
+    if (!up) {
+      *out = v + incr;
+      return true;
+    }
+    if (op.overflow == Overflow::Sat) {
+      *out = up > 0 ? max : min;
+    } else {
+      uint64_t sum = value + uint64_t(incr);
+      *out = sign_extend(op.bits < 64 ? sum & ((uint64_t(1) << op.bits) - 1) : sum, op.bits);
+    }
+    return false;
   }
-  if (sum >= min && sum <= max) {
-    *out = int64_t(sum);
+  uint64_t max = (uint64_t(1) << op.bits) - 1;  // bits <= 63
+  int64_t room_up = int64_t(max - value);
+  int64_t room_down = int64_t(uint64_t(0) - value);
+  if (value > max || (incr > 0 && incr > room_up))
+    up = 1;
+  else if (incr < 0 && incr < room_down)
+    up = -1;
+  if (!up) {
+    *out = int64_t(value + uint64_t(incr));
     return true;
   }
-  if (op.overflow == Overflow::Sat) {
-    *out = int64_t(sum > max ? max : min);
-  } else {  // wrap: keep the low bits (two's complement)
-    uint64_t low = uint64_t(sum);
-    if (op.bits < 64) low &= (uint64_t(1) << op.bits) - 1;
-    *out = op.sign ? sign_extend(low, op.bits) : int64_t(low);
-  }
+  if (op.overflow == Overflow::Sat)
+    *out = up > 0 ? int64_t(max) : 0;
+  else
+    *out = int64_t((value + uint64_t(incr)) & max);
   return false;
 }
 
@@ -427,12 +450,10 @@ void bitfield_generic(Client& c, bool readonly_cmd) {
       continue;
     }
     // SET checks the value alone (an unsigned field sees a negative value as a huge one).
-    __int128 base = op.kind == FieldOp::Set
-                        ? (op.sign ? __int128(op.arg) : __int128(uint64_t(op.arg)))
-                        : __int128(old);
-    __int128 incr = op.kind == FieldOp::Set ? 0 : __int128(op.arg);
+    bool set = op.kind == FieldOp::Set;
+    uint64_t base = set ? uint64_t(op.arg) : uint64_t(old);
     int64_t stored;
-    if (!field_add(op, base, incr, &stored) && op.overflow == Overflow::Fail) {
+    if (!field_add(op, base, set ? 0 : op.arg, &stored) && op.overflow == Overflow::Fail) {
       c.reply().null();
       continue;
     }

@@ -268,6 +268,31 @@ bool flush_args(Client& c) {
   return true;
 }
 
+// SWAPDB index1 index2: exchanges the contents of two databases; clients stay on their index,
+// so they see the other data at once.  Watches on keys that change are invalidated.
+void swapdb_cmd(Client& c) {
+  long long ids[2];
+  const char* errs[2] = {"ERR invalid first DB index", "ERR invalid second DB index"};
+  for (int j = 0; j < 2; j++) {
+    if (!resp::parse_ll(c.argv[1 + j], &ids[j]) || ids[j] < INT32_MIN || ids[j] > INT32_MAX)
+      return reply_error(c, errs[j]);
+  }
+  Server& s = srv();
+  for (long long id : ids)
+    if (id < 0 || id >= (long long)s.dbs.size()) return reply_error(c, "ERR DB index is out of range");
+  if (ids[0] != ids[1]) {
+    Db& a = s.dbs[size_t(ids[0])];
+    Db& b = s.dbs[size_t(ids[1])];
+    signal_swapped_db(a, b);
+    signal_swapped_db(b, a);
+    a.keys.swap(b.keys);
+    std::swap(a.expiring, b.expiring);
+    std::swap(a.avg_ttl, b.avg_ttl);
+  }
+  s.dirty++;
+  c.reply().ok();
+}
+
 void flushdb_cmd(Client& c) {
   if (!flush_args(c)) return;
   signal_flushed_db(c.db_index);
@@ -465,6 +490,7 @@ Command kCommands[] = {
     {"move", 3, W | kCmdFast, 1, 1, 1, move_cmd},
     {"dbsize", 1, kCmdReadonly | kCmdFast, 0, 0, 0, dbsize_cmd},
     {"flushdb", -1, W, 0, 0, 0, flushdb_cmd},
+    {"swapdb", 3, W | kCmdFast, 0, 0, 0, swapdb_cmd},
     {"flushall", -1, W, 0, 0, 0, flushall_cmd},
     {"randomkey", 1, kCmdReadonly, 0, 0, 0, randomkey_cmd},
     {"expire", -3, W | kCmdFast, 1, 1, 1, expire_cmd},
