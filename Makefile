@@ -9,7 +9,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 # Debian packages the build, the tests and the benchmarks need.  `make deps` installs the missing ones.
 DEB_PACKAGES := build-essential cmake pkg-config libevent-dev libssl-dev libjemalloc-dev \
 	libcmocka-dev libbenchmark-dev libhiredis-dev libcjson-dev liburing-dev redis-server redis-tools python3 \
-	haproxy wrk curl openssl procps util-linux iproute2
+	haproxy wrk curl openssl procps util-linux iproute2 tcl
 
 CMAKE_FLAGS := -DCMAKE_BUILD_TYPE=$(if $(filter 1,$(DEBUG)),Debug,Release) \
 	-DSC_SANITIZE="$(SANITIZE)" -DSC_WITH_JEMALLOC=$(WITH_JEMALLOC)
@@ -44,7 +44,7 @@ build:
 
 # Tools the tests and benchmarks use beyond the build.
 TEST_NEEDED := /usr/bin/openssl /usr/bin/curl /usr/bin/redis-benchmark /usr/sbin/haproxy /usr/bin/wrk \
-	/usr/bin/ss
+	/usr/bin/ss /usr/bin/tclsh
 
 test: build
 	@for f in $(TEST_NEEDED); do [ -e $$f ] || { $(MAKE) --no-print-directory deps; break; }; done
