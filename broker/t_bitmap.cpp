@@ -8,6 +8,7 @@
 // Argument errors are checked in Redis's order, so a wrong call gets the same error as there
 // (tests/integration/broker_bitmap.py compares every reply with redis-server's).
 #include <algorithm>
+#include <array>
 #include <cstring>
 
 #include "server.h"
@@ -163,14 +164,26 @@ void bitcount_cmd(Client& c) {
   c.reply().integer(count);
 }
 
-// First bit equal to `bit` in bits [from, to] of p, or -1.
+// First bit equal to `bit` in bits [from, to] of p, or -1.  Whole words and bytes that hold no
+// candidate are skipped at once, so a scan of a 512 MB string stays well under a second.
 long long find_bit(const unsigned char* p, size_t len, bool bit, uint64_t from, uint64_t to) {
+  const unsigned char skip = bit ? 0x00 : 0xff;  // a byte with no candidate
+  const uint64_t skip_word = bit ? 0 : ~uint64_t(0);
   uint64_t b = from;
-  unsigned char skip = bit ? 0x00 : 0xff;  // a byte with no candidate
   while (b <= to) {
-    if ((b & 7) == 0 && b + 7 <= to && p[b >> 3] == skip) {
-      b += 8;
-      continue;
+    if ((b & 7) == 0) {
+      uint64_t byte = b >> 3;
+      uint64_t word;
+      while (b + 64 <= to + 1 && byte + 8 <= len &&
+             (std::memcpy(&word, p + byte, 8), word == skip_word)) {
+        b += 64;
+        byte += 8;
+      }
+      while (b + 8 <= to + 1 && byte < len && p[byte] == skip) {
+        b += 8;
+        byte++;
+      }
+      if (b > to) break;
     }
     if (bit_at(p, len, b) == bit) return (long long)b;
     b++;
@@ -234,14 +247,16 @@ void bitop_cmd(Client& c) {
     return reply_error(c, "ERR BITOP NOT must be called with a single source key.");
   Db& db = *c.db;
   size_t n = c.argv.size() - 3;
-  std::vector<std::string> src(n);  // copies: the destination may be one of the sources
+  // Views of the sources: they stay valid until the result replaces the destination, which may
+  // be one of them.  Integer-encoded values are formatted into their own buffers.
+  std::vector<std::string_view> src(n);
+  std::vector<std::array<char, 24>> digits(n);
   size_t maxlen = 0;
   for (size_t j = 0; j < n; j++) {
     KeyEntry* e = lookup_read(db, c.argv[j + 3]);
     if (!e) continue;
     if (e->val.type != Type::String) return reply_wrongtype(c);
-    char buf[24];
-    src[j] = std::string(string_view_of(e->val, buf));
+    src[j] = string_view_of(e->val, digits[j].data());
     maxlen = std::max(maxlen, src[j].size());
   }
   std::string_view dest = c.argv[2];
