@@ -305,7 +305,7 @@ enum class Overflow { Wrap, Sat, Fail };
 struct FieldOp {
   enum Kind { Get, Set, Incrby } kind;
   uint64_t offset;
-  int64_t arg;       // SET value or INCRBY increment
+  int64_t arg;  // SET value or INCRBY increment
   Overflow overflow;
   int bits;
   bool sign;
@@ -474,8 +474,7 @@ void bitfield_generic(Client& c, bool readonly_cmd) {
     }
     c.reply().integer(op.kind == FieldOp::Set ? old : stored);
     Str* str = static_cast<Str*>(e->val.ptr);
-    write_field(reinterpret_cast<unsigned char*>(str->data), op.offset, op.bits,
-                uint64_t(stored));
+    write_field(reinterpret_cast<unsigned char*>(str->data), op.offset, op.bits, uint64_t(stored));
     if (grew || old != stored) changes++;
   }
   if (changes) {

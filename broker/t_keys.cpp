@@ -279,7 +279,8 @@ void swapdb_cmd(Client& c) {
   }
   Server& s = srv();
   for (long long id : ids)
-    if (id < 0 || id >= (long long)s.dbs.size()) return reply_error(c, "ERR DB index is out of range");
+    if (id < 0 || id >= (long long)s.dbs.size())
+      return reply_error(c, "ERR DB index is out of range");
   if (ids[0] != ids[1]) {
     Db& a = s.dbs[size_t(ids[0])];
     Db& b = s.dbs[size_t(ids[1])];
@@ -436,10 +437,14 @@ void object_cmd(Client& c) {
   if (eq_nocase(sub, "help")) {
     static const char* kLines[] = {
         "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-        "ENCODING <key>", "    Return the kind of internal representation used in order to store the value",
+        "ENCODING <key>",
+        "    Return the kind of internal representation used in order to store the value",
         "    associated with a <key>.",
-        "REFCOUNT <key>", "    Return the number of references of the value associated with the specified",
-        "    <key>.", "HELP", "    Print this help."};
+        "REFCOUNT <key>",
+        "    Return the number of references of the value associated with the specified",
+        "    <key>.",
+        "HELP",
+        "    Print this help."};
     c.reply().array(std::size(kLines));
     for (auto* l : kLines) c.reply().simple(l);
     return;

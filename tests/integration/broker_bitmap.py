@@ -272,7 +272,8 @@ def generated(p, rng):
         p.cmd("BITPOS", k, rng.choice(["0", "1"]), *args)
     for _ in range(60):
         op = rng.choice(["AND", "OR", "XOR", "NOT"])
-        srcs = [rng.choice(keys + ["nosuch"]) for _ in range(1 if op == "NOT" else rng.randrange(1, 4))]
+        nsrc = 1 if op == "NOT" else rng.randrange(1, 4)
+        srcs = [rng.choice(keys + ["nosuch"]) for _ in range(nsrc)]
         dest = rng.choice(keys + ["dst"])
         p.cmd("BITOP", op, dest, *srcs)
         check_value(p, dest)
