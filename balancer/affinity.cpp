@@ -24,10 +24,11 @@ uint64_t affinity_ip_key(const sockaddr* peer) {
   return 0;
 }
 
-static Backend* pick_none(Server* s) {
+static Backend* pick_none(Server* s, const Backend* avoid) {
   Backend* owed = nullptr;
   for (auto& b : s->backends)
-    if (b->up && b->quota > 0 && (!owed || b->quota > owed->quota)) owed = b.get();
+    if (b->up && b.get() != avoid && b->quota > 0 && (!owed || b->quota > owed->quota))
+      owed = b.get();
   if (owed) {
     owed->quota--;
     return owed;
@@ -37,16 +38,23 @@ static Backend* pick_none(Server* s) {
   uint32_t start = s->rr++;
   for (size_t i = 0; i < n; i++) {
     Backend* b = s->backends[(start + i) % n].get();
-    if (b->up && (!best || b->conns < best->conns)) best = b;
+    if (b->up && b != avoid && (!best || b->conns < best->conns)) best = b;
   }
   return best;
 }
 
-Backend* affinity_pick(Server* s, uint64_t key) {
-  if (s->cfg.affinity == Affinity::None) return pick_none(s);
+static Backend* pick(Server* s, uint64_t key, const Backend* avoid) {
+  if (s->cfg.affinity == Affinity::None) return pick_none(s, avoid);
   auto& list = s->backends;
-  int slot = pick_live(key, int(list.size()), [&](int i) { return list[size_t(i)]->up; });
+  int slot = pick_live(key, int(list.size()), [&](int i) {
+    return list[size_t(i)]->up && list[size_t(i)].get() != avoid;
+  });
   return slot < 0 ? nullptr : list[size_t(slot)].get();
+}
+
+Backend* affinity_pick(Server* s, uint64_t key, const Backend* avoid) {
+  Backend* b = pick(s, key, avoid);
+  return b || !avoid ? b : pick(s, key, nullptr);
 }
 
 void affinity_refresh_quotas(Server* s) {

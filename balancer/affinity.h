@@ -25,8 +25,9 @@ struct Server;
 // address bytes.  The port is ignored.
 uint64_t affinity_ip_key(const sockaddr* peer);
 
-// The backend for `key` under the configured affinity, or null when none is live.
-Backend* affinity_pick(Server* s, uint64_t key);
+// The backend for `key` under the configured affinity, or null when none is live.  `avoid` (the
+// backend that just reset this connection, still live) is chosen only when no other is live.
+Backend* affinity_pick(Server* s, uint64_t key, const Backend* avoid = nullptr);
 
 // Recomputes the `none` mode quotas from the current connection counts.
 void affinity_refresh_quotas(Server* s);

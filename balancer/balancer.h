@@ -78,8 +78,9 @@ struct Backend {
   int quota = 0;                 // `none` mode: connections still owed to this backend
   uint32_t conns = 0;            // client connections currently bound here
   uint64_t conns_total = 0;      // connections ever established here
-  uint64_t connect_failures = 0;
-  uint64_t downs = 0;         // times marked down
+  uint64_t connect_failures = 0;  // connects refused, unreachable or timed out (not completed)
+  uint64_t resets = 0;  // connections it reset before answering, after the client's bytes left
+  uint64_t downs = 0;   // times marked down
   Conn* conn_list = nullptr;  // intrusive list of the connections bound here
 };
 
@@ -90,6 +91,7 @@ struct Counters {
   uint64_t bytes_up = 0;         // client → backend
   uint64_t bytes_down = 0;       // backend → client
   uint64_t retries = 0;          // connects retried on another backend
+  uint64_t replays = 0;          // requests already sent once, resent to another backend
   uint64_t listener_pauses = 0;  // times max-conns paused accepting
   uint64_t closes[size_t(CloseReason::Count)] = {};
 };

@@ -26,11 +26,18 @@ struct HealthCheck {
 };
 using Check = HealthCheck;
 
-static void mark_down(Server* s, Backend* b, const char* why) {
+// `close_conns`: the evidence is about the backend as a whole (its connects or checks fail), so
+// its open connections would only time out; resets concern single connections and leave them.
+static void mark_down(Server* s, Backend* b, const char* why, bool close_conns = true) {
   if (!b->up) return;
   b->up = false;
   b->downs++;
   b->rise = b->fall = 0;
+  if (!close_conns) {
+    SC_LOG(Warning, "backend %s is down (%s); its %u connections continue", b->name.c_str(), why,
+           b->conns);
+    return;
+  }
   SC_LOG(Warning, "backend %s is down (%s); closing its %u connections", b->name.c_str(), why,
          b->conns);
   proxy_close_backend_conns(s, b, CloseReason::BackendDown);
@@ -45,6 +52,12 @@ static void mark_up(Backend* b) {
 void health_connect_failed(Server* s, Backend* b, int err) {
   b->connect_failures++;
   mark_down(s, b, strerror(err));
+}
+
+void health_backend_reset(Server* s, Backend* b) {
+  b->resets++;
+  if (b->up && !b->retired && ++b->fall >= s->cfg.health_fall)
+    mark_down(s, b, "connections reset before answering", false);
 }
 
 // ok: the backend answered; hard: refused/reset (out at once).

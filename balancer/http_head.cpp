@@ -146,4 +146,47 @@ bool HeadParser::extract(std::string_view head) {
   return true;
 }
 
+Replay replay_verdict(std::string_view sent, size_t max_head) {
+  static constexpr std::string_view kMethods[] = {"GET ", "HEAD "};
+  bool method = false;
+  for (std::string_view m : kMethods) {
+    size_t n = sent.size() < m.size() ? sent.size() : m.size();
+    if (sent.substr(0, n) != m.substr(0, n)) continue;
+    if (n < m.size()) return Replay::Maybe;
+    method = true;
+  }
+  if (!method) return Replay::No;
+  size_t head_len = 0;
+  for (size_t i = sent.find('\n'); i != std::string_view::npos; i = sent.find('\n', i + 1)) {
+    if (i + 1 < sent.size() && sent[i + 1] == '\n') {
+      head_len = i + 2;
+      break;
+    }
+    if (i + 2 < sent.size() && sent[i + 1] == '\r' && sent[i + 2] == '\n') {
+      head_len = i + 3;
+      break;
+    }
+  }
+  if (!head_len) return sent.size() >= max_head ? Replay::No : Replay::Maybe;
+  if (head_len != sent.size() || head_len > max_head) return Replay::No;
+  std::string_view head = sent.substr(0, head_len);
+  size_t eol = head.find('\n');
+  std::string_view line = trim(head.substr(0, eol));
+  size_t sp = line.rfind(' ');
+  if (sp == std::string_view::npos || line.substr(sp + 1).substr(0, 5) != "HTTP/")
+    return Replay::No;
+  std::string_view rest = head.substr(eol + 1);
+  while (!rest.empty()) {
+    size_t nl = rest.find('\n');
+    std::string_view hline = rest.substr(0, nl);
+    rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
+    size_t colon = hline.find(':');
+    if (colon == std::string_view::npos) continue;
+    std::string_view name = hline.substr(0, colon), value = trim(hline.substr(colon + 1));
+    if (iequals(name, "transfer-encoding")) return Replay::No;
+    if (iequals(name, "content-length") && value != "0") return Replay::No;
+  }
+  return Replay::Yes;
+}
+
 }  // namespace sc::bal

@@ -45,4 +45,17 @@ class HeadParser {
   std::string id_;
 };
 
+// Whether bytes already sent to a backend may be sent again, to another backend, after the first
+// one reset the connection without answering.  A proxy cannot tell whether the backend read them,
+// so only a request that is safe to run twice qualifies (HAProxy's retry-on does the same):
+//   Yes:   exactly one complete HTTP/1.x request head, method GET or HEAD (a WebSocket upgrade is
+//          a GET), without a body (no Transfer-Encoding, no Content-Length but 0) and with no
+//          byte after it;
+//   Maybe: a prefix that can still become that (the caller keeps collecting);
+//   No:    anything else (another method, a body, a second request, not HTTP, longer than
+//          `max_head`).
+// Pure: no I/O, no allocation.
+enum class Replay { Maybe, Yes, No };
+Replay replay_verdict(std::string_view sent, size_t max_head);
+
 }  // namespace sc::bal

@@ -28,6 +28,9 @@ constexpr size_t kChunk = 64 * 1024;  // one read; also the bound of a pending b
 constexpr size_t kHeadStart = 4096;   // first allocation of the session-mode head buffer
 constexpr int kReadRounds = 8;        // reads per readiness event before yielding to others
 constexpr size_t kTlsRecord = 16384;  // largest TLS record plaintext: one SSL_read's most
+// Largest request kept for a replay (HAProxy's default buffer, which must hold a request it
+// retries); also bounds the rescans of a head that arrives a byte at a time.
+constexpr size_t kReplayMax = 16384;
 char g_scratch[kChunk];               // the loop is single-threaded: one scratch buffer
 
 // side_read/side_write results besides byte counts.
@@ -69,14 +72,17 @@ struct Conn {
   bool connecting = false;    // backend connect in flight (piping already runs optimistically)
   bool header_added = false;  // the PROXY protocol header is in `up` (once, across retries)
   bool responded = false;     // a byte (or FIN) came from the backend
-  bool replay_off = false;    // more than one chunk went up before any answer: no replay
-  Pending replay;             // bytes sent to the backend before it answered (<= kChunk)
+  bool replay_off = false;    // what went up before any answer may not be sent twice
+  bool replayed = false;      // sent bytes went to a second backend once already (never again)
+  uint16_t hdr_len = 0;       // the PROXY protocol header's bytes at the front of what goes up
+  Pending replay;  // sent to the backend before it answered, while it may be resent (kReplayMax)
   IoBatch::Handle queued[2] = {IoBatch::kNone, IoBatch::kNone};  // this turn's batched send: up, down
   IoBatch::Handle connect_op = IoBatch::kNone;  // the backend connect, queued in the batch
   uint64_t connect_token = 0;  // a connect issued through the batch whose result is not in yet
   int connect_err = 0;         // that connect's error, once reported
   uint16_t attempts = 0;      // backend connects tried
   Backend* backend = nullptr;
+  const Backend* avoid = nullptr;  // reset this connection before answering: try another first
   Conn* bprev = nullptr;  // in backend->conn_list
   Conn* bnext = nullptr;
   Conn* prev = nullptr;  // in srv->conns
@@ -278,6 +284,7 @@ static bool finished(Conn* c) {
 static bool start_connect(Conn* c);
 static bool start_piping(Conn* c);
 static bool connect_failed(Conn* c, int err);
+static bool backend_error(Conn* c, int err);
 
 // The backend connect completed (first byte written or read, or writability with no error).
 static void mark_connected(Conn* c) {
@@ -309,12 +316,20 @@ static void defer_fin(Conn* c, Side& to) {
   }
 }
 
-// Until the backend answers, what was sent to it is kept (one chunk at most): a backend that
-// dies with the connection in its accept queue resets it, and the bytes then go to the next
-// backend as if the connect had been refused.
+// The client's bytes after the PROXY protocol header in the replay copy.
+static std::string_view replay_request(const Conn* c) {
+  uint32_t hdr = c->hdr_len < c->replay.len ? c->hdr_len : c->replay.len;
+  return std::string_view(c->replay.data + hdr, c->replay.len - hdr);
+}
+
+// Until the backend answers, what was sent to it is kept while it may still be a request that is
+// safe to run twice (replay_verdict: one bodiless GET or HEAD head): a backend that resets the
+// connection then, for instance one that died with it in its accept queue, may or may not have
+// read it, and only such a request goes to the next backend.  Anything else sets replay_off, and
+// a reset before the answer is then passed on to the client.
 static void keep_for_replay(Conn* c, const char* data, size_t n) {
   if (c->responded || c->replay_off || n == 0) return;
-  if (c->replay.len + n > kChunk) {
+  if (c->replay.len + n > kReplayMax) {
     drop(c->replay);
     c->replay_off = true;
     return;
@@ -324,34 +339,16 @@ static void keep_for_replay(Conn* c, const char* data, size_t n) {
   std::memcpy(p + c->replay.len, data, n);
   c->replay.data = p;
   c->replay.len += uint32_t(n);
+  if (replay_verdict(replay_request(c), kReplayMax) == Replay::No) {
+    drop(c->replay);
+    c->replay_off = true;
+  }
 }
 
 static void got_answer(Conn* c) {
   if (c->responded) return;
   c->responded = true;
   drop(c->replay);
-}
-
-static bool can_replay(const Conn* c, int err) {
-  return !c->responded && !c->replay_off && (err == ECONNRESET || err == EPIPE);
-}
-
-// The backend reset the connection before answering: resend everything to the next backend.
-static bool replay_elsewhere(Conn* c, int err) {
-  if (c->replay.len) {
-    uint32_t total = c->replay.len + c->up.len;
-    char* buf = static_cast<char*>(std::malloc(total));
-    if (!buf) std::abort();
-    std::memcpy(buf, c->replay.data, c->replay.len);
-    if (c->up.len) std::memcpy(buf + c->replay.len, c->up.data + c->up.off, c->up.len);
-    drop(c->replay);
-    drop(c->up);
-    c->up.data = buf;
-    c->up.len = total;
-  }
-  SC_LOG(Verbose, "backend %s reset a connection before answering; replaying %u bytes",
-         c->backend->name.c_str(), c->up.len);
-  return connect_failed(c, err);
 }
 
 // A batched connect failed: io_uring's own completion of it took the socket's error, so the
@@ -373,13 +370,12 @@ static Wrote after_write(Conn* c, bool upstream, const char* data, size_t n, ssi
   Side& to = upstream ? c->be : c->cli;
   Pending& p = upstream ? c->up : c->down;
   if (w < 0) {
-    if (upstream && (c->connecting || can_replay(c, err))) {  // keep the bytes for the next
+    if (upstream) {  // the bytes did not leave: they go along if the connection moves on
       stash(p, data, n);
       set_read(from, false);
-      bool alive = c->connecting ? connect_failed(c, err) : replay_elsewhere(c, err);
-      return alive ? Wrote::Parked : Wrote::Freed;
+      return backend_error(c, err) ? Wrote::Parked : Wrote::Freed;
     }
-    conn_close(c, upstream ? CloseReason::BackendError : CloseReason::ClientError);
+    conn_close(c, CloseReason::ClientError);
     return Wrote::Freed;
   }
   if (w > 0 && upstream) {
@@ -463,9 +459,8 @@ static bool pump(Conn* c, bool upstream, bool peer_closed = false) {
       set_write(from, true);
       return true;
     }
-    if (!upstream && c->connecting) return connect_failed(c, errno);
-    if (!upstream && can_replay(c, errno)) return replay_elsewhere(c, errno);
-    conn_close(c, upstream ? CloseReason::ClientError : CloseReason::BackendError);
+    if (!upstream) return backend_error(c, errno);
+    conn_close(c, CloseReason::ClientError);
     return false;
   }
   return true;
@@ -485,9 +480,8 @@ static bool flush(Conn* c, bool upstream) {
     ssize_t w = side_write(to, p.data + p.off, p.len);
     if (w < 0) {
       int err = errno;
-      if (upstream && c->connecting) return connect_failed(c, err);
-      if (upstream && can_replay(c, err)) return replay_elsewhere(c, err);
-      conn_close(c, upstream ? CloseReason::BackendError : CloseReason::ClientError);
+      if (upstream) return backend_error(c, err);
+      conn_close(c, CloseReason::ClientError);
       return false;
     }
     if (w > 0 && upstream) {
@@ -662,10 +656,10 @@ static void be_read_cb(evutil_socket_t, short what, void* arg) {
   if (c->phase == Phase::Piping) pump(c, false, what & EV_CLOSED);
 }
 
-// Connect failed on `b` with `err`: the backend leaves the ring at once and the same client
-// connection tries the next live one with the bytes it has sent so far (none reached `b`).
-// Returns false when `c` was freed.
-static bool connect_failed(Conn* c, int err) {
+// Unbinds `c` from its backend and closes that socket, so that the connection can start again on
+// the next backend with, as its pending bytes and in order: what was sent and may be resent
+// (`replay`), then what was never sent (this turn's batched send, or the pending bytes).
+static void leave_backend(Conn* c) {
   if (c->queued[0] != IoBatch::kNone) {  // not sent yet: it goes to the next backend
     IoBatch& batch = c->srv->batch;
     IoBatch::Handle q = c->queued[0];
@@ -674,18 +668,102 @@ static bool connect_failed(Conn* c, int err) {
     SC_ASSERT(c->up.len == 0);  // a send is batched only when nothing is pending
     stash(c->up, batch.data(q), batch.length(q));
   }
-  proxy_reap_connects(c->srv);  // a batched connect's own error names the failure best
-  if (c->connect_err) err = c->connect_err;
+  if (c->replay.len) {
+    uint32_t total = c->replay.len + c->up.len;
+    char* buf = static_cast<char*>(std::malloc(total));
+    if (!buf) std::abort();
+    std::memcpy(buf, c->replay.data, c->replay.len);
+    if (c->up.len) std::memcpy(buf + c->replay.len, c->up.data + c->up.off, c->up.len);
+    drop(c->replay);
+    drop(c->up);
+    c->up.data = buf;
+    c->up.len = total;
+  }
+  c->replay_off = false;
   abandon_connect(c);
-  Backend* b = c->backend;
   detach_backend(c);
   close_side(c->be);
   c->be = Side{};
   c->connecting = false;
+  event_del(&c->timer);
+}
+
+// The connect to the backend did not complete (refused, unreachable, or still unanswered after
+// --timeout-connect): the backend leaves the ring at once and the same client connection tries
+// the next live one with the bytes it has sent so far (none reached the backend).  Returns false
+// when `c` was freed.
+static bool connect_failed(Conn* c, int err) {
+  proxy_reap_connects(c->srv);  // a batched connect's own error names the failure best
+  if (c->connect_err) err = c->connect_err;
+  Backend* b = c->backend;
+  leave_backend(c);
   health_connect_failed(c->srv, b, err);
   c->srv->counters.retries++;
-  event_del(&c->timer);
   return start_connect(c);
+}
+
+// The backend reset the connection before its first answer byte, its connect having completed.
+// Bytes that never left, or one request that is safe to run twice (sent at most twice in all),
+// go to the next backend; anything else might already have run, so the client gets the reset.
+// It counts as one soft failure of the backend (--health-fall), unless the client had sent
+// nothing: a silent client never counts against a backend.  Returns false when `c` was freed.
+static bool backend_reset(Conn* c, int err) {
+  Server* s = c->srv;
+  Backend* b = c->backend;
+  bool sent = c->replay_off || c->replay.len > c->hdr_len;
+  bool again =
+      !sent || (!c->replayed && replay_verdict(replay_request(c), kReplayMax) == Replay::Yes);
+  if (sent) health_backend_reset(s, b);  // never closes `c`: resets leave connections open
+  if (!again) {
+    SC_LOG(Verbose, "backend %s reset a connection before answering (%s); passing the reset on",
+           b->name.c_str(), strerror(err));
+    linger lg = {1, 0};  // close() then sends a reset, as the backend did
+    setsockopt(c->cli.fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+    conn_close(c, CloseReason::BackendError);
+    return false;
+  }
+  if (sent) {
+    c->replayed = true;
+    s->counters.replays++;
+  }
+  SC_LOG(Verbose, "backend %s reset a connection before answering (%s); %s %u bytes elsewhere",
+         b->name.c_str(), strerror(err), sent ? "replaying" : "sending", c->replay.len + c->up.len);
+  leave_backend(c);
+  c->avoid = b;
+  s->counters.retries++;
+  return start_connect(c);
+}
+
+// The backend socket failed with `err` (a read, a write, or the connect's own result).  Before
+// the backend's first answer byte the connection may move on (connect_failed, backend_reset);
+// after it, it ends.  A reset in SYN-SENT reads as ECONNREFUSED, so ECONNRESET and EPIPE mean
+// that the connect had completed.  Returns false when `c` was freed.
+static bool backend_error(Conn* c, int err) {
+  proxy_reap_connects(c->srv);  // io_uring's completion of a connect takes the socket's error
+  if (c->connect_err) err = c->connect_err;
+  if (c->connecting && err != ECONNRESET && err != EPIPE) return connect_failed(c, err);
+  if (c->responded) {
+    conn_close(c, CloseReason::BackendError);
+    return false;
+  }
+  return backend_reset(c, err);
+}
+
+// Whether the backend connect has completed: 0 yes, an errno when it failed, -1 while it is still
+// in progress.  A connect nothing has confirmed yet (no byte went either way: a silent client)
+// may well have completed in the kernel long ago.
+static int connect_result(Conn* c) {
+  proxy_reap_connects(c->srv);
+  if (c->connect_err) return c->connect_err;
+  if (c->connect_token) return -1;  // io_uring still holds it in flight
+  int err = 0;
+  socklen_t len = sizeof err;
+  if (getsockopt(c->be.fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) return errno;
+  if (err) return err;
+  sockaddr_storage peer;
+  socklen_t peer_len = sizeof peer;
+  if (getpeername(c->be.fd, reinterpret_cast<sockaddr*>(&peer), &peer_len) == 0) return 0;
+  return errno == ENOTCONN ? -1 : errno;
 }
 
 static void be_write_cb(evutil_socket_t, short, void* arg) {
@@ -697,7 +775,7 @@ static void be_write_cb(evutil_socket_t, short, void* arg) {
     if (getsockopt(c->be.fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) err = errno;
     if (!err && ring_connect_failed(c)) err = c->connect_err;
     if (err) {
-      connect_failed(c, err);
+      backend_error(c, err);
       return;
     }
     mark_connected(c);
@@ -716,8 +794,12 @@ static void timer_cb(evutil_socket_t, short, void* arg) {
     case Phase::Connecting:
       return;
     case Phase::Piping: {
-      if (c->connecting) {
-        connect_failed(c, ETIMEDOUT);
+      if (c->connecting) {  // a real timeout only if the connect has not completed
+        int r = connect_result(c);
+        if (r == 0)
+          mark_connected(c);  // the idle timer takes over
+        else
+          backend_error(c, r < 0 ? ETIMEDOUT : r);
         return;
       }
       int64_t idle_ms = int64_t(s->cfg.timeout_idle * 1000);
@@ -749,6 +831,7 @@ static bool start_piping(Conn* c) {
     std::memcpy(buf, hdr, n);
     if (c->up.len) std::memcpy(buf + n, c->up.data + c->up.off, c->up.len);
     uint32_t total = uint32_t(n + c->up.len);
+    c->hdr_len = uint16_t(n);
     drop(c->up);
     c->up.data = buf;
     c->up.len = total;
@@ -772,7 +855,7 @@ static bool start_connect(Conn* c) {
       no_backend(c);
       return false;
     }
-    Backend* b = affinity_pick(s, c->key);
+    Backend* b = affinity_pick(s, c->key, c->avoid);
     if (!b) {
       no_backend(c);
       return false;

@@ -54,6 +54,9 @@ std::string stats_render(const Server& s) {
            c.closes[i]);
   metric(&o, "sc_balancer_retries_total", "counter", "Backend connects retried elsewhere.");
   sample(&o, "sc_balancer_retries_total", "", c.retries);
+  metric(&o, "sc_balancer_replays_total", "counter",
+         "Requests resent to another backend after a reset before the answer (GET/HEAD only).");
+  sample(&o, "sc_balancer_replays_total", "", c.replays);
   metric(&o, "sc_balancer_accept_pauses_total", "counter", "Times accepting paused (max-conns).");
   sample(&o, "sc_balancer_accept_pauses_total", "", c.listener_pauses);
   metric(&o, "sc_balancer_batched_ops_total", "counter",
@@ -79,6 +82,9 @@ std::string stats_render(const Server& s) {
        [](const Backend& b) -> uint64_t { return b.conns_total; }},
       {"sc_balancer_backend_connect_failures_total", "counter", "Failed backend connects.",
        [](const Backend& b) -> uint64_t { return b.connect_failures; }},
+      {"sc_balancer_backend_resets_total", "counter",
+       "Connections the backend reset before answering, after the client's bytes reached it.",
+       [](const Backend& b) -> uint64_t { return b.resets; }},
       {"sc_balancer_backend_downs_total", "counter", "Times marked down.",
        [](const Backend& b) -> uint64_t { return b.downs; }},
   };

@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <cstdio>
@@ -46,6 +47,7 @@ struct AofState {
   long long rewrite_failures = 0;
   // Write status.
   int last_write_errno = 0;
+  std::atomic<int> fsync_errno{0};  // last everysec fsync (helper thread) failed with this
   // Transactions: EXEC is logged as MULTI ... EXEC around the commands it ran.
   bool in_exec = false;
   bool exec_multi_logged = false;
@@ -173,7 +175,13 @@ static void fsync_loop() {
     a.fsync_running = true;
     int fd = a.fd;
     lk.unlock();
-    if (fd >= 0) fdatasync(fd);
+    if (fd >= 0) {
+      // Like Redis's bio thread: a failed fsync refuses writes (MISCONF) until one succeeds.
+      int err = fdatasync(fd) == 0 ? 0 : errno;
+      if (err && a.fsync_errno.load() == 0)
+        SC_LOG(Warning, "Error syncing the AOF file: %s", strerror(err));
+      a.fsync_errno.store(err);
+    }
     lk.lock();
     a.fsync_running = false;
     a.fsyncs++;
@@ -188,18 +196,61 @@ static void fsync_wait_idle() {
   a.cv.wait(lk, [&] { return !a.fsync_running && !a.fsync_requested; });
 }
 
-static bool write_all(int fd, const char* p, size_t n, int* err) {
-  while (n > 0) {
-    ssize_t w = write(fd, p, n);
+// Writes all of p[0..n).  On failure returns false with *err set and *written the bytes that
+// did reach the file (a short write followed by an error leaves a fragment).
+static bool write_all(int fd, const char* p, size_t n, int* err, size_t* written = nullptr) {
+  size_t done = 0;
+  while (done < n) {
+    ssize_t w = write(fd, p + done, n - done);
     if (w < 0) {
       if (errno == EINTR) continue;
       *err = errno;
+      if (written) *written = done;
       return false;
     }
-    p += w;
-    n -= size_t(w);
+    done += size_t(w);
   }
+  if (written) *written = done;
   return true;
+}
+
+// A failed write of the buffer, `written` bytes of it in the file.  Like Redis's
+// flushAppendOnlyFile: the fragment is cut off (ftruncate back to the last whole command, so
+// the retry does not write the commands again after half of them); with appendfsync always the
+// replies of this turn promise data that is not on disk, so the process exits; otherwise the
+// buffer is kept and writes are refused (MISCONF) until a retry succeeds.
+static void write_failed(AofState& a, int err, size_t written) {
+  // The retry runs every cron tick: one log line per 30 s at most (Redis's
+  // AOF_WRITE_LOG_ERROR_RATE).
+  static int64_t last_log_ms = 0;
+  bool can_log = a.last_write_errno == 0 || now_ms() - last_log_ms > 30000 ||
+                 srv().cfg.appendfsync == "always";
+  if (can_log) {
+    last_log_ms = now_ms();
+    if (written > 0)
+      SC_LOG(Warning, "Short write while writing to the AOF file: (nwritten=%zu, expected=%zu): %s",
+             written, a.buf.size(), strerror(err));
+    else
+      SC_LOG(Warning, "Error writing to the AOF file: %s", strerror(err));
+  }
+  if (written > 0 && ftruncate(a.fd, a.current_size) != 0) {
+    if (can_log)
+      SC_LOG(Warning,
+             "Could not remove the short write from the AOF file; the broker may refuse to "
+             "load it on the next start. ftruncate: %s",
+             strerror(errno));
+    a.current_size += (long long)written;  // the fragment stays: do not write it twice
+    a.buf.consume(written);
+  }
+  if (srv().cfg.appendfsync == "always") {
+    SC_LOG(Warning,
+           "Can't recover from AOF write error when the AOF fsync policy is 'always'. "
+           "Exiting...");
+    exit(1);
+  }
+  // Like Redis, a short write reads as a full disk (the MISCONF text says "No space left on
+  // device"); the log line above has the error the kernel gave.
+  a.last_write_errno = written > 0 ? ENOSPC : err;
 }
 
 void aof_flush(bool force_fsync) {
@@ -207,11 +258,9 @@ void aof_flush(bool force_fsync) {
   if (a.fd < 0) return;
   if (!a.buf.empty()) {
     int err = 0;
-    size_t n = a.buf.size();
-    if (!write_all(a.fd, a.buf.data(), n, &err)) {
-      if (a.last_write_errno == 0)
-        SC_LOG(Warning, "Error writing to the AOF file: %s", strerror(err));
-      a.last_write_errno = err;
+    size_t n = a.buf.size(), written = 0;
+    if (!write_all(a.fd, a.buf.data(), n, &err, &written)) {
+      write_failed(a, err, written);
       return;  // keep the buffer; writes are refused until this succeeds (MISCONF)
     }
     if (a.last_write_errno) SC_LOG(Warning, "AOF write error looks solved, writing again.");
@@ -220,14 +269,20 @@ void aof_flush(bool force_fsync) {
     a.buf.clear();
     a.buf.shrink_if_idle(1 << 20);
     if (srv().cfg.appendfsync == "always") {
-      fdatasync(a.fd);
+      if (fdatasync(a.fd) != 0) {  // replies promise what may not be on disk (Redis exits too)
+        SC_LOG(Warning,
+               "Can't persist AOF for fsync error when the AOF fsync policy is 'always': %s. "
+               "Exiting...",
+               strerror(errno));
+        exit(1);
+      }
       a.last_fsync_ms = now_ms();
       return;
     }
   }
   if (force_fsync) {
     fsync_wait_idle();
-    fdatasync(a.fd);
+    if (fdatasync(a.fd) != 0) SC_LOG(Warning, "Error syncing the AOF file: %s", strerror(errno));
     a.last_fsync_ms = now_ms();
     return;
   }
@@ -243,8 +298,10 @@ void aof_flush(bool force_fsync) {
 
 std::string aof_write_error() {
   AofState* a = srv().aof;
-  if (!a || a->last_write_errno == 0) return {};
-  return std::string("MISCONF Errors writing to the AOF file: ") + strerror(a->last_write_errno);
+  if (!a || a->fd < 0) return {};
+  int err = a->last_write_errno ? a->last_write_errno : a->fsync_errno.load();
+  if (err == 0) return {};
+  return std::string("MISCONF Errors writing to the AOF file: ") + strerror(err);
 }
 
 // ---- Loading ----
@@ -270,6 +327,10 @@ static void load_file(const std::string& path) {
                strerror(errno));
   }
   a.loading = true;
+  // The file holds documents the broker accepted; one may have grown past json-max-size
+  // through many small writes, so the limit on parsing a JSON argument is off while loading.
+  long long json_max_size = s.cfg.json_max_size;
+  s.cfg.json_max_size = LLONG_MAX;
   int64_t start = now_ms();
   Client fake;
   fake.id = 0;
@@ -278,8 +339,10 @@ static void load_file(const std::string& path) {
   fake.db = &s.dbs[0];
   fake.parser = resp::RequestParser(resp::RequestLimits{LLONG_MAX, INT32_MAX, 64 * 1024});
   Buffer& in = fake.in;
-  long long offset = 0;  // file offset of in.data()
+  long long offset = 0;        // file offset of in.data()
+  long long before_multi = 0;  // offset of the MULTI that opened the transaction being read
   long long commands = 0;
+  long long failed = 0;  // replayed commands answered with an error (logged, not fatal)
   bool eof = false;
   while (true) {
     // Parse every complete command in the buffer.
@@ -303,8 +366,16 @@ static void load_file(const std::string& path) {
           load_fatal("Unknown command '" + std::string(fake.argv[0]) +
                      "' reading the append only file " + path + " at offset " +
                      std::to_string(offset));
+        if (!(fake.flags & kClientMulti) && eq_nocase(fake.argv[0], "multi"))
+          before_multi = offset;
         process_command(fake);
         commands++;
+        if (!fake.out.empty() && fake.out.data()[0] == '-' && ++failed <= 10) {
+          std::string_view reply = fake.out.view().substr(0, 200);
+          reply = reply.substr(0, reply.find('\r'));
+          SC_LOG(Warning, "The command at offset %lld of the AOF failed on replay: %.*s", offset,
+                 int(reply.size()), reply.data());
+        }
         s.discard.clear();
         fake.out.clear();
       }
@@ -327,7 +398,9 @@ static void load_file(const std::string& path) {
   close(fd);
   if (!in.empty() || (fake.flags & kClientMulti)) {
     // A command (or a MULTI block) was cut short: the tail of a write that never completed.
-    long long good = offset;
+    // Like Redis, an unfinished transaction goes whole: keeping its MULTI would put every
+    // command appended after it inside a transaction that never executes.
+    long long good = (fake.flags & kClientMulti) ? before_multi : offset;
     if (!s.cfg.aof_load_truncated)
       load_fatal("Unexpected end of file reading the append only file " + path + " at offset " +
                  std::to_string(good) + ". Set aof-load-truncated yes to load what is whole.");
@@ -338,6 +411,7 @@ static void load_file(const std::string& path) {
       SC_LOG(Warning, "Could not truncate the AOF: %s", strerror(errno));
   }
   a.loading = false;
+  s.cfg.json_max_size = json_max_size;
   s.dirty = 0;
   SC_LOG(Notice, "DB loaded from append only file: %.3f seconds (%lld commands)",
          double(now_ms() - start) / 1000, commands);
@@ -452,6 +526,19 @@ int rewrite_child(const std::string& path) {
     w.cmd({"SELECT", id});
     db.keys.for_each([&](KeyEntry* e) { rewrite_key(w, e); });
   }
+  // nData member deadlines live apart from the data (they may name a member not set yet).
+  int deadline_db = -1;
+  ndata_for_each_deadline([&](int dbid, const std::vector<std::string>& chain, int64_t when) {
+    if (dbid != deadline_db) {
+      std::string id = std::to_string(dbid);
+      w.cmd({"SELECT", id});
+      deadline_db = dbid;
+    }
+    std::string ms = std::to_string(when);
+    std::vector<std::string_view> argv{"NDATA.PEXPIREAT", chain[0], ms};
+    for (size_t i = 1; i < chain.size(); i++) argv.push_back(chain[i]);
+    w.cmd(argv);
+  });
   w.flush();
   if (!w.ok || fflush(f) != 0 || fsync(fileno(f)) != 0 || fclose(f) != 0) return 1;
   return 0;
@@ -518,6 +605,10 @@ static void rewrite_done(int status) {
         a.current_size = a.base_size = file_size(fd);
         a.selected_db = -1;
         a.buf.clear();
+        if (a.last_write_errno) {  // the new file holds what the failed writes did not
+          SC_LOG(Warning, "AOF rewritten: the last write error no longer matters.");
+          a.last_write_errno = 0;
+        }
       }
     } else {
       // BGREWRITEAOF with appendonly off: the file is written as a snapshot, nothing to swap.
@@ -666,7 +757,7 @@ std::string aof_info_fields() {
   field("aof_last_bgrewrite_status", a.last_bgrewrite_ok ? "ok" : "err");
   num("aof_rewrites", a.rewrites);
   num("aof_rewrites_consecutive_failures", a.last_bgrewrite_ok ? 0 : a.rewrite_failures);
-  field("aof_last_write_status", a.last_write_errno ? "err" : "ok");
+  field("aof_last_write_status", a.last_write_errno || a.fsync_errno.load() ? "err" : "ok");
   num("aof_last_cow_size", 0);
   num("module_fork_in_progress", 0);
   num("module_fork_last_cow_size", 0);

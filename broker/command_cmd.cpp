@@ -60,6 +60,7 @@ std::vector<const char*> flag_names(const Command& cmd) {
   if (f & kCmdNoMonitor) v.push_back("skip_monitor");
   if (f & kCmdFast) v.push_back("fast");
   if (f & kCmdNoAuth) v.push_back("no_auth");
+  if (f & kCmdNoMulti) v.push_back("no_multi");
   return v;
 }
 

@@ -48,7 +48,8 @@ void commands_init() {
                                    hash_commands(),       set_commands(),  list_commands(),
                                    pubsub_commands(),     multi_commands(), server_commands(),
                                    config_commands(),     json_commands(),
-                                   aof_commands(),        bitmap_commands()};
+                                   aof_commands(),        ndata_commands(),
+                                   bitmap_commands()};
   for (auto fam : families) {
     for (Command& c : fam) {
       c.fullname = c.name;
@@ -214,9 +215,19 @@ bool glob_match(std::string_view pattern, std::string_view str, bool nocase) {
 
 // ---- Dispatch ----
 
+// A refused command: inside MULTI it dooms the transaction; a refused EXEC ends it at once
+// with EXECABORT and the reason (Redis's rejectCommand).
 static void reject(Client& c, std::string_view err) {
+  static const Command* const exec_cmd = lookup_command("exec");
+  if (c.cmd) c.cmd->rejected_calls++;
+  if (c.cmd == exec_cmd && (c.flags & kClientMulti)) return exec_abort(c, err);
   if (c.flags & kClientMulti) c.flags |= kClientDirtyExec;
   reply_error(c, err);
+}
+
+// The peer may use what a `no|yes|local` option (enable-debug-command, ...) guards.
+bool protected_action_allowed(const std::string& setting, const Client& c) {
+  return setting == "yes" || (setting == "local" && c.loopback);
 }
 
 void call_command(Client& c) {
@@ -287,21 +298,45 @@ void process_command(Client& c) {
   c.cmd = cmd;
   if ((cmd->arity > 0 && int(c.argv.size()) != cmd->arity) ||
       (int(c.argv.size()) < -cmd->arity)) {
-    cmd->rejected_calls++;
-    if (c.flags & kClientMulti) c.flags |= kClientDirtyExec;
-    reply_wrong_arity(c);
+    std::string err = "ERR wrong number of arguments for '" + cmd->fullname + "' command";
+    reject(c, err);
     return;
   }
   uint32_t flags = cmd->flags | (cmd->parent ? cmd->parent->flags : 0);
+  if ((flags & kCmdProtected) && !protected_action_allowed(s.cfg.enable_debug_command, c)) {
+    reject(c,
+           "ERR DEBUG command not allowed. If the enable-debug-command option is set to "
+           "\"local\", you can run it from a local connection, otherwise you need to set this "
+           "option in the configuration file, and then restart the server.");
+    return;
+  }
   if (!c.authenticated && !(flags & kCmdNoAuth)) {
-    cmd->rejected_calls++;
     reject(c, kErrNoAuth);
     return;
   }
-  if (s.cfg.maxmemory && (flags & kCmdDenyOom) && used_memory() > s.cfg.maxmemory) {
-    cmd->rejected_calls++;
-    reject(c, kErrOom);
+  const bool in_multi = (c.flags & kClientMulti) != 0;
+  if (in_multi && (flags & kCmdNoMulti)) {
+    reject(c, "ERR Command not allowed inside a transaction");
     return;
+  }
+  // Like Redis, EXEC is a write (deny-oom) command when its queue holds one.
+  static const Command* const exec_cmd = lookup_command("exec");
+  static const Command* const ping_cmd = lookup_command("ping");
+  if (cmd == exec_cmd && in_multi)
+    for (const QueuedCommand& q : c.mstate)
+      flags |= (q.cmd->flags | (q.cmd->parent ? q.cmd->parent->flags : 0)) &
+               (kCmdWrite | kCmdDenyOom);
+  if (s.cfg.maxmemory) {
+    // Queueing costs memory too, so at the limit MULTI queues nothing (Redis refuses all but
+    // EXEC DISCARD QUIT RESET); an EXEC of reads only still runs.
+    static const Command* const discard_cmd = lookup_command("discard");
+    static const Command* const reset_cmd = lookup_command("reset");
+    bool deny = (flags & kCmdDenyOom) ||
+                (in_multi && cmd != exec_cmd && cmd != discard_cmd && cmd != reset_cmd);
+    if (deny && used_memory() > s.cfg.maxmemory) {
+      reject(c, kErrOom);
+      return;
+    }
   }
   if (c.proto == resp::Proto::Resp2 && (c.flags & kClientPubsub) && !(flags & kCmdSubCtx)) {
     cmd->rejected_calls++;
@@ -311,15 +346,14 @@ void process_command(Client& c) {
                     cmd->fullname.c_str());
     return;
   }
-  if (flags & kCmdWrite) {
+  if ((flags & kCmdWrite) || cmd == ping_cmd) {  // Redis 7.0 refuses PING too
     std::string err = aof_write_error();
     if (!err.empty()) {
-      cmd->rejected_calls++;
       reject(c, err);
       return;
     }
   }
-  if ((c.flags & kClientMulti) && !(flags & kCmdNoMulti)) {
+  if (in_multi && !(flags & kCmdMultiCtl)) {
     QueuedCommand q;
     q.cmd = cmd;
     q.argv.reserve(c.argv.size());

@@ -30,7 +30,15 @@ struct Option {
   // Accessors: get formats the current value; set parses and applies it (false + err on bad).
   std::function<std::string(const Config&)> get;
   std::function<bool(Config&, const std::vector<std::string>&, std::string*)> set;
+  // CONFIG SET refused unless enable-protected-configs allows the client (Redis 7's
+  // PROTECTED_CONFIG: settings that choose where files are written).
+  bool protected_ = false;
 };
+
+Option protect(Option o) {
+  o.protected_ = true;
+  return o;
+}
 
 bool parse_bool(const std::string& s, bool* out) {
   if (eq_nocase(s, "yes")) return *out = true, true;
@@ -233,6 +241,10 @@ std::vector<Option>& options() {
       int_opt("tcp-keepalive", &Config::tcp_keepalive, 0, INT32_MAX, true, "TCP keepalive"),
       bool_opt("protected-mode", &Config::protected_mode, true,
                "without requirepass, accept only loopback clients"),
+      enum_opt("enable-protected-configs", &Config::enable_protected_configs, "no yes local",
+               false, "may CONFIG SET change dir (local: from loopback clients only)"),
+      enum_opt("enable-debug-command", &Config::enable_debug_command, "no yes local", false,
+               "may clients run DEBUG (local: from loopback clients only)"),
       str_opt("requirepass", &Config::requirepass, true, "password clients must AUTH with"),
       int_opt("maxclients", &Config::maxclients, 1, LLONG_MAX, true, "max connected clients"),
       mem_opt("maxmemory", &Config::maxmemory, 0, LLONG_MAX, true,
@@ -262,7 +274,9 @@ std::vector<Option>& options() {
              }},
       enum_opt("loglevel", &Config::loglevel, "debug verbose notice warning", true, "log level"),
       str_opt("logfile", &Config::logfile, false, "log file (empty: stderr)"),
-      str_opt("dir", &Config::dir, true, "working directory (AOF location)"),
+      protect(str_opt("dir", &Config::dir, true,
+                      "working directory (AOF location); CONFIG SET needs "
+                      "enable-protected-configs")),
       str_opt("pidfile", &Config::pidfile, false, "write the pid here"),
       bool_opt("daemonize", &Config::daemonize, false, "not supported: always runs in foreground"),
       int_opt("hash-max-listpack-entries", &Config::hash_max_listpack_entries, 0, LLONG_MAX,
@@ -439,10 +453,13 @@ static void config_set(Client& c) {
   std::vector<Option*> changed;
   for (size_t i = 2; i < c.argv.size(); i += 2) {
     Option* o = find_option(c.argv[i]);
-    if (o && !o->mutable_) {
+    if (o && (!o->mutable_ ||
+              (o->protected_ &&
+               !protected_action_allowed(srv().cfg.enable_protected_configs, c)))) {
       srv().cfg = backup;
-      reply_error_fmt(c, "ERR CONFIG SET failed (possibly related to argument '%s') - can't set "
-                         "immutable config", o->name);
+      reply_error_fmt(c, "ERR CONFIG SET failed (possibly related to argument '%.*s') - can't "
+                         "set %s config", int(c.argv[i].size()), c.argv[i].data(),
+                      o->mutable_ ? "protected" : "immutable");
       return;
     }
     if (!o) {

@@ -164,8 +164,8 @@ static Command kCommands[] = {
     {"auth", -2, kCmdNoAuth | kCmdNoMonitor | kCmdFast, 0, 0, 0, auth_cmd},
     {"hello", -1, kCmdNoAuth | kCmdNoMonitor | kCmdFast, 0, 0, 0, hello_cmd},
     {"select", 2, kCmdFast | kCmdLoading, 0, 0, 0, select_cmd},
-    {"quit", -1, kCmdNoAuth | kCmdFast | kCmdSubCtx | kCmdNoMulti, 0, 0, 0, quit_cmd},
-    {"reset", 1, kCmdNoAuth | kCmdFast | kCmdSubCtx | kCmdNoMulti, 0, 0, 0, reset_cmd},
+    {"quit", -1, kCmdNoAuth | kCmdFast | kCmdSubCtx | kCmdMultiCtl, 0, 0, 0, quit_cmd},
+    {"reset", 1, kCmdNoAuth | kCmdFast | kCmdSubCtx | kCmdMultiCtl, 0, 0, 0, reset_cmd},
 };
 
 std::span<Command> connection_commands() { return kCommands; }

@@ -61,7 +61,8 @@ static void delete_expired(Db& db, KeyEntry* e) {
   db_delete_entry(db, e);
   aof_log(db.id, {"DEL", key});
   srv().stats.expired_keys++;
-  srv().dirty++;
+  // Not a change of the dataset in the dirty counter's sense (Redis counts none for expiries);
+  // the DEL above is what the AOF needs, so the command that met the key is not logged for it.
   notify_keyspace_event(kNotifyExpired, "expired", key, db.id);
   signal_modified_key(db, key);
 }

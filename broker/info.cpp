@@ -599,8 +599,8 @@ void reply_help(Client& c, const char* const* lines, size_t n) {
   for (size_t i = 0; i < n; i++) c.reply().simple(lines[i]);
 }
 
-// DEBUG, reduced to what tests use.  Redis refuses DEBUG unless enable-debug-command is set;
-// the broker allows it (tests rely on DEBUG SLEEP).
+// DEBUG, reduced to what tests use.  Refused by the dispatcher unless enable-debug-command
+// allows it (kCmdProtected), as in Redis 7: DEBUG SLEEP stops the whole server.
 void debug_command(Client& c) {
   std::string_view sub = c.argv[1];
   if (eq_nocase(sub, "help")) {
@@ -728,8 +728,8 @@ Command server_table[] = {
     {"monitor", 1, kCmdAdmin | kCmdLoading, 0, 0, 0, monitor_command},
     {"time", 1, kCmdLoading | kCmdFast, 0, 0, 0, time_command},
     {"lastsave", 1, kCmdLoading | kCmdFast, 0, 0, 0, lastsave_command},
-    {"shutdown", -1, kCmdAdmin | kCmdLoading, 0, 0, 0, shutdown_command},
-    {"debug", -2, kCmdAdmin | kCmdLoading, 0, 0, 0, debug_command},
+    {"shutdown", -1, kCmdAdmin | kCmdLoading | kCmdNoMulti, 0, 0, 0, shutdown_command},
+    {"debug", -2, kCmdAdmin | kCmdLoading | kCmdProtected, 0, 0, 0, debug_command},
     {"memory", -2, 0, 0, 0, 0, container_proc, memory_subcommands},
 };
 

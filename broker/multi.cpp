@@ -13,6 +13,13 @@
 
 namespace sc::broker {
 
+void discard_transaction(Client& c) {
+  c.mstate.clear();
+  c.mstate.shrink_to_fit();
+  c.flags &= ~(kClientMulti | kClientDirtyCas | kClientDirtyExec);
+  unwatch_all(c);
+}
+
 namespace {
 
 // A watch on a key that was already logically expired (but not yet deleted) when WATCH ran,
@@ -54,13 +61,6 @@ bool watched_key_expired(Client& c) {
     if (key_is_expired(srv().dbs[size_t(dbid)], key)) return true;
   }
   return false;
-}
-
-void discard_transaction(Client& c) {
-  c.mstate.clear();
-  c.mstate.shrink_to_fit();
-  c.flags &= ~(kClientMulti | kClientDirtyCas | kClientDirtyExec);
-  unwatch_all(c);
 }
 
 // ---- Commands ----
@@ -116,6 +116,21 @@ void exec_command(Client& c) {
   discard_transaction(c);
 }
 
+}  // namespace
+
+void exec_abort(Client& c, std::string_view err) {
+  discard_transaction(c);
+  // Redis passes the reason without the "ERR " its generic errors get (OOM, MISCONF keep
+  // their codes).
+  if (!err.empty() && err[0] == '-') err.remove_prefix(1);
+  if (err.starts_with("ERR ")) err.remove_prefix(4);
+  reply_error(c, "EXECABORT Transaction discarded because of: " + std::string(err));
+  // MONITOR saw MULTI and will see no queued command: show the EXEC that ends it.
+  if (!srv().monitors.empty()) monitor_feed(c);
+}
+
+namespace {
+
 void watch_command(Client& c) {
   if (c.flags & kClientMulti) {
     reply_error(c, "ERR WATCH inside MULTI is not allowed");
@@ -133,7 +148,7 @@ void unwatch_command(Client& c) {
   c.reply().ok();
 }
 
-constexpr uint32_t kNm = kCmdNoMulti, kF = kCmdFast;
+constexpr uint32_t kNm = kCmdMultiCtl, kF = kCmdFast;
 
 Command g_multi_commands[] = {
     {"multi", 1, kNm | kF, 0, 0, 0, multi_command},

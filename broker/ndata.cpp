@@ -18,6 +18,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -86,18 +87,26 @@ void decode_chain(const std::string& s, int* db, std::vector<std::string>* chain
   }
 }
 
-void deep_unexpire(const std::string& id) {
+// Forgets a deep deadline; false if there was none.
+bool deep_unexpire(const std::string& id) {
   auto it = g_deep.deadline.find(id);
-  if (it == g_deep.deadline.end()) return;
+  if (it == g_deep.deadline.end()) return false;
   g_deep.queue.erase({it->second, id});
   g_deep.deadline.erase(it);
+  return true;
 }
 
 bool remove_at(Value* doc, const std::vector<std::string>& chain, Value* removed);
 
 // nData writes do not go through the command dispatcher: they log the key's new state to the
-// AOF themselves, as the RESP command that recreates it (JSON.SET key $ <document> or DEL).
-void log_key(Db& db, std::string_view key) {
+// AOF themselves, as the RESP commands that recreate it, chosen so that replaying them gives
+// the same state whatever the key held before:
+// - gone: DEL key;
+// - a document over a document: JSON.SET key $ <document> (a root JSON.SET keeps the TTL, as
+//   the nData write did);
+// - a document that replaced a key of another type (`replaced_other`): JSON.SET alone would
+//   get WRONGTYPE on replay, so MULTI, DEL, JSON.SET, PEXPIREAT (the kept TTL), EXEC.
+void log_key(Db& db, std::string_view key, bool replaced_other = false) {
   if (!aof_active()) return;
   KeyEntry* e = db.keys.find(key);
   if (!e) {
@@ -106,13 +115,38 @@ void log_key(Db& db, std::string_view key) {
   }
   if (e->val.type != Type::Json) return;
   std::string text = json::to_string(*json_doc(e->val));
+  if (!replaced_other) {
+    aof_log(db.id, {"JSON.SET", key, "$", text});
+    return;
+  }
+  aof_log(db.id, {"MULTI"});
+  aof_log(db.id, {"DEL", key});
   aof_log(db.id, {"JSON.SET", key, "$", text});
+  if (e->expire >= 0) {
+    std::string when = std::to_string(e->expire);
+    aof_log(db.id, {"PEXPIREAT", key, when});
+  }
+  aof_log(db.id, {"EXEC"});
+}
+
+// Logs a deep deadline (when >= 0) or its removal (when < 0) as NDATA.PEXPIREAT /
+// NDATA.PERSIST key elem...
+void log_deep_deadline(int dbid, const std::vector<std::string>& chain, int64_t when) {
+  if (!aof_active()) return;
+  std::string ms = std::to_string(when);
+  std::vector<std::string_view> argv;
+  argv.reserve(chain.size() + 2);
+  argv.push_back(when >= 0 ? "NDATA.PEXPIREAT" : "NDATA.PERSIST");
+  argv.push_back(chain[0]);
+  if (when >= 0) argv.push_back(ms);
+  for (size_t i = 1; i < chain.size(); i++) argv.push_back(chain[i]);
+  aof_log(dbid, argv);
 }
 
 // A document changed by nData: WATCH, keyspace event, dirty, AOF.
-void ndata_changed(Db& db, std::string_view key, const char* event) {
+void ndata_changed(Db& db, std::string_view key, const char* event, bool replaced_other = false) {
   json_changed(db, key, event);
-  log_key(db, key);
+  log_key(db, key, replaced_other);
 }
 
 void deep_sweep(evutil_socket_t, short, void*) {
@@ -129,6 +163,8 @@ void deep_sweep(evutil_socket_t, short, void*) {
     decode_chain(id, &dbi, &chain);
     if (dbi < 0 || dbi >= int(s.dbs.size()) || chain.size() < 2) continue;
     Db& db = s.dbs[size_t(dbi)];
+    // The deadline is gone from here on: on replay it must not hit a member set again later.
+    log_deep_deadline(dbi, chain, -1);
     KeyEntry* e = lookup_write(db, chain[0]);
     if (!e || e->val.type != Type::Json) continue;
     if (remove_at(json_doc(e->val), chain, nullptr)) ndata_changed(db, chain[0], "json.del");
@@ -378,8 +414,10 @@ bool act_set(Request& r) {
   if (!check_depth(r, r.chain.size() - 1, val)) return false;
   if (r.get_value()) r.set_result(val.clone());
   if (r.chain.size() == 1) {
+    KeyEntry* old = lookup_write(*r.c.db, r.chain[0]);
+    bool replaced_other = old && old->val.type != Type::Json;
     db_set(*r.c.db, r.chain[0], json_value(std::move(val)), /*keep_ttl=*/true);
-    changed(r, "json.set");
+    ndata_changed(*r.c.db, r.chain[0], "json.set", replaced_other);
     return true;
   }
   Value* doc = write_doc(r, true);
@@ -681,14 +719,16 @@ bool act_splice(Request& r) {
   bool has_index, has_count;
   if (!int_field(r, "index", &index, &has_index) || !int_field(r, "count", &count, &has_count))
     return false;
+  // Everything that can fail is checked before the array changes: an error leaves it whole.
+  const Value* items = r.field("items");
+  if (items && !items->is_array()) items = nullptr;
+  if (items && !check_depth(r, r.chain.size(), *items)) return false;
   long long start = index < 0 ? std::max(0LL, len + index) : std::min(index, len);
   long long n = has_count ? std::clamp(count, 0LL, len - start) : len - start;
   Value removed = Value::array();
   for (long long i = start; i < start + n; i++) removed.arr().push_back(std::move(a[size_t(i)]));
   a.erase(a.begin() + start, a.begin() + start + n);
-  const Value* items = r.field("items");
-  if (items && items->is_array()) {
-    if (!check_depth(r, r.chain.size(), *items)) return false;
+  if (items) {
     std::vector<Value> copies;
     for (const Value& it : items->arr()) copies.push_back(it.clone());
     a.insert(a.begin() + start, std::make_move_iterator(copies.begin()),
@@ -793,6 +833,7 @@ bool act_expire(Request& r) {
       }
     } else {
       deep_expire(encode_chain(r.c.db->id, chain), when);
+      log_deep_deadline(r.c.db->id, chain, when);
     }
   }
   return true;
@@ -811,7 +852,7 @@ bool act_unexpire(Request& r) {
         if (aof_active()) aof_log(r.c.db->id, {"PERSIST", chain[0]});
       }
     } else {
-      deep_unexpire(encode_chain(r.c.db->id, chain));
+      if (deep_unexpire(encode_chain(r.c.db->id, chain))) log_deep_deadline(r.c.db->id, chain, -1);
     }
   }
   return true;
@@ -893,33 +934,56 @@ bool act_init(Request& r) {
   return true;
 }
 
+// Action flags, as the RESP command table's: a write is refused while the AOF cannot be
+// written (MISCONF); a write that may grow the data is refused over maxmemory (OOM).
+constexpr uint32_t kActWrite = 1 << 0;
+constexpr uint32_t kActDenyOom = 1 << 1;
+constexpr uint32_t kActGrow = kActWrite | kActDenyOom;
+
 struct Action {
   const char* name;
   bool (*fn)(Request&);
+  uint32_t flags;
 };
 const Action kActions[] = {
-    {"init", act_init},
-    {"set", act_set},
-    {"get", act_get},
-    {"getRange", act_get_range},
-    {"getAll", act_get_all},
-    {"count", act_count},
-    {"hasKey", act_has_key},
-    {"add", act_add},
-    {"concat", act_concat},
-    {"remove", act_remove},
-    {"removeRange", act_remove_range},
-    {"removeAll", act_remove_all},
-    {"splice", act_splice},
-    {"pop", act_pop},
-    {"expire", act_expire},
-    {"unexpire", act_unexpire},
-    {"getExpiry", act_get_expiry},
-    {"subscribe", act_subscribe},
-    {"unsubscribe", act_unsubscribe},
-    {"isSubscribed", act_is_subscribed},
-    {"publish", act_publish},
+    {"init", act_init, 0},
+    {"set", act_set, kActGrow},
+    {"get", act_get, 0},
+    {"getRange", act_get_range, 0},
+    {"getAll", act_get_all, 0},
+    {"count", act_count, 0},
+    {"hasKey", act_has_key, 0},
+    {"add", act_add, kActGrow},
+    {"concat", act_concat, kActGrow},
+    {"remove", act_remove, kActWrite},
+    {"removeRange", act_remove_range, kActWrite},
+    {"removeAll", act_remove_all, kActWrite},
+    {"splice", act_splice, kActGrow},
+    {"pop", act_pop, kActWrite},
+    {"expire", act_expire, kActWrite},
+    {"unexpire", act_unexpire, kActWrite},
+    {"getExpiry", act_get_expiry, 0},
+    {"subscribe", act_subscribe, 0},
+    {"unsubscribe", act_unsubscribe, 0},
+    {"isSubscribed", act_is_subscribed, 0},
+    {"publish", act_publish, 0},
 };
+
+// The refusal RESP gives a write in the same state, as nData error name (its first word:
+// "OOM", "MISCONF") and message; false when the action may run.
+bool refused(const Action& act, std::string* name, std::string* message) {
+  std::string err;
+  Server& s = srv();
+  if ((act.flags & kActDenyOom) && s.cfg.maxmemory && used_memory() > s.cfg.maxmemory)
+    err = kErrOom;
+  else if (act.flags & kActWrite)
+    err = aof_write_error();
+  if (err.empty()) return false;
+  size_t sp = err.find(' ');
+  *name = err.substr(0, sp);
+  *message = sp == std::string::npos ? std::string() : err.substr(sp + 1);
+  return true;
+}
 
 void reply_error_line(Client& c, const std::string& id, std::string_view name,
                       std::string_view message) {
@@ -960,6 +1024,10 @@ void handle_line(Client& c, std::string_view line) {
     reply_error_line(c, id, "AuthError", "Cannot process command before init handshake");
     return;
   }
+  if (std::string name, message; refused(*act, &name, &message)) {
+    reply_error_line(c, id, name, message);
+    return;
+  }
   Request r{c, msg, {}, {}, false, {}, {}};
   Server& s = srv();
   bool outer = s.cmd_time_ms == 0;
@@ -983,14 +1051,66 @@ void handle_line(Client& c, std::string_view line) {
 
 }  // namespace
 
+// ---- RESP commands that replay deep deadlines (written to the AOF, usable by hand) ----
+
+// Chain of NDATA.* argv: key, then the elements from argv[from].
+static std::vector<std::string> chain_of(const Client& c, size_t from) {
+  std::vector<std::string> chain{std::string(c.argv[1])};
+  for (size_t i = from; i < c.argv.size(); i++) chain.emplace_back(c.argv[i]);
+  return chain;
+}
+
+// NDATA.PEXPIREAT key unix-time-milliseconds elem [elem ...]: the deadline of the member at
+// key/elem/... (nData `expire` on a deeper chain).  Replies 1.
+static void ndata_pexpireat_cmd(Client& c) {
+  long long when;
+  if (!arg_ll(c, c.argv[2], &when)) return;
+  if (when < 0) return reply_error(c, "ERR invalid expire time in 'ndata.pexpireat' command");
+  std::vector<std::string> chain = chain_of(c, 3);
+  if (chain.size() > size_t(srv().cfg.json_max_depth))
+    return reply_error(c, "ERR key path too long");
+  deep_expire(encode_chain(c.db_index, chain), when);
+  srv().dirty++;
+  c.reply().integer(1);
+}
+
+// NDATA.PERSIST key elem [elem ...]: forgets that member's deadline.  Replies 1 if it had one.
+static void ndata_persist_cmd(Client& c) {
+  bool had = deep_unexpire(encode_chain(c.db_index, chain_of(c, 2)));
+  if (had) srv().dirty++;
+  c.reply().integer(had ? 1 : 0);
+}
+
+static Command kCommands[] = {
+    {"ndata.pexpireat", -4, kCmdWrite | kCmdFast, 1, 1, 1, ndata_pexpireat_cmd},
+    {"ndata.persist", -3, kCmdWrite | kCmdFast, 1, 1, 1, ndata_persist_cmd},
+};
+
+std::span<Command> ndata_commands() { return kCommands; }
+
+void ndata_for_each_deadline(
+    const std::function<void(int, const std::vector<std::string>&, int64_t)>& fn) {
+  int db;
+  std::vector<std::string> chain;
+  for (const auto& [id, when] : g_deep.deadline) {
+    decode_chain(id, &db, &chain);
+    fn(db, chain, when);
+  }
+}
+
 // How far each client's current (incomplete) line was already scanned for its end, so a big
 // line arriving in many reads is scanned once.  Keyed by client id; an entry goes when its line
 // completes (the map is cleared if closed clients ever leave too many behind).
 static std::unordered_map<uint64_t, size_t> g_scanned;
 
+// Before `init` succeeds (with requirepass) a request line may be this long at most, so an
+// unauthenticated client can neither hold a big query buffer nor get a big line parsed; the
+// same bound as Redis's 16 KiB bulk length for unauthenticated RESP clients.
+constexpr size_t kMaxUnauthenticatedLine = 16 * 1024;
+
 void ndata_process_input(Client& c) {
-  size_t max_line = size_t(srv().cfg.json_max_size);
   while (!c.in.empty() && !(c.flags & (kClientCloseAfterReply | kClientCloseAsap))) {
+    size_t max_line = c.authenticated ? size_t(srv().cfg.json_max_size) : kMaxUnauthenticatedLine;
     std::string_view in = c.in.view();
     size_t from = 0;
     if (auto it = g_scanned.find(c.id); it != g_scanned.end())
@@ -999,7 +1119,11 @@ void ndata_process_input(Client& c) {
     size_t limit = std::min(nl, in.size());
     if (limit > max_line) {
       g_scanned.erase(c.id);
-      reply_error_line(c, "null", "BadRequest", "request line too long");
+      if (c.authenticated)
+        reply_error_line(c, "null", "BadRequest", "request line too long");
+      else
+        reply_error_line(c, "null", "AuthError",
+                         "request line longer than 16384 bytes before the init handshake");
       c.flags |= kClientCloseAfterReply;
       c.in.clear();
       return;

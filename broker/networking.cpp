@@ -87,6 +87,7 @@ static void accept_one(int fd, const sockaddr_storage& peer) {
   c->authenticated = s.cfg.requirepass.empty();
   c->ctime_ms = c->last_interaction_ms = now_ms();
   c->addr = sockaddr_string(peer);
+  c->loopback = is_loopback(peer);
   sockaddr_storage local{};
   socklen_t llen = sizeof local;
   if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &llen) == 0)
@@ -275,9 +276,10 @@ static void read_cb(evutil_socket_t fd, short, void* arg) {
   Server& s = srv();
   if (c->flags & (kClientCloseAsap | kClientCloseAfterReply)) return;
   size_t want = kReadChunk;
-  // A big bulk argument in progress: read it in large pieces.
-  size_t pending = c->parser.pending_bulk();
-  if (pending > kReadChunk) want = std::min<size_t>(pending + 2, 64u << 20);
+  // A big bulk argument in progress: read the rest of it in large pieces (no more, so a buffer
+  // cut to what the argument needs does not grow again).
+  size_t need = c->parser.bytes_needed();
+  if (need > c->in.size() + kReadChunk) want = std::min<size_t>(need - c->in.size(), 64u << 20);
   char* dst = c->in.prepare(want);
   ssize_t n = read(fd, dst, want);
   if (n <= 0) {
@@ -286,6 +288,7 @@ static void read_cb(evutil_socket_t fd, short, void* arg) {
     return;
   }
   c->in.commit(size_t(n));
+  if (c->in.size() > c->qbuf_peak) c->qbuf_peak = c->in.size();
   c->net_in += n;
   s.stats.net_input_bytes += n;
   s.stats.total_reads++;
@@ -335,6 +338,29 @@ void close_timedout_clients() {
       SC_LOG(Verbose, "Closing idle client");
       client_close_async(*c);
     }
+  }
+}
+
+// Query buffers grow to hold the biggest request a client sent (a 32 MB SET leaves 64 MB) and
+// count against maxmemory, so once a second, as Redis's clientsCronResizeQueryBuffer does:
+// a buffer that wastes more than 4 KB is cut to what it holds when the client has been idle for
+// over 2 s, and to its use since the last check (its peak) when it is over 32 KB and more than
+// twice that peak.  Never below what a bulk argument being received still needs.
+void resize_query_buffers() {
+  constexpr size_t kWasteMin = 4 * 1024, kResizeThreshold = 32 * 1024;
+  constexpr int64_t kIdleMs = 2000;
+  int64_t now = now_ms();
+  for (auto& [id, c] : srv().clients) {
+    Buffer& in = c->in;
+    size_t need = std::max(in.size(), c->ndata ? 0 : c->parser.bytes_needed());
+    if (in.capacity() > need && in.capacity() - need > kWasteMin) {
+      if (now - c->last_interaction_ms > kIdleMs) {
+        in.shrink_to(need);
+      } else if (in.capacity() > kResizeThreshold && in.capacity() / 2 > c->qbuf_peak) {
+        in.shrink_to(std::max(need, c->qbuf_peak));
+      }
+    }
+    c->qbuf_peak = need;  // the next period's peak starts from what is in use now
   }
 }
 

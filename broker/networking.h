@@ -12,6 +12,7 @@ bool rebind_listeners();
 void flush_pending_writes();      // one write per client with new output (end of a loop turn)
 void free_closed_clients();       // frees clients flagged kClientCloseAsap
 void close_timedout_clients();    // `timeout` config
+void resize_query_buffers();      // gives back query buffers that are idle or oversized
 void free_client(Client* c);
 
 }  // namespace sc::broker

@@ -94,6 +94,7 @@ static void cron_cb(evutil_socket_t, short, void*) {
   aof_cron();
   if (s.cronloops % s.cfg.hz == 0) {
     close_timedout_clients();
+    resize_query_buffers();
     size_t mem = used_memory();
     if (mem > s.peak_memory) s.peak_memory = mem;
   }

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -33,11 +34,14 @@ enum CmdFlag : uint32_t {
   kCmdAdmin = 1 << 3,
   kCmdPubsub = 1 << 4,
   kCmdNoAuth = 1 << 5,      // allowed before AUTH
-  kCmdNoMulti = 1 << 6,     // executed at once inside MULTI (EXEC, DISCARD, MULTI, WATCH...)
+  kCmdNoMulti = 1 << 6,     // refused inside MULTI (Redis's NO_MULTI: SHUTDOWN)
   kCmdSubCtx = 1 << 7,      // allowed in RESP2 subscribed context
   kCmdFast = 1 << 8,
   kCmdNoMonitor = 1 << 9,   // not shown to MONITOR (AUTH, HELLO with AUTH)
   kCmdLoading = 1 << 10,
+  kCmdMultiCtl = 1 << 11,   // runs at once inside MULTI, never queued (EXEC DISCARD MULTI WATCH
+                            // QUIT RESET, the list Redis's processCommand names)
+  kCmdProtected = 1 << 12,  // refused unless enable-debug-command allows it (DEBUG)
 };
 
 using CmdProc = void (*)(Client& c);
@@ -74,6 +78,7 @@ std::span<Command> server_commands();      // info.cpp, config.cpp, client.cpp
 std::span<Command> config_commands();      // config.cpp
 std::span<Command> json_commands();        // json.cpp
 std::span<Command> aof_commands();         // aof.cpp
+std::span<Command> ndata_commands();       // ndata.cpp
 
 void commands_init();
 const Command* lookup_command(std::string_view name);
@@ -211,6 +216,7 @@ struct Client {
   uint32_t flags = 0;
 
   Buffer in;                                 // query buffer
+  size_t qbuf_peak = 0;                      // most of `in` in use since the last resize check
   Buffer out;                                // reply buffer
   resp::RequestParser parser;
   resp::Writer w{&out, resp::Proto::Resp2};  // where replies go (may point at a scratch buffer)
@@ -224,6 +230,7 @@ struct Client {
   resp::Proto proto = resp::Proto::Resp2;
   bool authenticated = false;
   bool ndata = false;  // speaks the nData-like JSON line protocol (first byte was '{')
+  bool loopback = false;  // peer address is 127.0.0.0/8 or ::1 (protected-mode, "local")
   std::string name;
   std::string addr;   // "ip:port"
   std::string laddr;
@@ -294,6 +301,9 @@ struct Config {
   long long timeout = 0;
   int tcp_keepalive = 300;
   bool protected_mode = true;
+  // "no" | "yes" | "local" (loopback peers only), as in Redis 7.0:
+  std::string enable_protected_configs = "no";  // CONFIG SET of dir and other path settings
+  std::string enable_debug_command = "no";      // the DEBUG command
   std::string requirepass;
   long long maxclients = 10000;
   unsigned long long maxmemory = 0;
@@ -415,12 +425,22 @@ void monitor_feed(Client& c);
 void monitor_remove(Client& c);
 // WATCH bookkeeping (multi.cpp): forgets every key the client watches.
 void unwatch_all(Client& c);
+// Leaves MULTI: drops the queue and the WATCHes.
+void discard_transaction(Client& c);
+// Ends c's transaction because its EXEC was refused: replies "EXECABORT ... because of: err".
+void exec_abort(Client& c, std::string_view err);
+// A `no|yes|local` setting (enable-debug-command, enable-protected-configs) lets c through:
+// "yes", or "local" and c's peer is on the loopback interface (commands.cpp).
+bool protected_action_allowed(const std::string& setting, const Client& c);
 // Creates srv().pubsub (pubsub.cpp).
 void pubsub_init();
 // The nData-like protocol (ndata.cpp): consumes complete lines of c.in, writes replies to c.out.
 void ndata_process_input(Client& c);
 // Delivers a published message to an nData subscriber as {"event":"message",...}.
 void ndata_deliver(Client& c, std::string_view channel, std::string_view message);
+// Calls fn(db, chain, deadline ms) for every deep (member) deadline of nData (AOF rewrite).
+void ndata_for_each_deadline(
+    const std::function<void(int, const std::vector<std::string>&, int64_t)>& fn);
 
 // Server commands that other files need.
 std::string info_string(std::string_view section);  // info.cpp

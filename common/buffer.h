@@ -48,6 +48,29 @@ class Buffer {
   }
   void clear() { head_ = tail_ = 0; }
 
+  // Moves the unconsumed bytes to the front and reallocates to max(size(), min_cap) bytes when
+  // that is smaller than what is allocated (0: frees the allocation).  For a buffer that grew
+  // for one big request and then stays mostly empty.
+  void shrink_to(size_t min_cap) {
+    size_t want = size() > min_cap ? size() : min_cap;
+    if (want >= cap_) return;
+    if (want == 0) {
+      std::free(data_);
+      data_ = nullptr;
+      cap_ = head_ = tail_ = 0;
+      return;
+    }
+    if (head_ > 0) {
+      std::memmove(data_, data_ + head_, tail_ - head_);
+      tail_ -= head_;
+      head_ = 0;
+    }
+    char* p = static_cast<char*>(std::realloc(data_, want));
+    if (!p) return;  // keeping the larger block is always correct
+    data_ = p;
+    cap_ = want;
+  }
+
   // Gives memory back when a large buffer is empty again (a client that once sent or received a
   // big value must not keep holding it).
   void shrink_if_idle(size_t keep) {

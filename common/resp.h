@@ -59,6 +59,9 @@ class RequestParser {
   std::string error_text() const { return parse_error_text(error_, error_byte_); }
   // Bytes the current incomplete command still needs at least (a hint for reading big bulks).
   size_t pending_bulk() const { return bulk_len_ > 0 ? size_t(bulk_len_) : 0; }
+  // Bytes the input (from its unconsumed start) must hold for the bulk being received to be
+  // complete; 0 when no bulk is in progress.  Lets a caller shrink its buffer safely.
+  size_t bytes_needed() const { return bulk_len_ >= 0 ? pos_ + size_t(bulk_len_) + 2 : 0; }
   void reset();
 
  private:

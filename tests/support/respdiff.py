@@ -622,7 +622,8 @@ class Server:
         self.log = log
 
     @classmethod
-    def start(cls, kind, args=(), timeout=10.0, port=None):
+    def start(cls, kind, args=(), timeout=10.0, port=None, preexec_fn=None):
+        """preexec_fn runs in the child before exec (resource limits, signal dispositions)."""
         port = port or free_port()
         args = [str(a) for a in args]
         if kind == "redis":
@@ -640,7 +641,7 @@ class Server:
         log = os.path.join(d, "%s-%d.log" % (kind, port))
         with open(log, "wb") as lf:
             proc = subprocess.Popen(cmd, cwd=d, stdin=subprocess.DEVNULL, stdout=lf,
-                                    stderr=subprocess.STDOUT)
+                                    stderr=subprocess.STDOUT, preexec_fn=preexec_fn)
         _procs.append(proc)
         srv = cls(kind, proc, port, log)
         _servers.append(srv)

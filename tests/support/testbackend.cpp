@@ -16,6 +16,10 @@
 //   GET  /raw              "HTTP/1.1 200 OK" head, then raw echo until the client's FIN, then
 //                          "bye <bytes echoed>" and close (half-close test)
 //   GET  /ws (Upgrade)     WebSocket: every data frame echoed (unmasked), close answered
+//   ANY  /reset/WHO[?..]   when WHO is NAME or "any": read the request (and its Content-Length
+//                          body), then reset the connection without answering; else as below
+//   GET  /seen?t=TARGET    how many requests for TARGET (exactly as in their request line) this
+//                          backend has read, as the body
 //   anything else          200 with body NAME
 // Keep-alive unless the request says "Connection: close".  Output is bounded: reading stops while
 // more than 1 MiB waits to be sent.
@@ -34,6 +38,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <string>
 
 namespace {
@@ -42,14 +47,15 @@ constexpr size_t kHighWater = 1 << 20;
 constexpr size_t kMaxHead = 64 * 1024;
 std::string g_name = "backend";
 bool g_client_closes = false;  // --client-closes: answer "Connection: close", let the client close
+std::map<std::string, uint64_t> g_seen;  // request target -> requests read (/seen)
 
-enum class State { Proxy, Head, Echo, Bytes, Raw, Ws, Closing };
+enum class State { Proxy, Head, Echo, Bytes, Raw, Ws, Closing, Reset };
 
 struct Conn {
   bufferevent* bev;
   State state = State::Proxy;
   std::string client;      // ADDR:PORT
-  uint64_t remaining = 0;  // Echo: body bytes left; Bytes: bytes left to send
+  uint64_t remaining = 0;  // Echo, Reset: body bytes left; Bytes: bytes left to send
   uint64_t sent = 0;       // Bytes: offset of the next byte
   uint64_t raw_count = 0;
   bool keep_alive = true;
@@ -185,11 +191,29 @@ bool parse_proxy(Conn* c, evbuffer* in) {
   return true;
 }
 
+// Closes with a reset (SO_LINGER 0): the /reset route.
+void reset_conn(Conn* c) {
+  linger lg = {1, 0};
+  setsockopt(bufferevent_getfd(c->bev), SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+  conn_free(c);
+}
+
 void handle_head(Conn* c, const std::string& head) {
   size_t sp1 = head.find(' '), sp2 = head.find(' ', sp1 + 1);
   std::string method = head.substr(0, sp1);
   std::string target = sp2 == std::string::npos ? "" : head.substr(sp1 + 1, sp2 - sp1 - 1);
   std::string path = target.substr(0, target.find('?'));
+  g_seen[target]++;
+  if (path == "/reset/" + g_name || path == "/reset/any") {  // the body is read first (process)
+    c->remaining = strtoull(header_value(head, "Content-Length").c_str(), nullptr, 10);
+    c->state = State::Reset;
+    return;
+  }
+  if (path == "/seen") {
+    size_t t = target.find("?t=");
+    auto it = g_seen.find(t == std::string::npos ? "" : target.substr(t + 3));
+    return send_response(c, 200, "OK", std::to_string(it == g_seen.end() ? 0 : it->second));
+  }
   std::string conn_hdr = header_value(head, "Connection");
   bool http10 =
       head.find("HTTP/1.0") != std::string::npos && head.find("HTTP/1.0") < head.find('\n');
@@ -354,6 +378,14 @@ void process(Conn* c) {
         if (!ws_frames(c, in)) return conn_free(c);
         if (c->state == State::Ws) return;
         continue;
+      case State::Reset: {
+        size_t n =
+            evbuffer_get_length(in) < c->remaining ? evbuffer_get_length(in) : size_t(c->remaining);
+        evbuffer_drain(in, n);
+        c->remaining -= n;
+        if (c->remaining) return;
+        return reset_conn(c);
+      }
       case State::Closing:
         evbuffer_drain(in, evbuffer_get_length(in));
         if (evbuffer_get_length(out) == 0 && !g_client_closes) return conn_free(c);

@@ -1,5 +1,6 @@
 // Unit tests of the balancer's pure parts: the request-head parser (split at every offset,
-// garbage, limits, exact cookie names) and the consistent hash (stable, even, minimal movement).
+// garbage, limits, exact cookie names), the replay verdict (what may be resent after a backend
+// reset) and the consistent hash (stable, even, minimal movement).
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -105,11 +106,33 @@ static void test_jump_hash_properties(void**) {
   assert_int_equal(sc::pick_live(7, n, [](int) { return false; }), -1);
 }
 
+// replay_verdict: every proper prefix of a bodiless GET/HEAD head is Maybe, the whole head Yes;
+// a body, another method, a second request or garbage is No.
+static void test_replay_verdict(void**) {
+  using sc::bal::Replay;
+  using sc::bal::replay_verdict;
+  for (std::string head : {std::string("GET /x HTTP/1.1\r\nHost: a\r\n\r\n"),
+                           std::string("HEAD / HTTP/1.0\r\nContent-Length: 0\r\n\r\n"),
+                           std::string("GET /ws HTTP/1.1\r\nUpgrade: websocket\r\n"
+                                       "Connection: Upgrade\r\n\r\n")}) {
+    for (size_t n = 0; n < head.size(); n++)
+      assert_true(replay_verdict(std::string_view(head).substr(0, n), 65536) == Replay::Maybe);
+    assert_true(replay_verdict(head, 65536) == Replay::Yes);
+    assert_true(replay_verdict(head + "G", 65536) == Replay::No);  // a second request
+    assert_true(replay_verdict(head, 16) == Replay::No);           // too long
+  }
+  for (const char* no : {"POST /x HTTP/1.1\r\n\r\n", "PUT ", "GETX", "HEADER",
+                         "GET / HTTP/1.1\r\nContent-Length: 3\r\n\r\n",
+                         "GET / HTTP/1.1\r\ntransfer-encoding: chunked\r\n\r\n",
+                         "GET / XTTP/1.1\r\n\r\n", "\x16\x03\x01"})
+    assert_true(replay_verdict(no, 65536) == Replay::No);
+}
+
 int main() {
   const CMUnitTest tests[] = {
       cmocka_unit_test(test_head_every_split),     cmocka_unit_test(test_head_cookie_exact),
       cmocka_unit_test(test_head_large),           cmocka_unit_test(test_head_garbage),
-      cmocka_unit_test(test_jump_hash_properties),
+      cmocka_unit_test(test_jump_hash_properties), cmocka_unit_test(test_replay_verdict),
   };
   return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

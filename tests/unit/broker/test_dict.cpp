@@ -11,6 +11,7 @@ extern "C" {
 // clang-format on
 
 #include <cstdlib>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -106,12 +107,51 @@ static void test_random(void**) {
   d.clear([](Node* n) { delete n; });
 }
 
+// random() is uniform: Pearson's chi-square of 200 draws per element against the p = 1e-6
+// quantile (df 999: 1226), after growth, deletions and a shrink, and while a rehash is under
+// way.  The bucket-then-chain sampling it replaced gave about 20000 here.
+static double chi_square_of_draws(TestDict& d, const std::vector<std::string>& keys, int per) {
+  std::map<std::string, int> counts;
+  for (auto& k : keys) counts[k] = 0;
+  for (size_t i = 0; i < keys.size() * size_t(per); i++) {
+    auto it = counts.find(d.random()->key);
+    assert_true(it != counts.end());
+    it->second++;
+  }
+  double x2 = 0;
+  for (auto& [k, c] : counts) x2 += double(c - per) * double(c - per) / per;
+  return x2;
+}
+
+static void test_random_uniform(void**) {
+  TestDict d;
+  std::vector<std::string> keys;
+  for (int i = 0; i < 3000; i++) d.insert(make(i));
+  for (int i = 1000; i < 3000; i++) delete d.unlink("key:" + std::to_string(i));
+  for (int i = 0; i < 1000; i++) keys.push_back("key:" + std::to_string(i));
+  double x2 = chi_square_of_draws(d, keys, 200);
+  print_message("random: chi-square %.1f over 1000 elements (df 999, limit 1226), max chain "
+                "%zu\n", x2, d.max_chain());
+  assert_true(x2 < 1226);
+  // Shrink (under 10% full) and sample while the rehash runs: random() moves one bucket per call.
+  for (int i = 100; i < 1000; i++) delete d.unlink("key:" + std::to_string(i));
+  keys.resize(100);
+  d.shrink_if_needed();
+  assert_true(d.rehashing());
+  x2 = chi_square_of_draws(d, keys, 500);
+  print_message("random during a shrink: chi-square %.1f over 100 elements (df 99, limit 181)\n",
+                x2);
+  assert_true(x2 < 181);
+  d.clear([](Node* n) { delete n; });
+}
+
 int main() {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_insert_find_unlink),
       cmocka_unit_test(test_scan_while_growing),
       cmocka_unit_test(test_scan_while_shrinking),
       cmocka_unit_test(test_random),
+      cmocka_unit_test(test_random_uniform),
   };
   return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
