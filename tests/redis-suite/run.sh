@@ -7,7 +7,7 @@
 #   tests/redis-suite/run.sh /path/to/redis-7.0.15            # sc-broker
 #   SERVER=redis tests/redis-suite/run.sh /path/to/redis-7.0.15
 #   UNITS="type/string multi" tests/redis-suite/run.sh ...      # a subset
-#   TAGS="-needs:repl -needs:debug" tests/redis-suite/run.sh ...  # another tag filter
+#   TAGS="-needs:repl -needs:debug -slow" tests/redis-suite/run.sh ...  # another tag filter
 #
 # It never modifies REDIS_SRC: the suite is copied to a scratch directory, where one line is
 # changed (the FUNCTION FLUSH the suite sends before every test may fail: the broker has no
@@ -73,11 +73,11 @@ done
 # --durable: an exception in one test counts as a failure and the run goes on.  The test
 # server's own port is searched from --baseport down; a base per run keeps two runs apart;
 # it stays below the ephemeral ports (32768-) that clients get.
-# Tags: tests of replication (needs:repl), of DEBUG beyond SLEEP/SET-ACTIVE-EXPIRE
-# (needs:debug: RELOAD, OBJECT, DIGEST...) and of maxmemory eviction (needs:config-maxmemory) are
-# out of scope for the broker; Redis 7.0.15 does not drop them by itself in external mode.
+# Tags: tests of replication (needs:repl) and of DEBUG beyond SLEEP/SET-ACTIVE-EXPIRE
+# (needs:debug: RELOAD, OBJECT, DIGEST...) are out of scope for the broker; Redis 7.0.15 does
+# not drop them by itself in external mode.
 args=(--host 127.0.0.1 --port "$port" --skipfile "$HERE/skip.txt" --timeout 120 --durable
-      --tags "${TAGS:--needs:repl -needs:debug -needs:config-maxmemory}"
+      --tags "${TAGS:--needs:repl -needs:debug}"
       --baseport $((12000 + RANDOM % 16000)))
 for u in $UNITS; do args+=(--single "unit/$u"); done
 echo "run.sh: $SERVER on port $port, units: $UNITS"
