@@ -24,6 +24,7 @@ const Family kFamilies[] = {
     {connection_commands, "connection", "@connection"},
     {keys_commands, "generic", "@keyspace"},
     {string_commands, "string", "@string"},
+    {bitmap_commands, "bitmap", "@bitmap"},
     {hash_commands, "hash", "@hash"},
     {set_commands, "set", "@set"},
     {list_commands, "list", "@list"},

@@ -48,7 +48,8 @@ void commands_init() {
                                    hash_commands(),       set_commands(),  list_commands(),
                                    pubsub_commands(),     multi_commands(), server_commands(),
                                    config_commands(),     json_commands(),
-                                   aof_commands(),        ndata_commands()};
+                                   aof_commands(),        ndata_commands(),
+                                   bitmap_commands()};
   for (auto fam : families) {
     for (Command& c : fam) {
       c.fullname = c.name;

@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string_view>
+#include <utility>
 
 #include "hash.h"
 
@@ -26,6 +27,14 @@ class Dict {
   ~Dict() {
     std::free(t_[0].buckets);
     std::free(t_[1].buckets);
+  }
+
+  // Exchanges the contents (tables, rehash and pause state) of two dicts: SWAPDB.
+  void swap(Dict& o) {
+    std::swap(t_[0], o.t_[0]);
+    std::swap(t_[1], o.t_[1]);
+    std::swap(rehash_idx_, o.rehash_idx_);
+    std::swap(pause_rehash_, o.pause_rehash_);
   }
 
   size_t size() const { return t_[0].used + t_[1].used; }

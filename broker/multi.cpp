@@ -222,4 +222,29 @@ void signal_flushed_db(int dbid) {
   }
 }
 
+void signal_swapped_db(Db& emptied, Db& replaced_with) {
+  // A watched key changes unless it is missing (or logically expired) on both sides; a watch
+  // taken on an expired key stays "no change" while the key stays expired or goes away.
+  for (auto& [key, clients] : emptied.watched_keys) {
+    bool in_emptied = emptied.keys.find(key) != nullptr;
+    bool in_replacement = replaced_with.keys.find(key) != nullptr;
+    if (!in_emptied && !in_replacement) continue;
+    for (Client* c : clients) {
+      auto ew = g_expired_watches.empty() ? g_expired_watches.end()
+                                          : find_expired_watch(c, emptied.id, key);
+      if (ew != g_expired_watches.end()) {
+        if (!in_replacement) {
+          g_expired_watches.erase(ew);  // the expired key is now gone: no logical change
+          continue;
+        }
+        if (key_is_expired(replaced_with, key)) continue;  // expired before and after
+      } else if (!in_emptied && key_is_expired(replaced_with, key)) {
+        g_expired_watches.push_back({c, emptied.id, key});  // no key -> an expired key
+        continue;
+      }
+      c->flags |= kClientDirtyCas;
+    }
+  }
+}
+
 }  // namespace sc::broker

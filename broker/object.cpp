@@ -43,6 +43,42 @@ size_t string_len(const Value& v) {
   return string_view_of(v, buf).size();
 }
 
+Str* string_grow(Value& v, size_t len) {
+  if (v.enc == Enc::Int) {
+    char buf[24];
+    std::string_view digits = string_view_of(v, buf);
+    v.ptr = str_new(digits);  // replaces the integer in the union
+    v.enc = Enc::Raw;
+  }
+  v.grown = true;
+  Str* s = static_cast<Str*>(v.ptr);
+  size_t old = s->len;
+  if (len <= old) return s;
+  size_t capacity = malloc_usable_size(s) - sizeof(Str);
+  if (len > capacity) {
+    constexpr size_t kGreedyLimit = 1 << 20;
+    size_t want = len < kGreedyLimit ? len * 2 : len + kGreedyLimit;
+    if (want > UINT32_MAX) want = len;
+    if (len - old >= kGreedyLimit) {
+      // A big jump (SETBIT or SETRANGE far past the end): calloc hands out pages that are
+      // already zero, so only the bytes written later are ever touched.
+      Str* n = static_cast<Str*>(std::calloc(1, sizeof(Str) + want));
+      if (!n) std::abort();
+      std::memcpy(n->data, s->data, old);
+      std::free(s);
+      n->len = uint32_t(len);
+      v.ptr = n;
+      return n;
+    }
+    s = static_cast<Str*>(std::realloc(s, sizeof(Str) + want));
+    if (!s) std::abort();
+    v.ptr = s;
+  }
+  std::memset(s->data + old, 0, len - old);
+  s->len = uint32_t(len);
+  return s;
+}
+
 void value_free(Value& v) {
   switch (v.type) {
     case Type::String:

@@ -24,6 +24,8 @@ enum class Enc : uint8_t {
 struct Value {
   Type type = Type::String;
   Enc enc = Enc::Raw;
+  bool grown = false;  // String Raw: written in place (APPEND, SETRANGE, SETBIT...) or built by
+                       // BITOP, so OBJECT ENCODING says "raw" however short, as Redis does
   union {
     int64_t i;
     void* ptr;
@@ -55,6 +57,12 @@ Value string_value_int(long long v);
 // The bytes of a String value; integers are formatted into `buf` (at least 24 bytes).
 std::string_view string_view_of(const Value& v, char* buf);
 size_t string_len(const Value& v);
+// Makes `v` (a String) a Raw string of at least `len` bytes and returns it for writing in place:
+// an Int value is formatted first, bytes past the old end are zero-filled, and the allocation
+// grows geometrically (doubling, then by 1 MB steps, like Redis's sdsMakeRoomFor) so repeated
+// APPEND/SETRANGE/SETBIT calls cost amortised O(new bytes) instead of a copy each.  The caller
+// has checked the size limit (proto-max-bulk-len); a string never exceeds 4 GB (Str::len).
+Str* string_grow(Value& v, size_t len);
 // Redis's string2ld: strtold over the whole string, no leading space, not NaN, no overflow.
 bool parse_long_double(std::string_view s, long double* out);
 // Redis's ld2string(LD_STR_HUMAN): "%.17Lf" without trailing zeros; "-0" is "0".

@@ -59,10 +59,10 @@ void erase_client(std::vector<Client*>& v, Client* c) {
 
 // ---- Delivery ----
 
-// Whether messages to `sub` are dropped (Redis's prepareClientToWrite refuses them).
-inline bool drops_messages(const Client& sub) {
-  return (sub.flags & (kClientCloseAsap | kClientReplyOff)) != 0;
-}
+// Whether messages to `sub` are dropped: only for a client being closed.  CLIENT REPLY OFF and
+// SKIP do not silence pub/sub: Redis 7.0 writes messages and (un)subscribe confirmations with
+// CLIENT_PUSHING set, which bypasses them (in RESP2 and RESP3 alike).
+inline bool drops_messages(const Client& sub) { return (sub.flags & kClientCloseAsap) != 0; }
 
 // Encodes the message once (RESP2 array form; a RESP3 push differs only in the first byte).
 void encode_frame(Buffer* out, std::string_view pattern, std::string_view channel,
@@ -137,9 +137,10 @@ void deliver(const std::vector<Client*>& subs, std::string_view pattern, std::st
 
 // ---- Subscription bookkeeping ----
 
-// Replies [kind, name, count] (name null when `name` is a null view).
+// Replies [kind, name, count] (name null when `name` is a null view), even under CLIENT REPLY
+// OFF/SKIP, as Redis 7.0 does.
 void reply_subscription(Client& c, const char* kind, std::string_view name) {
-  resp::Writer& w = c.reply();
+  resp::Writer w(&c.out, c.proto);
   w.push(3);
   w.bulk(kind);
   if (name.data())
@@ -147,6 +148,7 @@ void reply_subscription(Client& c, const char* kind, std::string_view name) {
   else
     w.null();
   w.integer((long long)c.subscription_count());
+  client_output_changed(c);
 }
 
 void subscribe_channel(Client& c, std::string_view ch) {

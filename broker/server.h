@@ -68,6 +68,7 @@ struct Command {
 std::span<Command> connection_commands();  // conn.cpp
 std::span<Command> keys_commands();        // t_keys.cpp
 std::span<Command> string_commands();      // t_string.cpp
+std::span<Command> bitmap_commands();      // t_bitmap.cpp
 std::span<Command> hash_commands();        // t_hash.cpp
 std::span<Command> set_commands();         // t_set.cpp
 std::span<Command> list_commands();        // t_list.cpp
@@ -144,6 +145,9 @@ void active_expire_cycle(bool fast);
 // WATCH invalidation: every client watching `key` in `db` is flagged dirty.
 void signal_modified_key(Db& db, std::string_view key);
 void signal_flushed_db(int dbid);  // -1: all
+// SWAPDB: flags the watchers of `emptied` whose key changes when its contents are replaced by
+// `replaced_with`'s (Redis's touchAllWatchedKeysInDb).  Call for both sides before swapping.
+void signal_swapped_db(Db& emptied, Db& replaced_with);
 
 // ---- Keyspace notifications (notify.cpp) ----
 enum NotifyClass : int {

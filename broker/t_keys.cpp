@@ -268,6 +268,32 @@ bool flush_args(Client& c) {
   return true;
 }
 
+// SWAPDB index1 index2: exchanges the contents of two databases; clients stay on their index,
+// so they see the other data at once.  Watches on keys that change are invalidated.
+void swapdb_cmd(Client& c) {
+  long long ids[2];
+  const char* errs[2] = {"ERR invalid first DB index", "ERR invalid second DB index"};
+  for (int j = 0; j < 2; j++) {
+    if (!resp::parse_ll(c.argv[1 + j], &ids[j]) || ids[j] < INT32_MIN || ids[j] > INT32_MAX)
+      return reply_error(c, errs[j]);
+  }
+  Server& s = srv();
+  for (long long id : ids)
+    if (id < 0 || id >= (long long)s.dbs.size())
+      return reply_error(c, "ERR DB index is out of range");
+  if (ids[0] != ids[1]) {
+    Db& a = s.dbs[size_t(ids[0])];
+    Db& b = s.dbs[size_t(ids[1])];
+    signal_swapped_db(a, b);
+    signal_swapped_db(b, a);
+    a.keys.swap(b.keys);
+    std::swap(a.expiring, b.expiring);
+    std::swap(a.avg_ttl, b.avg_ttl);
+  }
+  s.dirty++;
+  c.reply().ok();
+}
+
 void flushdb_cmd(Client& c) {
   if (!flush_args(c)) return;
   signal_flushed_db(c.db_index);
@@ -411,8 +437,14 @@ void object_cmd(Client& c) {
   if (eq_nocase(sub, "help")) {
     static const char* kLines[] = {
         "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-        "ENCODING <key>", "    Return the kind of internal representation used in order to store the value",
-        "    associated with a <key>.", "HELP", "    Print this help."};
+        "ENCODING <key>",
+        "    Return the kind of internal representation used in order to store the value",
+        "    associated with a <key>.",
+        "REFCOUNT <key>",
+        "    Return the number of references of the value associated with the specified",
+        "    <key>.",
+        "HELP",
+        "    Print this help."};
     c.reply().array(std::size(kLines));
     for (auto* l : kLines) c.reply().simple(l);
     return;
@@ -424,14 +456,24 @@ void object_cmd(Client& c) {
       return;
     }
     const char* enc = enc_name(e->val.enc);
-    if (e->val.type == Type::String && e->val.enc == Enc::Raw &&
+    if (e->val.type == Type::String && e->val.enc == Enc::Raw && !e->val.grown &&
         static_cast<Str*>(e->val.ptr)->len <= 44)
       enc = "embstr";
     c.reply().bulk(enc);
     return;
   }
-  if (eq_nocase(sub, "encoding")) {
-    reply_error(c, "ERR wrong number of arguments for 'object|encoding' command");
+  if (eq_nocase(sub, "refcount") && c.argv.size() == 3) {
+    // Values are never shared, except that Redis reports the integers 0..9999 as its shared
+    // objects (INT_MAX references); the broker stores every integer inline, and says the same.
+    KeyEntry* e = lookup_read(*c.db, c.argv[2]);
+    if (!e) return c.reply().null();
+    bool shared = e->val.type == Type::String && e->val.enc == Enc::Int && e->val.i >= 0 &&
+                  e->val.i < 10000;
+    return c.reply().integer(shared ? 2147483647 : 1);
+  }
+  if (eq_nocase(sub, "encoding") || eq_nocase(sub, "refcount")) {
+    reply_error_fmt(c, "ERR wrong number of arguments for 'object|%s' command",
+                    eq_nocase(sub, "encoding") ? "encoding" : "refcount");
     return;
   }
   reply_error_fmt(c, "ERR unknown subcommand '%.*s'. Try OBJECT HELP.", int(sub.size()),
@@ -453,6 +495,7 @@ Command kCommands[] = {
     {"move", 3, W | kCmdFast, 1, 1, 1, move_cmd},
     {"dbsize", 1, kCmdReadonly | kCmdFast, 0, 0, 0, dbsize_cmd},
     {"flushdb", -1, W, 0, 0, 0, flushdb_cmd},
+    {"swapdb", 3, W | kCmdFast, 0, 0, 0, swapdb_cmd},
     {"flushall", -1, W, 0, 0, 0, flushall_cmd},
     {"randomkey", 1, kCmdReadonly, 0, 0, 0, randomkey_cmd},
     {"expire", -3, W | kCmdFast, 1, 1, 1, expire_cmd},

@@ -4,7 +4,9 @@
 #include <climits>
 #include <cmath>
 #include <cstdio>
+#include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "server.h"
 
@@ -380,20 +382,11 @@ void append_cmd(Client& c) {
       reply_wrongtype(c);
       return;
     }
-    char buf[24];
-    std::string_view cur = string_view_of(e->val, buf);
-    if (string_too_long(c, (long long)cur.size(), c.argv[2].size())) return;
-    total = cur.size() + c.argv[2].size();
-    Str* s = static_cast<Str*>(std::malloc(sizeof(Str) + total));
-    if (!s) std::abort();
-    s->len = uint32_t(total);
-    std::memcpy(s->data, cur.data(), cur.size());
-    std::memcpy(s->data + cur.size(), c.argv[2].data(), c.argv[2].size());
-    Value v;
-    v.type = Type::String;
-    v.enc = Enc::Raw;
-    v.ptr = s;
-    db_overwrite(e, v);
+    size_t cur = string_len(e->val);
+    if (string_too_long(c, (long long)cur, c.argv[2].size())) return;
+    total = cur + c.argv[2].size();
+    Str* str = string_grow(e->val, total);
+    std::memcpy(str->data + cur, c.argv[2].data(), c.argv[2].size());
   }
   signal_modified_key(db, key);
   notify_keyspace_event(kNotifyString, "append", key, db.id);
@@ -418,39 +411,24 @@ void setrange_cmd(Client& c) {
   Db& db = *c.db;
   std::string_view key = c.argv[1], val = c.argv[3];
   KeyEntry* e = lookup_write(db, key);
-  if (!e) {
-    if (val.empty()) {
-      c.reply().integer(0);
-      return;
-    }
-    if (string_too_long(c, offset, val.size())) return;
-    std::string s(size_t(offset), '\0');
-    s.append(val);
-    db_add(db, key, string_value(s));
-    signal_modified_key(db, key);
-    notify_keyspace_event(kNotifyString, "setrange", key, db.id);
-    srv().dirty++;
-    c.reply().integer((long long)s.size());
-    return;
-  }
-  if (e->val.type != Type::String) {
+  if (e && e->val.type != Type::String) {
     reply_wrongtype(c);
     return;
   }
-  char buf[24];
-  std::string cur(string_view_of(e->val, buf));
+  size_t cur = e ? string_len(e->val) : 0;
+  // Nothing to write: the key (or its absence, or its encoding) stays as it is.
   if (val.empty()) {
-    c.reply().integer((long long)cur.size());
+    c.reply().integer((long long)cur);
     return;
   }
   if (string_too_long(c, offset, val.size())) return;
-  if (cur.size() < size_t(offset) + val.size()) cur.resize(size_t(offset) + val.size(), '\0');
-  std::memcpy(cur.data() + offset, val.data(), val.size());
-  db_overwrite(e, string_value(cur));
+  if (!e) e = db_add(db, key, string_value(""));
+  Str* str = string_grow(e->val, std::max(cur, size_t(offset) + val.size()));
+  std::memcpy(str->data + offset, val.data(), val.size());
   signal_modified_key(db, key);
   notify_keyspace_event(kNotifyString, "setrange", key, db.id);
   srv().dirty++;
-  c.reply().integer((long long)cur.size());
+  c.reply().integer((long long)str->len);
 }
 
 void getrange_cmd(Client& c) {
@@ -482,6 +460,104 @@ void getrange_cmd(Client& c) {
   c.reply().bulk(s.substr(size_t(start), size_t(end - start + 1)));
 }
 
+// LCS key1 key2 [LEN] [IDX] [MINMATCHLEN n] [WITHMATCHLEN]: the longest common subsequence
+// of two strings (missing keys are empty) by dynamic programming, O(N*M) time and memory; the
+// table may not exceed proto-max-bulk-len bytes.  The walk back through the table prefers to
+// drop a byte of key2 on ties, as Redis does, so the same subsequence and ranges come out.
+void lcs_cmd(Client& c) {
+  Db& db = *c.db;
+  KeyEntry* ea = lookup_read(db, c.argv[1]);
+  KeyEntry* eb = lookup_read(db, c.argv[2]);
+  if ((ea && ea->val.type != Type::String) || (eb && eb->val.type != Type::String))
+    return reply_error(c, "ERR The specified keys must contain string values");
+  char abuf[24], bbuf[24];
+  std::string_view a = ea ? string_view_of(ea->val, abuf) : std::string_view();
+  std::string_view b = eb ? string_view_of(eb->val, bbuf) : std::string_view();
+  bool want_len = false, want_idx = false, with_match_len = false;
+  long long min_match_len = 0;
+  for (size_t j = 3; j < c.argv.size(); j++) {
+    std::string_view opt = c.argv[j];
+    if (eq_nocase(opt, "idx")) {
+      want_idx = true;
+    } else if (eq_nocase(opt, "len")) {
+      want_len = true;
+    } else if (eq_nocase(opt, "withmatchlen")) {
+      with_match_len = true;
+    } else if (eq_nocase(opt, "minmatchlen") && j + 1 < c.argv.size()) {
+      if (!arg_ll(c, c.argv[++j], &min_match_len)) return;
+      if (min_match_len < 0) min_match_len = 0;
+    } else {
+      return reply_syntax_error(c);
+    }
+  }
+  if (want_len && want_idx)
+    return reply_error(c, "ERR If you want both the length and indexes, please just use IDX.");
+  size_t alen = a.size(), blen = b.size();
+  unsigned long long cells = (unsigned long long)(alen + 1) * (blen + 1);
+  if (cells * sizeof(uint32_t) > (unsigned long long)srv().cfg.proto_max_bulk_len)
+    return reply_error(
+        c, "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len");
+  // t[i][j]: LCS length of a[0..i) and b[0..j).
+  std::vector<uint32_t> t(cells, 0);
+  auto at = [&](size_t i, size_t j) -> uint32_t& { return t[i * (blen + 1) + j]; };
+  for (size_t i = 1; i <= alen; i++)
+    for (size_t j = 1; j <= blen; j++)
+      at(i, j) = a[i - 1] == b[j - 1] ? at(i - 1, j - 1) + 1 : std::max(at(i - 1, j), at(i, j - 1));
+  uint32_t total = at(alen, blen);
+  if (want_len) return c.reply().integer(total);
+
+  std::string result(total, '\0');
+  struct Range {
+    size_t a0, a1, b0, b1;
+  };
+  std::vector<Range> ranges;  // maximal runs of matching bytes, from the end
+  bool open = false;          // a run is being extended backwards
+  Range cur{};
+  auto close_run = [&]() {
+    size_t len = cur.a1 - cur.a0 + 1;
+    if (min_match_len == 0 || len >= (size_t)min_match_len) ranges.push_back(cur);
+    open = false;
+  };
+  size_t i = alen, j = blen, k = total;
+  while (i > 0 && j > 0) {
+    if (a[i - 1] == b[j - 1]) {
+      result[--k] = a[i - 1];
+      if (!open) {
+        cur = {i - 1, i - 1, j - 1, j - 1};
+        open = true;
+      } else {
+        cur.a0 = i - 1;
+        cur.b0 = j - 1;
+      }
+      i--;
+      j--;
+      if (i == 0 || j == 0) close_run();
+    } else {
+      if (at(i - 1, j) > at(i, j - 1))
+        i--;
+      else
+        j--;
+      if (open) close_run();
+    }
+  }
+  if (!want_idx) return c.reply().bulk(result);
+  c.reply().map(2);
+  c.reply().bulk("matches");
+  c.reply().array(ranges.size());
+  for (const Range& r : ranges) {
+    c.reply().array(with_match_len ? 3 : 2);
+    c.reply().array(2);
+    c.reply().integer((long long)r.a0);
+    c.reply().integer((long long)r.a1);
+    c.reply().array(2);
+    c.reply().integer((long long)r.b0);
+    c.reply().integer((long long)r.b1);
+    if (with_match_len) c.reply().integer((long long)(r.a1 - r.a0 + 1));
+  }
+  c.reply().bulk("len");
+  c.reply().integer(total);
+}
+
 constexpr uint32_t W = kCmdWrite | kCmdDenyOom;
 Command kCommands[] = {
     {"set", -3, W, 1, 1, 1, set_cmd},
@@ -505,6 +581,7 @@ Command kCommands[] = {
     {"setrange", 4, W, 1, 1, 1, setrange_cmd},
     {"getrange", 4, kCmdReadonly, 1, 1, 1, getrange_cmd},
     {"substr", 4, kCmdReadonly, 1, 1, 1, getrange_cmd},
+    {"lcs", -3, kCmdReadonly, 1, 2, 1, lcs_cmd},
 };
 
 }  // namespace

@@ -331,24 +331,6 @@ int hexval(char c) {
   return -1;
 }
 
-void put_utf8(uint32_t cp, std::string* out) {
-  if (cp < 0x80) {
-    out->push_back(char(cp));
-  } else if (cp < 0x800) {
-    out->push_back(char(0xC0 | (cp >> 6)));
-    out->push_back(char(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out->push_back(char(0xE0 | (cp >> 12)));
-    out->push_back(char(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(char(0x80 | (cp & 0x3F)));
-  } else {
-    out->push_back(char(0xF0 | (cp >> 18)));
-    out->push_back(char(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(char(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(char(0x80 | (cp & 0x3F)));
-  }
-}
-
 // Length of the valid UTF-8 sequence at p (0 if invalid).
 size_t utf8_len(const unsigned char* p, const unsigned char* end) {
   unsigned char c = p[0];
@@ -406,31 +388,11 @@ bool Parser::parse_string(std::string* out) {
     p_++;
     if (p_ >= end_) return fail("EOF while parsing a string", end_, true);
     char e = *p_++;
+    if (char c = unescape_char(e)) {
+      out->push_back(c);
+      continue;
+    }
     switch (e) {
-      case '"':
-        out->push_back('"');
-        break;
-      case '\\':
-        out->push_back('\\');
-        break;
-      case '/':
-        out->push_back('/');
-        break;
-      case 'b':
-        out->push_back('\b');
-        break;
-      case 'f':
-        out->push_back('\f');
-        break;
-      case 'n':
-        out->push_back('\n');
-        break;
-      case 'r':
-        out->push_back('\r');
-        break;
-      case 't':
-        out->push_back('\t');
-        break;
       case 'u': {
         auto hex4 = [&](uint32_t* cp) {
           if (end_ - p_ < 4) {
@@ -460,7 +422,7 @@ bool Parser::parse_string(std::string* out) {
         } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
           return fail("lone leading surrogate in hex escape", p_);
         }
-        put_utf8(cp, out);
+        append_utf8(cp, out);
         break;
       }
       default:
@@ -694,6 +656,38 @@ bool Parser::run(Value* out) {
 }
 
 }  // namespace
+
+char unescape_char(char e) {
+  switch (e) {
+    case '"': return '"';
+    case '\\': return '\\';
+    case '/': return '/';
+    case 'b': return '\b';
+    case 'f': return '\f';
+    case 'n': return '\n';
+    case 'r': return '\r';
+    case 't': return '\t';
+    default: return 0;
+  }
+}
+
+void append_utf8(uint32_t cp, std::string* out) {
+  if (cp < 0x80) {
+    out->push_back(char(cp));
+  } else if (cp < 0x800) {
+    out->push_back(char(0xC0 | (cp >> 6)));
+    out->push_back(char(0x80 | (cp & 0x3F)));
+  } else if (cp < 0x10000) {
+    out->push_back(char(0xE0 | (cp >> 12)));
+    out->push_back(char(0x80 | ((cp >> 6) & 0x3F)));
+    out->push_back(char(0x80 | (cp & 0x3F)));
+  } else {
+    out->push_back(char(0xF0 | (cp >> 18)));
+    out->push_back(char(0x80 | ((cp >> 12) & 0x3F)));
+    out->push_back(char(0x80 | ((cp >> 6) & 0x3F)));
+    out->push_back(char(0x80 | (cp & 0x3F)));
+  }
+}
 
 bool parse(std::string_view in, Value* out, std::string* err, const ParseLimits& limits) {
   Parser p(in, err, limits);

@@ -288,6 +288,13 @@ void write_string(std::string_view s, std::string* out);
 // integral values, exponent form ("1e16", "1.5e-7") outside [1e-5, 1e16).
 void write_double(double d, std::string* out);
 
+// Text pieces shared by every JSON scanner of the project (this parser, the worker's codec).
+// The byte a one-character escape stands for (`n` -> '\n', `"` -> '"', ...), or 0 for any other
+// character (`u` included: \uXXXX is decoded by the caller, whose surrogate policy differs).
+char unescape_char(char e);
+// Appends the code point as UTF-8 (1 to 4 bytes; the caller has checked the range).
+void append_utf8(uint32_t cp, std::string* out);
+
 // RedisJSON's type names: "null" "boolean" "integer" "number" "string" "array" "object".
 const char* type_name(Type t);
 

@@ -279,7 +279,7 @@ void Writer::bulk(std::string_view s) {
   size_t len = 1 + format_ll(p + 1, (long long)s.size());
   p[len++] = '\r';
   p[len++] = '\n';
-  std::memcpy(p + len, s.data(), s.size());
+  if (!s.empty()) std::memcpy(p + len, s.data(), s.size());  // an empty view may be null
   len += s.size();
   p[len++] = '\r';
   p[len++] = '\n';

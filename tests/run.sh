@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test of the project and ends with one line "N passed, M failed".
+# Runs every test of the project and ends with one line "N passed, M failed, K skipped".
+# A test that exits 77 cannot run on this machine (its last line says why): SKIP, not PASS.
 #  - unit tests: every executable that CMake built into $SC_BUILD/tests/ (CMocka)
 #  - integration tests: tests/integration/*.sh and *.py (real processes on loopback)
 # Each test is one result; it prints what it checked.  TEST_FILTER=substring runs a subset.
@@ -13,7 +14,7 @@ export SC_ROOT="$ROOT" SC_BIN="$BUILD/bin" SC_BUILD="$BUILD"
 export CI=${CI:-} TERM=${TERM:-dumb}
 FILTER=${TEST_FILTER:-}
 TIMEOUT=${TEST_TIMEOUT:-600}
-passed=0 failed=0 failed_names=()
+passed=0 failed=0 skipped=0 failed_names=() skipped_names=()
 logdir="$BUILD/test-logs"; mkdir -p "$logdir"
 
 run_one() {  # name, command...
@@ -28,6 +29,9 @@ run_one() {  # name, command...
   timeout -k 10 "$limit" "$@" >"$log" 2>&1 </dev/null; rc=$?
   if [ $rc -eq 0 ]; then
     passed=$((passed + 1)); printf 'PASS %-50s %3ss\n' "$name" $((SECONDS - start))
+  elif [ $rc -eq 77 ]; then          # the test cannot run here (it says why); not a pass
+    skipped=$((skipped + 1)); skipped_names+=("$name")
+    printf 'SKIP %-50s %3ss (%s)\n' "$name" $((SECONDS - start)) "$(tail -n 1 "$log")"
   else
     failed=$((failed + 1)); failed_names+=("$name")
     printf 'FAIL %-50s %3ss (exit %d, log %s)\n' "$name" $((SECONDS - start)) $rc "$log"
@@ -45,5 +49,6 @@ for t in "$ROOT"/tests/integration/*.sh "$ROOT"/tests/integration/*.py; do
 done
 
 [ ${#failed_names[@]} -gt 0 ] && echo "failed: ${failed_names[*]}"
-echo "$passed passed, $failed failed"
+[ ${#skipped_names[@]} -gt 0 ] && echo "skipped: ${skipped_names[*]}"
+echo "$passed passed, $failed failed, $skipped skipped"
 [ $failed -eq 0 ]

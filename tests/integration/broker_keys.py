@@ -245,6 +245,62 @@ def basic(p):
     p.cmd("FLUSHALL")
     p.cmd("SCAN", "0")
     p.cmd("SCAN", "0", "MATCH", "*", "COUNT", "100")
+    # ---- SWAPDB, OBJECT REFCOUNT, the encoding of a string written in place
+    run_script(p, """
+        SELECT 0
+        SET a0 zero
+        SET t0 ttl EX 1000
+        SELECT 1
+        SET a1 one
+        SWAPDB 0 1
+        GET a0
+        GET a1
+        TTL t0
+        DBSIZE
+        SELECT 0
+        GET a1
+        DBSIZE
+        SWAPDB 0 0
+        SWAPDB 1 0
+        GET a0
+        SWAPDB 0 16
+        SWAPDB -1 0
+        SWAPDB x 0
+        SWAPDB 0 x
+        SWAPDB 0 2147483648
+        SWAPDB 0
+        FLUSHALL
+        SET n 123
+        OBJECT REFCOUNT n
+        SET n 10000
+        OBJECT REFCOUNT n
+        SET n -1
+        OBJECT REFCOUNT n
+        SET s hello
+        OBJECT REFCOUNT s
+        HSET h f v
+        OBJECT REFCOUNT h
+        OBJECT REFCOUNT nosuch
+        OBJECT REFCOUNT
+        OBJECT REFCOUNT a b
+        SET n 1234
+        OBJECT ENCODING n
+        SETRANGE n 0 ""
+        OBJECT ENCODING n
+        SETRANGE n 1 9
+        OBJECT ENCODING n
+        GET n
+        SET s short
+        OBJECT ENCODING s
+        APPEND s er
+        OBJECT ENCODING s
+        SET s2 12
+        APPEND s2 3
+        OBJECT ENCODING s2
+        SETRANGE fresh 3 abc
+        OBJECT ENCODING fresh
+        GET fresh
+    """)
 
 
 def expire(p):

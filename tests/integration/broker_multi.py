@@ -191,6 +191,43 @@ def main():
         GET rm
     """)
 
+    # SWAPDB touches the watched keys whose value changes with the swap (Redis 7.0's
+    # touchAllWatchedKeysInDb), in the watched database and in the other one.
+    run_script(p, """
+        FLUSHALL
+        SELECT 0
+        SET x 30
+        WATCH x
+        SWAPDB 0 1
+        MULTI
+        PING
+        EXEC
+        FLUSHALL
+        SELECT 1
+        SET x 30
+        SELECT 0
+        WATCH x
+        SWAPDB 0 1
+        MULTI
+        PING
+        EXEC
+        FLUSHALL
+        WATCH nothere
+        SWAPDB 0 1
+        MULTI
+        PING
+        EXEC
+        SELECT 5
+        SET y 1
+        SELECT 0
+        WATCH y
+        SWAPDB 5 6
+        MULTI
+        PING
+        EXEC
+        SELECT 0
+    """)
+
     # A client that disconnects while watching leaves no trace.
     w = p.connect()
     w.cmd("WATCH", "gone1", "gone2")

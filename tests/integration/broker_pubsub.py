@@ -212,6 +212,20 @@ def main():
     ev.close()
     p.cmd("CONFIG", "SET", "notify-keyspace-events", "")
 
+    # ---- CLIENT REPLY OFF/SKIP silence command replies, never pub/sub: (un)subscribe
+    # confirmations and messages still arrive, in RESP2 and RESP3 (Redis 7.0's CLIENT_PUSHING)
+    for resp3 in (False, True):
+        quiet = p.connect(resp3=resp3)
+        quiet.a.send("CLIENT", "REPLY", "OFF")
+        quiet.b.send("CLIENT", "REPLY", "OFF")
+        replies(quiet, ["PSUBSCRIBE", "q.*"], 1, desc="PSUBSCRIBE under CLIENT REPLY OFF")
+        if resp3:
+            quiet.a.send("PING")  # a command reply stays silenced
+            quiet.b.send("PING")
+        p.cmd("PUBLISH", "q.1", "hello")
+        same_stream(quiet, "pmessage under CLIENT REPLY OFF (resp3=%s)" % resp3)
+        replies(quiet, ["PUNSUBSCRIBE"], 1, desc="PUNSUBSCRIBE under CLIENT REPLY OFF")
+        quiet.close()
     # ---- a subscriber that does not read is disconnected (pubsub output-buffer limit)
     p.cmd("CONFIG", "SET", "client-output-buffer-limit", "pubsub 1mb 256kb 60")
     slow = p.connect()

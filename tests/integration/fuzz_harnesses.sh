@@ -9,11 +9,11 @@ cd "$ROOT" || exit 1
 SECONDS_EACH=${FUZZ_SECONDS:-15}
 FUZZ_BUILD=build-fuzz
 
-if ! make --no-print-directory fuzz FUZZ_BUILD=$FUZZ_BUILD >"$FUZZ_BUILD.make.log" 2>&1; then
-  cat "$FUZZ_BUILD.make.log"; rm -f "$FUZZ_BUILD.make.log"
+mkdir -p "$FUZZ_BUILD"
+if ! make --no-print-directory fuzz FUZZ_BUILD=$FUZZ_BUILD >"$FUZZ_BUILD/make.log" 2>&1; then
+  cat "$FUZZ_BUILD/make.log"
   echo "not ok - make fuzz"; exit 1
 fi
-rm -f "$FUZZ_BUILD.make.log"
 echo "ok - make fuzz built the harnesses into $FUZZ_BUILD/"
 
 failed=0

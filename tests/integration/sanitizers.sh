@@ -14,12 +14,12 @@ TESTS="broker_json.py broker_json_limits.py broker_ndata.py broker_aof.py
   $(cd tests/integration && ls balancer_*.py balancer_*.sh)"
 
 start=$SECONDS
+mkdir -p "$ASAN_BUILD"; mlog="$ASAN_BUILD/make.log"
 if ! make --no-print-directory BUILD="$ASAN_BUILD" SANITIZE=address,undefined JOBS="${JOBS:-2}" \
-    TARGETS="sc-broker sc-balancer sc-testbackend" >"$ROOT/.asan-make.log" 2>&1; then
-  tail -40 "$ROOT/.asan-make.log"; rm -f "$ROOT/.asan-make.log"
+    TARGETS="sc-broker sc-balancer sc-testbackend" >"$mlog" 2>&1; then
+  tail -40 "$mlog"
   echo "not ok - make SANITIZE=address,undefined"; exit 1
 fi
-rm -f "$ROOT/.asan-make.log"
 echo "ok - built with SANITIZE=address,undefined into $ASAN_BUILD ($((SECONDS - start)) s)"
 
 reports=$(mktemp -d)

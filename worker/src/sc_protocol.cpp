@@ -225,24 +225,6 @@ void read_packet(std::string_view obj, Packet* pk, size_t max_depth) {
   }
 }
 
-void append_utf8(uint32_t cp, std::string* out) {
-  if (cp < 0x80) {
-    out->push_back(char(cp));
-  } else if (cp < 0x800) {
-    out->push_back(char(0xC0 | (cp >> 6)));
-    out->push_back(char(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out->push_back(char(0xE0 | (cp >> 12)));
-    out->push_back(char(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(char(0x80 | (cp & 0x3F)));
-  } else {
-    out->push_back(char(0xF0 | (cp >> 18)));
-    out->push_back(char(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(char(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(char(0x80 | (cp & 0x3F)));
-  }
-}
-
 uint32_t hex4(const char* p) {
   uint32_t v = 0;
   for (int i = 0; i < 4; i++) {
@@ -272,31 +254,12 @@ bool decode_string(std::string_view lit, std::string* out) {
       continue;
     }
     if (++p >= end) return false;
+    if (char c = json::unescape_char(*p)) {
+      out->push_back(c);
+      p++;
+      continue;
+    }
     switch (*p) {
-      case '"':
-        out->push_back('"');
-        break;
-      case '\\':
-        out->push_back('\\');
-        break;
-      case '/':
-        out->push_back('/');
-        break;
-      case 'b':
-        out->push_back('\b');
-        break;
-      case 'f':
-        out->push_back('\f');
-        break;
-      case 'n':
-        out->push_back('\n');
-        break;
-      case 'r':
-        out->push_back('\r');
-        break;
-      case 't':
-        out->push_back('\t');
-        break;
       case 'u': {
         if (end - p < 5) return false;
         uint32_t cp = hex4(p + 1);
@@ -309,7 +272,7 @@ bool decode_string(std::string_view lit, std::string* out) {
           }
         }
         if (cp >= 0xD800 && cp < 0xE000) cp = 0xFFFD;  // lone surrogate, as JS would keep it
-        append_utf8(cp, out);
+        json::append_utf8(cp, out);
         break;
       }
       default:
