@@ -93,6 +93,44 @@ int main(int argc, char** argv) {
     s.disconnect(code, reason);
   });
 
+  // publishTo {channel,data}: publishes server-side, then responds with no data (or the
+  // BrokerError when the broker did not take it).
+  w.procedure("publishTo", [&w](sc::Socket&, sc::Request& r) {
+    std::string channel;
+    if (!string_member(r.data(), "channel", &channel)) {
+      r.error(sc::Error{"ConformanceError", "publishTo wants {channel, data}", ""});
+      return;
+    }
+    w.exchange().publish(channel, r.data().get("data"), [r](const sc::Error* e) mutable {
+      if (e)
+        r.error(*e);
+      else
+        r.end();
+    });
+  });
+
+  // kickMe {channel,message}: kicks the caller out of the channel, then responds.
+  w.procedure("kickMe", [](sc::Socket& s, sc::Request& r) {
+    std::string channel;
+    if (!string_member(r.data(), "channel", &channel)) {
+      r.error(sc::Error{"ConformanceError", "kickMe wants {channel, message}", ""});
+      return;
+    }
+    s.kick_out(channel, r.data().get("message"));
+    r.end();
+  });
+
+  // Channels starting with private/ need an authenticated socket to subscribe or publish.
+  auto private_rule = [](sc::Action& a) {
+    if (a.channel().substr(0, 8) == "private/" && !a.socket()->authenticated())
+      a.block(sc::Error{"ForbiddenError",
+                        "Channel " + std::string(a.channel()) + " requires authentication", ""});
+    else
+      a.allow();
+  };
+  w.set_middleware(sc::Middleware::Subscribe, private_rule);
+  w.set_middleware(sc::Middleware::PublishIn, private_rule);
+
   // transmit ping → transmit pong with the same data.
   w.receiver("ping", [](sc::Socket& s, const sc::Json& d) { s.transmit("pong", d); });
 

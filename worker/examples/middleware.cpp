@@ -6,6 +6,10 @@
 //   Invoke        "secret" needs a token (ForbiddenError); "silent" is blocked without an
 //                 error; echo's data "rewrite-me" is rewritten to "rewritten"
 //   Transmit      drops "ping" whose data is "drop"
+//   Subscribe     refuses channel "closed" (ForbiddenError), silently blocks "hidden"
+//   PublishIn     refuses publications to "readonly" (ForbiddenError); data "shout" → "SHOUT"
+//   PublishOut    drops deliveries on "censored"; rewrites those on "rewritten" to
+//                 "rewritten-by-outbound" (the captured v20 behaviour, sc-protocol.md §12)
 #include <cstdio>
 #include <string>
 
@@ -66,6 +70,30 @@ int main(int argc, char** argv) {
   w.set_middleware(sc::Middleware::Transmit, [](sc::Action& a) {
     if (a.name() == "ping" && a.data().text() == "\"drop\"")
       a.block();
+    else
+      a.allow();
+  });
+  w.set_middleware(sc::Middleware::Subscribe, [](sc::Action& a) {
+    if (a.channel() == "closed")
+      a.block(sc::Error{"ForbiddenError", "channel closed is closed", ""});
+    else if (a.channel() == "hidden")
+      a.block();
+    else
+      a.allow();
+  });
+  w.set_middleware(sc::Middleware::PublishIn, [](sc::Action& a) {
+    if (a.channel() == "readonly")
+      a.block(sc::Error{"ForbiddenError", "channel readonly is read-only", ""});
+    else if (a.data().text() == "\"shout\"")
+      a.allow(sc::Json::string("SHOUT"));
+    else
+      a.allow();
+  });
+  w.set_middleware(sc::Middleware::PublishOut, [](sc::Action& a) {
+    if (a.channel() == "censored")
+      a.block();
+    else if (a.channel() == "rewritten")
+      a.allow(sc::Json::string("rewritten-by-outbound"));
     else
       a.allow();
   });

@@ -27,6 +27,13 @@ const std::vector<OptionSpec>& specs() {
       {"auth-default-expiry", "SECONDS", "86400", "exp of the tokens the server signs", false},
       {"max-payload", "BYTES", "104857600", "largest inbound message; larger: close 1009", false},
       {"rx-buffer-size", "BYTES", "1024", "read chunk per socket (sets idle memory)", false},
+      {"brokers", "HOST:PORT,...", "127.0.0.1:6380",
+       "brokers for pub/sub (sc-broker or Redis); channels spread by consistent hash", false},
+      {"broker-password", "PASSWORD", "", "AUTH sent to every broker (prefer the variable)", false},
+      {"allow-client-publish", "yes|no", "yes", "let clients #publish (no: InvalidActionError)",
+       false},
+      {"socket-channel-limit", "N", "1000", "channels one socket may subscribe to (0: no limit)",
+       false},
       {"log-level", "LEVEL", "notice", "debug, verbose, notice or warning", false},
       {"logfile", "FILE", "", "log file (default: stderr)", false},
   };
@@ -93,6 +100,8 @@ Options::Status Options::load(int argc, char** argv, Options* out, std::string* 
        [&](long long x) { out->auth_default_expiry = x; }},
       {"max-payload", 1, 1LL << 40, [&](long long x) { out->max_payload = size_t(x); }},
       {"rx-buffer-size", 128, 1 << 20, [&](long long x) { out->rx_buffer_size = size_t(x); }},
+      {"socket-channel-limit", 0, 1LL << 32,
+       [&](long long x) { out->socket_channel_limit = size_t(x); }},
   };
   for (auto& o : ints) {
     if (!to_int(v.get(o.name), o.lo, o.hi, &n)) {
@@ -101,6 +110,36 @@ Options::Status Options::load(int argc, char** argv, Options* out, std::string* 
       return Status::Error;
     }
     o.set(n);
+  }
+  out->brokers.clear();
+  {
+    const std::string& list = v.get("brokers");
+    size_t start = 0;
+    while (start <= list.size()) {
+      size_t comma = list.find(',', start);
+      if (comma == std::string::npos) comma = list.size();
+      std::string item = list.substr(start, comma - start);
+      std::string h;
+      int p = 0;
+      if (!split_host_port(item, &h, &p)) {
+        *error = "--brokers wants host:port[,host:port...], got '" + list + "'";
+        return Status::Error;
+      }
+      out->brokers.push_back(item);
+      start = comma + 1;
+    }
+  }
+  out->broker_password = v.get("broker-password");
+  {
+    const std::string& a = v.get("allow-client-publish");
+    if (a == "yes" || a == "true" || a == "1")
+      out->allow_client_publish = true;
+    else if (a == "no" || a == "false" || a == "0")
+      out->allow_client_publish = false;
+    else {
+      *error = "--allow-client-publish wants yes or no, got '" + a + "'";
+      return Status::Error;
+    }
   }
   out->host = v.get("host");
   out->path = v.get("path");

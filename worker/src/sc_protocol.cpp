@@ -283,6 +283,40 @@ bool decode_string(std::string_view lit, std::string* out) {
   return true;
 }
 
+bool object_member(std::string_view value, std::string_view key, std::string_view* out) {
+  Scanner s{value.data(), value.data() + value.size(), 1 << 20};
+  s.ws();
+  if (s.p >= s.end || *s.p != '{') return false;
+  s.p++;
+  bool found = false;
+  std::string decoded;
+  for (;;) {
+    s.ws();
+    if (s.p >= s.end || *s.p == '}') break;
+    const char* ks = s.p;
+    if (!s.skip_string()) return false;
+    std::string_view klit(ks, size_t(s.p - ks));
+    s.ws();
+    if (s.p >= s.end || *s.p != ':') return false;
+    s.p++;
+    s.ws();
+    const char* vs = s.p;
+    if (!s.skip_value(1)) return false;
+    std::string_view k = klit.substr(1, klit.size() - 2);
+    if (k.find('\\') != std::string_view::npos) {
+      decode_string(klit, &decoded);
+      k = decoded;
+    }
+    if (k == key) {  // the last duplicate wins, as with JSON.parse
+      *out = std::string_view(vs, size_t(s.p - vs));
+      found = true;
+    }
+    s.ws();
+    if (s.p < s.end && *s.p == ',') s.p++;
+  }
+  return found;
+}
+
 FrameKind parse_frame(std::string_view frame, int version, std::vector<Packet>* packets,
                       const Limits& limits) {
   packets->clear();
@@ -336,6 +370,13 @@ void encode_transmit(std::string_view event, std::string_view data, std::string*
   json::write_string(event, out);
   if (!data.empty()) out->append(",\"data\":").append(data);
   out->push_back('}');
+}
+
+void encode_publish(std::string_view channel, std::string_view data, std::string* out) {
+  out->append("{\"event\":\"#publish\",\"data\":{\"channel\":");
+  json::write_string(channel, out);
+  if (!data.empty()) out->append(",\"data\":").append(data);
+  out->append("}}");
 }
 
 void encode_invoke(std::string_view event, uint64_t cid, std::string_view data, std::string* out) {

@@ -59,6 +59,10 @@ FrameKind parse_frame(std::string_view frame, int version, std::vector<Packet>* 
 // True when `text` is exactly one JSON value (surrounding whitespace allowed).
 bool valid_json(std::string_view text, size_t max_depth = 128);
 
+// For `value`, one valid JSON value: when it is an object holding `key` (the last duplicate
+// wins, as with JSON.parse), *out is the span of that member's value and the result true.
+bool object_member(std::string_view value, std::string_view key, std::string_view* out);
+
 // Decodes a JSON string literal (with quotes) into UTF-8.  False when it is not one.
 bool decode_string(std::string_view literal, std::string* out);
 
@@ -70,6 +74,8 @@ void encode_response(std::string_view cid, std::string_view data, std::string* o
 void encode_error_response(std::string_view cid, std::string_view error, std::string* out);
 // {"event":"<event>","data":<data>}
 void encode_transmit(std::string_view event, std::string_view data, std::string* out);
+// {"event":"#publish","data":{"channel":"<channel>","data":<data>}} (data empty → left out)
+void encode_publish(std::string_view channel, std::string_view data, std::string* out);
 // {"event":"<event>","cid":<cid>,"data":<data>}
 void encode_invoke(std::string_view event, uint64_t cid, std::string_view data, std::string* out);
 // An error object {"message":"..","name":"..",<extra members>}; `extra_members` is either

@@ -92,6 +92,7 @@ void WorkerState::close_socket(SocketState* s) {
     s->close_reason = s->peer_close_reason;
   }
   s->out.clear();
+  release_socket_channels(s);
   auto pending = std::move(s->pending);
   s->pending.clear();
   Error e{"BadConnectionError", "Socket connection closed", ""};
@@ -293,14 +294,16 @@ void WorkerState::on_packet(SocketState* s, proto::Packet& p) {
     return;
   }
   check_expiry(s);
-  if (ev == "#subscribe" || ev == "#publish" || ev == "#unsubscribe") {
-    // Pub/sub through the broker is the next milestone; answer so clients do not hang.
-    if (invoke) {
-      std::string f = frame_buffer();
-      Error e{"BrokerError", "Pub/sub is not available in this worker build", ""};
-      proto::encode_error_response(p.cid, e.to_json(), &f);
-      queue(s, std::move(f));
-    }
+  if (ev == "#subscribe") {
+    client_subscribe(s, p, invoke);
+    return;
+  }
+  if (ev == "#publish") {
+    client_publish(s, p, invoke);
+    return;
+  }
+  if (ev == "#unsubscribe") {  // not subject to middleware, as in the Node server
+    client_unsubscribe(s, p, invoke);
     return;
   }
   if (ev == "#disconnect") return;  // v1 clients announce their close; nothing to do
@@ -366,12 +369,33 @@ bool WorkerState::run_middleware(Action& a, Error* err) {
       *err = std::move(a.error_);
       if (err->name.empty()) err->name = "Error";
       return false;
-    case Action::State::BlockedSilent:
-      *err = Error{"SilentMiddlewareBlockedError",
-                   "The " + std::string(a.type_ == Middleware::Invoke ? "invoke" : "transmit") +
-                       " AGAction was blocked by inbound middleware",
-                   "\"type\":\"inbound\""};
+    case Action::State::BlockedSilent: {
+      // The v20 server's text: "The <action.type> AGAction was blocked by <stream> middleware".
+      const char* type = "transmit";
+      const char* stream = "inbound";
+      switch (a.type_) {
+        case Middleware::Invoke:
+          type = "invoke";
+          break;
+        case Middleware::Subscribe:
+          type = "subscribe";
+          break;
+        case Middleware::PublishIn:
+          type = "publishIn";
+          break;
+        case Middleware::PublishOut:
+          type = "publishOut";
+          stream = "outbound";
+          break;
+        default:
+          break;
+      }
+      *err =
+          Error{"SilentMiddlewareBlockedError",
+                std::string("The ") + type + " AGAction was blocked by " + stream + " middleware",
+                std::string("\"type\":\"") + stream + "\""};
       return false;
+    }
   }
   return true;
 }

@@ -112,7 +112,7 @@ bool WorkerState::init(std::string* error) {
   ev_signal_init(&sigterm, on_signal, SIGTERM);
   ev_signal_start(loop, &sigint);
   ev_signal_start(loop, &sigterm);
-  return true;
+  return pubsub_init(error);
 }
 
 void WorkerState::stop() {
@@ -233,6 +233,7 @@ int WorkerState::lws_callback(lws* wsi, lws_callback_reasons reason, void* user,
 
 Worker::Worker(const Options& options) : st_(std::make_unique<WorkerState>()) {
   st_->owner = this;
+  st_->exchange.w_ = st_.get();
   st_->opt = options;
 }
 
@@ -241,6 +242,7 @@ Worker::~Worker() {
   ev_signal_stop(st_->loop, &st_->sigint);
   ev_signal_stop(st_->loop, &st_->sigterm);
   st_->ctx.reset();  // closes every socket (CLOSED callbacks free their state)
+  st_->brokers.clear();
 }
 
 void Worker::procedure(std::string_view name, ProcedureFn fn) {
@@ -267,12 +269,15 @@ int Worker::run() {
     SC_LOG(Warning, "worker: %s", error.c_str());
     return 1;
   }
-  SC_LOG(Notice, "worker listening on port %d, path %s, protocol v%d", st_->opt.port,
-         st_->opt.path.c_str(), st_->opt.protocol_version);
+  std::string brokers;
+  for (auto& b : st_->opt.brokers) brokers += (brokers.empty() ? "" : ",") + b;
+  SC_LOG(Notice, "worker listening on port %d, path %s, protocol v%d, brokers %s", st_->opt.port,
+         st_->opt.path.c_str(), st_->opt.protocol_version, brokers.c_str());
   ev_run(st_->loop, 0);
   // Close every socket while the app's objects are still alive: on_disconnect and pending
   // invoke callbacks run here, not from ~Worker.
   st_->ctx.reset();
+  st_->brokers.clear();  // pending publishes fail ("the worker is stopping")
   return 0;
 }
 

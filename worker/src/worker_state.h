@@ -8,6 +8,12 @@
 //   only from LWS_CALLBACK_SERVER_WRITEABLE.  A requested close is done once `out` is empty.
 // - One ev_timer per socket covers every deadline: the handshake timeout, the next ping, the
 //   pong timeout and the earliest pending invoke's ackTimeout.
+// - Pub/sub (pubsub.cpp): `channels` holds an entry per channel that a local socket or a
+//   server-side handler wants, and the worker holds one broker subscription per entry.  A
+//   publication from the broker is encoded once into a shared frame that every subscribed
+//   socket's queue points to.  Sharing is safe because lws_write only writes the frame header
+//   into the LWS_PRE bytes, the same header for every socket (server frames are not masked and
+//   no extension is negotiated), and copies what the kernel does not take.
 #pragma once
 #include <ev.h>
 #include <libwebsockets.h>
@@ -16,8 +22,10 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
+#include "broker_link.h"
 #include "sc_protocol.h"
 #include "scluster/worker.h"
 
@@ -28,16 +36,24 @@ struct LwsContextFree {
 };
 using LwsContextPtr = std::unique_ptr<lws_context, LwsContextFree>;
 
+// One queued frame: the socket's own, or one shared by every recipient of a publication.
+struct OutFrame {
+  std::string own;
+  std::shared_ptr<std::string> shared;
+  std::string& text() { return shared ? *shared : own; }
+};
+
 // Frames waiting for the writeable callback, oldest first: a vector and a read index.  (A
 // std::deque allocates some 600 bytes when constructed, idle socket or not.)
 struct OutQueue {
-  std::vector<std::string> frames;
+  std::vector<OutFrame> frames;
   size_t head = 0;
   bool empty() const { return head == frames.size(); }
-  std::string& front() { return frames[head]; }
-  void push_back(std::string f) { frames.push_back(std::move(f)); }
+  std::string& front() { return frames[head].text(); }
+  void push_back(std::string f) { frames.push_back(OutFrame{std::move(f), nullptr}); }
+  void push_back(std::shared_ptr<std::string> f) { frames.push_back(OutFrame{{}, std::move(f)}); }
   void pop_front() {
-    std::string().swap(frames[head]);
+    frames[head] = OutFrame();
     if (++head == frames.size()) clear();
   }
   void clear() {
@@ -80,6 +96,22 @@ struct SocketState {
   int64_t auth_exp = -1;
   std::unique_ptr<std::unordered_map<std::string, ProcedureFn>> procs;  // Socket::on
   std::unique_ptr<std::unordered_map<std::string, ReceiverFn>> receivers;
+  std::unique_ptr<std::unordered_set<std::string>> channels;  // subscribed (null: none yet)
+};
+
+// A #subscribe answered once the broker confirmed the channel's subscription.
+struct SubWaiter {
+  uint64_t serial;
+  std::string cid;
+};
+
+// A channel some local socket or server-side handler wants.
+struct Channel {
+  int broker = 0;          // index in WorkerState::brokers
+  bool confirmed = false;  // the broker confirmed our SUBSCRIBE on its current connection
+  std::unordered_set<SocketState*> sockets;
+  std::vector<std::pair<uint64_t, Exchange::HandlerFn>> handlers;
+  std::vector<SubWaiter> waiters;
 };
 
 struct WorkerState {
@@ -99,6 +131,30 @@ struct WorkerState {
   uint64_t next_serial = 1;
   uint64_t id_seed = 0;
   std::vector<proto::Packet> packets;  // reused for each frame
+
+  // pub/sub (pubsub.cpp)
+  Exchange exchange;
+  std::vector<std::unique_ptr<BrokerLink>> brokers;
+  std::unordered_map<std::string, Channel> channels;
+  std::unordered_map<uint64_t, std::string> handler_channel;  // Exchange::subscribe ids
+  uint64_t next_handler_id = 1;
+  bool pubsub_init(std::string* error);
+  int broker_of(std::string_view channel) const;
+  Channel& want_channel(const std::string& channel);
+  void maybe_release(const std::string& channel);
+  void on_broker_message(int broker, std::string_view bchannel, std::string_view payload);
+  void on_broker_confirmed(int broker, std::string_view bchannel);
+  void on_sub_up(int broker);
+  void on_sub_down(int broker);
+  void client_subscribe(SocketState* s, proto::Packet& p, bool invoke);
+  void client_unsubscribe(SocketState* s, proto::Packet& p, bool invoke);
+  void client_publish(SocketState* s, proto::Packet& p, bool invoke);
+  bool unsubscribe_socket(SocketState* s, const std::string& channel);  // false: not subscribed
+  void release_socket_channels(SocketState* s);
+  void kick_out(SocketState* s, std::string_view channel, const Json& message);
+  void publish(std::string_view channel, std::string_view data, Exchange::DoneFn done);
+  void queue_shared(SocketState* s, std::shared_ptr<std::string> frame);
+  void error_response(SocketState* s, std::string_view cid, const Error& e);
 
   // lws glue (worker.cpp)
   static int lws_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len);

@@ -215,6 +215,30 @@ void test_encoders(void**) {
   assert_string_equal(std::string(sc::proto::ping_text(2)).c_str(), "");
 }
 
+// object_member: the span of a member's value in an object's text, as the publish path uses it
+// to forward a publication's data byte for byte.
+void test_object_member(void**) {
+  std::string_view v;
+  assert_true(sc::proto::object_member(R"({"channel":"a","data":{"n":1.50}})", "data", &v));
+  assert_string_equal(std::string(v).c_str(), R"({"n":1.50})");
+  assert_true(sc::proto::object_member(R"( { "d\u0061ta" : [1, "x"] , "z":0} )", "data", &v));
+  assert_string_equal(std::string(v).c_str(), R"([1, "x"])");
+  assert_true(sc::proto::object_member(R"({"data":1,"data":"last"})", "data", &v));
+  assert_string_equal(std::string(v).c_str(), R"("last")");
+  assert_false(sc::proto::object_member(R"({"channel":"a"})", "data", &v));
+  assert_false(sc::proto::object_member(R"("notanobject")", "channel", &v));
+  assert_false(sc::proto::object_member(R"([{"data":1}])", "data", &v));
+  assert_true(sc::proto::object_member(R"({"a":{"data":1},"data":2})", "data", &v));
+  assert_string_equal(std::string(v).c_str(), "2");  // only top-level members
+  std::string o;
+  sc::proto::encode_publish("news", R"({"n":1.50})", &o);
+  assert_string_equal(o.c_str(),
+                      R"({"event":"#publish","data":{"channel":"news","data":{"n":1.50}}})");
+  o.clear();
+  sc::proto::encode_publish("q\"", "", &o);
+  assert_string_equal(o.c_str(), R"({"event":"#publish","data":{"channel":"q\""}})");
+}
+
 }  // namespace
 
 int main() {
@@ -227,6 +251,7 @@ int main() {
       cmocka_unit_test(test_depth),
       cmocka_unit_test(test_garbage_against_dom),
       cmocka_unit_test(test_encoders),
+      cmocka_unit_test(test_object_member),
   };
   return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

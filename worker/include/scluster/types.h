@@ -65,16 +65,14 @@ constexpr int kPermanent = 4500;          // codes >= this: the client does not 
 }  // namespace close_code
 
 // Middleware points (SocketCluster v4's names; INVOKE/TRANSMIT are the seed's EVENT/EMIT).
-// Subscribe, PublishIn and PublishOut belong to pub/sub (a later milestone): they are named
-// now so apps and the seam are stable.
 enum class Middleware : uint8_t {
   HandshakeWS,  // the HTTP upgrade: block → HTTP 401, body = the error message
   HandshakeSC,  // the #handshake packet: block → error response, close with statusCode (4008)
   Invoke,       // block → error response to the caller
   Transmit,     // block → dropped silently
-  Subscribe,
-  PublishIn,
-  PublishOut,
+  Subscribe,   // #subscribe: block → error response (subscribeFail); allow(data) rewrites it
+  PublishIn,   // client #publish: block → error response (invoke) or dropped (transmit)
+  PublishOut,  // one delivery to one socket: block → not sent; allow(data) rewrites it
   Authenticate,  // a signature-valid token: block → not authenticated, authError reported
   Count_,
 };

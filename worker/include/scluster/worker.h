@@ -38,6 +38,7 @@ namespace sc {
 
 class Worker;
 class Socket;
+class Exchange;
 struct WorkerState;
 struct SocketState;
 
@@ -55,6 +56,12 @@ struct Options {
   int64_t auth_default_expiry = 86400;  // seconds
   size_t max_payload = 100u << 20;      // bytes of one message; over it: close 1009
   size_t rx_buffer_size = 1024;         // lws read chunk per socket (idle memory)
+  // Pub/sub through the brokers (sc-broker, Redis or Valkey): channel C is broker channel
+  // sc:ch:<C> on the broker that the consistent hash of "sc:ch:<C>" picks in this list.
+  std::vector<std::string> brokers = {"127.0.0.1:6380"};  // host:port, in order
+  std::string broker_password;                            // AUTH before anything else (empty: none)
+  bool allow_client_publish = true;    // false: client #publish → InvalidActionError
+  size_t socket_channel_limit = 1000;  // channels per socket (0: no limit)
   std::string log_level = "notice";
   std::string logfile;
 
@@ -114,7 +121,15 @@ class Socket {
   void on(std::string_view name, ProcedureFn fn);
   void on(std::string_view name, ReceiverFn fn);
 
+  // Channels this socket is subscribed to (through #subscribe).
+  std::vector<std::string> subscriptions() const;
+  bool is_subscribed(std::string_view channel) const;
+  // Sends #kickOut {channel, message} and unsubscribes the socket from `channel` (an empty
+  // channel: from every channel it has), as SocketCluster's socket.kickOut.
+  void kick_out(std::string_view channel, const Json& message = Json());
+
   Worker& worker();
+  Exchange& exchange();
 
  private:
   friend struct WorkerState;
@@ -129,7 +144,10 @@ class Action {
   Middleware type() const { return type_; }
   Socket* socket() const { return socket_; }       // null in HandshakeWS
   std::string_view name() const { return name_; }  // procedure / receiver name
-  const Json& data() const { return data_; }       // Invoke/Transmit data, auth payload
+  // Subscribe / PublishIn / PublishOut: the channel.  data() is then the subscription data
+  // (Subscribe) or the publication's data (PublishIn, PublishOut: once per recipient).
+  std::string_view channel() const { return channel_; }
+  const Json& data() const { return data_; }  // Invoke/Transmit data, auth payload
   std::string_view remote_address() const { return remote_; }
   std::string_view path() const { return path_; }      // HandshakeWS: the request URI
   std::string_view origin() const { return origin_; }  // HandshakeWS: the Origin header
@@ -150,10 +168,34 @@ class Action {
   enum class State { Pending, Allowed, Blocked, BlockedSilent };
   Middleware type_ = Middleware::Invoke;
   Socket* socket_ = nullptr;
-  std::string_view name_, remote_, path_, origin_;
+  std::string_view name_, remote_, path_, origin_, channel_;
   Json data_;
   State state_ = State::Pending;
   Error error_;
+};
+
+// Publish and subscribe from server code, across every worker sharing the brokers.
+// Publications reach the sockets subscribed to the channel on every worker (PublishOut
+// middleware applies) and the server-side handlers of every worker.
+class Exchange {
+ public:
+  using DoneFn = std::function<void(const Error* error)>;  // null: the broker took it
+  using HandlerFn = std::function<void(std::string_view channel, const Json& data)>;
+
+  // Publishes `data` (absent allowed) on `channel`.  done runs once, on the loop: with null
+  // once the broker accepted the publication, or with a BrokerError (broker unavailable,
+  // connection lost, too much in flight).
+  void publish(std::string_view channel, const Json& data, DoneFn done = {});
+  // Calls handler for every publication on `channel` until unsubscribe(id).  Returns the id.
+  uint64_t subscribe(std::string_view channel, HandlerFn handler);
+  void unsubscribe(uint64_t id);
+  // True when the broker that holds `channel` is connected (both of its connections).
+  bool broker_up(std::string_view channel) const;
+
+ private:
+  friend struct WorkerState;
+  friend class Worker;
+  WorkerState* w_ = nullptr;
 };
 
 class Worker {
@@ -176,6 +218,7 @@ class Worker {
   void stop();
 
   Socket* find(uint64_t serial);
+  Exchange& exchange();
   const Options& options() const;
   struct ev_loop* loop();
 
