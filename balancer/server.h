@@ -52,6 +52,8 @@ void server_conn_closed(Server* s, Backend* was_bound_to);
 // Disables accepting (max-conns reached).
 void server_pause_accept(Server* s);
 
+// "HOST:PORT" with a numeric IPv4 or IPv6 host ("[::1]:80") → *ss, *len.  False otherwise.
+bool numeric_listen_addr(const std::string& addr, sockaddr_storage* ss, socklen_t* len);
 // Resolves "host:port" (numeric or by name) into b->addr.  False when it does not resolve.
 bool resolve_backend(const std::string& name, Backend* b);
 
