@@ -142,10 +142,10 @@ static void tick_cb(evutil_socket_t, short, void* arg) {
 }
 
 void health_start(Server* s) {
-  event* ev = event_new(s->base.get(), -1, EV_PERSIST, tick_cb, s);
+  EventPtr ev = new_event(s->base.get(), -1, EV_PERSIST, tick_cb, s);
   timeval tv = net::seconds_to_timeval(s->cfg.health_interval);
-  event_add(ev, &tv);
-  s->events.emplace_back(ev);
+  event_add(ev.get(), &tv);
+  s->events.push_back(std::move(ev));
   tick_cb(-1, 0, s);  // first round at once
 }
 

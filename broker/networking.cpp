@@ -67,9 +67,9 @@ static void accept_one(int fd, const sockaddr_storage& peer_ss) {
     c->laddr = net::sockaddr_text(reinterpret_cast<const sockaddr*>(&local));
   c->parser = resp::RequestParser(resp::RequestLimits{s.cfg.proto_max_bulk_len, INT32_MAX,
                                                       64 * 1024});
-  c->read_ev = event_new(s.base, fd, EV_READ | EV_PERSIST, read_cb, c);
-  c->write_ev = event_new(s.base, fd, EV_WRITE | EV_PERSIST, write_cb, c);
-  event_add(c->read_ev, nullptr);
+  c->read_ev = new_event(s.base.get(), fd, EV_READ | EV_PERSIST, read_cb, c);
+  c->write_ev = new_event(s.base.get(), fd, EV_WRITE | EV_PERSIST, write_cb, c);
+  event_add(c->read_ev.get(), nullptr);
   s.clients.emplace(c->id, c);
 }
 
@@ -97,8 +97,8 @@ void free_client(Client* c) {
   if (c->subscription_count()) pubsub_unsubscribe_all(*c, false);
   if (!c->watched.empty()) unwatch_all(*c);
   if (c->flags & kClientMonitor) monitor_remove(*c);
-  if (c->read_ev) event_free(c->read_ev);
-  if (c->write_ev) event_free(c->write_ev);
+  c->read_ev.reset();  // before the fd closes: libevent still watches it
+  c->write_ev.reset();
   if (c->fd >= 0) close(c->fd);
   s.clients.erase(c->id);
   delete c;
@@ -181,7 +181,7 @@ static bool write_some(Client& c) {
     c.out.shrink_if_idle(64 * 1024);
     c.obuf_soft_since_ms = 0;
     if (c.write_armed) {
-      event_del(c.write_ev);
+      event_del(c.write_ev.get());
       c.write_armed = false;
     }
     if (c.flags & kClientCloseAfterReply) {
@@ -189,7 +189,7 @@ static bool write_some(Client& c) {
       return false;
     }
   } else if (!c.write_armed) {
-    event_add(c.write_ev, nullptr);
+    event_add(c.write_ev.get(), nullptr);
     c.write_armed = true;
   }
   return true;
@@ -361,9 +361,9 @@ bool listen_all() {
       return false;
     }
     s.listen_fds.push_back(fd);
-    struct event* ev = event_new(s.base, fd, EV_READ | EV_PERSIST, accept_cb, nullptr);
-    event_add(ev, nullptr);
-    s.listen_evs.push_back(ev);
+    EventPtr ev = new_event(s.base.get(), fd, EV_READ | EV_PERSIST, accept_cb, nullptr);
+    event_add(ev.get(), nullptr);
+    s.listen_evs.push_back(std::move(ev));
   }
   if (s.listen_fds.empty()) {
     SC_LOG(Warning, "Configured to not listen anywhere, exiting.");
@@ -375,7 +375,7 @@ bool listen_all() {
 bool rebind_listeners() {
   Server& s = srv();
   std::vector<int> old_fds;
-  std::vector<struct event*> old_evs;
+  std::vector<EventPtr> old_evs;
   old_fds.swap(s.listen_fds);
   old_evs.swap(s.listen_evs);
   if (!listen_all()) {
@@ -384,16 +384,15 @@ bool rebind_listeners() {
     s.listen_evs.swap(old_evs);
     return false;
   }
-  for (auto* ev : old_evs) event_free(ev);
+  old_evs.clear();
   for (int fd : old_fds) close(fd);
   return true;
 }
 
 void close_listeners() {
   Server& s = srv();
-  for (auto* ev : s.listen_evs) event_free(ev);
+  s.listen_evs.clear();  // frees the events before their fds close
   for (int fd : s.listen_fds) close(fd);
-  s.listen_evs.clear();
   s.listen_fds.clear();
 }
 

@@ -103,7 +103,7 @@ static void cron_cb(evutil_socket_t, short, void*) {
 static void signal_cb(evutil_socket_t sig, short, void*) {
   SC_LOG(Warning, "Received %s scheduling shutdown...", sig == SIGINT ? "SIGINT" : "SIGTERM");
   srv().shutdown_asap = true;
-  event_base_loopbreak(srv().base);
+  event_base_loopbreak(srv().base.get());
 }
 
 static std::string random_hex(size_t n) {
@@ -159,7 +159,7 @@ int run(int argc, char** argv) {
 
   event_config* ec = event_config_new();
   event_config_set_flag(ec, EVENT_BASE_FLAG_NOLOCK);
-  s->base = event_base_new_with_config(ec);
+  s->base.reset(event_base_new_with_config(ec));
   event_config_free(ec);
   if (!s->base) {
     SC_LOG(Warning, "Failed creating the event loop");
@@ -176,16 +176,16 @@ int run(int argc, char** argv) {
   }
 
   timeval tick{0, 1000000 / s->cfg.hz};
-  s->cron_ev = event_new(s->base, -1, EV_PERSIST, cron_cb, nullptr);
-  event_add(s->cron_ev, &tick);
-  struct event* sigterm = evsignal_new(s->base, SIGTERM, signal_cb, nullptr);
-  struct event* sigint = evsignal_new(s->base, SIGINT, signal_cb, nullptr);
-  event_add(sigterm, nullptr);
-  event_add(sigint, nullptr);
+  s->cron_ev = new_event(s->base.get(), -1, EV_PERSIST, cron_cb, nullptr);
+  event_add(s->cron_ev.get(), &tick);
+  EventPtr sigterm(evsignal_new(s->base.get(), SIGTERM, signal_cb, nullptr));
+  EventPtr sigint(evsignal_new(s->base.get(), SIGINT, signal_cb, nullptr));
+  event_add(sigterm.get(), nullptr);
+  event_add(sigint.get(), nullptr);
 
   SC_LOG(Notice, "Ready to accept connections tcp");
   while (!s->shutdown_asap) {
-    event_base_loop(s->base, EVLOOP_ONCE);
+    event_base_loop(s->base.get(), EVLOOP_ONCE);
     aof_flush();  // before replies: an acknowledged write is in the file
     flush_pending_writes();
     free_closed_clients();
@@ -200,10 +200,11 @@ int run(int argc, char** argv) {
   free_closed_clients();
   if (!s->cfg.pidfile.empty()) unlink(s->cfg.pidfile.c_str());
   SC_LOG(Warning, "sc-broker is now ready to exit, bye bye...");
-  event_free(sigterm);
-  event_free(sigint);
-  event_free(s->cron_ev);
-  event_base_free(s->base);
+  sigterm.reset();  // every event before the base (event_handles.h)
+  sigint.reset();
+  s->cron_ev.reset();
+  s->ndata_timer.reset();
+  s->base.reset();
   return s->shutdown_exit_code;
 }
 

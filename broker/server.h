@@ -17,6 +17,7 @@
 
 #include "buffer.h"
 #include "dict.h"
+#include "event_handles.h"
 #include "object.h"
 #include "resp.h"
 
@@ -206,8 +207,8 @@ struct QueuedCommand {
 struct Client {
   uint64_t id = 0;
   int fd = -1;
-  struct event* read_ev = nullptr;
-  struct event* write_ev = nullptr;
+  EventPtr read_ev;
+  EventPtr write_ev;
   bool write_armed = false;
   uint32_t flags = 0;
 
@@ -372,10 +373,11 @@ struct AofState;     // aof.cpp
 
 struct Server {
   Config cfg;
-  struct event_base* base = nullptr;
+  EventBasePtr base;                // freed last: every event below is freed before it
   std::vector<int> listen_fds;
-  std::vector<struct event*> listen_evs;
-  struct event* cron_ev = nullptr;
+  std::vector<EventPtr> listen_evs;  // one per listen_fds entry
+  EventPtr cron_ev;
+  EventPtr ndata_timer;              // nData deep-path expiry sweep, made on first use
   std::vector<Db> dbs;
   std::unordered_map<uint64_t, Client*> clients;
   uint64_t next_client_id = 1;
