@@ -1,5 +1,12 @@
 // sc-broker's main: configuration, the event loop, the cron (active expiry, rehashing,
 // statistics) and clean shutdown on SIGTERM/SIGINT.
+//
+// Exit codes (docs/broker.md):
+//   0  --help, --version, or a clean shutdown (SIGTERM, SIGINT, SHUTDOWN)
+//   1  the start failed (a bad option or config file line, the log file, the event loop, the
+//      AOF could not be loaded or opened, no listening socket),
+//      or an AOF write or fsync failed with appendfsync always (exit_on_lost_aof_write)
+// Errors at start travel back here as values; only exit_on_lost_aof_write exits elsewhere.
 #include <signal.h>
 #include <sys/random.h>
 #include <sys/resource.h>
@@ -127,6 +134,12 @@ static void raise_fd_limit(long long maxclients) {
            maxclients, (unsigned long long)want, (unsigned long long)rl.rlim_cur);
 }
 
+// The one exit outside run()'s return.  With appendfsync always, a reply promises its write is
+// on disk; when the write or the fdatasync fails, that promise is already given to the commands
+// of this turn and cannot be taken back, so the broker stops (as Redis does) instead of serving
+// on.  Called from the AOF flush, in the middle of a loop turn, so it cannot return to run().
+[[noreturn]] void exit_on_lost_aof_write() { exit(1); }
+
 int run(int argc, char** argv) {
   Server* s = new Server();
   g_srv = s;
@@ -140,7 +153,16 @@ int run(int argc, char** argv) {
   s->executable = argv[0];
   s->start_ms = now_ms();
   s->run_id = random_hex(40);
-  config_load(argc, argv, &s->cfg);
+  std::string error;
+  switch (config_load(argc, argv, &s->cfg, &error)) {
+    case ConfigLoad::Exit0:
+      return 0;
+    case ConfigLoad::Error:
+      fprintf(stderr, "%s\n", error.c_str());
+      return 1;
+    case ConfigLoad::Ok:
+      break;
+  }
   s->notify_flags = s->cfg.notify_flags;
 
   LogLevel lvl;
@@ -166,7 +188,11 @@ int run(int argc, char** argv) {
     return 1;
   }
   SC_LOG(Notice, "sc-broker starting, pid=%d, port=%d", int(getpid()), s->cfg.port);
-  aof_start();
+  if (!aof_start(&error)) {
+    SC_LOG(Warning, "%s", error.c_str());
+    fprintf(stderr, "%s\n", error.c_str());
+    return 1;
+  }
   if (!listen_all()) return 1;
   if (!s->cfg.pidfile.empty()) {
     if (FILE* f = fopen(s->cfg.pidfile.c_str(), "w")) {

@@ -335,9 +335,13 @@ struct Config {
   long long json_max_size = 64ll * 1024 * 1024;
 };
 
-// Loads `argv` (a config file path first, then --name value flags); exits with a message on
-// error like Redis does.
-void config_load(int argc, char** argv, Config* cfg);
+// Loads `argv` (a config file path first, then --name value flags).  Exit0 after --help or
+// --version (printed); Error with *error the message for stderr (Redis's wording).
+enum class ConfigLoad { Ok, Exit0, Error };
+ConfigLoad config_load(int argc, char** argv, Config* cfg, std::string* error);
+// Exits with status 1 after an AOF write or fsync failed under appendfsync always (server.cpp
+// says why this one failure cannot be returned to main).
+[[noreturn]] void exit_on_lost_aof_write();
 // CONFIG GET/SET/RESETSTAT/REWRITE are in config.cpp.
 
 // ---- The server ----
