@@ -239,7 +239,6 @@ static void conn_close(Conn* c, CloseReason why) {
   close_side(c->cli);
   close_side(c->be);
   event_del(&c->timer);
-  Backend* b = c->backend;
   detach_backend(c);
   if (c->prev)
     c->prev->next = c->next;
@@ -253,7 +252,7 @@ static void conn_close(Conn* c, CloseReason why) {
   std::free(c->head);
   delete c->parser;
   delete c;
-  server_conn_closed(s, b);
+  server_conn_closed(s);
 }
 
 // Sends our FIN to `to` (close_notify first on TLS).  Not through the batch: io_uring runs a

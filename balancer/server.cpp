@@ -85,7 +85,7 @@ void server_pause_accept(Server* s) {
   SC_LOG(Verbose, "max-conns %d reached: accepting paused", s->cfg.max_conns);
 }
 
-void server_conn_closed(Server* s, Backend*) {
+void server_conn_closed(Server* s) {
   if (s->draining) {
     if (s->nconns == 0) event_base_loopexit(s->base.get(), nullptr);
     return;

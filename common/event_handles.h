@@ -1,7 +1,7 @@
 // Owning handles for libevent objects: std::unique_ptr with the library's free function.
 // Use them for what a component owns; never for what libevent hands out borrowed.
 // Contract: free every event before its event_base (reset them in that order at shutdown);
-// new_event() is the project's only event_new, so no raw event is left to leak.
+// new_event() is the only event_new in broker/, balancer/ and common/: no raw event to leak.
 #pragma once
 #include <event2/event.h>
 #include <event2/listener.h>
