@@ -9,22 +9,17 @@
 
 namespace sc::net {
 
+// Indexed by NetError, in its order.
+static const char* const kNetErrorText[] = {
+    "ok",         "no port (expected HOST:PORT)", "'[' without ']:' (expected [IPV6]:PORT)",
+    "empty host", "port not in 1..65535",         "not a numeric IPv4 or IPv6 address",
+};
+static_assert(sizeof kNetErrorText / sizeof *kNetErrorText == size_t(NetError::NotNumeric) + 1,
+              "one text per NetError");
+
 const char* net_error_text(NetError e) {
-  switch (e) {
-    case NetError::Ok:
-      return "ok";
-    case NetError::NoPort:
-      return "no port (expected HOST:PORT)";
-    case NetError::BadBracket:
-      return "'[' without ']:' (expected [IPV6]:PORT)";
-    case NetError::EmptyHost:
-      return "empty host";
-    case NetError::BadPort:
-      return "port not in 1..65535";
-    case NetError::NotNumeric:
-      return "not a numeric IPv4 or IPv6 address";
-  }
-  return "unknown";
+  size_t i = size_t(e);
+  return i < sizeof kNetErrorText / sizeof *kNetErrorText ? kNetErrorText[i] : "unknown";
 }
 
 NetError parse_host_port(std::string_view s, HostPort* out) {

@@ -191,6 +191,19 @@ void test_listen(void**) {
   assert_true(families >= 1);
 }
 
+// Every NetError has its own text; a value outside the enum reads "unknown".
+void test_error_text(void**) {
+  assert_string_equal(sc::net::net_error_text(NetError::Ok), "ok");
+  assert_string_equal(sc::net::net_error_text(NetError::BadPort), "port not in 1..65535");
+  assert_string_equal(sc::net::net_error_text(NetError::NotNumeric),
+                      "not a numeric IPv4 or IPv6 address");
+  for (int i = 0; i <= int(NetError::NotNumeric); i++)
+    for (int j = i + 1; j <= int(NetError::NotNumeric); j++)
+      assert_string_not_equal(sc::net::net_error_text(NetError(i)),
+                              sc::net::net_error_text(NetError(j)));
+  assert_string_equal(sc::net::net_error_text(NetError(200)), "unknown");
+}
+
 void test_timeval(void**) {
   timeval tv = sc::net::seconds_to_timeval(0);
   assert_int_equal(tv.tv_sec, 0);
@@ -213,7 +226,7 @@ int main() {
       cmocka_unit_test(test_parse_valid),   cmocka_unit_test(test_parse_edges),
       cmocka_unit_test(test_parse_garbage), cmocka_unit_test(test_numeric_sockaddr),
       cmocka_unit_test(test_loopback),      cmocka_unit_test(test_listen),
-      cmocka_unit_test(test_timeval),
+      cmocka_unit_test(test_timeval),       cmocka_unit_test(test_error_text),
   };
   return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
