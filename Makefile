@@ -11,7 +11,7 @@ TARGETS ?=
 
 # Debian packages the build, the tests and the benchmarks need.  `make deps` installs the missing ones.
 DEB_PACKAGES := build-essential cmake pkg-config libevent-dev libssl-dev libjemalloc-dev \
-	libcmocka-dev libbenchmark-dev libhiredis-dev libcjson-dev liburing-dev libre2-dev redis-server redis-tools python3 \
+	libcmocka-dev libbenchmark-dev libhiredis-dev liburing-dev libre2-dev redis-server redis-tools python3 \
 	libwebsockets-dev libwebsockets-evlib-ev libev-dev \
 	haproxy wrk curl openssl procps util-linux iproute2 clang-14 libclang-rt-14-dev tcl
 
@@ -24,7 +24,7 @@ all: build
 
 # The build needs these headers/tools; if one is absent, install everything that is missing.
 NEEDED := /usr/include/event2/event.h /usr/include/jemalloc/jemalloc.h /usr/include/cmocka.h \
-	/usr/include/benchmark/benchmark.h /usr/include/hiredis/hiredis.h /usr/include/openssl/ssl.h /usr/include/cjson/cJSON.h /usr/include/liburing.h /usr/include/re2/re2.h \
+	/usr/include/benchmark/benchmark.h /usr/include/hiredis/hiredis.h /usr/include/openssl/ssl.h /usr/include/liburing.h /usr/include/re2/re2.h \
 	/usr/include/libwebsockets.h /usr/share/doc/libwebsockets-evlib-ev/copyright /usr/include/ev.h \
 	/usr/bin/cmake /usr/bin/pkg-config /usr/bin/redis-server /usr/bin/redis-cli /usr/bin/python3
 

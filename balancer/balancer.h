@@ -71,7 +71,7 @@ struct Backend {
   sockaddr_storage addr{};  // resolved once at (re)load
   socklen_t addr_len = 0;
   bool up = true;                // in the hash ring of live backends
-  bool retired = false;          // dropped by a reload; freed when its last connection ends
+  bool retired = false;          // dropped by a reload; the health tick frees it once unused
   HealthCheck* check = nullptr;  // the active check in flight, owned by health.cpp
   int rise = 0;                  // consecutive check successes while down
   int fall = 0;                  // consecutive soft failures while up

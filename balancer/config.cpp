@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "log.h"
+#include "net.h"
 #include "options.h"
 
 namespace sc::bal {
@@ -55,9 +56,8 @@ bool split_backends(const std::string& list, std::vector<std::string>* out) {
     std::string item = list.substr(start, comma - start);
     while (!item.empty() && item.front() == ' ') item.erase(item.begin());
     while (!item.empty() && item.back() == ' ') item.pop_back();
-    std::string host;
-    int port;
-    if (!split_host_port(item, &host, &port)) return false;
+    net::HostPort hp;
+    if (net::parse_host_port(item, &hp) != net::NetError::Ok) return false;
     out->push_back(item);
     start = comma + 1;
   }
@@ -158,15 +158,14 @@ static bool apply(const OptionValues& v, Config* out, std::string* error) {
       *error = "--backends: malformed list '" + list + "' (want HOST:PORT,HOST:PORT...)";
       return false;
     }
-  std::string host;
-  int port;
+  net::HostPort hp;
   for (auto* addrs : {&out->listen, &out->tls_listen})
     for (auto& a : *addrs)
-      if (!split_host_port(a, &host, &port)) {
+      if (net::parse_host_port(a, &hp) != net::NetError::Ok) {
         *error = "malformed listen address '" + a + "'";
         return false;
       }
-  if (!out->stats.empty() && !split_host_port(out->stats, &host, &port)) {
+  if (!out->stats.empty() && net::parse_host_port(out->stats, &hp) != net::NetError::Ok) {
     *error = "--stats: malformed address '" + out->stats + "'";
     return false;
   }

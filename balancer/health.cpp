@@ -11,6 +11,7 @@
 
 #include "affinity.h"
 #include "log.h"
+#include "net.h"
 #include "proxy.h"
 #include "server.h"
 
@@ -117,9 +118,7 @@ static void start_check(Server* s, Backend* b) {
   if (!bev) return;
   Check* c = new Check{s, b, bev};
   b->check = c;
-  timeval tv;
-  tv.tv_sec = time_t(s->cfg.health_timeout);
-  tv.tv_usec = suseconds_t((s->cfg.health_timeout - double(tv.tv_sec)) * 1e6);
+  timeval tv = net::seconds_to_timeval(s->cfg.health_timeout);
   bufferevent_set_timeouts(bev, &tv, &tv);
   bufferevent_setcb(bev, check_read_cb, nullptr, check_event_cb, c);
   if (bufferevent_socket_connect(bev, reinterpret_cast<sockaddr*>(&b->addr), int(b->addr_len)) <
@@ -143,12 +142,10 @@ static void tick_cb(evutil_socket_t, short, void* arg) {
 }
 
 void health_start(Server* s) {
-  event* ev = event_new(s->base.get(), -1, EV_PERSIST, tick_cb, s);
-  timeval tv;
-  tv.tv_sec = time_t(s->cfg.health_interval);
-  tv.tv_usec = suseconds_t((s->cfg.health_interval - double(tv.tv_sec)) * 1e6);
-  event_add(ev, &tv);
-  s->events.emplace_back(ev);
+  EventPtr ev = new_event(s->base.get(), -1, EV_PERSIST, tick_cb, s);
+  timeval tv = net::seconds_to_timeval(s->cfg.health_interval);
+  event_add(ev.get(), &tv);
+  s->events.push_back(std::move(ev));
   tick_cb(-1, 0, s);  // first round at once
 }
 

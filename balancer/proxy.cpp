@@ -16,6 +16,7 @@
 #include "health.h"
 #include "http_head.h"
 #include "log.h"
+#include "net.h"
 #include "proxy_protocol.h"
 #include "io_batch.h"
 #include "server.h"
@@ -107,14 +108,7 @@ struct Conn {
 static int64_t now_ms(Server* s) {
   timeval tv;
   event_base_gettimeofday_cached(s->base.get(), &tv);
-  return int64_t(tv.tv_sec) * 1000 + tv.tv_usec / 1000;
-}
-
-static timeval to_tv(double secs) {
-  timeval tv;
-  tv.tv_sec = time_t(secs);
-  tv.tv_usec = suseconds_t((secs - double(tv.tv_sec)) * 1e6);
-  return tv;
+  return net::timeval_ms(tv);
 }
 
 static void set_read(Side& s, bool on) {
@@ -245,7 +239,6 @@ static void conn_close(Conn* c, CloseReason why) {
   close_side(c->cli);
   close_side(c->be);
   event_del(&c->timer);
-  Backend* b = c->backend;
   detach_backend(c);
   if (c->prev)
     c->prev->next = c->next;
@@ -259,7 +252,7 @@ static void conn_close(Conn* c, CloseReason why) {
   std::free(c->head);
   delete c->parser;
   delete c;
-  server_conn_closed(s, b);
+  server_conn_closed(s);
 }
 
 // Sends our FIN to `to` (close_notify first on TLS).  Not through the batch: io_uring runs a
@@ -805,7 +798,7 @@ static void timer_cb(evutil_socket_t, short, void* arg) {
       int64_t idle_ms = int64_t(s->cfg.timeout_idle * 1000);
       int64_t quiet = now_ms(s) - c->last_active;
       if (quiet >= idle_ms) return conn_close(c, CloseReason::TimeoutIdle);
-      timeval tv = to_tv(double(idle_ms - quiet) / 1000.0);
+      timeval tv = net::seconds_to_timeval(double(idle_ms - quiet) / 1000.0);
       event_add(&c->timer, &tv);
       return;
     }

@@ -12,28 +12,26 @@
 #include "config.h"
 #include "health.h"
 #include "log.h"
-#include "options.h"
+#include "net.h"
 #include "proxy.h"
 #include "stats.h"
 #include "tls.h"
 
 namespace sc::bal {
 
-static timeval to_tv(double secs) {
-  timeval tv;
-  tv.tv_sec = time_t(secs);
-  tv.tv_usec = suseconds_t((secs - double(tv.tv_sec)) * 1e6);
-  return tv;
+bool numeric_listen_addr(const std::string& addr, sockaddr_storage* ss, socklen_t* len) {
+  net::HostPort hp;
+  return net::parse_host_port(addr, &hp) == net::NetError::Ok &&
+         net::numeric_sockaddr(hp.host, hp.port, ss, len) == net::NetError::Ok;
 }
 
 bool resolve_backend(const std::string& name, Backend* b) {
-  std::string host;
-  int port;
-  if (!split_host_port(name, &host, &port)) return false;
+  net::HostPort hp;
+  if (net::parse_host_port(name, &hp) != net::NetError::Ok) return false;
   addrinfo hints{};
   hints.ai_socktype = SOCK_STREAM;
   addrinfo* res = nullptr;
-  if (getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &res) != 0 || !res)
+  if (getaddrinfo(hp.host.c_str(), std::to_string(hp.port).c_str(), &hints, &res) != 0 || !res)
     return false;
   std::memcpy(&b->addr, res->ai_addr, res->ai_addrlen);
   b->addr_len = socklen_t(res->ai_addrlen);
@@ -87,7 +85,7 @@ void server_pause_accept(Server* s) {
   SC_LOG(Verbose, "max-conns %d reached: accepting paused", s->cfg.max_conns);
 }
 
-void server_conn_closed(Server* s, Backend*) {
+void server_conn_closed(Server* s) {
   if (s->draining) {
     if (s->nconns == 0) event_base_loopexit(s->base.get(), nullptr);
     return;
@@ -145,7 +143,7 @@ static void sigterm_cb(evutil_socket_t sig, short, void* arg) {
     return;
   }
   s->grace_timer.reset(evtimer_new(s->base.get(), grace_cb, s));
-  timeval tv = to_tv(s->cfg.grace);
+  timeval tv = net::seconds_to_timeval(s->cfg.grace);
   event_add(s->grace_timer.get(), &tv);
 }
 
@@ -168,15 +166,15 @@ static void sighup_cb(evutil_socket_t, short, void* arg) {
 
 static bool add_listener(Server* s, const std::string& addr, std::string* error) {
   sockaddr_storage ss;
-  int len = sizeof ss;
-  if (evutil_parse_sockaddr_port(addr.c_str(), reinterpret_cast<sockaddr*>(&ss), &len) < 0) {
+  socklen_t len;
+  if (!numeric_listen_addr(addr, &ss, &len)) {
     *error = "not a numeric HOST:PORT: " + addr;
     return false;
   }
   evconnlistener* l = evconnlistener_new_bind(
       s->base.get(), accept_cb, s,
       LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | (s->cfg.reuseport ? LEV_OPT_REUSEABLE_PORT : 0),
-      s->cfg.backlog, reinterpret_cast<sockaddr*>(&ss), len);
+      s->cfg.backlog, reinterpret_cast<sockaddr*>(&ss), int(len));
   if (!l) {
     *error = "cannot listen on " + addr + ": " + strerror(errno);
     return false;
@@ -210,8 +208,9 @@ bool server_init(Server* s, std::string* error) {
     s->ssl_ctx = tls_make_context(s->cfg, error);
     if (!s->ssl_ctx) return false;
   }
-  timeval head = to_tv(s->cfg.timeout_head), conn = to_tv(s->cfg.timeout_connect),
-          idle = to_tv(s->cfg.timeout_idle);
+  timeval head = net::seconds_to_timeval(s->cfg.timeout_head),
+          conn = net::seconds_to_timeval(s->cfg.timeout_connect),
+          idle = net::seconds_to_timeval(s->cfg.timeout_idle);
   s->tv_head = event_base_init_common_timeout(s->base.get(), &head);
   s->tv_connect = event_base_init_common_timeout(s->base.get(), &conn);
   s->tv_idle = event_base_init_common_timeout(s->base.get(), &idle);

@@ -25,7 +25,7 @@ struct Server {
   Conn* conns = nullptr;     // every open client connection
   Conn* fin_list = nullptr;  // connections with a deferred FIN
   EventPtr fin_timer;        // zero timeout: runs the deferred FINs
-  IoBatch batch;             // connects, writes, FINs of one loop turn (unused without io_uring)
+  IoBatch batch;             // connects and sends of one loop turn (unused without io_uring)
   std::unordered_map<uint64_t, Conn*> ring_connects;  // batched connects whose result is not in
   uint64_t next_connect_token = 1;
   uint32_t nconns = 0;
@@ -47,11 +47,13 @@ bool server_init(Server* s, std::string* error);
 int server_run(Server* s);
 
 // Called by the proxy after a client connection is freed: resumes paused listeners, finishes a
-// drain, frees a retired backend whose last connection ended.
-void server_conn_closed(Server* s, Backend* was_bound_to);
+// drain.  (Retired backends are freed by the health tick once no connection uses them.)
+void server_conn_closed(Server* s);
 // Disables accepting (max-conns reached).
 void server_pause_accept(Server* s);
 
+// "HOST:PORT" with a numeric IPv4 or IPv6 host ("[::1]:80") → *ss, *len.  False otherwise.
+bool numeric_listen_addr(const std::string& addr, sockaddr_storage* ss, socklen_t* len);
 // Resolves "host:port" (numeric or by name) into b->addr.  False when it does not resolve.
 bool resolve_backend(const std::string& name, Backend* b);
 

@@ -138,15 +138,14 @@ static void stats_accept_cb(evconnlistener*, evutil_socket_t fd, sockaddr*, int,
 bool stats_start(Server* s, std::string* error) {
   if (s->cfg.stats.empty()) return true;
   sockaddr_storage ss;
-  int len = sizeof ss;
-  if (evutil_parse_sockaddr_port(s->cfg.stats.c_str(), reinterpret_cast<sockaddr*>(&ss), &len) <
-      0) {
+  socklen_t len;
+  if (!numeric_listen_addr(s->cfg.stats, &ss, &len)) {
     *error = "--stats: not a numeric HOST:PORT: " + s->cfg.stats;
     return false;
   }
   s->stats_listener.reset(evconnlistener_new_bind(s->base.get(), stats_accept_cb, s,
                                                   LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, 64,
-                                                  reinterpret_cast<sockaddr*>(&ss), len));
+                                                  reinterpret_cast<sockaddr*>(&ss), int(len)));
   if (!s->stats_listener) {
     *error = "cannot listen on " + s->cfg.stats + " (stats)";
     return false;

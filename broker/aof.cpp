@@ -246,7 +246,7 @@ static void write_failed(AofState& a, int err, size_t written) {
     SC_LOG(Warning,
            "Can't recover from AOF write error when the AOF fsync policy is 'always'. "
            "Exiting...");
-    exit(1);
+    exit_on_lost_aof_write();
   }
   // Like Redis, a short write reads as a full disk (the MISCONF text says "No space left on
   // device"); the log line above has the error the kernel gave.
@@ -274,7 +274,7 @@ void aof_flush(bool force_fsync) {
                "Can't persist AOF for fsync error when the AOF fsync policy is 'always': %s. "
                "Exiting...",
                strerror(errno));
-        exit(1);
+        exit_on_lost_aof_write();
       }
       a.last_fsync_ms = now_ms();
       return;
@@ -311,21 +311,23 @@ static long long file_size(int fd) {
   return fstat(fd, &sb) == 0 ? (long long)sb.st_size : 0;
 }
 
-[[noreturn]] static void load_fatal(const std::string& msg) {
-  SC_LOG(Warning, "%s", msg.c_str());
-  fprintf(stderr, "%s\n", msg.c_str());
-  exit(1);
-}
-
-static void load_file(const std::string& path) {
+// Replays the file at `path` (absent: nothing to do).  False with *error when it cannot be
+// read or is corrupt (and aof-load-truncated does not allow loading what is whole).
+static bool load_file(const std::string& path, std::string* error) {
   Server& s = srv();
   AofState& a = st();
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    if (errno == ENOENT) return;  // nothing to load yet
-    load_fatal("Fatal error: can't open the append only file " + path + " for reading: " +
-               strerror(errno));
+    if (errno == ENOENT) return true;  // nothing to load yet
+    *error = "Fatal error: can't open the append only file " + path + " for reading: " +
+             strerror(errno);
+    return false;
   }
+  auto fail = [&](std::string msg) {
+    close(fd);
+    *error = std::move(msg);
+    return false;
+  };
   a.loading = true;
   // The file holds documents the broker accepted; one may have grown past json-max-size
   // through many small writes, so the limit on parsing a JSON argument is off while loading.
@@ -348,7 +350,7 @@ static void load_file(const std::string& path) {
     // Parse every complete command in the buffer.
     while (!in.empty()) {
       if (in.data()[0] != '*')
-        load_fatal("Bad file format reading the append only file " + path + " at offset " +
+        return fail("Bad file format reading the append only file " + path + " at offset " +
                    std::to_string(offset) + ": expected a RESP array ('*'), found byte " +
                    std::to_string(int((unsigned char)in.data()[0])) +
                    "; the commands before this offset are intact");
@@ -356,14 +358,14 @@ static void load_file(const std::string& path) {
       resp::ParseStatus r = fake.parser.parse(in.view(), &used, &fake.argv, true);
       if (r == resp::ParseStatus::NeedMore) break;
       if (r == resp::ParseStatus::Error)
-        load_fatal("Bad file format reading the append only file " + path + " at offset " +
+        return fail("Bad file format reading the append only file " + path + " at offset " +
                    std::to_string(offset) + " (" + fake.parser.error_text() +
                    "): the commands before this offset are intact; truncate the file there "
                    "to start with them");
       if (!fake.argv.empty()) {
         const Command* container = nullptr;
         if (!lookup_command_argv(fake.argv, &container))
-          load_fatal("Unknown command '" + std::string(fake.argv[0]) +
+          return fail("Unknown command '" + std::string(fake.argv[0]) +
                      "' reading the append only file " + path + " at offset " +
                      std::to_string(offset));
         if (!(fake.flags & kClientMulti) && eq_nocase(fake.argv[0], "multi"))
@@ -387,7 +389,7 @@ static void load_file(const std::string& path) {
     ssize_t n = read(fd, p, 1 << 20);
     if (n < 0) {
       if (errno == EINTR) continue;
-      load_fatal("Error reading the append only file " + path + ": " + strerror(errno));
+      return fail("Error reading the append only file " + path + ": " + strerror(errno));
     }
     if (n == 0) {
       eof = true;
@@ -395,41 +397,47 @@ static void load_file(const std::string& path) {
     }
     in.commit(size_t(n));
   }
-  close(fd);
   if (!in.empty() || (fake.flags & kClientMulti)) {
     // A command (or a MULTI block) was cut short: the tail of a write that never completed.
     // Like Redis, an unfinished transaction goes whole: keeping its MULTI would put every
     // command appended after it inside a transaction that never executes.
     long long good = (fake.flags & kClientMulti) ? before_multi : offset;
     if (!s.cfg.aof_load_truncated)
-      load_fatal("Unexpected end of file reading the append only file " + path + " at offset " +
+      return fail("Unexpected end of file reading the append only file " + path + " at offset " +
                  std::to_string(good) + ". Set aof-load-truncated yes to load what is whole.");
+    close(fd);
     SC_LOG(Warning, "!!! Warning: short read while loading the AOF file %s!!!", path.c_str());
     SC_LOG(Warning, "!!! Truncating the AOF at offset %lld !!!", good);
     SC_LOG(Warning, "AOF loaded anyway because aof-load-truncated is enabled");
     if (truncate(path.c_str(), good) != 0)
       SC_LOG(Warning, "Could not truncate the AOF: %s", strerror(errno));
+  } else {
+    close(fd);
   }
   a.loading = false;
   s.cfg.json_max_size = json_max_size;
   s.dirty = 0;
   SC_LOG(Notice, "DB loaded from append only file: %.3f seconds (%lld commands)",
          double(now_ms() - start) / 1000, commands);
+  return true;
 }
 
-void aof_start() {
+bool aof_start(std::string* error) {
   Server& s = srv();
   AofState& a = st();
   a.path = s.cfg.dir + "/" + s.cfg.appendfilename;
-  if (!s.cfg.appendonly) return;
-  load_file(a.path);
+  if (!s.cfg.appendonly) return true;
+  if (!load_file(a.path, error)) return false;
   a.fd = open(a.path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-  if (a.fd < 0)
-    load_fatal("Can't open the append-only file " + a.path + ": " + strerror(errno));
+  if (a.fd < 0) {
+    *error = "Can't open the append-only file " + a.path + ": " + strerror(errno);
+    return false;
+  }
   a.current_size = a.base_size = file_size(a.fd);
   a.selected_db = -1;
   a.last_fsync_ms = now_ms();
   if (!a.fsync_thread.joinable()) a.fsync_thread = std::thread(fsync_loop);
+  return true;
 }
 
 // ---- Rewrite ----

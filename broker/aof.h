@@ -9,9 +9,10 @@
 
 namespace sc::broker {
 
-// Opens the AOF if appendonly is on (after loading it).  Exits with a clear message when the
-// file is corrupt.  Call once at start, before accepting clients.
-void aof_start();
+// Opens the AOF if appendonly is on (after loading it).  False with *error (a message for the
+// log and stderr) when the file cannot be read, is corrupt, or cannot be opened for appending.
+// Call once at start, before accepting clients.
+bool aof_start(std::string* error);
 // Logs the effect of the command that just ran in `c` (called by the dispatcher when the
 // command changed the dataset).
 void aof_feed_command(Client& c);

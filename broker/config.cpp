@@ -344,22 +344,32 @@ void apply(const Option& o) {
   }
 }
 
-[[noreturn]] void fatal_config(int line, const std::string& text, const std::string& why) {
-  fprintf(stderr, "\n*** FATAL CONFIG FILE ERROR (sc-broker) ***\n");
-  if (line > 0) fprintf(stderr, "Reading the configuration file, at line %d\n", line);
-  fprintf(stderr, ">>> '%s'\n%s\n", text.c_str(), why.c_str());
-  exit(1);
+// The message of a bad directive, as Redis prints it (main writes it to stderr).
+std::string fatal_config(int line, const std::string& text, const std::string& why) {
+  std::string m = "\n*** FATAL CONFIG FILE ERROR (sc-broker) ***\n";
+  if (line > 0) m += "Reading the configuration file, at line " + std::to_string(line) + "\n";
+  return m + ">>> '" + text + "'\n" + why;
 }
 
-void apply_directive(Config* cfg, const std::vector<std::string>& words, int line,
-                     const std::string& text) {
+// Applies one directive (a config file line or a --flag).  False with *error on a bad one.
+bool apply_directive(Config* cfg, const std::vector<std::string>& words, int line,
+                     const std::string& text, std::string* error) {
   Option* o = find_option(words[0]);
-  if (!o) fatal_config(line, text, "Bad directive or wrong number of arguments");
+  if (!o) {
+    *error = fatal_config(line, text, "Bad directive or wrong number of arguments");
+    return false;
+  }
   std::vector<std::string> args(words.begin() + 1, words.end());
   std::string err;
-  if (o->kind != Kind::Special && args.size() != 1)
-    fatal_config(line, text, "wrong number of arguments");
-  if (!o->set(*cfg, args, &err)) fatal_config(line, text, err);
+  if (o->kind != Kind::Special && args.size() != 1) {
+    *error = fatal_config(line, text, "wrong number of arguments");
+    return false;
+  }
+  if (!o->set(*cfg, args, &err)) {
+    *error = fatal_config(line, text, err);
+    return false;
+  }
+  return true;
 }
 
 void print_help() {
@@ -373,23 +383,24 @@ void print_help() {
 
 }  // namespace
 
-void config_load(int argc, char** argv, Config* cfg) {
+ConfigLoad config_load(int argc, char** argv, Config* cfg, std::string* error) {
   int i = 1;
   if (i < argc && (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))) {
     print_help();
-    exit(0);
+    return ConfigLoad::Exit0;
   }
   if (i < argc && (!strcmp(argv[i], "--version") || !strcmp(argv[i], "-v"))) {
     printf("sc-broker v=0.1.0 (Redis 7.0 protocol compatible)\n");
-    exit(0);
+    return ConfigLoad::Exit0;
   }
   std::vector<std::pair<std::vector<std::string>, std::string>> directives;
   if (i < argc && argv[i][0] != '-') {
     cfg->config_file = argv[i];
     std::ifstream in(argv[i]);
     if (!in) {
-      fprintf(stderr, "Fatal error, can't open config file '%s': %s\n", argv[i], strerror(errno));
-      exit(1);
+      *error = std::string("Fatal error, can't open config file '") + argv[i] + "': " +
+               strerror(errno);
+      return ConfigLoad::Error;
     }
     std::string line;
     int lineno = 0;
@@ -401,11 +412,13 @@ void config_load(int argc, char** argv, Config* cfg) {
       std::string withnl = line + "\n";
       size_t used;
       std::vector<std::string_view> words;
-      if (splitter.parse(withnl, &used, &words) != resp::ParseStatus::Ok)
-        fatal_config(lineno, line, "Unbalanced quotes in configuration line");
+      if (splitter.parse(withnl, &used, &words) != resp::ParseStatus::Ok) {
+        *error = fatal_config(lineno, line, "Unbalanced quotes in configuration line");
+        return ConfigLoad::Error;
+      }
       if (words.empty()) continue;
       std::vector<std::string> w(words.begin(), words.end());
-      apply_directive(cfg, w, lineno, line);
+      if (!apply_directive(cfg, w, lineno, line, error)) return ConfigLoad::Error;
     }
     i++;
   }
@@ -413,16 +426,17 @@ void config_load(int argc, char** argv, Config* cfg) {
   while (i < argc) {
     std::string a = argv[i];
     if (a.rfind("--", 0) != 0) {
-      fprintf(stderr, "sc-broker: unexpected argument '%s' (try --help)\n", a.c_str());
-      exit(1);
+      *error = "sc-broker: unexpected argument '" + a + "' (try --help)";
+      return ConfigLoad::Error;
     }
     std::vector<std::string> w{a.substr(2)};
     i++;
     while (i < argc && strncmp(argv[i], "--", 2) != 0) w.push_back(argv[i++]);
     std::string text;
     for (auto& s : w) text += (text.empty() ? "" : " ") + s;
-    apply_directive(cfg, w, 0, text);
+    if (!apply_directive(cfg, w, 0, text, error)) return ConfigLoad::Error;
   }
+  return ConfigLoad::Ok;
 }
 
 // ---- CONFIG command ----

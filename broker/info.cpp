@@ -221,7 +221,7 @@ void section_server(std::string* o) {
   Server& s = srv();
   int64_t now = now_us();
   long long uptime = (now / 1000 - s.start_ms) / 1000;
-  const char* method = s.base ? event_base_get_method(s.base) : "epoll";
+  const char* method = s.base ? event_base_get_method(s.base.get()) : "epoll";
   catf(o,
        "# Server\r\n"
        "redis_version:%s\r\n"
@@ -590,7 +590,7 @@ void shutdown_command(Client& c) {
   if (abort) return reply_error(c, "ERR No shutdown in progress.");
   srv().shutdown_asap = true;
   srv().shutdown_exit_code = 0;
-  if (srv().base) event_base_loopbreak(srv().base);
+  if (srv().base) event_base_loopbreak(srv().base.get());
   // Like Redis, the client gets no reply: the connection closes when the server exits.
 }
 

@@ -44,7 +44,6 @@ using json::Value;
 struct DeepExpiry {
   std::map<std::string, int64_t> deadline;          // encoded chain -> deadline (ms)
   std::set<std::pair<int64_t, std::string>> queue;  // (deadline, encoded chain)
-  struct event* timer = nullptr;
 };
 DeepExpiry g_deep;
 
@@ -176,10 +175,11 @@ void deep_expire(const std::string& id, int64_t when) {
   deep_unexpire(id);
   g_deep.deadline[id] = when;
   g_deep.queue.insert({when, id});
-  if (!g_deep.timer && srv().base) {
-    g_deep.timer = event_new(srv().base, -1, EV_PERSIST, deep_sweep, nullptr);
+  Server& s = srv();
+  if (!s.ndata_timer && s.base) {
+    s.ndata_timer = new_event(s.base.get(), -1, EV_PERSIST, deep_sweep, nullptr);
     struct timeval tv = {1, 0};
-    event_add(g_deep.timer, &tv);
+    event_add(s.ndata_timer.get(), &tv);
   }
 }
 

@@ -1,6 +1,5 @@
 // Client connections: accept, read and parse, write back with one write per loop turn,
 // output-buffer limits, and closing.  The only file that touches client sockets.
-#include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -12,6 +11,7 @@
 #include <cstring>
 
 #include "log.h"
+#include "net.h"
 #include "networking.h"
 #include "server.h"
 
@@ -23,34 +23,6 @@ static constexpr size_t kMaxWritePerEvent = 1 << 20;  // fairness across clients
 static void read_cb(evutil_socket_t fd, short, void* arg);
 static void write_cb(evutil_socket_t fd, short, void* arg);
 
-static std::string sockaddr_string(const sockaddr_storage& ss) {
-  char ip[INET6_ADDRSTRLEN] = "?";
-  int port = 0;
-  if (ss.ss_family == AF_INET) {
-    auto* a = reinterpret_cast<const sockaddr_in*>(&ss);
-    inet_ntop(AF_INET, &a->sin_addr, ip, sizeof ip);
-    port = ntohs(a->sin_port);
-  } else if (ss.ss_family == AF_INET6) {
-    auto* a = reinterpret_cast<const sockaddr_in6*>(&ss);
-    inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof ip);
-    port = ntohs(a->sin6_port);
-  }
-  return std::string(ip) + ":" + std::to_string(port);
-}
-
-static bool is_loopback(const sockaddr_storage& ss) {
-  if (ss.ss_family == AF_INET) {
-    auto* a = reinterpret_cast<const sockaddr_in*>(&ss);
-    return (ntohl(a->sin_addr.s_addr) >> 24) == 127;
-  }
-  if (ss.ss_family == AF_INET6) {
-    auto* a = reinterpret_cast<const sockaddr_in6*>(&ss);
-    if (IN6_IS_ADDR_LOOPBACK(&a->sin6_addr)) return true;
-    if (IN6_IS_ADDR_V4MAPPED(&a->sin6_addr)) return a->sin6_addr.s6_addr[12] == 127;
-  }
-  return false;
-}
-
 static void refuse(int fd, const char* msg) {
   // Best effort: the socket is fresh, so a short error fits in its send buffer.
   ssize_t r = write(fd, msg, strlen(msg));
@@ -58,15 +30,16 @@ static void refuse(int fd, const char* msg) {
   close(fd);
 }
 
-static void accept_one(int fd, const sockaddr_storage& peer) {
+static void accept_one(int fd, const sockaddr_storage& peer_ss) {
   Server& s = srv();
+  const sockaddr* peer = reinterpret_cast<const sockaddr*>(&peer_ss);
   s.stats.connections_received++;
   if ((long long)s.clients.size() >= s.cfg.maxclients) {
     s.stats.rejected_connections++;
     refuse(fd, "-ERR max number of clients reached\r\n");
     return;
   }
-  if (s.cfg.protected_mode && s.cfg.requirepass.empty() && !is_loopback(peer)) {
+  if (s.cfg.protected_mode && s.cfg.requirepass.empty() && !net::is_loopback(peer)) {
     s.stats.rejected_connections++;
     refuse(fd,
            "-DENIED sc-broker is running in protected mode because protected mode is enabled "
@@ -86,17 +59,17 @@ static void accept_one(int fd, const sockaddr_storage& peer) {
   c->db = &s.dbs[0];
   c->authenticated = s.cfg.requirepass.empty();
   c->ctime_ms = c->last_interaction_ms = now_ms();
-  c->addr = sockaddr_string(peer);
-  c->loopback = is_loopback(peer);
+  c->addr = net::sockaddr_text(peer);
+  c->loopback = net::is_loopback(peer);
   sockaddr_storage local{};
   socklen_t llen = sizeof local;
   if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &llen) == 0)
-    c->laddr = sockaddr_string(local);
+    c->laddr = net::sockaddr_text(reinterpret_cast<const sockaddr*>(&local));
   c->parser = resp::RequestParser(resp::RequestLimits{s.cfg.proto_max_bulk_len, INT32_MAX,
                                                       64 * 1024});
-  c->read_ev = event_new(s.base, fd, EV_READ | EV_PERSIST, read_cb, c);
-  c->write_ev = event_new(s.base, fd, EV_WRITE | EV_PERSIST, write_cb, c);
-  event_add(c->read_ev, nullptr);
+  c->read_ev = new_event(s.base.get(), fd, EV_READ | EV_PERSIST, read_cb, c);
+  c->write_ev = new_event(s.base.get(), fd, EV_WRITE | EV_PERSIST, write_cb, c);
+  event_add(c->read_ev.get(), nullptr);
   s.clients.emplace(c->id, c);
 }
 
@@ -124,8 +97,8 @@ void free_client(Client* c) {
   if (c->subscription_count()) pubsub_unsubscribe_all(*c, false);
   if (!c->watched.empty()) unwatch_all(*c);
   if (c->flags & kClientMonitor) monitor_remove(*c);
-  if (c->read_ev) event_free(c->read_ev);
-  if (c->write_ev) event_free(c->write_ev);
+  c->read_ev.reset();  // before the fd closes: libevent still watches it
+  c->write_ev.reset();
   if (c->fd >= 0) close(c->fd);
   s.clients.erase(c->id);
   delete c;
@@ -208,7 +181,7 @@ static bool write_some(Client& c) {
     c.out.shrink_if_idle(64 * 1024);
     c.obuf_soft_since_ms = 0;
     if (c.write_armed) {
-      event_del(c.write_ev);
+      event_del(c.write_ev.get());
       c.write_armed = false;
     }
     if (c.flags & kClientCloseAfterReply) {
@@ -216,7 +189,7 @@ static bool write_some(Client& c) {
       return false;
     }
   } else if (!c.write_armed) {
-    event_add(c.write_ev, nullptr);
+    event_add(c.write_ev.get(), nullptr);
     c.write_armed = true;
   }
   return true;
@@ -372,54 +345,25 @@ bool listen_all() {
     if (optional) addr = addr.substr(1);
     if (addr == "*") addr = "0.0.0.0";
     if (addr == "::*") addr = "::";
-    bool v6 = addr.find(':') != std::string::npos;
-    int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
+    sockaddr_storage ss;
+    socklen_t len;
+    if (net::numeric_sockaddr(addr, s.cfg.port, &ss, &len) != net::NetError::Ok) {
       if (optional) continue;
-      SC_LOG(Warning, "Could not create server TCP listening socket %s:%d: %s", addr.c_str(),
-             s.cfg.port, strerror(errno));
+      SC_LOG(Warning, "Invalid bind address '%s'", addr.c_str());
       return false;
     }
-    int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (v6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
-    sockaddr_storage ss{};
-    socklen_t len;
-    if (v6) {
-      auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
-      a->sin6_family = AF_INET6;
-      a->sin6_port = htons(uint16_t(s.cfg.port));
-      if (inet_pton(AF_INET6, addr.c_str(), &a->sin6_addr) != 1) {
-        close(fd);
-        if (optional) continue;
-        SC_LOG(Warning, "Invalid bind address '%s'", addr.c_str());
-        return false;
-      }
-      len = sizeof *a;
-    } else {
-      auto* a = reinterpret_cast<sockaddr_in*>(&ss);
-      a->sin_family = AF_INET;
-      a->sin_port = htons(uint16_t(s.cfg.port));
-      if (inet_pton(AF_INET, addr.c_str(), &a->sin_addr) != 1) {
-        close(fd);
-        if (optional) continue;
-        SC_LOG(Warning, "Invalid bind address '%s'", addr.c_str());
-        return false;
-      }
-      len = sizeof *a;
-    }
-    if (bind(fd, reinterpret_cast<sockaddr*>(&ss), len) < 0 || listen(fd, s.cfg.tcp_backlog) < 0) {
-      int err = errno;
-      close(fd);
-      if (optional && (err == EADDRNOTAVAIL || err == EAFNOSUPPORT)) continue;
-      SC_LOG(Warning, "Could not create server TCP listening socket %s:%d: bind: %s",
-             addr.c_str(), s.cfg.port, strerror(err));
+    int fd = net::listen_tcp(reinterpret_cast<sockaddr*>(&ss), len, s.cfg.tcp_backlog);
+    if (fd < 0) {
+      // An optional address may name an interface or a family this host does not have.
+      if (optional && (-fd == EADDRNOTAVAIL || -fd == EAFNOSUPPORT)) continue;
+      SC_LOG(Warning, "Could not create server TCP listening socket %s:%d: %s", addr.c_str(),
+             s.cfg.port, strerror(-fd));
       return false;
     }
     s.listen_fds.push_back(fd);
-    struct event* ev = event_new(s.base, fd, EV_READ | EV_PERSIST, accept_cb, nullptr);
-    event_add(ev, nullptr);
-    s.listen_evs.push_back(ev);
+    EventPtr ev = new_event(s.base.get(), fd, EV_READ | EV_PERSIST, accept_cb, nullptr);
+    event_add(ev.get(), nullptr);
+    s.listen_evs.push_back(std::move(ev));
   }
   if (s.listen_fds.empty()) {
     SC_LOG(Warning, "Configured to not listen anywhere, exiting.");
@@ -431,7 +375,7 @@ bool listen_all() {
 bool rebind_listeners() {
   Server& s = srv();
   std::vector<int> old_fds;
-  std::vector<struct event*> old_evs;
+  std::vector<EventPtr> old_evs;
   old_fds.swap(s.listen_fds);
   old_evs.swap(s.listen_evs);
   if (!listen_all()) {
@@ -440,16 +384,15 @@ bool rebind_listeners() {
     s.listen_evs.swap(old_evs);
     return false;
   }
-  for (auto* ev : old_evs) event_free(ev);
+  old_evs.clear();
   for (int fd : old_fds) close(fd);
   return true;
 }
 
 void close_listeners() {
   Server& s = srv();
-  for (auto* ev : s.listen_evs) event_free(ev);
+  s.listen_evs.clear();  // frees the events before their fds close
   for (int fd : s.listen_fds) close(fd);
-  s.listen_evs.clear();
   s.listen_fds.clear();
 }
 

@@ -1,5 +1,12 @@
 // sc-broker's main: configuration, the event loop, the cron (active expiry, rehashing,
 // statistics) and clean shutdown on SIGTERM/SIGINT.
+//
+// Exit codes (docs/broker.md):
+//   0  --help, --version, or a clean shutdown (SIGTERM, SIGINT, SHUTDOWN)
+//   1  the start failed (a bad option or config file line, the log file, the event loop, the
+//      AOF could not be loaded or opened, no listening socket),
+//      or an AOF write or fsync failed with appendfsync always (exit_on_lost_aof_write)
+// Errors at start travel back here as values; only exit_on_lost_aof_write exits elsewhere.
 #include <signal.h>
 #include <sys/random.h>
 #include <sys/resource.h>
@@ -103,7 +110,7 @@ static void cron_cb(evutil_socket_t, short, void*) {
 static void signal_cb(evutil_socket_t sig, short, void*) {
   SC_LOG(Warning, "Received %s scheduling shutdown...", sig == SIGINT ? "SIGINT" : "SIGTERM");
   srv().shutdown_asap = true;
-  event_base_loopbreak(srv().base);
+  event_base_loopbreak(srv().base.get());
 }
 
 static std::string random_hex(size_t n) {
@@ -127,6 +134,12 @@ static void raise_fd_limit(long long maxclients) {
            maxclients, (unsigned long long)want, (unsigned long long)rl.rlim_cur);
 }
 
+// The one exit outside run()'s return.  With appendfsync always, a reply promises its write is
+// on disk; when the write or the fdatasync fails, that promise is already given to the commands
+// of this turn and cannot be taken back, so the broker stops (as Redis does) instead of serving
+// on.  Called from the AOF flush, in the middle of a loop turn, so it cannot return to run().
+[[noreturn]] void exit_on_lost_aof_write() { exit(1); }
+
 int run(int argc, char** argv) {
   Server* s = new Server();
   g_srv = s;
@@ -140,7 +153,16 @@ int run(int argc, char** argv) {
   s->executable = argv[0];
   s->start_ms = now_ms();
   s->run_id = random_hex(40);
-  config_load(argc, argv, &s->cfg);
+  std::string error;
+  switch (config_load(argc, argv, &s->cfg, &error)) {
+    case ConfigLoad::Exit0:
+      return 0;
+    case ConfigLoad::Error:
+      fprintf(stderr, "%s\n", error.c_str());
+      return 1;
+    case ConfigLoad::Ok:
+      break;
+  }
   s->notify_flags = s->cfg.notify_flags;
 
   LogLevel lvl;
@@ -159,14 +181,18 @@ int run(int argc, char** argv) {
 
   event_config* ec = event_config_new();
   event_config_set_flag(ec, EVENT_BASE_FLAG_NOLOCK);
-  s->base = event_base_new_with_config(ec);
+  s->base.reset(event_base_new_with_config(ec));
   event_config_free(ec);
   if (!s->base) {
     SC_LOG(Warning, "Failed creating the event loop");
     return 1;
   }
   SC_LOG(Notice, "sc-broker starting, pid=%d, port=%d", int(getpid()), s->cfg.port);
-  aof_start();
+  if (!aof_start(&error)) {
+    SC_LOG(Warning, "%s", error.c_str());
+    fprintf(stderr, "%s\n", error.c_str());
+    return 1;
+  }
   if (!listen_all()) return 1;
   if (!s->cfg.pidfile.empty()) {
     if (FILE* f = fopen(s->cfg.pidfile.c_str(), "w")) {
@@ -176,16 +202,16 @@ int run(int argc, char** argv) {
   }
 
   timeval tick{0, 1000000 / s->cfg.hz};
-  s->cron_ev = event_new(s->base, -1, EV_PERSIST, cron_cb, nullptr);
-  event_add(s->cron_ev, &tick);
-  struct event* sigterm = evsignal_new(s->base, SIGTERM, signal_cb, nullptr);
-  struct event* sigint = evsignal_new(s->base, SIGINT, signal_cb, nullptr);
-  event_add(sigterm, nullptr);
-  event_add(sigint, nullptr);
+  s->cron_ev = new_event(s->base.get(), -1, EV_PERSIST, cron_cb, nullptr);
+  event_add(s->cron_ev.get(), &tick);
+  EventPtr sigterm(evsignal_new(s->base.get(), SIGTERM, signal_cb, nullptr));
+  EventPtr sigint(evsignal_new(s->base.get(), SIGINT, signal_cb, nullptr));
+  event_add(sigterm.get(), nullptr);
+  event_add(sigint.get(), nullptr);
 
   SC_LOG(Notice, "Ready to accept connections tcp");
   while (!s->shutdown_asap) {
-    event_base_loop(s->base, EVLOOP_ONCE);
+    event_base_loop(s->base.get(), EVLOOP_ONCE);
     aof_flush();  // before replies: an acknowledged write is in the file
     flush_pending_writes();
     free_closed_clients();
@@ -200,10 +226,11 @@ int run(int argc, char** argv) {
   free_closed_clients();
   if (!s->cfg.pidfile.empty()) unlink(s->cfg.pidfile.c_str());
   SC_LOG(Warning, "sc-broker is now ready to exit, bye bye...");
-  event_free(sigterm);
-  event_free(sigint);
-  event_free(s->cron_ev);
-  event_base_free(s->base);
+  sigterm.reset();  // every event before the base (event_handles.h)
+  sigint.reset();
+  s->cron_ev.reset();
+  s->ndata_timer.reset();
+  s->base.reset();
   return s->shutdown_exit_code;
 }
 

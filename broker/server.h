@@ -17,6 +17,7 @@
 
 #include "buffer.h"
 #include "dict.h"
+#include "event_handles.h"
 #include "object.h"
 #include "resp.h"
 
@@ -210,8 +211,8 @@ struct QueuedCommand {
 struct Client {
   uint64_t id = 0;
   int fd = -1;
-  struct event* read_ev = nullptr;
-  struct event* write_ev = nullptr;
+  EventPtr read_ev;
+  EventPtr write_ev;
   bool write_armed = false;
   uint32_t flags = 0;
 
@@ -338,9 +339,13 @@ struct Config {
   long long json_max_size = 64ll * 1024 * 1024;
 };
 
-// Loads `argv` (a config file path first, then --name value flags); exits with a message on
-// error like Redis does.
-void config_load(int argc, char** argv, Config* cfg);
+// Loads `argv` (a config file path first, then --name value flags).  Exit0 after --help or
+// --version (printed); Error with *error the message for stderr (Redis's wording).
+enum class ConfigLoad { Ok, Exit0, Error };
+ConfigLoad config_load(int argc, char** argv, Config* cfg, std::string* error);
+// Exits with status 1 after an AOF write or fsync failed under appendfsync always (server.cpp
+// says why this one failure cannot be returned to main).
+[[noreturn]] void exit_on_lost_aof_write();
 // CONFIG GET/SET/RESETSTAT/REWRITE are in config.cpp.
 
 // ---- The server ----
@@ -376,10 +381,11 @@ struct AofState;     // aof.cpp
 
 struct Server {
   Config cfg;
-  struct event_base* base = nullptr;
+  EventBasePtr base;                // freed last: every event below is freed before it
   std::vector<int> listen_fds;
-  std::vector<struct event*> listen_evs;
-  struct event* cron_ev = nullptr;
+  std::vector<EventPtr> listen_evs;  // one per listen_fds entry
+  EventPtr cron_ev;
+  EventPtr ndata_timer;              // nData deep-path expiry sweep, made on first use
   std::vector<Db> dbs;
   std::unordered_map<uint64_t, Client*> clients;
   uint64_t next_client_id = 1;

@@ -127,27 +127,4 @@ std::string options_help(const std::vector<OptionSpec>& specs, const char* usage
   return s;
 }
 
-bool split_host_port(const std::string& s, std::string* host, int* port) {
-  std::string h, p;
-  if (!s.empty() && s[0] == '[') {
-    auto close = s.find(']');
-    if (close == std::string::npos || close + 1 >= s.size() || s[close + 1] != ':') return false;
-    h = s.substr(1, close - 1);
-    p = s.substr(close + 2);
-  } else {
-    auto colon = s.rfind(':');
-    if (colon == std::string::npos) return false;
-    h = s.substr(0, colon);
-    p = s.substr(colon + 1);
-  }
-  if (h.empty() || p.empty() || p.size() > 5) return false;
-  for (char c : p)
-    if (c < '0' || c > '9') return false;
-  int v = std::atoi(p.c_str());
-  if (v < 1 || v > 65535) return false;
-  *host = h;
-  *port = v;
-  return true;
-}
-
 }  // namespace sc

@@ -47,7 +47,4 @@ bool parse_option_file(const std::vector<OptionSpec>& specs, const std::string& 
 // The --help text: usage line, then one line per option with its default.
 std::string options_help(const std::vector<OptionSpec>& specs, const char* usage);
 
-// "HOST:PORT" or "[v6]:PORT" → host and port (1..65535).  False when malformed.
-bool split_host_port(const std::string& s, std::string* host, int* port);
-
 }  // namespace sc

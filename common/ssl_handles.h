@@ -9,11 +9,7 @@ namespace sc {
 struct SslCtxFree {
   void operator()(SSL_CTX* c) const { SSL_CTX_free(c); }
 };
-struct SslFree {
-  void operator()(SSL* s) const { SSL_free(s); }
-};
 
 using SslCtxPtr = std::unique_ptr<SSL_CTX, SslCtxFree>;
-using SslPtr = std::unique_ptr<SSL, SslFree>;
 
 }  // namespace sc

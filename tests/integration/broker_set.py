@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Differential test of sc-broker's set commands against redis-server 7.0.
 
-Same harness as broker_hash.py: raw reply bytes are compared where Redis's order is
+Same harness as broker_hash.py (respdiff.TypedPair): raw reply bytes are compared where Redis's order is
 deterministic (intsets reply in ascending order), sorted otherwise (Redis 7.0 keeps sets with
 non-integer members in a hash table), and random commands (SPOP, SRANDMEMBER) by shape and
 content.  Also: SSCAN full iterations, encoding thresholds, the set algebra commands with
@@ -11,8 +11,8 @@ import os
 import random
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from broker_hash import Conn, Pair, run_sections, scan_all  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from respdiff import TypedConn as Conn, TypedPair as Pair, run_sections, scan_all  # noqa: E402
 
 
 def members(conn, key):

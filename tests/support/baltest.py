@@ -17,11 +17,14 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tap  # noqa: E402
+from tap import free_port, ok  # noqa: E402,F401  (re-exported for the tests)
+
 ROOT = os.environ.get("SC_ROOT") or os.path.abspath(os.path.join(os.path.dirname(__file__), "../.."))
 BIN = os.environ.get("SC_BIN") or os.path.join(ROOT, "build", "bin")
 TMP = tempfile.mkdtemp(prefix="scbal.")
 _procs = []
-_checks = 0
 
 soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
 resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
@@ -56,30 +59,13 @@ def _cleanup():
 atexit.register(_cleanup)
 
 
-def ok(msg):
-    global _checks
-    _checks += 1
-    print(f"ok {_checks} - {msg}", flush=True)
-
-
 def fail(msg):
-    print(f"FAILED: {msg}", file=sys.stderr, flush=True)
-    sys.exit(1)
+    """Reports a failed check and ends the test (a balancer test cannot go on after one)."""
+    tap.fail(msg, stop=True)
 
 
 def check(cond, msg):
-    if cond:
-        ok(msg)
-    else:
-        fail(msg)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+    tap.check(cond, msg, stop=True)
 
 
 def wait_port(port, host="127.0.0.1", timeout=10):

@@ -3,7 +3,8 @@
 Starts sc-broker and redis-server side by side on free loopback ports, sends the same commands
 to both, and compares the raw reply bytes.  Every check prints "ok N - description" (TAP-like);
 a mismatch prints "not ok N - description" with both replies and is collected; `finish()`
-prints the summary and exits 1 if anything failed (RESPDIFF_FAILFAST=1 raises at the first one).
+prints the summary and exits 1 if anything failed (RESPDIFF_FAILFAST=1 or TAP_FAILFAST=1 raises
+at the first one; the reporting itself is tests/support/tap.py).
 
 Environment
   SC_BIN          directory of sc-broker (default <repo>/build/bin)
@@ -91,70 +92,16 @@ ROOT = os.environ.get("SC_ROOT") or os.path.dirname(os.path.dirname(HERE))
 SC_BIN = os.environ.get("SC_BIN") or os.path.join(ROOT, "build", "bin")
 REDIS_SERVER = os.environ.get("REDIS_SERVER", "/usr/bin/redis-server")
 REDIS_CLI = os.environ.get("REDIS_CLI", "/usr/bin/redis-cli")
-FAILFAST = os.environ.get("RESPDIFF_FAILFAST") == "1"
 VERBOSE = os.environ.get("RESPDIFF_VERBOSE") == "1"
 SKIP = os.environ.get("RESPDIFF_SKIP")  # regex: run_script lines matching it are skipped
 
 
 # ---------------------------------------------------------------------------------------------
-# reporting
+# reporting: tests/support/tap.py (ok / fail / check / optional / finish), re-exported here
 
-class Mismatch(AssertionError):
-    pass
-
-
-_count = 0
-_failures = []
-
-
-def ok(desc):
-    global _count
-    _count += 1
-    print("ok %d - %s" % (_count, desc), flush=True)
-
-
-_optional = []  # stack of reasons; while non-empty, failures are TODO (reported, not fatal)
-_todos = []
-
-
-class optional:
-    """with respdiff.optional("LCS is optional"): ... -- mismatches inside are reported as
-    "not ok N - desc # TODO reason" and listed by finish(), but do not fail the run."""
-
-    def __init__(self, reason="optional"):
-        self.reason = reason
-
-    def __enter__(self):
-        _optional.append(self.reason)
-        return self
-
-    def __exit__(self, *exc):
-        _optional.pop()
-        return False
-
-
-def fail(desc, detail=""):
-    global _count
-    _count += 1
-    todo = " # TODO " + _optional[-1] if _optional else ""
-    print("not ok %d - %s%s" % (_count, desc, todo), flush=True)
-    if detail:
-        for line in detail.rstrip("\n").split("\n"):
-            print("    # " + line, flush=True)
-    if _optional:
-        _todos.append((desc + todo, detail))
-        return
-    _failures.append((desc, detail))
-    if FAILFAST:
-        raise Mismatch("%s\n%s" % (desc, detail))
-
-
-def check(cond, desc, detail=""):
-    if cond:
-        ok(desc)
-    else:
-        fail(desc, detail)
-    return bool(cond)
+sys.path.insert(0, HERE)
+import tap  # noqa: E402
+from tap import Mismatch, check, fail, failures, free_port, ok, optional  # noqa: E402,F401
 
 
 def implemented(pair, *args):
@@ -167,10 +114,6 @@ def implemented(pair, *args):
         return False
     pair.b.call(*args)  # keep both sides in the same state
     return True
-
-
-def failures():
-    return list(_failures)
 
 
 _servers = []  # every Server started, for the sanitizer scan in finish()
@@ -194,25 +137,10 @@ def scan_sanitizer_logs():
 
 def finish():
     """Prints a summary and exits: 0 when every check passed, 1 otherwise."""
-    scan_sanitizer_logs()
-    passed = _count - len(_failures) - len(_todos)
-    if _todos:
-        print("\n%d optional mismatches (not fatal):" % len(_todos))
-        for desc, detail in _todos:
-            print("  - " + desc)
-            for line in detail.rstrip("\n").split("\n")[:12]:
-                if line:
-                    print("      " + line)
-    if _failures:
-        print("\n%d mismatches:" % len(_failures))
-        for desc, detail in _failures:
-            print("  - " + desc)
-            for line in detail.rstrip("\n").split("\n")[:12]:
-                if line:
-                    print("      " + line)
-    print("%d checks: %d passed, %d failed, %d optional failed"
-          % (_count, passed, len(_failures), len(_todos)), flush=True)
-    sys.exit(1 if _failures else 0)
+    tap.finish()
+
+
+tap.before_finish(scan_sanitizer_logs)
 
 
 def show(raw, limit=600):
@@ -583,14 +511,6 @@ for _s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(_s, _on_signal)
     except (ValueError, OSError):
         pass
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def tmpdir():
@@ -1041,6 +961,215 @@ def run_script(pair, text):
         if fn is None:
             raise ValueError("script line %d: unknown directive @%s" % (lineno, mode))
         fn(*args, desc=s)
+
+
+# ---------------------------------------------------------------------------------------------
+# Typed raw pair (broker_hash.py, broker_set.py): replies parsed into (type char, payload)
+# tuples next to their raw bytes, for structural checks (xSCAN cursors, HRANDFIELD pairs).
+
+def _encode_list(args):
+    out = [b"*%d\r\n" % len(args)]
+    for a in args:
+        if isinstance(a, int):
+            a = str(a)
+        if isinstance(a, str):
+            a = a.encode()
+        out.append(b"$%d\r\n%s\r\n" % (len(a), a))
+    return b"".join(out)
+
+
+class _TypedReader:
+    """Parses one RESP2/RESP3 reply from a socket; returns (value, raw bytes)."""
+
+    def __init__(self, sock):
+        self.sock = sock
+        self.buf = b""
+
+    def _fill(self):
+        d = self.sock.recv(1 << 20)
+        if not d:
+            raise ConnectionError("connection closed")
+        self.buf += d
+
+    def _line(self, pos):
+        while True:
+            i = self.buf.find(b"\r\n", pos)
+            if i >= 0:
+                return self.buf[pos:i], i + 2
+            self._fill()
+
+    def _need(self, end):
+        while len(self.buf) < end:
+            self._fill()
+
+    def _parse(self, pos):
+        line, pos = self._line(pos)
+        t, rest = line[:1], line[1:]
+        if t in (b"+", b"-"):
+            return (t.decode(), rest), pos
+        if t in (b":", b",", b"(", b"#"):
+            return (t.decode(), rest), pos
+        if t == b"_":
+            return ("_", None), pos
+        if t in (b"$", b"=", b"!"):
+            n = int(rest)
+            if n < 0:
+                return ("$", None), pos
+            self._need(pos + n + 2)
+            return (t.decode(), self.buf[pos:pos + n]), pos + n + 2
+        if t in (b"*", b"~", b">", b"%", b"|"):
+            n = int(rest)
+            if n < 0:
+                return ("*", None), pos
+            if t in (b"%", b"|"):
+                n *= 2
+            items = []
+            for _ in range(n):
+                v, pos = self._parse(pos)
+                items.append(v)
+            return (t.decode(), items), pos
+        raise ValueError("bad RESP type %r in %r" % (t, self.buf[pos - len(line) - 2:pos + 50]))
+
+    def read(self):
+        v, end = self._parse(0)
+        raw, self.buf = self.buf[:end], self.buf[end:]
+        return v, raw
+
+
+class TypedConn:
+    """A raw RESP client whose replies are (type char, payload) tuples with the raw bytes."""
+
+    def __init__(self, port):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+        self.reader = _TypedReader(self.sock)
+
+    def call(self, *args):
+        self.sock.sendall(_encode_list(args))
+        return self.reader.read()
+
+    def pipeline(self, cmds):
+        self.sock.sendall(b"".join(_encode_list(c) for c in cmds))
+        return [self.reader.read() for _ in cmds]
+
+    def read(self):
+        return self.reader.read()
+
+    def close(self):
+        self.sock.close()
+
+
+def canon(v, sort=False):
+    """A comparable form of a parsed reply; with sort, aggregates are compared as multisets
+    (maps and flat field/value lists as multisets of pairs)."""
+    t, x = v
+    if isinstance(x, list):
+        items = [canon(i, sort) for i in x]
+        if sort:
+            if t == "%":
+                pairs = sorted(zip(items[0::2], items[1::2]), key=repr)
+                items = [i for p in pairs for i in p]
+            else:
+                items = sorted(items, key=repr)
+        return (t, items)
+    return (t, x)
+
+
+class TypedPair:
+    """A sc-broker and a redis-server side by side (started by respdiff, which kills them at
+    exit), with one RESP2 connection to each.  Checks are reported through """
+
+    def __init__(self):
+        self.ours = Server.start("broker")
+        self.redis = Server.start("redis")
+        self.a = TypedConn(self.ours.port)
+        self.b = TypedConn(self.redis.port)
+
+    def reconnect(self):
+        for c in (self.a, self.b):
+            c.close()
+        self.a, self.b = TypedConn(self.ours.port), TypedConn(self.redis.port)
+
+    def crashed(self):
+        """Reports a dead server with its log tail and ends the run."""
+        for srv in (self.ours, self.redis):
+            time.sleep(0.05)
+            if not srv.alive():
+                fail("%s process died (exit %s)" % (srv.kind, srv.proc.returncode),
+                              "log tail:\n" + srv.log_tail(30))
+                finish()
+
+    def both(self, *args):
+        return self.a.call(*args), self.b.call(*args)
+
+    @staticmethod
+    def _desc(args):
+        text = " ".join(map(str, args))[:120]
+        return text.encode("unicode_escape").decode("ascii")  # keep the log plain text
+
+    def same(self, *args):
+        """Identical raw bytes."""
+        (va, ra), (vb, rb) = self.both(*args)
+        check(ra == rb, self._desc(args) + "  -> " + show(ra, 50),
+                       "sc-broker: %s\nredis:     %s" % (show(ra), show(rb)))
+        return va
+
+    def same_sorted(self, *args):
+        """Same reply up to the order of aggregate elements."""
+        (va, ra), (vb, rb) = self.both(*args)
+        check(canon(va, True) == canon(vb, True), self._desc(args) + " [unordered]",
+                       "sc-broker: %s\nredis:     %s" % (show(ra), show(rb)))
+        return va
+
+    def quiet(self, *args):
+        """Setup commands: only the reply types must agree, and only a mismatch is printed."""
+        (va, ra), (vb, rb) = self.both(*args)
+        if va[0] != vb[0]:
+            fail(self._desc(args) + " [type]",
+                          "sc-broker: %s\nredis:     %s" % (show(ra), show(rb)))
+        return va
+
+    def expect(self, cond, what):
+        check(cond, what)
+
+    def finish(self):
+        for c in (self.a, self.b):
+            c.close()
+        self.ours.stop()
+        self.redis.stop()
+        finish()
+
+
+def run_sections(p, sections):
+    """Runs each test function; an exception (desync, crash) fails that section only."""
+    for name, fn in sections:
+        print("# ---- %s" % name, flush=True)
+        try:
+            fn(p)
+        except Exception as e:
+            import traceback
+            traceback.print_exc()
+            p.crashed()
+            fail("section %s raised %r" % (name, e))
+            p.reconnect()
+
+
+def scan_all(conn, cmd, key, *opts):
+    """Runs a full xSCAN iteration; returns (elements, calls)."""
+    cursor = b"0"
+    out = []
+    calls = 0
+    while True:
+        (t, x), _ = conn.call(cmd, key, cursor, *opts)
+        assert t == "*", x
+        cursor = x[0][1]
+        out.extend(i[1] for i in x[1][1])
+        calls += 1
+        if cursor == b"0":
+            return out, calls
+
+
+def flat_pairs(items):
+    return list(zip(items[0::2], items[1::2]))
 
 
 if __name__ == "__main__":

@@ -42,6 +42,8 @@
 #include <string>
 #include <unordered_set>
 
+#include "net.h"
+
 namespace {
 
 constexpr size_t kHighWater = 1 << 20;
@@ -70,21 +72,6 @@ void conn_free(Conn* c) {
   g_conns.erase(c);
   bufferevent_free(c->bev);
   delete c;
-}
-
-std::string addr_text(const sockaddr* sa) {
-  char buf[INET6_ADDRSTRLEN] = "?";
-  unsigned port = 0;
-  if (sa->sa_family == AF_INET) {
-    auto* s4 = reinterpret_cast<const sockaddr_in*>(sa);
-    inet_ntop(AF_INET, &s4->sin_addr, buf, sizeof buf);
-    port = ntohs(s4->sin_port);
-  } else if (sa->sa_family == AF_INET6) {
-    auto* s6 = reinterpret_cast<const sockaddr_in6*>(sa);
-    inet_ntop(AF_INET6, &s6->sin6_addr, buf, sizeof buf);
-    port = ntohs(s6->sin6_port);
-  }
-  return std::string(buf) + ":" + std::to_string(port);
 }
 
 void send_response(Conn* c, int code, const char* reason, const std::string& body,
@@ -435,7 +422,7 @@ void accept_cb(evconnlistener*, evutil_socket_t fd, sockaddr* sa, int, void* arg
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   Conn* c = new Conn;
   g_conns.insert(c);
-  c->client = addr_text(sa);
+  c->client = sc::net::sockaddr_text(sa);
   c->bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
   bufferevent_setcb(c->bev, read_cb, write_cb, event_cb, c);
   bufferevent_setwatermark(c->bev, EV_WRITE, kHighWater / 2, 0);
