@@ -6,6 +6,7 @@
 #include <functional>
 
 #include "log.h"
+#include "net.h"
 #include "scluster/worker.h"
 
 namespace sc {
@@ -119,10 +120,10 @@ Options::Status Options::load(int argc, char** argv, Options* out, std::string* 
       size_t comma = list.find(',', start);
       if (comma == std::string::npos) comma = list.size();
       std::string item = list.substr(start, comma - start);
-      std::string h;
-      int p = 0;
-      if (!split_host_port(item, &h, &p)) {
-        *error = "--brokers wants host:port[,host:port...], got '" + list + "'";
+      sc::net::HostPort hp;
+      if (sc::net::NetError e = sc::net::parse_host_port(item, &hp); e != sc::net::NetError::Ok) {
+        *error = "--brokers wants host:port[,host:port...], got '" + list + "' (" +
+                 sc::net::net_error_text(e) + ")";
         return Status::Error;
       }
       out->brokers.push_back(item);

@@ -6,6 +6,7 @@
 #include "consistent_hash.h"
 #include "json.h"
 #include "log.h"
+#include "net.h"
 #include "options.h"
 #include "worker_state.h"
 
@@ -34,12 +35,15 @@ Json span_json(std::string_view v) { return v.empty() ? Json() : Json::raw(std::
 
 bool WorkerState::pubsub_init(std::string* error) {
   for (size_t i = 0; i < opt.brokers.size(); i++) {
-    std::string host;
-    int port = 0;
-    if (!split_host_port(opt.brokers[i], &host, &port)) {
-      *error = "--brokers: bad address '" + opt.brokers[i] + "' (want host:port)";
+    sc::net::HostPort hp;
+    if (sc::net::NetError e = sc::net::parse_host_port(opt.brokers[i], &hp);
+        e != sc::net::NetError::Ok) {
+      *error = "--brokers: bad address '" + opt.brokers[i] + "' (want host:port: " +
+               sc::net::net_error_text(e) + ")";
       return false;
     }
+    const std::string& host = hp.host;
+    int port = hp.port;
     int idx = int(i);
     BrokerLink::Events ev;
     ev.sub_up = [this, idx] { on_sub_up(idx); };
