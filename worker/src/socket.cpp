@@ -60,6 +60,18 @@ std::string make_id(uint64_t seed, uint64_t serial) {
   return jwt::base64url_encode(std::string_view(reinterpret_cast<char*>(bytes), sizeof bytes));
 }
 
+// The handler a socket registered for `ev` (Socket::on), else the worker-wide one, else null.
+template <class Fn>
+Fn* find_handler(std::unordered_map<std::string, Fn>* own,
+                 std::unordered_map<std::string, Fn>& shared, const std::string& ev) {
+  if (own) {
+    auto it = own->find(ev);
+    if (it != own->end()) return &it->second;
+  }
+  auto it = shared.find(ev);
+  return it != shared.end() ? &it->second : nullptr;
+}
+
 }  // namespace
 
 // ---- lifecycle ----
@@ -324,15 +336,7 @@ void WorkerState::on_packet(SocketState* s, proto::Packet& p) {
     return;
   }
   if (invoke) {
-    ProcedureFn* fn = nullptr;
-    if (s->procs) {
-      auto it = s->procs->find(ev);
-      if (it != s->procs->end()) fn = &it->second;
-    }
-    if (!fn) {
-      auto it = procs.find(ev);
-      if (it != procs.end()) fn = &it->second;
-    }
+    ProcedureFn* fn = find_handler(s->procs.get(), procs, ev);
     if (!fn) return;  // nobody handles it: never answered, as with the Node server
     Request r;
     fill_request(&r, s, p.cid, ev, p.data);
@@ -340,15 +344,7 @@ void WorkerState::on_packet(SocketState* s, proto::Packet& p) {
     ProcedureFn call = *fn;  // the handler may replace itself
     call(s->handle, r);
   } else {
-    ReceiverFn* fn = nullptr;
-    if (s->receivers) {
-      auto it = s->receivers->find(ev);
-      if (it != s->receivers->end()) fn = &it->second;
-    }
-    if (!fn) {
-      auto it = receivers.find(ev);
-      if (it != receivers.end()) fn = &it->second;
-    }
+    ReceiverFn* fn = find_handler(s->receivers.get(), receivers, ev);
     if (!fn) return;
     Json data =
         has_mw ? std::move(a.data_) : (p.data.empty() ? Json() : Json::raw(std::string(p.data)));
