@@ -21,6 +21,7 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <span>
 #include <string>
 #include <string_view>
@@ -491,5 +492,48 @@ bool OptionTable<Cfg>::parse_args(
   }
   return true;
 }
+
+}  // namespace sc
+
+namespace sc {
+
+// ---- The string-only interface the worker still uses (goes when worker/src/options.cpp moves
+// to OptionTable) ----
+
+struct OptionSpec {
+  const char* name;     // without the leading "--"
+  const char* metavar;  // nullptr: a switch that takes no value ("1" when present)
+  const char* def;      // default value, nullptr: none
+  const char* help;     // one line
+  bool repeatable;      // values accumulate instead of replacing
+};
+
+class OptionValues {
+ public:
+  // Last value of `name`, else its default (or "" when it has none).
+  const std::string& get(const std::string& name) const;
+  // Every value given for a repeatable option (empty when none, defaults ignored).
+  const std::vector<std::string>& all(const std::string& name) const;
+  bool given(const std::string& name) const { return values_.count(name) != 0; }
+  void set(const std::string& name, const std::string& value, bool append);
+  void set_default(const std::string& name, const std::string& value) { defaults_[name] = value; }
+  void clear(const std::string& name) { values_.erase(name); }
+
+ private:
+  std::map<std::string, std::vector<std::string>> values_;
+  std::map<std::string, std::string> defaults_;
+};
+
+// Parses argv (after argv[0]) against `specs`.  Returns false and fills *error on an unknown flag
+// or a missing value; `--help` sets *help_wanted.  Positional arguments go to *positional.
+bool parse_flags(const std::vector<OptionSpec>& specs, int argc, char** argv, OptionValues* out,
+                 std::vector<std::string>* positional, bool* help_wanted, std::string* error);
+
+// Reads `name value` lines from `path` into *out (flags given later override them).
+bool parse_option_file(const std::vector<OptionSpec>& specs, const std::string& path,
+                       OptionValues* out, std::string* error);
+
+// The --help text: usage line, then one line per option with its default.
+std::string options_help(const std::vector<OptionSpec>& specs, const char* usage);
 
 }  // namespace sc
