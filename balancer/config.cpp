@@ -86,7 +86,7 @@ const Row kOptions[] = {
      .choices = "debug verbose notice warning", .metavar = "LEVEL",
      .help = "debug|verbose|notice|warning"},
     {.name = "log-file", .kind = K::String, .field = &Config::log_file, .metavar = "PATH",
-     .help = "log file (default stderr)", .default_text = "stderr"},
+     .help = "log file (empty: stderr)", .default_text = "stderr"},
 };
 
 const OptionTable<Config> kTable{kOptions};

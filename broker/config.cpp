@@ -155,7 +155,7 @@ const Row kOptions[] = {
      .help = "log file (empty: stderr)"},
     {.name = "dir", .kind = K::String, .field = &Config::dir, .flags = kMut | kOptProtected,
      .metavar = "PATH",
-     .help = "working directory (AOF location); CONFIG SET needs enable-protected-configs"},
+     .help = "working directory (AOF location)"},
     {.name = "pidfile", .kind = K::String, .field = &Config::pidfile, .metavar = "PATH",
      .help = "write the pid here"},
     {.name = "daemonize", .kind = K::Bool, .field = &Config::daemonize,

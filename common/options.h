@@ -96,7 +96,7 @@ template <auto Member>
 constexpr OptIndex<decltype(class_of(Member))> enum_index() {
   using Cfg = decltype(class_of(Member));
   return {[](const Cfg& c) { return int(c.*Member); },
-          [](Cfg& c, int i) { c.*Member = decltype(+(c.*Member))(i); }};
+          [](Cfg& c, int i) { c.*Member = std::remove_cvref_t<decltype(c.*Member)>(i); }};
 }
 
 // ---- Non-template pieces (options.cpp) ----
@@ -433,7 +433,9 @@ std::string OptionTable<Cfg>::markdown() const {
     s += "| `" + std::string(r.name) + "` | " + (mv.empty() ? "" : "`" + opt::md_cell(mv) + "`") +
          " | " + defcell + " | " + opt::md_cell(r.doc ? r.doc : r.help);
     if (r.flags & kOptRepeatable) s += " (repeatable)";
-    if (r.flags & kOptMutable) s += " (CONFIG SET)";
+    if (r.flags & kOptMutable)
+      s += r.flags & kOptProtected ? " (CONFIG SET, when enable-protected-configs allows)"
+                                   : " (CONFIG SET)";
     s += " |\n";
   }
   return s;
