@@ -166,7 +166,7 @@ bool finish(Config* out, std::string* error) {
 
 ConfigStatus load_config(int argc, char** argv, Config* out, std::string* error) {
   if (argc > 1 && !strcmp(argv[1], "--help-markdown")) {
-    std::fputs(kTable.markdown().c_str(), stdout);
+    std::fputs(kTable.markdown(OptionTable<Config>::DocStyle::Flags).c_str(), stdout);
     return ConfigStatus::Exit0;
   }
   // First the flags, kept aside: the file they may name is applied before them.

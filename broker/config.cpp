@@ -262,7 +262,7 @@ ConfigLoad config_load(int argc, char** argv, Config* cfg, std::string* error) {
     return ConfigLoad::Exit0;
   }
   if (i < argc && !strcmp(argv[i], "--help-markdown")) {
-    fputs(kTable.markdown().c_str(), stdout);
+    fputs(kTable.markdown(OptionTable<Config>::DocStyle::Directives).c_str(), stdout);
     return ConfigLoad::Exit0;
   }
   if (i < argc && (!strcmp(argv[i], "--version") || !strcmp(argv[i], "-v"))) {

@@ -19,6 +19,7 @@
 //   escapes, single quotes); blank lines and lines whose first word starts with '#' are skipped.
 // - Rows are read-only and outlive the table (a static array in the program).
 #pragma once
+#include <climits>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -185,8 +186,10 @@ class OptionTable {
   // "usage: <usage>\n" then one line per visible row: "  --name METAVAR   help (default X)".
   std::string help(const char* usage) const;
 
-  // The rows of docs/configuration.md's table for this program (header included).
-  std::string markdown() const;
+  // docs/configuration.md's table for this program (header included): Directives names the
+  // rows "name" (the broker: file, flags and CONFIG share them), Flags "--name METAVAR".
+  enum class DocStyle { Directives, Flags };
+  std::string markdown(DocStyle style) const;
 
   // Walks argv[first..argc): fn(row, words, text) for each option, text being "name w1 w2".
   // With multi_word, an option takes every following word up to the next "--" (redis-server's
@@ -420,18 +423,25 @@ std::string OptionTable<Cfg>::help(const char* usage) const {
 }
 
 template <class Cfg>
-std::string OptionTable<Cfg>::markdown() const {
+std::string OptionTable<Cfg>::markdown(DocStyle style) const {
   const Cfg defaults{};
-  std::string s = "| option | value | default | meaning |\n| --- | --- | --- | --- |\n";
+  bool flags = style == DocStyle::Flags;
+  std::string s = flags ? "| flag | default | meaning |\n| --- | --- | --- |\n"
+                        : "| setting | default | meaning |\n| --- | --- | --- |\n";
   for (auto& r : rows_) {
     if (r.flags & kOptHidden) continue;
     std::string def = r.kind == OptKind::Switch ? "" : get(defaults, r);
-    std::string defcell = !def.empty()       ? "`" + opt::md_cell(def) + "`"
-                          : r.default_text   ? opt::md_cell(r.default_text)
-                                             : "";
-    std::string mv = metavar(r);
-    s += "| `" + std::string(r.name) + "` | " + (mv.empty() ? "" : "`" + opt::md_cell(mv) + "`") +
-         " | " + defcell + " | " + opt::md_cell(r.doc ? r.doc : r.help);
+    std::string cell = !def.empty()     ? "`" + opt::md_cell(def) + "`"
+                       : r.default_text ? opt::md_cell(r.default_text)
+                       : flags          ? ""
+                                        : "``";
+    std::string mv = flags ? metavar(r) : "";
+    s += std::string("| `") + (flags ? "--" : "") + r.name + (mv.empty() ? "" : " " + opt::md_cell(mv));
+    s += "` | " + cell + " | " + opt::md_cell(r.doc ? r.doc : r.help);
+    if ((r.kind == OptKind::Int || r.kind == OptKind::Size) && r.max < INT32_MAX)
+      s += " (" + std::to_string(r.min) + " to " + std::to_string(r.max) + ")";
+    if (r.kind == OptKind::Number)
+      s += " (" + opt::format_number(r.dmin) + " to " + opt::format_number(r.dmax) + ")";
     if (r.flags & kOptRepeatable) s += " (repeatable)";
     if (r.flags & kOptMutable)
       s += r.flags & kOptProtected ? " (CONFIG SET, when enable-protected-configs allows)"

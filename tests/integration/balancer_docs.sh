@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # docs/configuration.md documents every flag that `sc-balancer --help` lists, with its default,
-# in its "sc-balancer configuration" section: the table is what `sc-balancer --help-markdown`
-# prints from the same option table (as broker_docs.sh checks for the broker).
+# in its "sc-balancer configuration" section (as broker_docs.sh does for the broker): the table
+# is what `sc-balancer --help-markdown` prints from the same option table.
 . "$SC_ROOT/tests/lib.sh"
 out=$("$SC_ROOT/scripts/config-docs.sh" --check "$SC_BIN" 2>&1) ||
   fail "docs/configuration.md is not what --help-markdown prints: $out"
@@ -10,7 +10,7 @@ section=$(sed -n '/^# sc-balancer configuration/,/^# Worker configuration/p' "$S
 [ -n "$section" ] || fail "docs/configuration.md has no '# sc-balancer configuration' section"
 n=0
 while read -r name def; do
-  row=$(grep -E "^\| \`$name\` \|" <<<"$section" | head -n1)
+  row=$(grep -E "^\| \`--$name( [^\`]*)?\` \|" <<<"$section" | head -n1)
   [ -n "$row" ] || fail "docs/configuration.md lacks a row for --$name"
   if [ -n "$def" ]; then
     grep -qF "| \`$def\` |" <<<"$row" || fail "docs/configuration.md: --$name lacks its default '$def': $row"

@@ -379,12 +379,19 @@ void test_help_and_markdown(void**) {
   assert_non_null(strstr(h.c_str(), "listener [repeatable]\n"));
   assert_non_null(strstr(h.c_str(), "--timeout S                      seconds (default 1.5)\n"));
   assert_null(strstr(h.c_str(), "hidden"));
-  std::string md = kTable.markdown();
-  assert_non_null(strstr(md.c_str(), "| option | value | default | meaning |\n"));
-  assert_non_null(strstr(md.c_str(), "| `port` | `PORT` | `6380` | TCP port (CONFIG SET) |\n"));
-  assert_non_null(strstr(md.c_str(), "| `level` | `debug\\|verbose\\|notice\\|warning` | `notice` |"));
-  assert_non_null(strstr(md.c_str(), "| `stats` | `HOST:PORT` | (off) | metrics |\n"));
-  assert_non_null(strstr(md.c_str(), "| `memory` | `BYTES` | `1024` | bytes |\n"));
+  using Style = sc::OptionTable<Cfg>::DocStyle;
+  std::string md = kTable.markdown(Style::Flags);
+  assert_non_null(strstr(md.c_str(), "| flag | default | meaning |\n"));
+  assert_non_null(strstr(md.c_str(), "| `--port PORT` | `6380` | TCP port (0 to 65535) (CONFIG SET) |\n"));
+  assert_non_null(strstr(md.c_str(), "| `--level debug\\|verbose\\|notice\\|warning` | `notice` |"));
+  assert_non_null(strstr(md.c_str(), "| `--stats HOST:PORT` | (off) | metrics |\n"));
+  assert_non_null(strstr(md.c_str(), "| `--timeout S` | `1.5` | seconds (0.05 to 3600) |\n"));
+  assert_non_null(strstr(md.c_str(), "| `--listen HOST:PORT` |  | listener (repeatable) |\n"));
+  assert_null(strstr(md.c_str(), "hidden"));
+  md = kTable.markdown(Style::Directives);
+  assert_non_null(strstr(md.c_str(), "| setting | default | meaning |\n"));
+  assert_non_null(strstr(md.c_str(), "| `memory` | `1024` | bytes |\n"));
+  assert_non_null(strstr(md.c_str(), "| `listen` | `` | listener (repeatable) |\n"));
   assert_null(strstr(md.c_str(), "hidden"));
 }
 
