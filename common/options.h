@@ -22,7 +22,6 @@
 #include <climits>
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <span>
 #include <string>
 #include <string_view>
@@ -50,6 +49,7 @@ enum OptFlag : uint8_t {
   kOptProtected = 2,   // CONFIG SET only when enable-protected-configs allows the client
   kOptRepeatable = 4,  // each occurrence adds to the list instead of replacing it
   kOptHidden = 8,      // accepted but left out of --help and the docs (aliases)
+  kOptBoolWords = 16,  // Bool also takes true/false and 1/0 (the worker's flags and variables)
 };
 
 // An enum-class field seen as the index of its word in `choices` (see index_field()).
@@ -112,6 +112,11 @@ bool parse_int(std::string_view s, long long* out);
 bool parse_number(std::string_view s, double* out);
 // yes/no (any case).
 bool parse_bool(std::string_view s, bool* out);
+// true/false/1/0 (kOptBoolWords).
+bool parse_bool_word(std::string_view s, bool* out);
+// The environment variable of an option: env_name("SCLUSTER_", "ping-interval") is
+// SCLUSTER_PING_INTERVAL.
+std::string env_name(const char* prefix, const char* option);
 bool eq_nocase(std::string_view a, std::string_view b);
 // The index of `word` in the space-separated `choices` (any case), -1 when absent; *canonical
 // gets the word as the table spells it.
@@ -256,7 +261,8 @@ bool OptionTable<Cfg>::set(Cfg* cfg, const Row& r, std::span<const std::string> 
     case OptKind::Bool:
     case OptKind::Switch: {
       bool b;
-      if (!opt::parse_bool(w, &b)) {
+      if (!opt::parse_bool(w, &b) &&
+          !((r.flags & kOptBoolWords) && opt::parse_bool_word(w, &b))) {
         *error = "argument must be 'yes' or 'no'";
         return false;
       }
@@ -504,48 +510,5 @@ bool OptionTable<Cfg>::parse_args(
   }
   return true;
 }
-
-}  // namespace sc
-
-namespace sc {
-
-// ---- The string-only interface the worker still uses (goes when worker/src/options.cpp moves
-// to OptionTable) ----
-
-struct OptionSpec {
-  const char* name;     // without the leading "--"
-  const char* metavar;  // nullptr: a switch that takes no value ("1" when present)
-  const char* def;      // default value, nullptr: none
-  const char* help;     // one line
-  bool repeatable;      // values accumulate instead of replacing
-};
-
-class OptionValues {
- public:
-  // Last value of `name`, else its default (or "" when it has none).
-  const std::string& get(const std::string& name) const;
-  // Every value given for a repeatable option (empty when none, defaults ignored).
-  const std::vector<std::string>& all(const std::string& name) const;
-  bool given(const std::string& name) const { return values_.count(name) != 0; }
-  void set(const std::string& name, const std::string& value, bool append);
-  void set_default(const std::string& name, const std::string& value) { defaults_[name] = value; }
-  void clear(const std::string& name) { values_.erase(name); }
-
- private:
-  std::map<std::string, std::vector<std::string>> values_;
-  std::map<std::string, std::string> defaults_;
-};
-
-// Parses argv (after argv[0]) against `specs`.  Returns false and fills *error on an unknown flag
-// or a missing value; `--help` sets *help_wanted.  Positional arguments go to *positional.
-bool parse_flags(const std::vector<OptionSpec>& specs, int argc, char** argv, OptionValues* out,
-                 std::vector<std::string>* positional, bool* help_wanted, std::string* error);
-
-// Reads `name value` lines from `path` into *out (flags given later override them).
-bool parse_option_file(const std::vector<OptionSpec>& specs, const std::string& path,
-                       OptionValues* out, std::string* error);
-
-// The --help text: usage line, then one line per option with its default.
-std::string options_help(const std::vector<OptionSpec>& specs, const char* usage);
 
 }  // namespace sc

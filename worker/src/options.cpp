@@ -1,60 +1,89 @@
-// sc::Options: one table gives the flags, the SCLUSTER_* variables, --help and the checks.
-#include "options.h"
-
+// sc::Options: one row per option in common/options.h's typed table gives the flags, the
+// SCLUSTER_* variables, --help, the checks at start and docs/configuration.md's table.
 #include <cstdio>
 #include <cstdlib>
-#include <functional>
+#include <cstring>
 
 #include "log.h"
-#include "net.h"
+#include "options.h"
 #include "scluster/worker.h"
 
 namespace sc {
 namespace {
 
-// {name, metavar, default, help}; the variable of --ping-interval is SCLUSTER_PING_INTERVAL.
-const std::vector<OptionSpec>& specs() {
-  static const std::vector<OptionSpec> s = {
-      {"port", "PORT", "8000", "TCP port of the WebSocket server", false},
-      {"host", "ADDR", "", "address to listen on (default: every address)", false},
-      {"path", "PATH", "/socketcluster/", "WebSocket path (exact match before '?')", false},
-      {"protocol-version", "1|2", "2", "SocketCluster protocol: 2 pings \"\", 1 pings #1/#2",
-       false},
-      {"ping-interval", "MS", "8000", "server ping period", false},
-      {"ping-timeout", "MS", "30000", "close 4001 without a pong for this long", false},
-      {"handshake-timeout", "MS", "10000", "close 4005 without #handshake for this long", false},
-      {"ack-timeout", "MS", "10000", "server invokes fail with TimeoutError after this", false},
-      {"auth-key-file", "FILE", "", "HS256 key shared by every worker (default: random)", false},
-      {"auth-default-expiry", "SECONDS", "86400", "exp of the tokens the server signs", false},
-      {"max-payload", "BYTES", "104857600", "largest inbound message; larger: close 1009", false},
-      {"rx-buffer-size", "BYTES", "1024", "read chunk per socket (sets idle memory)", false},
-      {"brokers", "HOST:PORT,...", "127.0.0.1:6380",
-       "brokers for pub/sub (sc-broker or Redis); channels spread by consistent hash", false},
-      {"broker-password", "PASSWORD", "", "AUTH sent to every broker (prefer the variable)", false},
-      {"allow-client-publish", "yes|no", "yes", "let clients #publish (no: InvalidActionError)",
-       false},
-      {"socket-channel-limit", "N", "1000", "channels one socket may subscribe to (0: no limit)",
-       false},
-      {"log-level", "LEVEL", "notice", "debug, verbose, notice or warning", false},
-      {"logfile", "FILE", "", "log file (default: stderr)", false},
-  };
-  return s;
-}
+using K = OptKind;
+using Row = Option<Options>;
+constexpr int kDay = 86400000;
 
-std::string env_name(const char* opt) {
-  std::string n = "SCLUSTER_";
-  for (const char* p = opt; *p; p++) n.push_back(*p == '-' ? '_' : char(std::toupper(*p)));
-  return n;
-}
+// Every option, once; the variable of --ping-interval is SCLUSTER_PING_INTERVAL.  Defaults are
+// the initialisers of sc::Options (scluster/worker.h).
+const Row kOptions[] = {
+    {.name = "port", .kind = K::Int, .field = &Options::port, .min = 0, .max = 65535,
+     .metavar = "PORT", .help = "TCP port of the WebSocket server"},
+    {.name = "host", .kind = K::String, .field = &Options::host, .metavar = "ADDR",
+     .help = "address to listen on (empty: every address)", .default_text = "every address"},
+    {.name = "path", .kind = K::String, .field = &Options::path, .metavar = "PATH",
+     .help = "WebSocket path (exact match before '?')",
+     .doc = "WebSocket path, exact match before `?` (else HTTP 400)"},
+    {.name = "protocol-version", .kind = K::Int, .field = &Options::protocol_version, .min = 1,
+     .max = 2, .metavar = "1|2", .help = "SocketCluster protocol: 2 pings \"\", 1 pings #1/#2",
+     .doc = "2 pings with `\"\"`; 1 (socketcluster-client ≤ 14) with `#1`/`#2`"},
+    {.name = "ping-interval", .kind = K::Int, .field = &Options::ping_interval_ms, .min = 10,
+     .max = kDay, .metavar = "MS", .help = "server ping period",
+     .doc = "server ping period; must be below `--ping-timeout`"},
+    {.name = "ping-timeout", .kind = K::Int, .field = &Options::ping_timeout_ms, .min = 10,
+     .max = kDay, .metavar = "MS", .help = "close 4001 without a pong for this long",
+     .doc = "close 4001 when nothing arrived for this long; sent in the handshake"},
+    {.name = "handshake-timeout", .kind = K::Int, .field = &Options::handshake_timeout_ms,
+     .min = 10, .max = kDay, .metavar = "MS", .help = "close 4005 without #handshake for this long",
+     .doc = "close 4005 without `#handshake`"},
+    {.name = "ack-timeout", .kind = K::Int, .field = &Options::ack_timeout_ms, .min = 10,
+     .max = kDay, .metavar = "MS", .help = "server invokes fail with TimeoutError after this",
+     .doc = "a server invoke fails with `TimeoutError` after this"},
+    {.name = "auth-key-file", .kind = K::String, .field = &Options::auth_key_file,
+     .metavar = "FILE", .help = "HS256 key shared by every worker (default: random)",
+     .doc = "HS256 key (the file's content, trailing newline dropped); give every worker the same "
+            "file so tokens survive restarts and work on any worker",
+     .default_text = "random per process"},
+    {.name = "auth-default-expiry", .kind = K::Int, .field = &Options::auth_default_expiry,
+     .min = 0, .max = 100LL * 365 * 86400, .metavar = "SECONDS",
+     .help = "exp of the tokens the server signs",
+     .doc = "`exp` = `iat` + this for tokens the server signs (unless the payload has `exp`)"},
+    {.name = "max-payload", .kind = K::Size, .field = &Options::max_payload, .min = 1,
+     .max = 1LL << 40, .help = "largest inbound message; larger: close 1009",
+     .doc = "largest inbound message (Node's `ws` default); larger → close 1009"},
+    {.name = "rx-buffer-size", .kind = K::Size, .field = &Options::rx_buffer_size, .min = 128,
+     .max = 1 << 20, .help = "read chunk per socket (sets idle memory)",
+     .doc = "lws read chunk per socket; it sets most of the idle memory per connection "
+            "(design.md §4), larger messages arrive in pieces the worker joins"},
+    {.name = "brokers", .kind = K::AddressList, .field = &Options::brokers,
+     .help = "brokers for pub/sub (sc-broker or Redis); channels spread by consistent hash",
+     .doc = "brokers for pub/sub (sc-broker, Redis or Valkey); channel C lives on the one the "
+            "jump hash of `sc:ch:<C>` picks in this order, so give every worker the same list in "
+            "the same order"},
+    {.name = "broker-password", .kind = K::String, .field = &Options::broker_password,
+     .metavar = "PASSWORD", .help = "AUTH sent to every broker (prefer the variable)",
+     .doc = "`AUTH` sent to every broker first (a command line is visible to `ps`: prefer "
+            "`SCLUSTER_BROKER_PASSWORD`)",
+     .default_text = "none"},
+    {.name = "allow-client-publish", .kind = K::Bool, .field = &Options::allow_client_publish,
+     .flags = kOptBoolWords, .help = "let clients #publish (no: InvalidActionError)",
+     .doc = "`no`: a client `#publish` fails with `InvalidActionError` \"Client publish feature "
+            "is disabled\" (server code still publishes)"},
+    {.name = "socket-channel-limit", .kind = K::Int, .field = &Options::socket_channel_limit,
+     .min = 0, .max = 1LL << 32, .help = "channels one socket may subscribe to (0: no limit)",
+     .doc = "channels one socket may subscribe to; the next one fails with `BrokerError` (0: no "
+            "limit; the Node v20 server has none by default, SocketCluster 4 had 1000)"},
+    {.name = "log-level", .kind = K::Enum, .field = &Options::log_level,
+     .choices = "debug verbose notice warning", .metavar = "LEVEL",
+     .help = "debug, verbose, notice or warning",
+     .doc = "`debug` (logs each inbound frame), `verbose` (also broker connections), `notice`, "
+            "`warning`"},
+    {.name = "logfile", .kind = K::String, .field = &Options::logfile, .metavar = "FILE",
+     .help = "log file (empty: stderr)", .default_text = "stderr"},
+};
 
-bool to_int(const std::string& v, long long lo, long long hi, long long* out) {
-  if (v.empty()) return false;
-  char* end = nullptr;
-  long long x = std::strtoll(v.c_str(), &end, 10);
-  if (*end || x < lo || x > hi) return false;
-  *out = x;
-  return true;
-}
+const OptionTable<Options> kTable{kOptions};
 
 }  // namespace
 
@@ -63,95 +92,54 @@ std::string Options::help(const char* program) {
                       " [options]\n"
                       "Each option may also come from the environment variable SCLUSTER_<NAME>\n"
                       "(--ping-interval: SCLUSTER_PING_INTERVAL); flags win.";
-  return options_help(specs(), usage.c_str());
+  return kTable.help(usage.c_str());
 }
 
 Options::Status Options::load(int argc, char** argv, Options* out, std::string* error,
                               const char* program) {
-  OptionValues v;
-  std::vector<std::string> positional;
+  if (argc > 1 && !std::strcmp(argv[1], "--help-markdown")) {
+    std::fputs(kTable.markdown(OptionTable<Options>::DocStyle::Flags).c_str(), stdout);
+    return Status::Exit0;
+  }
+  // The flags first, kept aside: the variables come before them.
+  struct Given {
+    const Row* row;
+    std::vector<std::string> words;
+    std::string text;
+  };
+  std::vector<Given> flags;
   bool help_wanted = false;
-  if (!parse_flags(specs(), argc, argv, &v, &positional, &help_wanted, error)) return Status::Error;
+  if (!kTable.parse_args(
+          argc, argv, 1, false,
+          [&](const Row* r, std::vector<std::string>& w, const std::string& text) {
+            flags.push_back({r, w, text});
+            return true;
+          },
+          nullptr, &help_wanted, error))
+    return Status::Error;
   if (help_wanted) {
     std::fputs(help(program).c_str(), stdout);
     return Status::Exit0;
   }
-  if (!positional.empty()) {
-    *error = "unexpected argument " + positional[0];
-    return Status::Error;
-  }
-  for (auto& s : specs()) {
-    if (v.given(s.name)) continue;
-    if (const char* e = std::getenv(env_name(s.name).c_str())) v.set(s.name, e, false);
-  }
-  long long n = 0;
-  struct IntOpt {
-    const char* name;
-    long long lo, hi;
-    std::function<void(long long)> set;
-  };
-  const IntOpt ints[] = {
-      {"port", 0, 65535, [&](long long x) { out->port = int(x); }},
-      {"protocol-version", 1, 2, [&](long long x) { out->protocol_version = int(x); }},
-      {"ping-interval", 10, 86400000, [&](long long x) { out->ping_interval_ms = int(x); }},
-      {"ping-timeout", 10, 86400000, [&](long long x) { out->ping_timeout_ms = int(x); }},
-      {"handshake-timeout", 10, 86400000, [&](long long x) { out->handshake_timeout_ms = int(x); }},
-      {"ack-timeout", 10, 86400000, [&](long long x) { out->ack_timeout_ms = int(x); }},
-      {"auth-default-expiry", 0, 100LL * 365 * 86400,
-       [&](long long x) { out->auth_default_expiry = x; }},
-      {"max-payload", 1, 1LL << 40, [&](long long x) { out->max_payload = size_t(x); }},
-      {"rx-buffer-size", 128, 1 << 20, [&](long long x) { out->rx_buffer_size = size_t(x); }},
-      {"socket-channel-limit", 0, 1LL << 32,
-       [&](long long x) { out->socket_channel_limit = size_t(x); }},
-  };
-  for (auto& o : ints) {
-    if (!to_int(v.get(o.name), o.lo, o.hi, &n)) {
-      *error = std::string("--") + o.name + " wants an integer in [" + std::to_string(o.lo) + ", " +
-               std::to_string(o.hi) + "], got '" + v.get(o.name) + "'";
-      return Status::Error;
-    }
-    o.set(n);
-  }
-  out->brokers.clear();
-  {
-    const std::string& list = v.get("brokers");
-    size_t start = 0;
-    while (start <= list.size()) {
-      size_t comma = list.find(',', start);
-      if (comma == std::string::npos) comma = list.size();
-      std::string item = list.substr(start, comma - start);
-      sc::net::HostPort hp;
-      if (sc::net::NetError e = sc::net::parse_host_port(item, &hp); e != sc::net::NetError::Ok) {
-        *error = "--brokers wants host:port[,host:port...], got '" + list + "' (" +
-                 sc::net::net_error_text(e) + ")";
-        return Status::Error;
-      }
-      out->brokers.push_back(item);
-      start = comma + 1;
-    }
-  }
-  out->broker_password = v.get("broker-password");
-  {
-    const std::string& a = v.get("allow-client-publish");
-    if (a == "yes" || a == "true" || a == "1")
-      out->allow_client_publish = true;
-    else if (a == "no" || a == "false" || a == "0")
-      out->allow_client_publish = false;
-    else {
-      *error = "--allow-client-publish wants yes or no, got '" + a + "'";
+  std::string why;
+  for (auto& r : kTable.rows()) {
+    bool flagged = false;  // a flag wins: its variable is not even read
+    for (auto& f : flags) flagged = flagged || f.row == &r;
+    if (flagged) continue;
+    std::string var = opt::env_name("SCLUSTER_", r.name);
+    const char* e = std::getenv(var.c_str());
+    if (!e) continue;
+    std::string value = e;
+    if (!kTable.set(out, r, std::span<const std::string>(&value, 1), &why)) {
+      *error = var + "=" + value + ": " + why;
       return Status::Error;
     }
   }
-  out->host = v.get("host");
-  out->path = v.get("path");
-  out->auth_key_file = v.get("auth-key-file");
-  out->log_level = v.get("log-level");
-  out->logfile = v.get("logfile");
-  LogLevel lvl;
-  if (!log_parse_level(out->log_level, &lvl)) {
-    *error = "--log-level wants debug, verbose, notice or warning";
-    return Status::Error;
-  }
+  for (auto& f : flags)
+    if (!kTable.set(out, *f.row, f.words, &why)) {
+      *error = "--" + f.text + ": " + why;
+      return Status::Error;
+    }
   if (out->path.empty() || out->path[0] != '/') {
     *error = "--path must start with '/'";
     return Status::Error;

@@ -7,7 +7,6 @@
 #include "json.h"
 #include "log.h"
 #include "net.h"
-#include "options.h"
 #include "worker_state.h"
 
 namespace sc {
