@@ -28,7 +28,7 @@
 # lws echo has no SocketCluster: sc_load runs --raw against it (no handshake; the echoed frame
 # is the answer), and it has no pub/sub.  Every loop is bounded in count and time.
 # Env: ROUNDS=3 DURATION=4 WARMUP=1 CONNS=100 WINDOW=4 SIZE=16 FIXED_FRACTION=0.4 RATE=
-#      IDLE_CONNS=10000 SUBSCRIBERS=1000 PUB_WINDOW=4 SERVER_CPU=0 LOAD_CPU=1
+#      IDLE_CONNS=10000 SUBSCRIBERS=1000 PUB_WINDOW=16 SERVER_CPU=0 LOAD_CPU=1
 #      METRICS="saturated fixed idle pubsub" OUT=$SC_BUILD/bench/worker-vs-node.md
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -46,7 +46,7 @@ FIXED_FRACTION=${FIXED_FRACTION:-0.4}
 RATE=${RATE:-}
 IDLE_CONNS=${IDLE_CONNS:-10000}
 SUBSCRIBERS=${SUBSCRIBERS:-1000}
-PUB_WINDOW=${PUB_WINDOW:-4}
+PUB_WINDOW=${PUB_WINDOW:-16}
 SERVER_CPU=${SERVER_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
 METRICS=${METRICS:-saturated fixed idle pubsub}
