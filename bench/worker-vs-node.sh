@@ -27,8 +27,8 @@
 #               with its in-process broker)
 # lws echo has no SocketCluster: sc_load runs --raw against it (no handshake; the echoed frame
 # is the answer), and it has no pub/sub.  Every loop is bounded in count and time.
-# Env: ROUNDS=3 DURATION=4 WARMUP=1 CONNS=100 WINDOW=4 SIZE=16 FIXED_FRACTION=0.4 RATE=
-#      IDLE_CONNS=10000 SUBSCRIBERS=1000 PUB_WINDOW=16 SERVER_CPU=0 LOAD_CPU=1
+# Env: ROUNDS=3 DURATION=3 WARMUP=1 CONNS=100 WINDOW=4 SIZE=16 FIXED_FRACTION=0.4 RATE=
+#      IDLE_CONNS=10000 IDLE_ROUNDS=1 SUBSCRIBERS=1000 PUB_WINDOW=16 SERVER_CPU=0 LOAD_CPU=1
 #      METRICS="saturated fixed idle pubsub" OUT=$SC_BUILD/bench/worker-vs-node.md
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -37,7 +37,7 @@ case "$BUILD" in /*) ;; *) BUILD="$ROOT/$BUILD" ;; esac
 BIN="$BUILD/bin"
 BENCH="$BUILD/bench"
 ROUNDS=${ROUNDS:-3}
-DURATION=${DURATION:-4}
+DURATION=${DURATION:-3}
 WARMUP=${WARMUP:-1}
 CONNS=${CONNS:-100}
 WINDOW=${WINDOW:-4}
@@ -45,6 +45,7 @@ SIZE=${SIZE:-16}
 FIXED_FRACTION=${FIXED_FRACTION:-0.4}
 RATE=${RATE:-}
 IDLE_CONNS=${IDLE_CONNS:-10000}
+IDLE_ROUNDS=${IDLE_ROUNDS:-1}  # memory varies little; a round of the three took 90 s on the loaded machine
 SUBSCRIBERS=${SUBSCRIBERS:-1000}
 PUB_WINDOW=${PUB_WINDOW:-16}
 SERVER_CPU=${SERVER_CPU:-0}
@@ -214,7 +215,7 @@ fi
 # ---- 3. idle memory per connection ----
 if want idle; then
   echo "== idle: RSS growth per connection at $IDLE_CONNS handshaken idle connections"
-  for round in $(seq "$ROUNDS"); do
+  for round in $(seq "$IDLE_ROUNDS"); do
     for k in $(order "$round" sc node lws); do
       start_server "$k"
       sleep 0.5
@@ -237,7 +238,7 @@ if want idle; then
       if [ -n "$open" ] && [ "$open" -gt 0 ]; then
         per=$(calc %.0f "($after - $before) * 1024 / $open")
         V[idle,$k,mem]+="$per "
-        echo "  idle $k: $open connections open, RSS $before -> $after kB, $per bytes per connection" >&2
+        echo "  idle $k: $open connections open in $(kv "$(grep '^ready' "$TEST_TMP/idle.out")" connect_s) s, RSS $before -> $after kB, $per bytes per connection" >&2
       else
         echo "  idle $k: connections did not open ($(tail -n 2 "$TEST_TMP/load.log" | tr '\n' ' '))" >&2
       fi
@@ -267,7 +268,7 @@ g() { echo "${R[$1]:--}"; }
 {
   echo "Measured $(date -u '+%Y-%m-%d %H:%M') UTC on: $MACHINE.  "
   echo "node $(node --version), socketcluster-server $NODE_SC (bench/node/server.js), libwebsockets $LWS_VERSION;"
-  echo "server on CPU $SERVER_CPU, sc_load on CPU $LOAD_CPU; median of $ROUNDS round(s) of ${DURATION}s after ${WARMUP}s warm-up, servers alternating; invokes carry ${SIZE} bytes of filler."
+  echo "server on CPU $SERVER_CPU, sc_load on CPU $LOAD_CPU; median of $ROUNDS round(s) of ${DURATION}s after ${WARMUP}s warm-up (idle memory: $IDLE_ROUNDS round(s)), servers alternating; invokes carry ${SIZE} bytes of filler."
   echo
   echo "| metric | sc-conformance | Node SC $NODE_SC | ratio sc/Node | issue 16 asks sc/Node | lws echo (ceiling) | ratio sc/lws |"
   echo "|---|---:|---:|---:|---:|---:|---:|"
