@@ -138,8 +138,8 @@ double proc_cpu_s(int pid) {
   if (!p) return -1;
   unsigned long long utime = 0, stime = 0;
   // After ")": state(3) ... utime is field 14, stime 15.
-  if (std::sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime,
-                  &stime) != 2)
+  if (std::sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) !=
+      2)
     return -1;
   return double(utime + stime) / double(sysconf(_SC_CLK_TCK));
 }
@@ -379,8 +379,10 @@ void on_message(Load& L, size_t i, std::string_view m) {
     }
   }
   bool found = false;
-  uint64_t id = L.opt.raw ? number_after(m, "\"cid\":", &found)
-                          : (m.substr(0, 7) == "{\"rid\":" ? number_after(m.substr(0, 32), "\"rid\":", &found) : 0);
+  uint64_t id =
+      L.opt.raw
+          ? number_after(m, "\"cid\":", &found)
+          : (m.substr(0, 7) == "{\"rid\":" ? number_after(m.substr(0, 32), "\"rid\":", &found) : 0);
   if (!found) return;  // another transmit (#setAuthToken...): not ours to count
   if (c.state == State::Handshaking && id == c.handshake_cid) {
     if (L.opt.mode == "pubsub" && !c.publisher) {
@@ -611,7 +613,8 @@ void run_until(Load& L, uint64_t until_ns, int tfd, Done done) {
       on_event(L, size_t(i), evs[k].events);
     }
     // Start more connects while few are in progress (the server's accept queue is bounded).
-    while (L.started < int(L.conns.size()) && L.pending_connects < 128) start_connect(L, L.started++);
+    while (L.started < int(L.conns.size()) && L.pending_connects < 128)
+      start_connect(L, L.started++);
   }
 }
 
@@ -709,7 +712,8 @@ int main(int argc, char** argv) {
   for (size_t k = 0; k < o.cpu_pids.size(); k++) {
     double c1 = proc_cpu_s(o.cpu_pids[k]);
     char b[32];
-    std::snprintf(b, sizeof b, "%s%.2f", k ? "," : "", (c1 >= 0 && cpu0[k] >= 0) ? c1 - cpu0[k] : -1);
+    std::snprintf(b, sizeof b, "%s%.2f", k ? "," : "",
+                  (c1 >= 0 && cpu0[k] >= 0) ? c1 - cpu0[k] : -1);
     cpu += b;
   }
   double count = o.mode == "pubsub" ? double(L.deliveries) : double(L.answers);
@@ -720,8 +724,7 @@ int main(int argc, char** argv) {
       o.mode.c_str(), secs, count, count / secs, (unsigned long long)L.sent,
       (unsigned long long)L.hist.quantile(0.5), (unsigned long long)L.hist.quantile(0.9),
       (unsigned long long)L.hist.quantile(0.99), (unsigned long long)L.hist.quantile(0.999),
-      (unsigned long long)L.hist.max_us, (unsigned long long)L.errors,
-      (unsigned long long)L.missed, L.closed, cpu.empty() ? "-" : cpu.c_str(), self1 - self0,
-      L.open, connect_s);
+      (unsigned long long)L.hist.max_us, (unsigned long long)L.errors, (unsigned long long)L.missed,
+      L.closed, cpu.empty() ? "-" : cpu.c_str(), self1 - self0, L.open, connect_s);
   return 0;
 }
