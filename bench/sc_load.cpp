@@ -29,7 +29,8 @@
 //
 // Output: one line of key=value pairs on stdout (rate is per second of the measured window,
 // latencies in microseconds, cpu in seconds, self_cpu_s is this process's own CPU time in the
-// window: near the window's length means the load generator was the limit).
+// window: near the window's length means the load generator was the limit; errors counts error
+// answers and echoes that do not carry their own invoke's data, which the rate leaves out).
 // Exit: 0 when the measurement ran, 1 when connections failed to open, 2 on a bad argument.
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -405,7 +406,14 @@ void on_message(Load& L, size_t i, std::string_view m) {
   if (c.outstanding <= 0) return;
   c.outstanding--;
   uint64_t t = c.sent_at[id % c.sent_at.size()];
-  if (m.find("\"error\"", 7) != std::string_view::npos && !L.opt.raw) {
+  // An echo answer must carry the data of its own invoke ({"n":<cid>,...}); an error or a wrong
+  // answer counts in `errors`, not in the rate.
+  bool echoed = true;
+  if (!c.publisher) {
+    bool has_n = false;
+    echoed = number_after(m, "{\"n\":", &has_n) == id && has_n;
+  }
+  if (!echoed || (!L.opt.raw && m.find("\"error\"", 7) != std::string_view::npos)) {
     if (L.measuring) L.errors++;
   } else if (L.measuring) {
     L.answers++;
