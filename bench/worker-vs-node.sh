@@ -102,6 +102,7 @@ start_server() {
   sleep 0.3
 }
 stop_server() {
+  kill -0 "$SPID" 2>/dev/null || echo "  worker-vs-node: the server (pid $SPID) died during the run; see $TEST_TMP" >&2
   kill -TERM "$SPID" 2>/dev/null
   for _ in $(seq 50); do kill -0 "$SPID" 2>/dev/null || break; sleep 0.1; done
   kill -KILL "$SPID" 2>/dev/null
