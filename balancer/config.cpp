@@ -17,6 +17,8 @@ using Row = Option<Config>;
 constexpr uint8_t kRep = kOptRepeatable;
 
 // Every flag, once.  Defaults are Config's initialisers (balancer.h).
+// One row per option reads better than clang-format's one line per field.
+// clang-format off
 const Row kOptions[] = {
     {.name = "config", .kind = K::String, .field = &Config::config_file, .metavar = "FILE",
      .help = "config file of `name value` lines (also the first argument)"},
@@ -88,6 +90,7 @@ const Row kOptions[] = {
     {.name = "log-file", .kind = K::String, .field = &Config::log_file, .metavar = "PATH",
      .help = "log file (empty: stderr)", .default_text = "stderr"},
 };
+// clang-format on
 
 const OptionTable<Config> kTable{kOptions};
 

@@ -77,8 +77,8 @@ bool obuf_parse(Config& c, std::span<const std::string> a, std::string* err) {
       *err = "Error in hard, soft or soft_seconds setting in buffer limit configuration.";
       return false;
     }
-    if (cls >= 0) tmp.obuf[cls] = ObufLimit{(unsigned long long)hard, (unsigned long long)soft,
-                                            secs};
+    if (cls >= 0)
+      tmp.obuf[cls] = ObufLimit{(unsigned long long)hard, (unsigned long long)soft, secs};
   }
   c.obuf[0] = tmp.obuf[0];
   c.obuf[1] = tmp.obuf[1];
@@ -102,6 +102,8 @@ using Row = Option<Config>;
 constexpr uint8_t kMut = kOptMutable;
 
 // Every setting, once.  Defaults are Config's initialisers (server.h).
+// One row per option reads better than clang-format's one line per field.
+// clang-format off
 const Row kOptions[] = {
     {.name = "bind", .kind = K::Custom, .field = OptCustom<Config>{bind_parse, bind_format},
      .flags = kMut, .metavar = "ADDR...",
@@ -211,6 +213,7 @@ const Row kOptions[] = {
      .flags = kMut, .metavar = "RULES",
      .help = "accepted for redis.conf compatibility; sc-broker has no RDB snapshots"},
 };
+// clang-format on
 
 const OptionTable<Config> kTable{kOptions};
 
@@ -249,9 +252,10 @@ bool apply_directive(Config* cfg, const Row* o, std::span<const std::string> arg
   return kTable.set(cfg, *o, args, why);
 }
 
-const char kUsage[] = "sc-broker [/path/to/sc-broker.conf] [--option value ...]\n"
-                      "Every option is also a 'name value' line of the config file (redis.conf "
-                      "syntax);\nflags override the file.";
+const char kUsage[] =
+    "sc-broker [/path/to/sc-broker.conf] [--option value ...]\n"
+    "Every option is also a 'name value' line of the config file (redis.conf "
+    "syntax);\nflags override the file.";
 
 }  // namespace
 
@@ -275,8 +279,8 @@ ConfigLoad config_load(int argc, char** argv, Config* cfg, std::string* error) {
     bool ok = opt::read_config_file(
         argv[i], false,
         [&](std::vector<std::string>& w, std::string* why) {
-          return apply_directive(cfg, kTable.find(w[0]),
-                                 std::span<const std::string>(w).subspan(1), why);
+          return apply_directive(cfg, kTable.find(w[0]), std::span<const std::string>(w).subspan(1),
+                                 why);
         },
         &fe);
     if (!ok) {

@@ -26,8 +26,12 @@ bool parse_size(std::string_view s, long long* out) {
   static const struct {
     const char* unit;
     long long mul;
-  } kUnits[] = {{"b", 1},           {"k", 1000},         {"kb", 1024},
-                {"m", 1000 * 1000}, {"mb", 1024 * 1024}, {"g", 1000LL * 1000 * 1000},
+  } kUnits[] = {{"b", 1},
+                {"k", 1000},
+                {"kb", 1024},
+                {"m", 1000 * 1000},
+                {"mb", 1024 * 1024},
+                {"g", 1000LL * 1000 * 1000},
                 {"gb", 1024LL * 1024 * 1024}};
   size_t i = 0;
   while (i < s.size() && (isdigit((unsigned char)s[i]) || (i == 0 && s[i] == '-'))) i++;
@@ -178,8 +182,12 @@ bool split_line(std::string_view line, std::vector<std::string>* words, bool has
         }
         if (line[i] == '\\' && i + 1 < n) {
           char c = line[i + 1];
-          w.push_back(c == 'n' ? '\n' : c == 'r' ? '\r' : c == 't' ? '\t' : c == 'b' ? '\b'
-                      : c == 'a' ? '\a' : c);
+          w.push_back(c == 'n'   ? '\n'
+                      : c == 'r' ? '\r'
+                      : c == 't' ? '\t'
+                      : c == 'b' ? '\b'
+                      : c == 'a' ? '\a'
+                                 : c);
           i += 2;
           continue;
         }
@@ -204,9 +212,12 @@ bool split_line(std::string_view line, std::vector<std::string>* words, bool has
         w.push_back(line[i++]);
       } else {
         if (i == n || space(line[i])) break;
-        if (line[i] == '"') dq = true;
-        else if (line[i] == '\'') sq = true;
-        else w.push_back(line[i]);
+        if (line[i] == '"')
+          dq = true;
+        else if (line[i] == '\'')
+          sq = true;
+        else
+          w.push_back(line[i]);
         i++;
       }
     }

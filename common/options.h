@@ -52,7 +52,7 @@ enum OptFlag : uint8_t {
   kOptBoolWords = 16,  // Bool also takes true/false and 1/0 (the worker's flags and variables)
 };
 
-// An enum-class field seen as the index of its word in `choices` (see index_field()).
+// An enum-class field seen as the index of its word in `choices` (made by enum_index()).
 template <class Cfg>
 struct OptIndex {
   int (*get)(const Cfg&);
@@ -75,17 +75,17 @@ using OptField =
 
 template <class Cfg>
 struct Option {
-  const char* name;                   // "--name" flag, "name" config-file directive and CONFIG name
-  OptKind kind;                       // how the value is checked and stored
-  OptField<Cfg> field;                // where it is stored; its initial value is the default
-  long long min = 0, max = 0;         // Int, Size: inclusive range
-  double dmin = 0, dmax = 0;          // Number: inclusive range
-  const char* choices = nullptr;      // Enum: the words, space-separated (their case is kept)
-  uint8_t flags = 0;                  // OptFlag bits
-  const char* metavar = nullptr;      // --help's placeholder; nullptr: one made from the kind
-  const char* help = "";              // one line for --help
-  const char* doc = nullptr;          // longer text for docs/configuration.md (nullptr: help)
-  const char* default_text = nullptr; // shown instead of an empty default ("stderr")
+  const char* name;               // "--name" flag, "name" config-file directive and CONFIG name
+  OptKind kind;                   // how the value is checked and stored
+  OptField<Cfg> field;            // where it is stored; its initial value is the default
+  long long min = 0, max = 0;     // Int, Size: inclusive range
+  double dmin = 0, dmax = 0;      // Number: inclusive range
+  const char* choices = nullptr;  // Enum: the words, space-separated (their case is kept)
+  uint8_t flags = 0;              // OptFlag bits
+  const char* metavar = nullptr;  // --help's placeholder; nullptr: one made from the kind
+  const char* help = "";          // one line for --help
+  const char* doc = nullptr;      // longer text for docs/configuration.md (nullptr: help)
+  const char* default_text = nullptr;  // shown instead of an empty default ("stderr")
 };
 
 template <class C, class T>
@@ -129,7 +129,7 @@ std::string choices_error(const char* choices);
 std::string address_error(std::string_view s);
 // Splits "a:1, b:2" into *out (appending); "" or the reason.
 std::string split_address_list(std::string_view s, std::vector<std::string>* out);
-// %g without a needless exponent: 0.05, 3600, 1e+06 never for an integer below 1e15.
+// Shortest text of a range bound or a default: 0.05, 3600, 1.5 (%.15g).
 std::string format_number(double v);
 
 // Splits one config-file line as redis.conf does (sdssplitargs): false on unbalanced quotes.
@@ -261,8 +261,7 @@ bool OptionTable<Cfg>::set(Cfg* cfg, const Row& r, std::span<const std::string> 
     case OptKind::Bool:
     case OptKind::Switch: {
       bool b;
-      if (!opt::parse_bool(w, &b) &&
-          !((r.flags & kOptBoolWords) && opt::parse_bool_word(w, &b))) {
+      if (!opt::parse_bool(w, &b) && !((r.flags & kOptBoolWords) && opt::parse_bool_word(w, &b))) {
         *error = "argument must be 'yes' or 'no'";
         return false;
       }
@@ -302,8 +301,8 @@ bool OptionTable<Cfg>::set(Cfg* cfg, const Row& r, std::span<const std::string> 
   }
   if (has_int && (r.kind == OptKind::Int || r.kind == OptKind::Size) &&
       (iv < r.min || iv > r.max)) {
-    *error = "argument must be between " + std::to_string(r.min) + " and " +
-             std::to_string(r.max) + " inclusive";
+    *error = "argument must be between " + std::to_string(r.min) + " and " + std::to_string(r.max) +
+             " inclusive";
     return false;
   }
   bool repeat = r.flags & kOptRepeatable;
@@ -327,8 +326,7 @@ bool OptionTable<Cfg>::set(Cfg* cfg, const Row& r, std::span<const std::string> 
               f.push_back(sv);
             return true;
           } else if constexpr (std::is_same_v<T, std::string>) {
-            if (r.kind != OptKind::String && r.kind != OptKind::Address &&
-                r.kind != OptKind::Enum)
+            if (r.kind != OptKind::String && r.kind != OptKind::Address && r.kind != OptKind::Enum)
               return false;
             f = sv;
             return true;
@@ -391,21 +389,30 @@ template <class Cfg>
 std::string OptionTable<Cfg>::metavar(const Row& r) const {
   if (r.metavar) return r.metavar;
   switch (r.kind) {
-    case OptKind::Int: return "N";
-    case OptKind::Size: return "BYTES";
-    case OptKind::Number: return "S";
-    case OptKind::Bool: return "yes|no";
-    case OptKind::Switch: return "";
+    case OptKind::Int:
+      return "N";
+    case OptKind::Size:
+      return "BYTES";
+    case OptKind::Number:
+      return "S";
+    case OptKind::Bool:
+      return "yes|no";
+    case OptKind::Switch:
+      return "";
     case OptKind::Enum: {
       std::string s = r.choices;
       for (auto& ch : s)
         if (ch == ' ') ch = '|';
       return s;
     }
-    case OptKind::String: return "TEXT";
-    case OptKind::Address: return "HOST:PORT";
-    case OptKind::AddressList: return "HOST:PORT,...";
-    case OptKind::Custom: return "VALUE";
+    case OptKind::String:
+      return "TEXT";
+    case OptKind::Address:
+      return "HOST:PORT";
+    case OptKind::AddressList:
+      return "HOST:PORT,...";
+    case OptKind::Custom:
+      return "VALUE";
   }
   return "";
 }
@@ -442,7 +449,8 @@ std::string OptionTable<Cfg>::markdown(DocStyle style) const {
                        : flags          ? ""
                                         : "``";
     std::string mv = flags ? metavar(r) : "";
-    s += std::string("| `") + (flags ? "--" : "") + r.name + (mv.empty() ? "" : " " + opt::md_cell(mv));
+    s += std::string("| `") + (flags ? "--" : "") + r.name +
+         (mv.empty() ? "" : " " + opt::md_cell(mv));
     s += "` | " + cell + " | " + opt::md_cell(r.doc ? r.doc : r.help);
     if ((r.kind == OptKind::Int || r.kind == OptKind::Size) && r.max < INT32_MAX)
       s += " (" + std::to_string(r.min) + " to " + std::to_string(r.max) + ")";

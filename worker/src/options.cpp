@@ -1,11 +1,12 @@
 // sc::Options: one row per option in common/options.h's typed table gives the flags, the
 // SCLUSTER_* variables, --help, the checks at start and docs/configuration.md's table.
+#include "options.h"
+
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
 #include "log.h"
-#include "options.h"
 #include "scluster/worker.h"
 
 namespace sc {
@@ -17,6 +18,8 @@ constexpr int kDay = 86400000;
 
 // Every option, once; the variable of --ping-interval is SCLUSTER_PING_INTERVAL.  Defaults are
 // the initialisers of sc::Options (scluster/worker.h).
+// One row per option reads better than clang-format's one line per field.
+// clang-format off
 const Row kOptions[] = {
     {.name = "port", .kind = K::Int, .field = &Options::port, .min = 0, .max = 65535,
      .metavar = "PORT", .help = "TCP port of the WebSocket server"},
@@ -82,6 +85,7 @@ const Row kOptions[] = {
     {.name = "logfile", .kind = K::String, .field = &Options::logfile, .metavar = "FILE",
      .help = "log file (empty: stderr)", .default_text = "stderr"},
 };
+// clang-format on
 
 const OptionTable<Options> kTable{kOptions};
 

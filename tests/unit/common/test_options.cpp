@@ -56,6 +56,8 @@ std::string pair_format(const Cfg& c) {
   return std::to_string(c.pair_a) + " " + std::to_string(c.pair_b);
 }
 
+// One row per option reads better than clang-format's one line per field.
+// clang-format off
 const sc::Option<Cfg> kRows[] = {
     {.name = "port", .kind = OptKind::Int, .field = &Cfg::port, .min = 0, .max = 65535,
      .flags = sc::kOptMutable, .metavar = "PORT", .help = "TCP port"},
@@ -85,6 +87,7 @@ const sc::Option<Cfg> kRows[] = {
     {.name = "hidden", .kind = OptKind::Int, .field = &Cfg::port, .min = 0, .max = 65535,
      .flags = sc::kOptHidden, .help = "alias of port"},
 };
+// clang-format on
 const sc::OptionTable<Cfg> kTable{kRows};
 
 // Sets `name` to `value`; returns the error ("" on success).
@@ -128,8 +131,8 @@ void test_int(void**) {
   expect_refused("port", "-1", range);
   expect_refused("limit", "-6", "argument must be between -5 and 9223372036854775807 inclusive");
   const char* nan = "argument couldn't be parsed into an integer";
-  for (const char* bad : {"", " 1", "1 ", "+1", "1.5", "0x10", "1e3", "abc", "9223372036854775808",
-                          "--1", "1k"})
+  for (const char* bad :
+       {"", " 1", "1 ", "+1", "1.5", "0x10", "1e3", "abc", "9223372036854775808", "--1", "1k"})
     expect_refused("port", bad, nan);
 }
 
@@ -140,7 +143,8 @@ void test_size(void**) {
   expect_set("memory", "2MB", "2097152");
   expect_set("memory", "1g", "1000000000");
   expect_set("memory", "1gb", "1073741824");
-  expect_refused("memory", "1000", "argument must be between 1024 and 9223372036854775807 inclusive");
+  expect_refused("memory", "1000",
+                 "argument must be between 1024 and 9223372036854775807 inclusive");
   const char* bad_mem = "argument must be a memory value";
   for (const char* bad : {"", "10zb", "kb", "-1", "1.5mb", "99999999999gb", "1 kb", "1kbb"})
     expect_refused("memory", bad, bad_mem);
@@ -189,7 +193,8 @@ void test_strings_and_addresses(void**) {
   expect_set("stats", "", "");  // empty: off
   expect_set("stats", "127.0.0.1:9100", "127.0.0.1:9100");
   expect_set("stats", "[::1]:9100", "[::1]:9100");
-  for (const char* bad : {"127.0.0.1", ":80", "host:0", "host:65536", "host:+1", "[::1:80", "x:8 0"})
+  for (const char* bad :
+       {"127.0.0.1", ":80", "host:0", "host:65536", "host:+1", "[::1:80", "x:8 0"})
     expect_refused("stats", bad, nullptr);
   Cfg c;
   assert_string_equal(set(&c, "listen", "127.0.0.1:1").c_str(), "");
@@ -264,8 +269,8 @@ bool run_args(std::vector<const char*> args, bool multi, Seen* s, bool allow_pos
 
 void test_args(void**) {
   Seen s;
-  assert_true(run_args({"file.conf", "--port", "1", "--port=2", "--flag", "--name=", "-h"}, false,
-                       &s));
+  assert_true(
+      run_args({"file.conf", "--port", "1", "--port=2", "--flag", "--name=", "-h"}, false, &s));
   assert_int_equal(s.texts.size(), 4);
   assert_string_equal(s.texts[0].c_str(), "port 1#1");
   assert_string_equal(s.texts[1].c_str(), "port 2#1");
@@ -286,8 +291,8 @@ void test_args(void**) {
 
   // redis-server's syntax: every word up to the next "--"; negative numbers are words.
   Seen r;
-  assert_true(run_args({"--pair", "3", "4", "--limit", "-2", "--nope", "x", "y", "--port"}, true,
-                       &r));
+  assert_true(
+      run_args({"--pair", "3", "4", "--limit", "-2", "--nope", "x", "y", "--port"}, true, &r));
   assert_int_equal(r.texts.size(), 4);
   assert_string_equal(r.texts[0].c_str(), "pair 3 4#2");
   assert_string_equal(r.texts[1].c_str(), "limit -2#1");
@@ -373,8 +378,10 @@ void test_config_file(void**) {
 void test_help_and_markdown(void**) {
   std::string h = kTable.help("prog [options]");
   assert_non_null(strstr(h.c_str(), "usage: prog [options]\n"));
-  assert_non_null(strstr(h.c_str(), "  --port PORT                      TCP port (default 6380)\n"));
-  assert_non_null(strstr(h.c_str(), "  --level debug|verbose|notice|warning log level (default notice)"));
+  assert_non_null(
+      strstr(h.c_str(), "  --port PORT                      TCP port (default 6380)\n"));
+  assert_non_null(
+      strstr(h.c_str(), "  --level debug|verbose|notice|warning log level (default notice)"));
   assert_non_null(strstr(h.c_str(), "  --flag                           a switch\n"));
   assert_non_null(strstr(h.c_str(), "listener [repeatable]\n"));
   assert_non_null(strstr(h.c_str(), "--timeout S                      seconds (default 1.5)\n"));
@@ -382,8 +389,10 @@ void test_help_and_markdown(void**) {
   using Style = sc::OptionTable<Cfg>::DocStyle;
   std::string md = kTable.markdown(Style::Flags);
   assert_non_null(strstr(md.c_str(), "| flag | default | meaning |\n"));
-  assert_non_null(strstr(md.c_str(), "| `--port PORT` | `6380` | TCP port (0 to 65535) (CONFIG SET) |\n"));
-  assert_non_null(strstr(md.c_str(), "| `--level debug\\|verbose\\|notice\\|warning` | `notice` |"));
+  assert_non_null(
+      strstr(md.c_str(), "| `--port PORT` | `6380` | TCP port (0 to 65535) (CONFIG SET) |\n"));
+  assert_non_null(
+      strstr(md.c_str(), "| `--level debug\\|verbose\\|notice\\|warning` | `notice` |"));
   assert_non_null(strstr(md.c_str(), "| `--stats HOST:PORT` | (off) | metrics |\n"));
   assert_non_null(strstr(md.c_str(), "| `--timeout S` | `1.5` | seconds (0.05 to 3600) |\n"));
   assert_non_null(strstr(md.c_str(), "| `--listen HOST:PORT` |  | listener (repeatable) |\n"));
