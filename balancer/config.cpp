@@ -16,6 +16,11 @@ using K = OptKind;
 using Row = Option<Config>;
 constexpr uint8_t kRep = kOptRepeatable;
 
+const char* not_empty(std::string_view v) { return v.empty() ? "must not be empty" : nullptr; }
+const char* empty_or_path(std::string_view v) {
+  return !v.empty() && v[0] != '/' ? "must start with /" : nullptr;
+}
+
 // Every flag, once.  Defaults are Config's initialisers (balancer.h).
 // One row per option reads better than clang-format's one line per field.
 // clang-format off
@@ -38,12 +43,12 @@ const Row kOptions[] = {
      .choices = "ip session none", .help = "how a connection picks its backend",
      .doc = "how a new connection picks its backend ([balancer.md](balancer.md#affinity))"},
     {.name = "session-key", .kind = K::String, .field = &Config::session_key, .metavar = "NAME",
-     .help = "query parameter / cookie that carries the session id"},
+     .help = "query parameter / cookie that carries the session id", .check = not_empty},
     {.name = "proxy-protocol", .kind = K::Enum, .field = enum_index<&Config::proxy_protocol>(),
      .choices = "off v1 v2", .help = "PROXY protocol header sent to backends"},
     {.name = "health-path", .kind = K::String, .field = &Config::health_path, .metavar = "PATH",
      .help = "active check: HTTP GET PATH expecting 2xx/3xx (else TCP connect)",
-     .default_text = "(TCP check)"},
+     .default_text = "(TCP check)", .check = empty_or_path},
     {.name = "health-interval", .kind = K::Number, .field = &Config::health_interval,
      .dmin = 0.05, .dmax = 3600, .help = "seconds between active checks"},
     {.name = "health-timeout", .kind = K::Number, .field = &Config::health_timeout, .dmin = 0.05,
@@ -135,14 +140,6 @@ bool apply_file(const std::string& file, Config* out, std::string* error) {
 
 // The checks that involve several options, and the log settings.
 bool finish(Config* out, std::string* error) {
-  if (out->session_key.empty()) {
-    *error = "--session-key must not be empty";
-    return false;
-  }
-  if (!out->health_path.empty() && out->health_path[0] != '/') {
-    *error = "--health-path must start with /";
-    return false;
-  }
   if (out->listen.empty() && out->tls_listen.empty()) {
     *error = "nothing to listen on: give --listen and/or --tls-listen";
     return false;

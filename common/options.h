@@ -85,7 +85,8 @@ struct Option {
   const char* metavar = nullptr;  // --help's placeholder; nullptr: one made from the kind
   const char* help = "";          // one line for --help
   const char* doc = nullptr;      // longer text for docs/configuration.md (nullptr: help)
-  const char* default_text = nullptr;  // shown instead of an empty default ("stderr")
+  const char* default_text = nullptr;                // shown instead of an empty default ("stderr")
+  const char* (*check)(std::string_view) = nullptr;  // String: nullptr or why a value is refused
 };
 
 template <class C, class T>
@@ -295,8 +296,13 @@ bool OptionTable<Cfg>::set(Cfg* cfg, const Row& r, std::span<const std::string> 
       }
       break;
     case OptKind::String:
-    case OptKind::Custom:
+      if (const char* why = r.check ? r.check(w) : nullptr) {
+        *error = why;
+        return false;
+      }
       sv = w;
+      break;
+    case OptKind::Custom:
       break;
   }
   if (has_int && (r.kind == OptKind::Int || r.kind == OptKind::Size) &&

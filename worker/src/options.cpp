@@ -16,6 +16,10 @@ using K = OptKind;
 using Row = Option<Options>;
 constexpr int kDay = 86400000;
 
+const char* absolute_path(std::string_view v) {
+  return v.empty() || v[0] != '/' ? "must start with '/'" : nullptr;
+}
+
 // Every option, once; the variable of --ping-interval is SCLUSTER_PING_INTERVAL.  Defaults are
 // the initialisers of sc::Options (scluster/worker.h).
 // One row per option reads better than clang-format's one line per field.
@@ -27,7 +31,7 @@ const Row kOptions[] = {
      .help = "address to listen on (empty: every address)", .default_text = "every address"},
     {.name = "path", .kind = K::String, .field = &Options::path, .metavar = "PATH",
      .help = "WebSocket path (exact match before '?')",
-     .doc = "WebSocket path, exact match before `?` (else HTTP 400)"},
+     .doc = "WebSocket path, exact match before `?` (else HTTP 400)", .check = absolute_path},
     {.name = "protocol-version", .kind = K::Int, .field = &Options::protocol_version, .min = 1,
      .max = 2, .metavar = "1|2", .help = "SocketCluster protocol: 2 pings \"\", 1 pings #1/#2",
      .doc = "2 pings with `\"\"`; 1 (socketcluster-client ≤ 14) with `#1`/`#2`"},
@@ -144,10 +148,6 @@ Options::Status Options::load(int argc, char** argv, Options* out, std::string* 
       *error = "--" + f.text + ": " + why;
       return Status::Error;
     }
-  if (out->path.empty() || out->path[0] != '/') {
-    *error = "--path must start with '/'";
-    return Status::Error;
-  }
   if (out->ping_interval_ms >= out->ping_timeout_ms) {
     *error =
         "--ping-interval must be shorter than --ping-timeout (the client's liveness timer "

@@ -75,7 +75,8 @@ const sc::Option<Cfg> kRows[] = {
      .choices = "fast safe off", .help = "mode"},
     {.name = "uring", .kind = OptKind::Enum, .field = &Cfg::uring, .choices = "off on",
      .help = "io_uring"},
-    {.name = "name", .kind = OptKind::String, .field = &Cfg::name, .help = "a name"},
+    {.name = "name", .kind = OptKind::String, .field = &Cfg::name, .help = "a name",
+     .check = [](std::string_view v) { return v == "bad" ? "must not be bad" : nullptr; }},
     {.name = "stats", .kind = OptKind::Address, .field = &Cfg::stats, .help = "metrics",
      .default_text = "(off)"},
     {.name = "listen", .kind = OptKind::Address, .field = &Cfg::listen,
@@ -190,6 +191,7 @@ void test_enum(void**) {
 void test_strings_and_addresses(void**) {
   expect_set("name", "", "");
   expect_set("name", "with space", "with space");
+  expect_refused("name", "bad", "must not be bad");
   expect_set("stats", "", "");  // empty: off
   expect_set("stats", "127.0.0.1:9100", "127.0.0.1:9100");
   expect_set("stats", "[::1]:9100", "[::1]:9100");
