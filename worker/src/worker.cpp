@@ -104,13 +104,12 @@ bool WorkerState::init(std::string* error) {
 
   lws_context_creation_info info;
   std::memset(&info, 0, sizeof info);
-  info.port = opt.port;
+  info.port = opt.reuseport ? CONTEXT_PORT_NO_LISTEN_SERVER : opt.port;  // shared_listener.h
   info.iface = opt.host.empty() ? nullptr : opt.host.c_str();
   info.protocols = protocols;
   info.user = this;
   info.options =
       LWS_SERVER_OPTION_LIBEV | LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_DISABLE_IPV6;
-  if (opt.reuseport) info.options |= LWS_SERVER_OPTION_ALLOW_LISTEN_SHARE;  // SO_REUSEPORT
   void* foreign[1] = {loop};
   info.foreign_loops = foreign;
   info.pt_serv_buf_size = 4096;
@@ -120,6 +119,10 @@ bool WorkerState::init(std::string* error) {
     *error = "cannot listen on port " + std::to_string(opt.port) +
              " (lws_create_context failed; is the port in use?)";
     return false;
+  }
+  if (opt.reuseport) {
+    shared_listener = std::make_unique<SharedListener>();
+    if (!shared_listener->open(loop, ctx.get(), opt.host, opt.port, error)) return false;
   }
   // A peer that vanishes while we write must not kill the process (lws does not ignore
   // SIGPIPE when it runs on the app's loop).
@@ -138,6 +141,7 @@ bool WorkerState::init(std::string* error) {
 // sockets still opening get it as soon as they are established.
 void WorkerState::begin_drain() {
   stopping = true;
+  shared_listener.reset();  // with --reuseport the kernel gives new connections to the others
   drain_deadline = ev_now(loop) + opt.shutdown_timeout_ms / 1000.0;
   for (auto& [serial, s] : sockets) request_close(s, close_code::kGoingAway, "");
   ev_timer_start(loop, &drain_timer);
@@ -271,6 +275,7 @@ Worker::~Worker() {
   ev_signal_stop(st_->loop, &st_->sigint);
   ev_signal_stop(st_->loop, &st_->sigterm);
   ev_timer_stop(st_->loop, &st_->drain_timer);
+  st_->shared_listener.reset();
   st_->ctx.reset();  // closes every socket (CLOSED callbacks free their state)
   st_->brokers.clear();
 }
@@ -329,6 +334,7 @@ int Worker::run() {
   ev_run(st_->loop, 0);
   // Close every socket while the app's objects are still alive: on_disconnect and pending
   // invoke callbacks run here, not from ~Worker.
+  st_->shared_listener.reset();
   st_->ctx.reset();
   st_->brokers.clear();  // pending publishes fail ("the worker is stopping")
   return 0;

@@ -27,6 +27,7 @@
 
 #include "broker_link.h"
 #include "sc_protocol.h"
+#include "shared_listener.h"
 #include "scluster/worker.h"
 
 namespace sc {
@@ -129,6 +130,7 @@ struct WorkerState {
   ev_timer drain_timer;
   int worker_id = 0;
   int ready_fd = -1;
+  std::unique_ptr<SharedListener> shared_listener;  // --reuseport only (shared_listener.h)
   void begin_drain();
   lws_protocols protocols[2];
   std::unordered_map<std::string, ProcedureFn> procs;
