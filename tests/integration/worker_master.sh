@@ -135,6 +135,7 @@ timeout 60 node "$JS" reuseport "$PORT" "$LOG" || { tail -20 "$LOG"; fail "reuse
 grep -q '^\[w1\] .* worker 1 listening on port '"$PORT" "$LOG" || fail "--logfile lacks the workers' lines"
 [ -s "$TEST_TMP/reuse.stderr" ] && { cat "$TEST_TMP/reuse.stderr" >&2; fail "with --logfile the master still wrote to stderr"; }
 ok "--logfile holds the master's and the workers' lines; stderr stays empty"
+timeout 60 node "$JS" rolling-shared "$PORT" "$LOG" "$MPID" || { tail -20 "$LOG"; fail "rolling with --reuseport"; }
 stop_master "$MPID" "$LOG"
 
 # A worker that cannot bind at start: the master exits 1 with the error, no respawn loop.

@@ -5,6 +5,7 @@
 //   node worker_master.js rolling P0 P1 LOG MPID     SIGUSR2 replaces every worker, one by one
 //   node worker_master.js term P0 P1 MPID            SIGTERM: every client gets 1001
 //   node worker_master.js reuseport P LOG            two workers share one port
+//   node worker_master.js rolling-shared P LOG MPID  SIGUSR2 with --reuseport
 //   node worker_master.js broker P0 P1 BPID BIN ARGS... the broker restarted under subscribers
 // LOG is the master's log: the master writes "worker I (pid N) listening on port P" there.
 // Prints "ok N - ..."; exits 1 at the first failure.
@@ -185,6 +186,31 @@ async function reuseport(p, log) {
   ok('connections to that one port are spread by the kernel over both workers');
 }
 
+async function rollingShared(p, log, mpid) {
+  const cs = [];
+  for (let i = 0; i < 6; i++) cs.push(await connected(client(p)));
+  const old = [pidOf(log, 0), pidOf(log, 1)];
+  process.kill(Number(mpid), 'SIGUSR2');
+  const n0 = await newPid(log, 0, old[0], 10000);
+  const n1 = await newPid(log, 1, old[1], 10000);
+  for (let i = 0; i < 100 && !/rolling restart done/.test(fs.readFileSync(log, 'utf8')); i++) await sleep(50);
+  const text = fs.readFileSync(log, 'utf8');
+  const at = (re) => text.search(re);
+  const up0 = at(new RegExp(`worker 0 \\(pid ${n0.pid}\\) listening`));
+  const gone0 = at(new RegExp(`worker 0 \\(pid ${old[0]}\\) exited with code 0 \\(rolling restart\\)`));
+  const roll1 = at(new RegExp(`rolling restart of worker 1 \\(pid ${old[1]}\\)`));
+  assert.ok(up0 >= 0 && gone0 > up0 && roll1 > up0, 'order of the rolling restart');
+  ok(`--reuseport SIGUSR2: the new worker 0 (${n0.pid}) listened before the old one (${old[0]}) left, then worker 1 ${old[1]} → ${n1.pid}`);
+  await sleep(500);
+  for (const c of cs) {
+    for (let i = 0; i < 100 && c.state !== 'open'; i++) await sleep(50);
+    assert.equal(c.state, 'open', 'reconnected within 5 s');
+    assert.ok(c.closes.length >= 1 && c.closes.every((code) => code === 1001), `closes ${c.closes}`);
+    assert.ok([n0.pid, n1.pid].includes((await served(c)).pid));
+  }
+  ok('every client on the shared port was closed with 1001 only, reconnected and is served by a new worker');
+}
+
 async function broker(p0, p1, bpid, ...cmd) {
   const a = await connected(client(p0));
   const b = await connected(client(p1));
@@ -219,7 +245,7 @@ async function broker(p0, p1, bpid, ...cmd) {
   }
 }
 
-const modes = { crash, loop, rolling, term, reuseport, broker };
+const modes = { crash, loop, rolling, 'rolling-shared': rollingShared, term, reuseport, broker };
 modes[mode](...args).then(() => {
   for (const c of clients) c.disconnect();
   process.exit(0);

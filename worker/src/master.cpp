@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <deque>
@@ -184,6 +185,7 @@ void Master::spawn(int id) {
     slots_[id].respawn_at = now_s() + 1;
     return;
   }
+  std::fflush(nullptr);  // what stdio holds is written once, not once per process
   pid_t pid = fork();
   if (pid < 0) {
     SC_LOG(Warning, "master: fork: %s; worker %d retried in 1 s", std::strerror(errno), id);
@@ -326,6 +328,7 @@ void Master::reap() {
     pid_t pid = waitpid(-1, &status, WNOHANG);
     if (pid <= 0) return;
     on_exit(pid, status);
+    if (am_child_) return;  // on_exit forked a replacement and we are it
   }
 }
 
@@ -449,6 +452,7 @@ bool Master::run(int* exit_code) {
           usr2 |= sigs[i] == SIGUSR2;
         }
       if (chld) reap();
+      if (am_child_) break;
       if (term) stop_all("SIGTERM/SIGINT");
       if (usr2 && !stopping_) {
         if (!roll_.empty()) {
