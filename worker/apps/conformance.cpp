@@ -1,6 +1,6 @@
 // sc-conformance: an app on the worker toolkit that lets any socketcluster-client check the
 // protocol (docs/worker.md lists what each procedure does).  Exit codes: 0 stopped by a
-// signal, 1 could not listen, 2 bad options.
+// signal, 1 could not listen, 2 bad options (with --workers N: the master's, same meaning).
 #include <unistd.h>
 
 #include <cstdio>

@@ -98,6 +98,7 @@ class Master {
   int exit_code_ = 0;
   std::deque<int> roll_;  // worker ids still to restart, front: the one being replaced
   struct sigaction old_[4];
+  struct sigaction old_pipe_;
 
   int port_of(int id) const { return opt_.reuseport ? opt_.port : opt_.port + id; }
   Proc* current(int id);
@@ -120,6 +121,7 @@ Proc* Master::current(int id) {
 
 void Master::restore_signals() {
   for (size_t i = 0; i < std::size(kSignals); i++) sigaction(kSignals[i], &old_[i], nullptr);
+  sigaction(SIGPIPE, &old_pipe_, nullptr);
 }
 
 void Master::write_line(int id, const char* s, size_t n) {
@@ -288,7 +290,9 @@ void Master::on_exit(pid_t pid, int status) {
   if (it->ready_fd >= 0) close(it->ready_fd);
   Proc p = std::move(*it);
   procs_.erase(it);
-  bool clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  // While stopping, a worker that had not yet set up its handlers dies of our SIGTERM: fine.
+  bool clean = (WIFEXITED(status) && WEXITSTATUS(status) == 0) ||
+               (stopping_ && WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
   if (stopping_) {
     if (!clean) {
       SC_LOG(Warning, "master: worker %d (pid %d) %s while stopping", p.id, int(pid),
@@ -356,6 +360,10 @@ bool Master::run(int* exit_code) {
     sa.sa_flags = SA_RESTART | (kSignals[i] == SIGCHLD ? SA_NOCLDSTOP : 0);
     sigaction(kSignals[i], &sa, &old_[i]);
   }
+  struct sigaction ign;
+  std::memset(&ign, 0, sizeof ign);
+  ign.sa_handler = SIG_IGN;
+  sigaction(SIGPIPE, &ign, &old_pipe_);  // a log reader that went away must not kill the master
   slots_.resize(size_t(opt_.workers));
   std::string ports = std::to_string(opt_.port);
   if (opt_.reuseport)

@@ -29,6 +29,9 @@ void lws_log_emit(int level, const char* line) {
 void on_signal(struct ev_loop* loop, ev_signal* w, int) {
   auto* st = static_cast<WorkerState*>(w->data);
   if (st->stopping) {
+    // Under a master the same Ctrl-C reaches us twice (from the terminal and from the
+    // master): the drain goes on, bounded by --shutdown-timeout and the master's SIGKILL.
+    if (st->opt.workers > 0) return;
     SC_LOG(Notice, "signal %d again: stopping now", w->signum);
     ev_break(loop, EVBREAK_ALL);
     return;
@@ -306,7 +309,9 @@ int Worker::run() {
     MasterChild child;
     int code = 0;
     if (!master_run(st_->opt, &child, &code)) return code;
-    // A worker: the master writes the log (our stderr is its pipe).
+    // A worker: the master writes the log (our stderr is its pipe).  An ev loop the app
+    // created before run() is the master's copy: libev must renew its kernel state.
+    ev_loop_fork(ev_default_loop(0));
     log_set_file("");
     st_->opt.logfile.clear();
     st_->worker_id = child.id;
