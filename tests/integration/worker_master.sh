@@ -138,6 +138,19 @@ ok "--logfile holds the master's and the workers' lines; stderr stays empty"
 timeout 60 node "$JS" rolling-shared "$PORT" "$LOG" "$MPID" || { tail -20 "$LOG"; fail "rolling with --reuseport"; }
 stop_master "$MPID" "$LOG"
 
+# Every app on the toolkit has the master: the chat example with two workers, a message
+# published on one reaches a client of the other (sc::Exchange through the broker).
+# (The broker of the first tests was killed by the broker check: a new one.)
+BPORT=$(listen_port)
+spawn "$SC_BIN/sc-broker" --port "$BPORT" >>"$TEST_TMP/broker2.log" 2>&1
+wait_port "$BPORT" || fail "sc-broker did not start"
+LOG="$TEST_TMP/chat.log"
+CONF="$SC_BIN/sc-example-chat" start_master "$LOG" 2 --brokers "127.0.0.1:$BPORT"
+timeout 30 node "$SC_ROOT/tests/support/worker_pubsub.js" chat "$PORT" $((PORT + 1)) ||
+  { tail -20 "$LOG"; fail "chat example"; }
+stop_master "$MPID" "$LOG"
+ok "sc-example-chat --workers 2: the master comes with the toolkit"
+
 # A worker that cannot bind at start: the master exits 1 with the error, no respawn loop.
 BUSY=$(listen_port)
 python3 -c 'import socket,sys,time

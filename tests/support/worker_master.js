@@ -205,10 +205,12 @@ async function rollingShared(p, log, mpid) {
   for (const c of cs) {
     for (let i = 0; i < 100 && c.state !== 'open'; i++) await sleep(50);
     assert.equal(c.state, 'open', 'reconnected within 5 s');
-    assert.ok(c.closes.length >= 1 && c.closes.every((code) => code === 1001), `closes ${c.closes}`);
+    // A reconnect can land in the accept queue of the old worker 1 as it closes its listener
+    // (the kernel resets those: 1006), so only the first close must be 1001.
+    assert.ok(c.closes.length >= 1 && c.closes[0] === 1001, `closes ${c.closes}`);
     assert.ok([n0.pid, n1.pid].includes((await served(c)).pid));
   }
-  ok('every client on the shared port was closed with 1001 only, reconnected and is served by a new worker');
+  ok('every client on the shared port was closed with 1001, reconnected and is served by a new worker');
 }
 
 async function broker(p0, p1, bpid, ...cmd) {
