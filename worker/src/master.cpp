@@ -26,9 +26,9 @@
 namespace sc {
 namespace {
 
-constexpr double kStableSeconds = 5;      // a worker up this long ends a crash streak
-constexpr double kMaxBackoff = 8;         // seconds between respawns of a crash-looping worker
-constexpr size_t kMaxLine = 64 * 1024;    // a longer worker line is cut into pieces
+constexpr double kStableSeconds = 5;    // a worker up this long ends a crash streak
+constexpr double kMaxBackoff = 8;       // seconds between respawns of a crash-looping worker
+constexpr size_t kMaxLine = 64 * 1024;  // a longer worker line is cut into pieces
 const int kSignals[] = {SIGCHLD, SIGTERM, SIGINT, SIGUSR2};
 
 int g_sig_pipe[2] = {-1, -1};
@@ -212,7 +212,7 @@ void Master::spawn(int id) {
     // A master killed with SIGKILL leaves no orphan serving clients: the worker drains.
     prctl(PR_SET_PDEATHSIG, SIGTERM);
     if (getppid() != self_) _exit(1);  // the master died before prctl took effect
-    dup2(logp[1], 2);                   // dup2 clears FD_CLOEXEC on 2
+    dup2(logp[1], 2);                  // dup2 clears FD_CLOEXEC on 2
     close(logp[0]);
     close(logp[1]);
     close(readyp[0]);
@@ -398,8 +398,8 @@ bool Master::run(int* exit_code) {
     if (stopping_) {
       if (now >= kill_at_) {
         for (auto& p : procs_) {
-          SC_LOG(Warning, "master: worker %d (pid %d) still running after the drain: SIGKILL",
-                 p.id, int(p.pid));
+          SC_LOG(Warning, "master: worker %d (pid %d) still running after the drain: SIGKILL", p.id,
+                 int(p.pid));
           kill(p.pid, SIGKILL);
         }
         exit_code_ = 1;

@@ -39,8 +39,7 @@ const std::vector<OptionSpec>& specs() {
       {"logfile", "FILE", "", "log file (default: stderr)", false},
       // The master (worker/src/master.cpp, docs/worker.md "Worker processes").
       {"workers", "N", "0",
-       "worker processes under a master that respawns them (0: this process is the worker)",
-       false},
+       "worker processes under a master that respawns them (0: this process is the worker)", false},
       {"reuseport", "yes|no", "no",
        "every worker listens on --port (SO_REUSEPORT) instead of --port + its id", false},
       {"shutdown-timeout", "MS", "5000",

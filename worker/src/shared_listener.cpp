@@ -15,11 +15,12 @@
 
 namespace sc {
 
-bool SharedListener::open(struct ev_loop* loop, lws_context* ctx, const std::string& host,
-                          int port, std::string* error) {
+bool SharedListener::open(struct ev_loop* loop, lws_context* ctx, const std::string& host, int port,
+                          std::string* error) {
   sockaddr_storage ss;
   socklen_t len = 0;
-  if (net::numeric_sockaddr(host.empty() ? "0.0.0.0" : host, port, &ss, &len) != net::NetError::Ok) {
+  if (net::numeric_sockaddr(host.empty() ? "0.0.0.0" : host, port, &ss, &len) !=
+      net::NetError::Ok) {
     *error = "--reuseport wants a numeric --host, got '" + host + "'";
     return false;
   }
@@ -32,8 +33,8 @@ bool SharedListener::open(struct ev_loop* loop, lws_context* ctx, const std::str
   if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
       setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) < 0 ||
       bind(fd, reinterpret_cast<sockaddr*>(&ss), len) < 0 || listen(fd, SOMAXCONN) < 0) {
-    *error = "cannot listen on port " + std::to_string(port) + " with SO_REUSEPORT: " +
-             std::strerror(errno);
+    *error = "cannot listen on port " + std::to_string(port) +
+             " with SO_REUSEPORT: " + std::strerror(errno);
     ::close(fd);
     return false;
   }
@@ -66,7 +67,7 @@ void SharedListener::on_accept(struct ev_loop*, ev_io* w, int) {
     }
     int one = 1;
     setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);  // as lws's own listener does
-    if (!lws_adopt_socket(self->ctx_, c))  // lws closed c
+    if (!lws_adopt_socket(self->ctx_, c))                       // lws closed c
       SC_LOG(Verbose, "lws refused an accepted connection");
   }
 }

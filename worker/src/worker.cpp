@@ -1,14 +1,13 @@
 // The Worker facade and the libwebsockets glue: one libev loop (ev_default_loop) handed to lws
 // as a foreign loop, one protocol entry that takes every WebSocket on the configured path.
 #include <openssl/rand.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <csignal>
 #include <cstring>
 #include <fstream>
 #include <sstream>
-
-#include <unistd.h>
 
 #include "log.h"
 #include "master.h"

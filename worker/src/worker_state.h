@@ -27,8 +27,8 @@
 
 #include "broker_link.h"
 #include "sc_protocol.h"
-#include "shared_listener.h"
 #include "scluster/worker.h"
+#include "shared_listener.h"
 
 namespace sc {
 

@@ -65,9 +65,9 @@ struct Options {
   std::string log_level = "notice";
   std::string logfile;
   // The master (docs/worker.md "Worker processes").
-  int workers = 0;                   // > 0: a master forks this many workers (ports port+id)
-  bool reuseport = false;            // every worker on `port` (SO_REUSEPORT)
-  int shutdown_timeout_ms = 5000;    // SIGTERM: how long clients get to take their 1001 close
+  int workers = 0;                 // > 0: a master forks this many workers (ports port+id)
+  bool reuseport = false;          // every worker on `port` (SO_REUSEPORT)
+  int shutdown_timeout_ms = 5000;  // SIGTERM: how long clients get to take their 1001 close
 
   enum class Status { Ok, Exit0, Error };
   // Defaults, then SCLUSTER_<NAME> variables, then flags.  Exit0 after --help (printed).
