@@ -17,14 +17,15 @@ CONF="$SC_BIN/sc-conformance"
 # free can be taken before the worker binds it, and the master then exits 1).  Its stderr goes
 # to LOG, or to $OUT when set (with --logfile LOG).  Sets PORT, MPID.
 start_master() {
-  local log=$1 n=$2 attempt
+  local log=$1 n=$2 attempt up
   shift 2
   for attempt in 1 2 3 4 5; do
     PORT=$(listen_port)
     spawn "$CONF" --workers "$n" --port "$PORT" "$@" >>"${OUT:-$log}" 2>&1
     MPID=$LAST_PID
     for _ in $(seq 100); do
-      [ "$(grep -c 'master: worker [0-9]* (pid [0-9]*) listening' "$log")" -ge "$n" ] && return 0
+      up=$(grep -cs 'master: worker [0-9]* (pid [0-9]*) listening' "$log")
+      [ "${up:-0}" -ge "$n" ] && return 0
       kill -0 "$MPID" 2>/dev/null || break
       sleep 0.1
     done

@@ -193,7 +193,9 @@ async function rollingShared(p, log, mpid) {
   process.kill(Number(mpid), 'SIGUSR2');
   const n0 = await newPid(log, 0, old[0], 10000);
   const n1 = await newPid(log, 1, old[1], 10000);
-  for (let i = 0; i < 100 && !/rolling restart done/.test(fs.readFileSync(log, 'utf8')); i++) await sleep(50);
+  // The old workers drain after their replacements listen: wait for both to be gone.
+  const gone = (pid) => new RegExp(`\\(pid ${pid}\\) exited with code 0 \\(rolling restart\\)`);
+  for (let i = 0; i < 200 && !old.every((pid) => gone(pid).test(fs.readFileSync(log, 'utf8'))); i++) await sleep(50);
   const text = fs.readFileSync(log, 'utf8');
   const at = (re) => text.search(re);
   const up0 = at(new RegExp(`worker 0 \\(pid ${n0.pid}\\) listening`));
