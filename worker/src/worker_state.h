@@ -28,6 +28,7 @@
 #include "broker_link.h"
 #include "sc_protocol.h"
 #include "scluster/worker.h"
+#include "shared_listener.h"
 
 namespace sc {
 
@@ -121,6 +122,16 @@ struct WorkerState {
   struct ev_loop* loop = nullptr;
   LwsContextPtr ctx;
   ev_signal sigint, sigterm;
+  // Stopping (SIGTERM/SIGINT): every socket was asked to close with 1001; the loop ends when
+  // none is left or at drain_deadline.  Under a master: our id, and the fd that tells it we
+  // listen (master.h).
+  bool stopping = false;
+  double drain_deadline = 0;
+  ev_timer drain_timer;
+  int worker_id = 0;
+  int ready_fd = -1;
+  std::unique_ptr<SharedListener> shared_listener;  // --reuseport only (shared_listener.h)
+  void begin_drain();
   lws_protocols protocols[2];
   std::unordered_map<std::string, ProcedureFn> procs;
   std::unordered_map<std::string, ReceiverFn> receivers;
