@@ -44,6 +44,7 @@ deps:
 
 build:
 	@for f in $(NEEDED); do [ -e $$f ] || { $(MAKE) --no-print-directory deps; break; }; done
+	@command -v npm >/dev/null || $(MAKE) --no-print-directory deps   # npm ci installs the client bundle
 	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS) $(if $(TARGETS),--target $(TARGETS))
 
