@@ -60,7 +60,8 @@ int main(int argc, char** argv) {
     rand.sockets.insert(s.serial());
     s.transmit("greet", sc::Json::string("hello world"));
   });
-  w.on_disconnect([&rand](sc::Socket& s, int, std::string_view) { rand.sockets.erase(s.serial()); });
+  w.on_disconnect(
+      [&rand](sc::Socket& s, int, std::string_view) { rand.sockets.erase(s.serial()); });
 
   w.procedure("greet", [](sc::Socket&, sc::Request& r) {
     std::string name;
@@ -72,8 +73,8 @@ int main(int argc, char** argv) {
     std::string text;
     if (a.channel() == "chat" &&
         (!a.data().get("text").as_string(&text) || text.empty() || text.size() > 1000))
-      a.block(sc::Error{"ChatError", "a chat message is {name, text} with 1-1000 bytes of text",
-                        ""});
+      a.block(
+          sc::Error{"ChatError", "a chat message is {name, text} with 1-1000 bytes of text", ""});
     else
       a.allow();
   });

@@ -54,8 +54,8 @@ int main(int argc, char** argv) {
     auto it = kUsers.find(user);
     if (it == kUsers.end() || it->second != pass)
       return r.error(sc::Error{"LoginError", "Invalid username or password", ""});
-    s.set_auth_token(sc::Json::raw("{\"username\":" + std::string(sc::Json::string(user).text()) +
-                                   "}"));
+    s.set_auth_token(
+        sc::Json::raw("{\"username\":" + std::string(sc::Json::string(user).text()) + "}"));
     r.end();
   });
   w.procedure("whoami", [](sc::Socket& s, sc::Request& r) {

@@ -5,9 +5,9 @@
 // - on_http runs for LWS_CALLBACK_HTTP: `uri` is the path lws decoded (%xx) and folded ("/../",
 //   "//"); the query string is apart.  GET and HEAD only (others: 405 with Allow); HEAD sends
 //   the headers GET would.  Files go out through lws_serve_http_file (Content-Type from
-//   lws_get_mimetype plus our table, Content-Length, HEAD, ranges), which streams them from the
-//   writeable callback; /health and /metrics are built in memory and written at once (lws keeps
-//   what the kernel does not take and completes the transaction after it).
+//   lws_get_mimetype plus our table, Content-Length, HEAD; Debian's lws has no ranges), which
+//   streams them from the writeable callback; /health and /metrics are built in memory and written
+//   at once (lws keeps what the kernel does not take and completes the transaction after it).
 // - The return value is the callback's: non-zero closes the connection.
 #include <unistd.h>
 
@@ -76,17 +76,17 @@ std::string real_path(const std::string& p) {
 
 // Status line, headers and (unless HEAD) the body.  Returns the callback's value.
 int http_respond(lws* wsi, unsigned status, const char* type, std::string_view body, bool head,
-            const char* extra_name = nullptr, const char* extra_value = nullptr) {
+                 const char* extra_name = nullptr, const char* extra_value = nullptr) {
   unsigned char hdr[LWS_PRE + 1024];
   unsigned char *start = hdr + LWS_PRE, *p = start, *end = hdr + sizeof hdr - 1;
   if (lws_add_http_common_headers(wsi, status, type, body.size(), &p, end) ||
       lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
                                    reinterpret_cast<const unsigned char*>("no-store"), 8, &p,
                                    end) ||
-      (extra_name && lws_add_http_header_by_name(
-                         wsi, reinterpret_cast<const unsigned char*>(extra_name),
-                         reinterpret_cast<const unsigned char*>(extra_value),
-                         int(std::strlen(extra_value)), &p, end)) ||
+      (extra_name &&
+       lws_add_http_header_by_name(wsi, reinterpret_cast<const unsigned char*>(extra_name),
+                                   reinterpret_cast<const unsigned char*>(extra_value),
+                                   int(std::strlen(extra_value)), &p, end)) ||
       lws_finalize_write_http_header(wsi, start, &p, end))
     return -1;
   if (!head && !body.empty()) {
@@ -191,8 +191,8 @@ std::string WorkerState::health_json() const {
                   ",\"sockets\":" + std::to_string(sockets.size()) + ",\"brokers\":[";
   for (size_t i = 0; i < brokers.size(); i++) {
     if (i) b += ',';
-    b += "{\"broker\":\"" + brokers[i]->name() + "\",\"up\":" +
-         (brokers[i]->sub_up() && brokers[i]->cmd_up() ? "true" : "false") + "}";
+    b += "{\"broker\":\"" + brokers[i]->name() +
+         "\",\"up\":" + (brokers[i]->sub_up() && brokers[i]->cmd_up() ? "true" : "false") + "}";
   }
   b += "]}\n";
   return b;
@@ -247,14 +247,14 @@ int WorkerState::on_http(lws* wsi, std::string_view uri) {
   bool get = lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0;
   if (!get && !head) {
     http_respond(wsi, HTTP_STATUS_METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
-            "Method Not Allowed\n", false, "allow:", "GET, HEAD");
+                 "Method Not Allowed\n", false, "allow:", "GET, HEAD");
     return -1;  // a request body may follow: the connection is not reused
   }
   if (uri == "/health")
     return http_respond(wsi, HTTP_STATUS_OK, "application/json", health_json(), head);
   if (uri == "/metrics")
     return http_respond(wsi, HTTP_STATUS_OK, "text/plain; version=0.0.4; charset=utf-8",
-                   metrics_text(), head);
+                        metrics_text(), head);
   std::string file;
   if (uri == kBundlePath) {
     if (bundle_file.empty()) return not_found(wsi, head);

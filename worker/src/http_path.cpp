@@ -18,7 +18,7 @@ PathResult clean_path(std::string_view path, std::string* rel) {
     if (slash == std::string_view::npos) slash = path.size();
     std::string_view seg = path.substr(i, slash - i);
     i = slash + 1;
-    if (seg.empty()) continue;  // "//" (and the trailing '/')
+    if (seg.empty()) continue;                      // "//" (and the trailing '/')
     if (seg[0] == '.') return PathResult::BadPath;  // ".", "..", dotfiles
     for (char c : seg)
       if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f || c == '\\')

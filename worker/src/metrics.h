@@ -7,9 +7,9 @@
 namespace sc {
 
 struct Metrics {
-  uint64_t messages_in = 0;       // complete WebSocket messages read (a batch counts once)
-  uint64_t messages_out = 0;      // WebSocket messages written (each recipient of a publication)
-  uint64_t publications_sent = 0;      // PUBLISHes to the brokers (client #publish, Exchange)
+  uint64_t messages_in = 0;        // complete WebSocket messages read (a batch counts once)
+  uint64_t messages_out = 0;       // WebSocket messages written (each recipient of a publication)
+  uint64_t publications_sent = 0;  // PUBLISHes to the brokers (client #publish, Exchange)
   uint64_t publications_received = 0;  // publications the brokers delivered on a held channel
   uint64_t origin_refused = 0;         // upgrades refused by --origins (403)
   uint64_t http_requests = 0;          // plain HTTP requests answered (any status)

@@ -43,8 +43,7 @@ const std::vector<OptionSpec>& specs() {
        "from the binary)",
        false},
       {"origins", "PATTERNS", "*:*",
-       "host:port patterns (* for any part) the Origin of an upgrade must match, else 403",
-       false},
+       "host:port patterns (* for any part) the Origin of an upgrade must match, else 403", false},
       {"log-level", "LEVEL", "notice", "debug, verbose, notice or warning", false},
       {"logfile", "FILE", "", "log file (default: stderr)", false},
   };

@@ -38,9 +38,9 @@ void test_clean_path(void**) {
   assert_string_equal(clean("/css//site.css").c_str(), "css/site.css");
   assert_string_equal(clean("/docs/").c_str(), "docs/index.html");
   assert_string_equal(clean("/a b%2e.txt").c_str(), "a b%2e.txt");  // already decoded by lws
-  const char* bad[] = {"",        "a.js",       "/..",      "/../etc/passwd", "/a/../../b",
-                       "/./a",    "/.git/HEAD", "/.env",    "/a/.hidden",     "/a\\..\\b",
-                       "/a\x01b", "/a\x7f",     "/..%2f",   "/a/..",          "/..."};
+  const char* bad[] = {"",        "a.js",       "/..",    "/../etc/passwd", "/a/../../b",
+                       "/./a",    "/.git/HEAD", "/.env",  "/a/.hidden",     "/a\\..\\b",
+                       "/a\x01b", "/a\x7f",     "/..%2f", "/a/..",          "/..."};
   for (const char* b : bad) {
     std::string rel;
     assert_int_equal(int(sc::http::clean_path(b, &rel)), int(PathResult::BadPath));
@@ -112,21 +112,24 @@ void test_resolve(void**) {
   assert_string_equal(resolve(t, "/empty/").c_str(), "<404>");
   assert_string_equal(resolve(t, "/empty").c_str(), "<404>");
   assert_string_equal(resolve(t, "/missing.js").c_str(), "<404>");
-  assert_string_equal(resolve(t, "/out").c_str(), "<404>");       // symlink to ../secret
+  assert_string_equal(resolve(t, "/out").c_str(), "<404>");  // symlink to ../secret
   assert_string_equal(resolve(t, "/dirout/secret").c_str(), "<404>");
   // Out and back in: the real file lies under the root, so it is served.
   assert_string_equal(resolve(t, "/dirout/public/a.js").c_str(), "/a.js");
-  assert_string_equal(resolve(t, "/abs").c_str(), "<404>");       // symlink to /etc/passwd
-  assert_string_equal(resolve(t, "/fifo").c_str(), "<404>");      // not a regular file
-  assert_string_equal(resolve(t, "/a.js/").c_str(), "<404>");     // a file is no directory
+  assert_string_equal(resolve(t, "/abs").c_str(), "<404>");    // symlink to /etc/passwd
+  assert_string_equal(resolve(t, "/fifo").c_str(), "<404>");   // not a regular file
+  assert_string_equal(resolve(t, "/a.js/").c_str(), "<404>");  // a file is no directory
   assert_string_equal(resolve(t, "/../secret").c_str(), "<bad>");
   assert_string_equal(resolve(t, "/etc/passwd").c_str(), "<404>");  // absolute: under root
 
   // Garbage: random bytes from an alphabet rich in separators and dots, and random joins of
   // hostile segments; whatever resolves lies under the root (resolve() asserts it).
   std::mt19937 rng(16);
-  const char alphabet[] = "/./..\\%2e\0\x01\xff" "abcdinoutsecretpublic";
-  const char* segs[] = {"..", ".", "", "dirout", "out", "abs", "in", "sub", "public", "secret",
+  const char alphabet[] =
+      "/./..\\%2e\0\x01\xff"
+      "abcdinoutsecretpublic";
+  const char* segs[] = {"..",   ".",      "",     "dirout",           "out",
+                        "abs",  "in",     "sub",  "public",           "secret",
                         "a.js", "%2e%2e", "..\\", "\xc0\xae\xc0\xae", "index.html"};
   for (int i = 0; i < 20000; i++) {
     std::string p = "/";
@@ -159,7 +162,7 @@ void test_origins(void**) {
   assert_true(allowed("*:*", "http://evil.example:1234"));
   assert_true(allowed("example.com:80 other:*", "*:*") == false);  // '*' is no URL: no host
   assert_true(allowed("example.com:80", "http://example.com"));
-  assert_true(allowed("example.com:80", "https://example.com"));   // port 80 by default, as SC
+  assert_true(allowed("example.com:80", "https://example.com"));  // port 80 by default, as SC
   assert_false(allowed("example.com:443", "https://example.com"));
   assert_true(allowed("example.com:8000", "http://Example.COM:8000"));
   assert_false(allowed("example.com:8000", "http://example.com:8001"));
@@ -178,8 +181,8 @@ void test_origins(void**) {
   assert_false(allowed("example.com:80", "http://[::1"));
   assert_false(allowed("example.com:80", "garbage"));
 
-  const char* bad[] = {"", " , ", "example.com", "example.com:", ":80", "a:0", "a:65536",
-                       "a:8x", "a b:80:", "[::1:80", "ex/ample:80", "a:80,b"};
+  const char* bad[] = {"",        " , ",  "example.com", "example.com:", ":80",         "a:0",
+                       "a:65536", "a:8x", "a b:80:",     "[::1:80",      "ex/ample:80", "a:80,b"};
   for (const char* b : bad) {
     sc::http::Origins o;
     std::string err;
