@@ -54,8 +54,7 @@ async function traffic() {
 
   const a = client(), b = client();
   const greeting = a.receiver('greet').once();
-  await connected(a);
-  await connected(b);
+  await Promise.all([connected(a), connected(b)]);  // listening to both before either connects
   assert.equal(await within(greeting, 3000, 'greet'), 'hello world');
   ok('sc-worker transmits greet "hello world" on connect (the seed)');
   assert.equal(await a.invoke('greet', { name: 'rita' }), 'hello rita');

@@ -7,6 +7,7 @@
 //   channel "chat"                   clients subscribe and publish {name, text}: text a
 //                                    string of 1-1000 bytes, else ChatError
 #include <ev.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -24,7 +25,7 @@
 namespace {
 
 struct Rand {
-  sc::Worker* w;
+  sc::Worker* w = nullptr;
   std::unordered_set<uint64_t> sockets;  // serials of the connected sockets
   std::mt19937 rng{std::random_device{}()};
   ev_timer timer;
@@ -40,8 +41,9 @@ void on_rand(struct ev_loop*, ev_timer* t, int) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // The repository's public/ is the default: flags and SCLUSTER_PUBLIC still win.
-  setenv("SCLUSTER_PUBLIC", SC_APP_PUBLIC, 0);
+  // The checkout's public/ is the default while it exists (a copied binary serves no files
+  // rather than failing); flags and SCLUSTER_PUBLIC still win.
+  if (access(SC_APP_PUBLIC, R_OK | X_OK) == 0) setenv("SCLUSTER_PUBLIC", SC_APP_PUBLIC, 0);
   sc::Options opt;
   std::string error;
   switch (sc::Options::load(argc, argv, &opt, &error, "sc-worker")) {
@@ -54,7 +56,8 @@ int main(int argc, char** argv) {
       break;
   }
   sc::Worker w(opt);
-  Rand rand{&w, {}, {}, {}};
+  Rand rand;  // (aggregate braces would replace the seeded rng by a default-seeded one)
+  rand.w = &w;
 
   w.on_connection([&rand](sc::Socket& s) {
     rand.sockets.insert(s.serial());
