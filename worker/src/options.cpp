@@ -7,6 +7,7 @@
 
 #include "log.h"
 #include "net.h"
+#include "origins.h"
 #include "scluster/worker.h"
 
 namespace sc {
@@ -35,6 +36,14 @@ const std::vector<OptionSpec>& specs() {
        false},
       {"socket-channel-limit", "N", "1000", "channels one socket may subscribe to (0: no limit)",
        false},
+      // HTTP on the WebSocket port (http.cpp)
+      {"public", "DIR", "", "directory served over HTTP at / (empty: none)", false},
+      {"client-bundle", "FILE", "",
+       "served at /socketcluster-client.min.js (default: the build's, ../share/scluster/ "
+       "from the binary)",
+       false},
+      {"origins", "PATTERNS", "*:*",
+       "host:port patterns (* for any part) the Origin of an upgrade must match, else 403", false},
       {"log-level", "LEVEL", "notice", "debug, verbose, notice or warning", false},
       {"logfile", "FILE", "", "log file (default: stderr)", false},
       // The master (worker/src/master.cpp, docs/worker.md "Worker processes").
@@ -179,6 +188,13 @@ Options::Status Options::load(int argc, char** argv, Options* out, std::string* 
   out->host = v.get("host");
   out->path = v.get("path");
   out->auth_key_file = v.get("auth-key-file");
+  out->public_dir = v.get("public");
+  out->client_bundle = v.get("client-bundle");
+  out->origins = v.get("origins");
+  {
+    http::Origins o;
+    if (!http::parse_origins(out->origins, &o, error)) return Status::Error;
+  }
   out->log_level = v.get("log-level");
   out->logfile = v.get("logfile");
   LogLevel lvl;

@@ -104,6 +104,8 @@ bool WorkerState::init(std::string* error) {
   protocols[0].rx_buffer_size = opt.rx_buffer_size;
   protocols[0].user = this;
 
+  if (!http_init(error)) return false;
+
   lws_context_creation_info info;
   std::memset(&info, 0, sizeof info);
   info.port = opt.reuseport ? CONTEXT_PORT_NO_LISTEN_SERVER : opt.port;  // shared_listener.h
@@ -167,6 +169,7 @@ int WorkerState::lws_callback(lws* wsi, lws_callback_reasons reason, void* user,
         lws_return_http_status(wsi, HTTP_STATUS_BAD_REQUEST, nullptr);
         return 1;
       }
+      if (!w->origin_ok(wsi)) return 1;  // 403 sent
       if (w->middleware[size_t(Middleware::HandshakeWS)]) {
         char origin[256] = {0}, peer[64] = {0};
         lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN);
@@ -255,10 +258,10 @@ int WorkerState::lws_callback(lws* wsi, lws_callback_reasons reason, void* user,
       if (s) w->close_socket(s);
       return 0;
     }
-    case LWS_CALLBACK_HTTP:
-      // Plain HTTP on the WebSocket port: the HTTP milestone serves files, /health, /metrics.
-      lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, nullptr);
-      return -1;
+    case LWS_CALLBACK_HTTP:  // plain HTTP on the WebSocket port (http.cpp)
+      return w->on_http(wsi, std::string_view(static_cast<const char*>(in), in ? len : 0));
+    case LWS_CALLBACK_HTTP_FILE_COMPLETION:
+      return lws_http_transaction_completed(wsi) ? -1 : 0;
     default:
       return 0;
   }

@@ -26,6 +26,8 @@
 #include <vector>
 
 #include "broker_link.h"
+#include "metrics.h"
+#include "origins.h"
 #include "sc_protocol.h"
 #include "scluster/worker.h"
 #include "shared_listener.h"
@@ -166,6 +168,18 @@ struct WorkerState {
   void publish(std::string_view channel, std::string_view data, Exchange::DoneFn done);
   void queue_shared(SocketState* s, std::shared_ptr<std::string> frame);
   void error_response(SocketState* s, std::string_view cid, const Error& e);
+
+  // HTTP on the WebSocket port and the --origins check (http.cpp)
+  Metrics metrics;
+  http::Origins origins;
+  std::string public_root;  // realpath of --public (empty: no files served)
+  std::string bundle_file;  // realpath of the socketcluster-client bundle (empty: 404)
+  double started = 0;       // ev_time() at start, for /health's uptime
+  bool http_init(std::string* error);
+  bool origin_ok(lws* wsi);  // false: refused, 403 sent
+  int on_http(lws* wsi, std::string_view uri);
+  std::string health_json() const;
+  std::string metrics_text() const;
 
   // lws glue (worker.cpp)
   static int lws_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len);

@@ -62,6 +62,10 @@ struct Options {
   std::string broker_password;                            // AUTH before anything else (empty: none)
   bool allow_client_publish = true;    // false: client #publish → InvalidActionError
   size_t socket_channel_limit = 1000;  // channels per socket (0: no limit)
+  // HTTP on the WebSocket port (docs/worker.md, HTTP).
+  std::string public_dir;       // served at / (empty: no files)
+  std::string client_bundle;    // empty: share/scluster/socketcluster-client.min.js by the binary
+  std::string origins = "*:*";  // host:port patterns the upgrade's Origin must match (else 403)
   std::string log_level = "notice";
   std::string logfile;
   // The master (docs/worker.md "Worker processes").
