@@ -44,6 +44,7 @@ deps:
 
 build:
 	@for f in $(NEEDED); do [ -e $$f ] || { $(MAKE) --no-print-directory deps; break; }; done
+	@command -v npm >/dev/null || $(MAKE) --no-print-directory deps   # npm ci installs the client bundle
 	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS) $(if $(TARGETS),--target $(TARGETS))
 
@@ -69,7 +70,7 @@ FUZZ_FLAGS := -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitiz
 FUZZ_NEEDED := /usr/bin/clang++-14 /usr/include/re2/re2.h \
 	/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
 FUZZERS := $(addprefix $(FUZZ_BUILD)/,fuzz_resp_parser fuzz_http_head fuzz_json_parser fuzz_json_path \
-	fuzz_sc_protocol)
+	fuzz_sc_protocol fuzz_worker_http)
 
 fuzz:
 	@for f in $(FUZZ_NEEDED); do [ -e $$f ] || { $(MAKE) --no-print-directory deps; break; }; done
@@ -89,6 +90,11 @@ $(FUZZ_BUILD)/fuzz_sc_protocol: FUZZ_INC := -Iworker/src -Icommon
 $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.cpp
 	@mkdir -p $(FUZZ_BUILD)
 	$(FUZZ_CXX) $(FUZZ_FLAGS) $(or $(FUZZ_INC),-Icommon) $(filter %.cpp,$^) $(FUZZ_LIBS) -o $@
+
+$(FUZZ_BUILD)/fuzz_worker_http: tests/fuzz/fuzz_worker_http.cpp worker/src/http_path.cpp worker/src/origins.cpp \
+		worker/src/http_path.h worker/src/origins.h
+	@mkdir -p $(FUZZ_BUILD)
+	$(FUZZ_CXX) $(FUZZ_FLAGS) -Iworker/src $(filter %.cpp,$^) -o $@
 
 format:
 	@clang-format -i $$(git ls-files '*.cpp' '*.h')

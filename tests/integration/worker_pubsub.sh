@@ -13,12 +13,6 @@ KEY="$TEST_TMP/auth.key"
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$KEY"
 JS="$SC_ROOT/tests/support/worker_pubsub.js"
 
-# start_broker LOG CMD...: a broker on a free port (tests/lib.sh's start_listening); sets BPORT, BPID.
-start_broker() {
-  start_listening "$@"
-  BPORT=$PORT BPID=$SPID
-}
-
 # run_pair NAME: two sc-conformance workers on $BPORT, the basic checks, both stopped.
 run_pair() {
   local name=$1

@@ -35,3 +35,9 @@ stop_worker() {
   fi
   [ "$rc" -eq 0 ] || fail "worker exited with $rc after SIGTERM"
 }
+
+# start_broker LOG CMD...: a broker on a free port (tests/lib.sh's start_listening); sets BPORT, BPID.
+start_broker() {
+  start_listening "$@"
+  BPORT=$PORT BPID=$SPID
+}

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "log.h"
+#include "origins.h"
 #include "scluster/worker.h"
 
 namespace sc {
@@ -81,6 +82,27 @@ const Row kOptions[] = {
      .min = 0, .max = 1LL << 32, .help = "channels one socket may subscribe to (0: no limit)",
      .doc = "channels one socket may subscribe to; the next one fails with `BrokerError` (0: no "
             "limit; the Node v20 server has none by default, SocketCluster 4 had 1000)"},
+    // HTTP on the WebSocket port (http.cpp).
+    {.name = "public", .kind = K::String, .field = &Options::public_dir, .metavar = "DIR",
+     .help = "directory served over HTTP at / (empty: none)",
+     .doc = "directory served over HTTP on the WebSocket port (GET and HEAD; `/` and `/dir/` serve "
+            "`index.html`; nothing outside it, no dotfiles); a directory that does not exist stops "
+            "the start (exit 1)",
+     .default_text = "none (sc-worker: `worker/app/public` of the checkout it was built from, "
+                     "while it exists)"},
+    {.name = "client-bundle", .kind = K::String, .field = &Options::client_bundle,
+     .metavar = "FILE",
+     .help = "served at /socketcluster-client.min.js (default: the build's, "
+             "../share/scluster/ from the binary)",
+     .doc = "the file served at `/socketcluster-client.min.js`; without it that path is 404 (a "
+            "given FILE that cannot be read stops the start, exit 1)",
+     .default_text = "`../share/scluster/socketcluster-client.min.js` from the binary (the "
+                     "build's `npm ci`)"},
+    {.name = "origins", .kind = K::String, .field = &Options::origins, .metavar = "PATTERNS",
+     .help = "host:port patterns (* for any part) the Origin of an upgrade must match, else 403",
+     .doc = "`host:port` patterns, separated by spaces or commas, `*` for any host or port; a "
+            "WebSocket upgrade whose `Origin` matches none gets HTTP 403 (SocketCluster's "
+            "`origins`; a request without `Origin` counts as host `*` port 80)"},
     {.name = "log-level", .kind = K::Enum, .field = &Options::log_level,
      .choices = "debug verbose notice warning", .metavar = "LEVEL",
      .help = "debug, verbose, notice or warning",
@@ -88,6 +110,21 @@ const Row kOptions[] = {
             "`warning`"},
     {.name = "logfile", .kind = K::String, .field = &Options::logfile, .metavar = "FILE",
      .help = "log file (empty: stderr)", .default_text = "stderr"},
+    // The master (master.cpp, docs/worker.md "Worker processes").
+    {.name = "workers", .kind = K::Int, .field = &Options::workers, .min = 0, .max = 1024,
+     .help = "worker processes under a master that respawns them (0: this process is the worker)",
+     .doc = "`N` > 0: this process becomes a master that forks N workers on ports `--port` .. "
+            "`--port`+N-1 and respawns them ([worker.md](worker.md#worker-processes-the-master)); "
+            "`0`: no master, this process is the only worker"},
+    {.name = "reuseport", .kind = K::Bool, .field = &Options::reuseport, .flags = kOptBoolWords,
+     .help = "every worker listens on --port (SO_REUSEPORT) instead of --port + its id",
+     .doc = "every worker listens on `--port` itself (SO_REUSEPORT: the kernel spreads "
+            "connections over them); `--host` must then be numeric"},
+    {.name = "shutdown-timeout", .kind = K::Int, .field = &Options::shutdown_timeout_ms, .min = 0,
+     .max = 3600000, .metavar = "MS",
+     .help = "on SIGTERM, wait this long for clients to take their 1001 close",
+     .doc = "on SIGTERM/SIGINT a worker closes its clients with 1001 and waits up to this for them "
+            "to go; a master SIGKILLs a worker still running 1 s after it"},
 };
 // clang-format on
 
@@ -99,7 +136,10 @@ std::string Options::help(const char* program) {
   std::string usage = std::string(program) +
                       " [options]\n"
                       "Each option may also come from the environment variable SCLUSTER_<NAME>\n"
-                      "(--ping-interval: SCLUSTER_PING_INTERVAL); flags win.";
+                      "(--ping-interval: SCLUSTER_PING_INTERVAL); flags win.\n"
+                      "Under --workers N each worker finds its id (0..N-1) in SCLUSTER_WORKER_ID\n"
+                      "and N in SCLUSTER_WORKER_COUNT; the master drains on SIGTERM/SIGINT and\n"
+                      "restarts the workers one by one on SIGUSR2.";
   return kTable.help(usage.c_str());
 }
 
@@ -148,6 +188,18 @@ Options::Status Options::load(int argc, char** argv, Options* out, std::string* 
       *error = "--" + f.text + ": " + why;
       return Status::Error;
     }
+  if (out->workers > 0 && out->port == 0) {
+    *error = "--workers needs a --port other than 0";
+    return Status::Error;
+  }
+  if (out->workers > 0 && !out->reuseport && out->port + out->workers - 1 > 65535) {
+    *error = "--port + --workers - 1 is above 65535";
+    return Status::Error;
+  }
+  {
+    http::Origins o;
+    if (!http::parse_origins(out->origins, &o, error)) return Status::Error;
+  }
   if (out->ping_interval_ms >= out->ping_timeout_ms) {
     *error =
         "--ping-interval must be shorter than --ping-timeout (the client's liveness timer "
