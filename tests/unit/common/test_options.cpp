@@ -321,6 +321,28 @@ void test_split_line(void**) {
     if (sc::opt::split_line(bad, &w, false)) fail_msg("'%s' split", bad);
   assert_true(sc::opt::split_line("", &w, false));
   assert_int_equal(w.size(), 0);
+  // Garbage lines: never a crash; what splits comes back the same once quoted again.
+  srand(11);
+  const char kAlphabet[] = " \t\"'\\x0aF#b\n\x01\xff";
+  for (int round = 0; round < 20000; round++) {
+    std::string line;
+    for (int i = rand() % 16; i > 0; i--)
+      line.push_back(kAlphabet[rand() % (sizeof kAlphabet - 1)]);
+    if (!sc::opt::split_line(line, &w, false)) continue;
+    std::string again;
+    for (auto& word : w) {
+      again += " \"";
+      for (unsigned char c : word) {
+        char hex[8];
+        std::snprintf(hex, sizeof hex, "\\x%02x", c);
+        again += hex;
+      }
+      again += "\"";
+    }
+    std::vector<std::string> w2;
+    assert_true(sc::opt::split_line(again, &w2, false));
+    assert_true(w2 == w);
+  }
 }
 
 std::string write_file(const char* text) {
