@@ -20,7 +20,7 @@ start_master() {
   local log=$1 n=$2 attempt up
   shift 2
   for attempt in 1 2 3 4 5; do
-    PORT=$(listen_port)
+    PORT=$(free_port)
     spawn "$CONF" --workers "$n" --port "$PORT" "$@" >>"${OUT:-$log}" 2>&1
     MPID=$LAST_PID
     for _ in $(seq 100); do
@@ -63,10 +63,7 @@ stop_master() {
 ok "--help documents --workers and the workers' SCLUSTER_WORKER_ID"
 
 # A broker for the pub/sub checks.
-BPORT=$(listen_port)
-spawn "$SC_BIN/sc-broker" --port "$BPORT" >>"$TEST_TMP/broker.log" 2>&1
-BPID=$LAST_PID
-wait_port "$BPORT" || fail "sc-broker did not start"
+start_broker "$TEST_TMP/broker.log" "$SC_BIN/sc-broker"
 
 # Two workers on two ports; kill -9 of worker 0 under traffic.
 LOG="$TEST_TMP/crash.log"
@@ -142,9 +139,7 @@ stop_master "$MPID" "$LOG"
 # Every app on the toolkit has the master: the chat example with two workers, a message
 # published on one reaches a client of the other (sc::Exchange through the broker).
 # (The broker of the first tests was killed by the broker check: a new one.)
-BPORT=$(listen_port)
-spawn "$SC_BIN/sc-broker" --port "$BPORT" >>"$TEST_TMP/broker2.log" 2>&1
-wait_port "$BPORT" || fail "sc-broker did not start"
+start_broker "$TEST_TMP/broker2.log" "$SC_BIN/sc-broker"
 LOG="$TEST_TMP/chat.log"
 CONF="$SC_BIN/sc-example-chat" start_master "$LOG" 2 --brokers "127.0.0.1:$BPORT"
 timeout 30 node "$SC_ROOT/tests/support/worker_pubsub.js" chat "$PORT" $((PORT + 1)) ||
@@ -153,7 +148,7 @@ stop_master "$MPID" "$LOG"
 ok "sc-example-chat --workers 2: the master comes with the toolkit"
 
 # A worker that cannot bind at start: the master exits 1 with the error, no respawn loop.
-BUSY=$(listen_port)
+BUSY=$(free_port)
 python3 -c 'import socket,sys,time
 s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("0.0.0.0", int(sys.argv[1]) + 1)); s.listen(1); print("bound", flush=True); time.sleep(30)' "$BUSY" \
