@@ -37,6 +37,15 @@ const std::vector<OptionSpec>& specs() {
        false},
       {"log-level", "LEVEL", "notice", "debug, verbose, notice or warning", false},
       {"logfile", "FILE", "", "log file (default: stderr)", false},
+      // Limits (docs/worker.md, Limits).
+      {"address-socket-limit", "N", "0",
+       "WebSockets per client address; more get HTTP 429 (0: no limit)", false},
+      {"trust-proxy", "yes|no", "no",
+       "client address from a PROXY header or X-Forwarded-For (only behind your proxy)", false},
+      {"outbound-queue-limit", "BYTES", "16777216",
+       "bytes waiting for a socket that does not read; more: close 1013", false},
+      {"upgrade-timeout", "SECONDS", "10",
+       "an HTTP request or WebSocket upgrade (and a PROXY header) must arrive within this", false},
   };
   return s;
 }
@@ -103,6 +112,12 @@ Options::Status Options::load(int argc, char** argv, Options* out, std::string* 
       {"rx-buffer-size", 128, 1 << 20, [&](long long x) { out->rx_buffer_size = size_t(x); }},
       {"socket-channel-limit", 0, 1LL << 32,
        [&](long long x) { out->socket_channel_limit = size_t(x); }},
+      // Limits.
+      {"address-socket-limit", 0, 1LL << 32,
+       [&](long long x) { out->address_socket_limit = size_t(x); }},
+      {"outbound-queue-limit", 1024, 1LL << 40,
+       [&](long long x) { out->outbound_queue_limit = size_t(x); }},
+      {"upgrade-timeout", 1, 3600, [&](long long x) { out->upgrade_timeout_s = int(x); }},
   };
   for (auto& o : ints) {
     if (!to_int(v.get(o.name), o.lo, o.hi, &n)) {
@@ -139,6 +154,17 @@ Options::Status Options::load(int argc, char** argv, Options* out, std::string* 
       out->allow_client_publish = false;
     else {
       *error = "--allow-client-publish wants yes or no, got '" + a + "'";
+      return Status::Error;
+    }
+  }
+  {
+    const std::string& a = v.get("trust-proxy");
+    if (a == "yes" || a == "true" || a == "1")
+      out->trust_proxy = true;
+    else if (a == "no" || a == "false" || a == "0")
+      out->trust_proxy = false;
+    else {
+      *error = "--trust-proxy wants yes or no, got '" + a + "'";
       return Status::Error;
     }
   }

@@ -78,8 +78,8 @@ ProxyParse parse_v2(std::string_view in, size_t* consumed, std::string* addr) {
   size_t len = size_t(b[14]) << 8 | b[15];
   if (len > kProxyV2MaxBody) return ProxyParse::Error;
   if (in.size() < 16 + len) return ProxyParse::NeedMore;
-  unsigned family = b[13] >> 4;  // 1 INET, 2 INET6
-  unsigned proto = b[13] & 0x0F;   // 1 STREAM, 2 DGRAM
+  unsigned family = b[13] >> 4;   // 1 INET, 2 INET6
+  unsigned proto = b[13] & 0x0F;  // 1 STREAM, 2 DGRAM
   addr->clear();
   if (cmd == 1 && (proto == 1 || proto == 2)) {
     char text[INET6_ADDRSTRLEN];

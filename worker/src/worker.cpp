@@ -98,7 +98,9 @@ bool WorkerState::init(std::string* error) {
   void* foreign[1] = {loop};
   info.foreign_loops = foreign;
   info.pt_serv_buf_size = 4096;
-  info.timeout_secs = 10;  // slow upgrades
+  info.timeout_secs = unsigned(opt.upgrade_timeout_s);  // slow upgrades (and slow closes)
+  info.timeout_secs_ah_idle = unsigned(opt.upgrade_timeout_s);
+  if (opt.trust_proxy) info.port = CONTEXT_PORT_NO_LISTEN_SERVER;  // proxy_accept.cpp listens
   ctx.reset(lws_create_context(&info));
   if (!ctx) {
     *error = "cannot listen on port " + std::to_string(opt.port) +
@@ -112,6 +114,7 @@ bool WorkerState::init(std::string* error) {
   ev_signal_init(&sigterm, on_signal, SIGTERM);
   ev_signal_start(loop, &sigint);
   ev_signal_start(loop, &sigterm);
+  if (opt.trust_proxy && !proxy_listen(error)) return false;
   return pubsub_init(error);
 }
 
@@ -133,15 +136,22 @@ int WorkerState::lws_callback(lws* wsi, lws_callback_reasons reason, void* user,
         lws_return_http_status(wsi, HTTP_STATUS_BAD_REQUEST, nullptr);
         return 1;
       }
+      std::string client = w->client_address(wsi);
+      if (w->address_full(client)) {  // --address-socket-limit
+        w->address_limit_refusals++;
+        SC_LOG(Verbose, "upgrade from %s refused: --address-socket-limit %zu reached",
+               client.c_str(), w->opt.address_socket_limit);
+        lws_return_http_status(wsi, 429, "Too many WebSockets from this address");
+        return 1;
+      }
       if (w->middleware[size_t(Middleware::HandshakeWS)]) {
-        char origin[256] = {0}, peer[64] = {0};
+        char origin[256] = {0};
         lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN);
-        lws_get_peer_simple(wsi, peer, sizeof peer);
         Action a;
         a.type_ = Middleware::HandshakeWS;
         a.path_ = uri;
         a.origin_ = origin;
-        a.remote_ = peer;
+        a.remote_ = client;
         Error err;
         if (!w->run_middleware(a, &err)) {
           lws_return_http_status(wsi, HTTP_STATUS_UNAUTHORIZED, err.message.c_str());
@@ -241,6 +251,7 @@ Worker::~Worker() {
   if (!st_->loop) return;
   ev_signal_stop(st_->loop, &st_->sigint);
   ev_signal_stop(st_->loop, &st_->sigterm);
+  st_->proxy_stop();
   st_->ctx.reset();  // closes every socket (CLOSED callbacks free their state)
   st_->brokers.clear();
 }
@@ -276,6 +287,7 @@ int Worker::run() {
   ev_run(st_->loop, 0);
   // Close every socket while the app's objects are still alive: on_disconnect and pending
   // invoke callbacks run here, not from ~Worker.
+  st_->proxy_stop();
   st_->ctx.reset();
   st_->brokers.clear();  // pending publishes fail ("the worker is stopping")
   return 0;

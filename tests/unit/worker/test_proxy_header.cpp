@@ -62,8 +62,8 @@ void test_v2(void**) {
   b6[15] = char(0x09);
   check_prefixes(v2(0x21, 0x21, b6), "2001::9");
   check_prefixes(v2(0x21, 0x11, b4 + std::string("\x04\x00\x01x", 4)), "10.1.2.3");  // a TLV
-  check_prefixes(v2(0x20, 0x00, ""), "");                                          // LOCAL
-  check_prefixes(v2(0x21, 0x31, std::string(216, 'u')), "");                      // AF_UNIX
+  check_prefixes(v2(0x20, 0x00, ""), "");                                            // LOCAL
+  check_prefixes(v2(0x21, 0x31, std::string(216, 'u')), "");                         // AF_UNIX
 }
 
 void test_not_proxy_and_errors(void**) {
@@ -76,13 +76,13 @@ void test_not_proxy_and_errors(void**) {
   assert_int_equal(int(parse("\r\n\r\nX", &consumed, &addr)), int(ProxyParse::NotProxy));
   assert_int_equal(consumed, 0);
   for (const char* bad : {
-           "PROXY TCP4 10.1.2.3 127.0.0.1 40000\r\n",           // a field missing
-           "PROXY TCP4 10.1.2.3 127.0.0.1 40000 8000 9\r\n",    // one too many
-           "PROXY TCP4 ::1 127.0.0.1 40000 8000\r\n",           // family mismatch
-           "PROXY TCP4 10.1.2.300 127.0.0.1 40000 8000\r\n",    // not an address
-           "PROXY TCP4 10.1.2.3 127.0.0.1 70000 8000\r\n",      // port range
-           "PROXY TCP4 10.1.2.3 127.0.0.1 040 8000\r\n",        // leading zero
-           "PROXY UDP4 10.1.2.3 127.0.0.1 1 2\r\n",             // not TCP
+           "PROXY TCP4 10.1.2.3 127.0.0.1 40000\r\n",         // a field missing
+           "PROXY TCP4 10.1.2.3 127.0.0.1 40000 8000 9\r\n",  // one too many
+           "PROXY TCP4 ::1 127.0.0.1 40000 8000\r\n",         // family mismatch
+           "PROXY TCP4 10.1.2.300 127.0.0.1 40000 8000\r\n",  // not an address
+           "PROXY TCP4 10.1.2.3 127.0.0.1 70000 8000\r\n",    // port range
+           "PROXY TCP4 10.1.2.3 127.0.0.1 040 8000\r\n",      // leading zero
+           "PROXY UDP4 10.1.2.3 127.0.0.1 1 2\r\n",           // not TCP
        })
     assert_int_equal(int(parse(bad, &consumed, &addr)), int(ProxyParse::Error));
   // No CRLF within 107 bytes.
@@ -103,7 +103,8 @@ void test_garbage(void**) {
   for (int i = 0; i < 20000; i++) {
     std::string in = i % 2 ? "PROXY " : std::string("\r\n\r\n\0\r\nQUIT\n", 12);
     size_t n = rng() % 140;
-    for (size_t k = 0; k < n; k++) in.push_back(char(rng() % 4 ? "TCP46 .:0123456789\r\n"[rng() % 20] : rng()));
+    for (size_t k = 0; k < n; k++)
+      in.push_back(char(rng() % 4 ? "TCP46 .:0123456789\r\n"[rng() % 20] : rng()));
     size_t consumed = 0;
     std::string addr;
     ProxyParse r = sc::parse_proxy_header(in, &consumed, &addr);

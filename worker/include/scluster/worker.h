@@ -64,6 +64,11 @@ struct Options {
   size_t socket_channel_limit = 1000;  // channels per socket (0: no limit)
   std::string log_level = "notice";
   std::string logfile;
+  // Limits (docs/worker.md, Limits).
+  size_t address_socket_limit = 0;          // WebSockets per client address (0: no limit)
+  bool trust_proxy = false;                 // client address from PROXY header / X-Forwarded-For
+  size_t outbound_queue_limit = 16u << 20;  // bytes queued for one socket; over it: close 1013
+  int upgrade_timeout_s = 10;               // an HTTP request / upgrade must complete within this
 
   enum class Status { Ok, Exit0, Error };
   // Defaults, then SCLUSTER_<NAME> variables, then flags.  Exit0 after --help (printed).
