@@ -69,7 +69,7 @@ FUZZ_FLAGS := -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitiz
 FUZZ_NEEDED := /usr/bin/clang++-14 /usr/include/re2/re2.h \
 	/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
 FUZZERS := $(addprefix $(FUZZ_BUILD)/,fuzz_resp_parser fuzz_http_head fuzz_json_parser fuzz_json_path \
-	fuzz_sc_protocol)
+	fuzz_sc_protocol fuzz_proxy_header)
 
 fuzz:
 	@for f in $(FUZZ_NEEDED); do [ -e $$f ] || { $(MAKE) --no-print-directory deps; break; }; done
@@ -92,6 +92,10 @@ $(FUZZ_BUILD)/fuzz_sc_protocol: tests/fuzz/fuzz_sc_protocol.cpp worker/src/sc_pr
 		worker/src/sc_protocol.h common/json.h
 	@mkdir -p $(FUZZ_BUILD)
 	$(FUZZ_CXX) $(FUZZ_FLAGS) -Iworker/src -Icommon $(filter %.cpp,$^) -o $@
+$(FUZZ_BUILD)/fuzz_proxy_header: tests/fuzz/fuzz_proxy_header.cpp worker/src/proxy_header.cpp \
+		worker/src/proxy_header.h
+	@mkdir -p $(FUZZ_BUILD)
+	$(FUZZ_CXX) $(FUZZ_FLAGS) -Iworker/src $(filter %.cpp,$^) -o $@
 
 format:
 	@clang-format -i $$(git ls-files '*.cpp' '*.h')
