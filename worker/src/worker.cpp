@@ -136,11 +136,8 @@ int WorkerState::lws_callback(lws* wsi, lws_callback_reasons reason, void* user,
         lws_return_http_status(wsi, HTTP_STATUS_BAD_REQUEST, nullptr);
         return 1;
       }
-      std::string client = w->client_address(wsi);
-      if (w->address_full(client)) {  // --address-socket-limit
-        w->address_limit_refusals++;
-        SC_LOG(Verbose, "upgrade from %s refused: --address-socket-limit %zu reached",
-               client.c_str(), w->opt.address_socket_limit);
+      if (w->opt.address_socket_limit && w->address_full(w->client_address(wsi))) {
+        w->address_limit_refusals++;  // --address-socket-limit: HTTP 429, no WebSocket
         lws_return_http_status(wsi, 429, "Too many WebSockets from this address");
         return 1;
       }
@@ -151,7 +148,7 @@ int WorkerState::lws_callback(lws* wsi, lws_callback_reasons reason, void* user,
         a.type_ = Middleware::HandshakeWS;
         a.path_ = uri;
         a.origin_ = origin;
-        a.remote_ = client;
+        a.remote_ = w->client_address(wsi);
         Error err;
         if (!w->run_middleware(a, &err)) {
           lws_return_http_status(wsi, HTTP_STATUS_UNAUTHORIZED, err.message.c_str());
