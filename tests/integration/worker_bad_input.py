@@ -407,6 +407,23 @@ tap.check(took is not None and took < 4.5, f"a connection silent before its PROX
           f"after {secs(took)}")
 for h in held:
     h.close_socket()
+# Through sc-balancer --proxy-protocol v1 and v2: clients from 127.0.0.2 and 127.0.0.3 are two
+# addresses to the worker, though every connection comes from the balancer.
+for version in ("v1", "v2"):
+    bal = baltest.Balancer([f"127.0.0.1:{B.port}"], "--proxy-protocol", version, stats=False,
+                           name=f"bal-{version}")
+    held = [handshake(bal.port, src="127.0.0.2") for _ in range(2)]
+    c = WS(bal.port, src="127.0.0.2")
+    third = c.status
+    c.close_socket()
+    other = handshake(bal.port, src="127.0.0.3")
+    tap.check(third == 429, f"through sc-balancer --proxy-protocol {version}: the 3rd socket from "
+              f"127.0.0.2 → HTTP {third}; 127.0.0.3 is answered")
+    for h in held + [other]:
+        h.close_socket()
+    bal.proc.send_signal(signal.SIGTERM)
+    bal.proc.wait(10)
+    time.sleep(1.0)  # the worker sees the closes before the next round counts
 good.finish("--trust-proxy")
 B.stop("the --trust-proxy worker")
 

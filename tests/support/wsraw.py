@@ -26,8 +26,10 @@ class Closed(Exception):
 
 class WS:
     def __init__(self, port, path="/socketcluster/", headers=None, prefix=b"", rcvbuf=None,
-                 timeout=5.0, host="127.0.0.1"):
+                 timeout=5.0, host="127.0.0.1", src=None):
         self.s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        if src:  # a source address of 127.0.0.0/8: another client address on loopback
+            self.s.bind((src, 0))
         if rcvbuf:
             self.s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
         self.s.settimeout(timeout)
