@@ -83,7 +83,12 @@ void on_conn_read(struct ev_loop*, ev_io* io, int) {
   conn_free(c, false);
   if (w->proxied_address.size() <= size_t(fd)) w->proxied_address.resize(size_t(fd) + 1);
   w->proxied_address[fd] = addr;
-  lws_vhost* vh = lws_get_vhost_by_name(w->ctx.get(), "default");
+  lws_vhost* vh = lws_get_vhost_by_name(w->ctx.get(), "default");  // info.vhost_name unset
+  if (!vh) {
+    SC_LOG(Warning, "trust-proxy: no default vhost to hand the connection to");
+    ::close(fd);
+    return;
+  }
   // On failure lws closes the fd itself.
   if (!lws_adopt_socket_vhost_readbuf(vh, fd, rest.empty() ? nullptr : rest.data(), rest.size()))
     SC_LOG(Warning, "trust-proxy: lws could not adopt a connection");
