@@ -114,6 +114,25 @@ class Good(threading.Thread):
         self.c.close_socket()
 
 
+def metric(port, line):
+    """True when GET /metrics on the worker has the sample `line`."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    data = b""
+    try:
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+            if line.encode() in data:
+                break
+    except OSError:
+        pass
+    s.close()
+    return line.encode() in data
+
+
 def secs(t):
     return "never" if t is None else f"{t:.1f} s"
 
@@ -339,6 +358,8 @@ got = stalled.wait_close(15)
 tap.check(got is not None and got[0] == 1013, "the subscriber that stopped reading → close 1013",
           detail=f"got {got}")
 stalled.close_socket()
+tap.check(wait_for(lambda: metric(A.port, 'sc_worker_closes_total{code="1013"} 1'), 5),
+          '/metrics: sc_worker_closes_total{code="1013"} 1')
 # Publishing goes on after the close; the reading subscriber gets every publication.
 n0 = len(deliveries)
 for _ in range(50):
@@ -369,6 +390,8 @@ c.close_socket()
 c = WS(C.port, headers={"X-Forwarded-For": "10.9.9.9"})
 tap.check(c.status == 429, "X-Forwarded-For is ignored without --trust-proxy → HTTP 429")
 c.close_socket()
+tap.check(metric(C.port, "sc_worker_address_refused_total 2"),
+          "/metrics: sc_worker_address_refused_total 2")
 held.pop().close_socket()
 c = wait_for(lambda: (lambda w: w if w.status == 101 else w.close_socket())(WS(C.port)), 3)
 tap.check(c is not None and c.status == 101, "a socket closed frees its place")

@@ -60,7 +60,6 @@ bool WorkerState::outbound_over(SocketState* s, size_t add) {
   SC_LOG(Verbose, "socket %s: %zu bytes queued, over --outbound-queue-limit: close 1013",
          s->id.c_str(), s->out.bytes + add);
   s->out.clear();
-  outbound_limit_closes++;
   request_close(s, close_code::kTryAgainLater, "Outbound queue limit reached");
   return true;
 }

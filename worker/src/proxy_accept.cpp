@@ -2,6 +2,7 @@
 // connection may begin with, records its source address by fd, and hands the socket and the
 // bytes after the header to lws (lws 4.1 cannot read PROXY headers).  A connection that begins
 // with anything else (an HTTP request) is handed over as it is; X-Forwarded-For then applies.
+// With --reuseport this listener sets SO_REUSEPORT and takes the place of SharedListener.
 //
 // Contract:
 // - Each accepted connection waits here at most --upgrade-timeout seconds for its first bytes;
@@ -137,10 +138,15 @@ bool WorkerState::proxy_listen(std::string* error) {
     *error = "--trust-proxy needs a numeric --host, got '" + opt.host + "'";
     return false;
   }
-  int fd = net::listen_tcp(reinterpret_cast<sockaddr*>(&ss), len, 4096);
-  if (fd < 0) {
+  // SO_REUSEPORT with --reuseport (shared_listener.h says why lws cannot do it).
+  int fd = ::socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  int one = 1;
+  if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
+      (opt.reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) < 0) ||
+      ::bind(fd, reinterpret_cast<sockaddr*>(&ss), len) < 0 || ::listen(fd, 4096) < 0) {
     *error =
-        "cannot listen on " + host + ":" + std::to_string(opt.port) + ": " + std::strerror(-fd);
+        "cannot listen on " + host + ":" + std::to_string(opt.port) + ": " + std::strerror(errno);
+    if (fd >= 0) ::close(fd);
     return false;
   }
   acceptor.fd = fd;

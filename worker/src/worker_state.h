@@ -26,8 +26,11 @@
 #include <vector>
 
 #include "broker_link.h"
+#include "metrics.h"
+#include "origins.h"
 #include "sc_protocol.h"
 #include "scluster/worker.h"
+#include "shared_listener.h"
 
 namespace sc {
 
@@ -142,6 +145,16 @@ struct WorkerState {
   struct ev_loop* loop = nullptr;
   LwsContextPtr ctx;
   ev_signal sigint, sigterm;
+  // Stopping (SIGTERM/SIGINT): every socket was asked to close with 1001; the loop ends when
+  // none is left or at drain_deadline.  Under a master: our id, and the fd that tells it we
+  // listen (master.h).
+  bool stopping = false;
+  double drain_deadline = 0;
+  ev_timer drain_timer;
+  int worker_id = 0;
+  int ready_fd = -1;
+  std::unique_ptr<SharedListener> shared_listener;  // --reuseport only (shared_listener.h)
+  void begin_drain();
   lws_protocols protocols[2];
   std::unordered_map<std::string, ProcedureFn> procs;
   std::unordered_map<std::string, ReceiverFn> receivers;
@@ -153,8 +166,6 @@ struct WorkerState {
   std::unordered_map<std::string, uint32_t> address_sockets;  // open WebSockets per address
   std::vector<std::string> proxied_address;  // by fd: the PROXY header's source ("" none)
   ProxyAcceptor acceptor;                    // --trust-proxy: our own listener
-  uint64_t address_limit_refusals = 0;       // upgrades refused with HTTP 429
-  uint64_t outbound_limit_closes = 0;        // sockets closed 1013
   uint64_t next_serial = 1;
   uint64_t id_seed = 0;
   std::vector<proto::Packet> packets;  // reused for each frame
@@ -190,6 +201,17 @@ struct WorkerState {
   bool outbound_over(SocketState* s, size_t add);  // true: closed 1013, do not queue
   bool proxy_listen(std::string* error);
   void proxy_stop();
+  // HTTP on the WebSocket port and the --origins check (http.cpp)
+  Metrics metrics;
+  http::Origins origins;
+  std::string public_root;  // realpath of --public (empty: no files served)
+  std::string bundle_file;  // realpath of the socketcluster-client bundle (empty: 404)
+  double started = 0;       // ev_time() at start, for /health's uptime
+  bool http_init(std::string* error);
+  bool origin_ok(lws* wsi);  // false: refused, 403 sent
+  int on_http(lws* wsi, std::string_view uri);
+  std::string health_json() const;
+  std::string metrics_text() const;
 
   // lws glue (worker.cpp)
   static int lws_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len);
