@@ -53,6 +53,15 @@ const std::vector<OptionSpec>& specs() {
        "every worker listens on --port (SO_REUSEPORT) instead of --port + its id", false},
       {"shutdown-timeout", "MS", "5000",
        "on SIGTERM, wait this long for clients to take their 1001 close", false},
+      // Limits (docs/worker.md, Limits).
+      {"address-socket-limit", "N", "0",
+       "WebSockets per client address; more get HTTP 429 (0: no limit)", false},
+      {"trust-proxy", "yes|no", "no",
+       "client address from a PROXY header or X-Forwarded-For (only behind your proxy)", false},
+      {"outbound-queue-limit", "BYTES", "16777216",
+       "bytes waiting for a socket that does not read; more: close 1013", false},
+      {"upgrade-timeout", "SECONDS", "10",
+       "an HTTP request or WebSocket upgrade (and a PROXY header) must arrive within this", false},
   };
   return s;
 }
@@ -137,6 +146,12 @@ Options::Status Options::load(int argc, char** argv, Options* out, std::string* 
       // The master.
       {"workers", 0, 1024, [&](long long x) { out->workers = int(x); }},
       {"shutdown-timeout", 0, 3600000, [&](long long x) { out->shutdown_timeout_ms = int(x); }},
+      // Limits.
+      {"address-socket-limit", 0, 1LL << 32,
+       [&](long long x) { out->address_socket_limit = size_t(x); }},
+      {"outbound-queue-limit", 1024, 1LL << 40,
+       [&](long long x) { out->outbound_queue_limit = size_t(x); }},
+      {"upgrade-timeout", 1, 3600, [&](long long x) { out->upgrade_timeout_s = int(x); }},
   };
   for (auto& o : ints) {
     if (!to_int(v.get(o.name), o.lo, o.hi, &n)) {
@@ -176,6 +191,7 @@ Options::Status Options::load(int argc, char** argv, Options* out, std::string* 
       return Status::Error;
     }
   }
+  if (!yes_no("trust-proxy", v.get("trust-proxy"), &out->trust_proxy, error)) return Status::Error;
   if (!yes_no("reuseport", v.get("reuseport"), &out->reuseport, error)) return Status::Error;
   if (out->workers > 0 && out->port == 0) {
     *error = "--workers needs a --port other than 0";
