@@ -110,6 +110,28 @@ const Row kOptions[] = {
             "`warning`"},
     {.name = "logfile", .kind = K::String, .field = &Options::logfile, .metavar = "FILE",
      .help = "log file (empty: stderr)", .default_text = "stderr"},
+    // Limits (docs/worker.md, Limits).
+    {.name = "address-socket-limit", .kind = K::Int, .field = &Options::address_socket_limit,
+     .min = 0, .max = 1LL << 32,
+     .help = "WebSockets per client address; more get HTTP 429 (0: no limit)",
+     .doc = "WebSockets one client address may hold on this worker; more get HTTP 429 (0: no "
+            "limit)"},
+    {.name = "trust-proxy", .kind = K::Bool, .field = &Options::trust_proxy,
+     .flags = kOptBoolWords,
+     .help = "client address from a PROXY header or X-Forwarded-For (only behind your proxy)",
+     .doc = "take the client address from a PROXY v1/v2 header, else the first "
+            "`X-Forwarded-For` entry; only when every connection comes through your proxy "
+            "([worker.md](worker.md#limits))"},
+    {.name = "outbound-queue-limit", .kind = K::Size, .field = &Options::outbound_queue_limit,
+     .min = 1024, .max = 1LL << 40,
+     .help = "bytes waiting for a socket that does not read; more: close 1013",
+     .doc = "bytes waiting for a socket that does not read; a frame that would take a non-empty "
+            "queue past it closes the socket 1013"},
+    {.name = "upgrade-timeout", .kind = K::Int, .field = &Options::upgrade_timeout_s, .min = 1,
+     .max = 3600, .metavar = "SECONDS",
+     .help = "an HTTP request or WebSocket upgrade (and a PROXY header) must arrive within this",
+     .doc = "an HTTP request or WebSocket upgrade (and, with `--trust-proxy`, the PROXY header) "
+            "must arrive within this, else the connection is closed"},
     // The master (master.cpp, docs/worker.md "Worker processes").
     {.name = "workers", .kind = K::Int, .field = &Options::workers, .min = 0, .max = 1024,
      .help = "worker processes under a master that respawns them (0: this process is the worker)",

@@ -172,7 +172,7 @@ void WorkerState::on_broker_message(int broker, std::string_view bchannel,
 }
 
 void WorkerState::queue_shared(SocketState* s, std::shared_ptr<std::string> frame) {
-  if (s->close_code) return;
+  if (s->close_code || outbound_over(s, frame->size() - LWS_PRE)) return;
   s->out.push_back(std::move(frame));
   lws_callback_on_writable(s->wsi);
 }
