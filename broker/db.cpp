@@ -88,25 +88,35 @@ KeyEntry* lookup_read(Db& db, std::string_view key) {
   return e;
 }
 
-KeyEntry* lookup_read_type(Client& c, std::string_view key, Type t, bool* wrongtype) {
-  *wrongtype = false;
-  KeyEntry* e = lookup_read(*c.db, key);
-  if (e && e->val.type != t) {
-    *wrongtype = true;
-    reply_wrongtype(c);
-    return nullptr;
+// Redis's shared replies for a missing key.
+static void reply_missing(Client& c, IfMissing missing) {
+  resp::Writer& w = c.reply();
+  switch (missing) {
+    case IfMissing::Zero: return w.integer(0);
+    case IfMissing::MinusOne: return w.integer(-1);
+    case IfMissing::Null: return w.null();
+    case IfMissing::NullArray: return w.null_array();
+    case IfMissing::EmptyArray: return w.array(0);
+    case IfMissing::EmptyMap: return w.map(0);
+    case IfMissing::EmptySet: return w.set(0);
+    case IfMissing::EmptyBulk: return w.bulk("");
+    case IfMissing::EmptyScan: return w.raw("*2\r\n$1\r\n0\r\n*0\r\n");
+    case IfMissing::Ok: return w.ok();
+    case IfMissing::NoSuchKey: return reply_error(c, "ERR no such key");
   }
+}
+
+KeyEntry* lookup_read_or_reply(Client& c, std::string_view key, Type t, IfMissing missing) {
+  KeyEntry* e = lookup_read(*c.db, key);
+  if (wrong_type(c, e, t)) return nullptr;
+  if (!e) reply_missing(c, missing);
   return e;
 }
 
-KeyEntry* lookup_write_type(Client& c, std::string_view key, Type t, bool* wrongtype) {
-  *wrongtype = false;
+KeyEntry* lookup_write_or_reply(Client& c, std::string_view key, Type t, IfMissing missing) {
   KeyEntry* e = lookup_write(*c.db, key);
-  if (e && e->val.type != t) {
-    *wrongtype = true;
-    reply_wrongtype(c);
-    return nullptr;
-  }
+  if (wrong_type(c, e, t)) return nullptr;
+  if (!e) reply_missing(c, missing);
   return e;
 }
 
@@ -139,10 +149,8 @@ bool db_delete(Db& db, std::string_view key) {
 
 void remove_members_command(Client& c, Type type, bool (*remove)(Value&, std::string_view),
                             size_t (*len)(const Value&), int klass, const char* event) {
-  bool wrongtype = false;
-  KeyEntry* e = lookup_write_type(c, c.argv[1], type, &wrongtype);
-  if (wrongtype) return;
-  if (!e) return c.reply().integer(0);
+  KeyEntry* e = lookup_write_or_reply(c, c.argv[1], type, IfMissing::Zero);
+  if (!e) return;
   Db& db = *c.db;
   std::string_view key = c.argv[1];
   long long deleted = 0;
@@ -157,10 +165,8 @@ void remove_members_command(Client& c, Type type, bool (*remove)(Value&, std::st
     }
   }
   if (deleted) {
-    signal_modified_key(db, key);
-    notify_keyspace_event(klass, event, key, db.id);
+    key_changed(db, key, klass, event, deleted);
     if (emptied) notify_keyspace_event(kNotifyGeneric, "del", key, db.id);
-    srv().dirty += deleted;
   }
   c.reply().integer(deleted);
 }

@@ -45,12 +45,6 @@ json::ParseLimits json_parse_limits() {
   return l;
 }
 
-void json_changed(Db& db, std::string_view key, const char* event) {
-  signal_modified_key(db, key);
-  notify_keyspace_event(kNotifyModule, event, key, db.id);
-  srv().dirty++;
-}
-
 namespace {
 
 using json::Value;  // shadows broker::Value inside this namespace: keyspace values are
@@ -79,14 +73,21 @@ bool parse_path_arg(Client& c, std::string_view text, JsonPath* out) {
   return true;
 }
 
-// The document at `key` for reading: nullptr when missing or (after replying WRONGTYPE)
-// of another type.
-Value* read_doc(Client& c, std::string_view key, bool* wrongtype) {
-  KeyEntry* e = lookup_read_type(c, key, Type::Json, wrongtype);
-  return e ? json_doc(e->val) : nullptr;
+// The document at `key` (looked up for reading or for writing): false after replying
+// WRONGTYPE when the key holds another type; *doc is nullptr when the key is missing.
+bool doc_at(Client& c, std::string_view key, bool write, Value** doc) {
+  KeyEntry* e = write ? lookup_write(*c.db, key) : lookup_read(*c.db, key);
+  if (wrong_type(c, e, Type::Json)) return false;
+  *doc = e ? json_doc(e->val) : nullptr;
+  return true;
 }
-Value* write_doc(Client& c, std::string_view key, bool* wrongtype) {
-  KeyEntry* e = lookup_write_type(c, key, Type::Json, wrongtype);
+
+// The document at `key` for writing, or nullptr after replying: WRONGTYPE, or kErrNoKey when
+// the key is missing (the commands that change a document in place).
+Value* existing_doc(Client& c, std::string_view key) {
+  KeyEntry* e = lookup_write(*c.db, key);
+  if (wrong_type(c, e, Type::Json)) return nullptr;
+  if (!e) reply_error(c, kErrNoKey);
   return e ? json_doc(e->val) : nullptr;
 }
 
@@ -99,9 +100,7 @@ static bool read_key_path(Client& c, JsonPath* path, Value** doc) {
   }
   if (!parse_path_arg(c, c.argv.size() > 2 ? c.argv[2] : std::string_view("."), path))
     return false;
-  bool wrongtype = false;
-  *doc = read_doc(c, c.argv[1], &wrongtype);
-  return !wrongtype;
+  return doc_at(c, c.argv[1], false, doc);
 }
 
 // A missing key: legacy paths answer null, JSONPath ones `error`.
@@ -150,9 +149,8 @@ void json_set_command(Client& c) {
       return;
     }
   }
-  bool wrongtype = false;
-  Value* doc = write_doc(c, key, &wrongtype);
-  if (wrongtype) return;
+  Value* doc;
+  if (!doc_at(c, key, true, &doc)) return;
   Value val;
   if (!parse_json_arg(c, c.argv[3], &val)) return;
   JsonPath path;
@@ -168,7 +166,7 @@ void json_set_command(Client& c) {
       return;
     }
     db_add(*c.db, key, json_value(std::move(val)));
-    json_changed(*c.db, key, "json.set");
+    key_changed(c, key, kNotifyModule, "json.set");
     c.reply().ok();
     return;
   }
@@ -178,7 +176,7 @@ void json_set_command(Client& c) {
       return;
     }
     *doc = std::move(val);
-    json_changed(*c.db, key, "json.set");
+    key_changed(c, key, kNotifyModule, "json.set");
     c.reply().ok();
     return;
   }
@@ -196,7 +194,7 @@ void json_set_command(Client& c) {
         }
       }
       for (size_t i = ms.size(); i-- > 0;) *ms[i].v = i == 0 ? std::move(val) : val.clone();
-      json_changed(*c.db, key, "json.set");
+      key_changed(c, key, kNotifyModule, "json.set");
       c.reply().ok();
       return;
     }
@@ -231,7 +229,7 @@ void json_set_command(Client& c) {
     updated = true;
   }
   if (updated) {
-    json_changed(*c.db, key, "json.set");
+    key_changed(c, key, kNotifyModule, "json.set");
     c.reply().ok();
   } else {
     c.reply().null();
@@ -307,13 +305,9 @@ void json_get_command(Client& c) {
     *opt = c.argv[++i];
   }
   if (path_args.empty()) path_args.push_back(".");
-  bool wrongtype = false;
-  Value* doc = read_doc(c, c.argv[1], &wrongtype);
-  if (wrongtype) return;
-  if (!doc) {
-    c.reply().null();
-    return;
-  }
+  KeyEntry* e = lookup_read_or_reply(c, c.argv[1], Type::Json, IfMissing::Null);
+  if (!e) return;
+  Value* doc = json_doc(e->val);
   std::vector<JsonPath> paths(path_args.size());
   bool all_legacy = true;
   for (size_t i = 0; i < path_args.size(); i++) {
@@ -396,17 +390,13 @@ void json_del_command(Client& c) {
   }
   JsonPath path;
   if (!parse_path_arg(c, c.argv.size() > 2 ? c.argv[2] : std::string_view("."), &path)) return;
-  bool wrongtype = false;
   std::string_view key = c.argv[1];
-  Value* doc = write_doc(c, key, &wrongtype);
-  if (wrongtype) return;
-  if (!doc) {
-    c.reply().integer(0);
-    return;
-  }
+  KeyEntry* e = lookup_write_or_reply(c, key, Type::Json, IfMissing::Zero);
+  if (!e) return;
+  Value* doc = json_doc(e->val);
   if (path.is_root()) {
     db_delete(*c.db, key);
-    json_changed(*c.db, key, "json.del");
+    key_changed(c, key, kNotifyModule, "json.del");
     c.reply().integer(1);
     return;
   }
@@ -416,7 +406,7 @@ void json_del_command(Client& c) {
   locs.reserve(ms.size());
   for (JsonMatch& m : ms) locs.push_back(std::move(m.loc));
   size_t n = json_loc_delete(doc, std::move(locs));
-  if (n > 0) json_changed(*c.db, key, "json.del");
+  if (n > 0) key_changed(c, key, kNotifyModule, "json.del");
   c.reply().integer((long long)n);
 }
 
@@ -504,9 +494,8 @@ void num_command(Client& c, NumOp op) {
   std::string_view key = c.argv[1];
   JsonPath path;
   if (!parse_path_arg(c, c.argv[2], &path)) return;
-  bool wrongtype = false;
-  Value* doc = write_doc(c, key, &wrongtype);
-  if (wrongtype) return;
+  Value* doc;
+  if (!doc_at(c, key, true, &doc)) return;
   Value by;
   if (!parse_json_arg(c, c.argv[3], &by)) return;
   if (!by.is_number()) {
@@ -526,7 +515,7 @@ void num_command(Client& c, NumOp op) {
   for (size_t i = 0; i < ms.size(); i++) {
     if (!ms[i].v->is_number()) continue;
     if (!num_op(ms[i].v, by, op, &err)) {
-      if (any) json_changed(*c.db, key, event);
+      if (any) key_changed(c, key, kNotifyModule, event);
       reply_error(c, err);
       return;
     }
@@ -538,7 +527,7 @@ void num_command(Client& c, NumOp op) {
     reply_error(c, path_err(path.fixed, "does not contains a number"));
     return;
   }
-  if (any) json_changed(*c.db, key, event);
+  if (any) key_changed(c, key, kNotifyModule, event);
   if (resp3) {
     c.reply().array(results.size());
     for (const Value* r : results) {
@@ -606,7 +595,7 @@ void for_matches(Client& c, const JsonPath& path, Value* doc, std::string_view k
     res[i].hit = true;
     std::string err;
     if (!op(ms[i], &res[i], &changed, &err)) {
-      if (changed) json_changed(*c.db, key, event);
+      if (changed) key_changed(c, key, kNotifyModule, event);
       reply_error(c, err);
       return;
     }
@@ -615,7 +604,7 @@ void for_matches(Client& c, const JsonPath& path, Value* doc, std::string_view k
     reply_error(c, legacy_err);
     return;
   }
-  if (changed) json_changed(*c.db, key, event);
+  if (changed) key_changed(c, key, kNotifyModule, event);
   auto emit = [&](const Result& r) {
     switch (r.kind) {
       case Out::Int:
@@ -679,13 +668,8 @@ void json_strappend_command(Client& c) {
   std::string_view text = c.argv.back();
   JsonPath path;
   if (!parse_path_arg(c, path_arg, &path)) return;
-  bool wrongtype = false;
-  Value* doc = write_doc(c, key, &wrongtype);
-  if (wrongtype) return;
-  if (!doc) {
-    reply_error(c, kErrNoKey);
-    return;
-  }
+  Value* doc = existing_doc(c, key);
+  if (!doc) return;
   // The argument is a JSON string ('"abc"'); checked when there is a string to append to.
   Value add;
   std::string parse_err;
@@ -749,10 +733,8 @@ void json_arrappend_command(Client& c) {
   if (!parse_path_arg(c, c.argv[2], &path)) return;
   std::vector<Value> vals;
   if (!parse_values(c, 3, &vals)) return;
-  bool wrongtype = false;
-  Value* doc = write_doc(c, key, &wrongtype);
-  if (wrongtype) return;
-  if (!doc) return reply_error(c, kErrNoKey);
+  Value* doc = existing_doc(c, key);
+  if (!doc) return;
   size_t vdepth = max_depth_of(vals);
   for_matches(c, path, doc, key, "json.arrappend", path_err(path.original, "not an array"),
               is_array, [&](JsonMatch& m, Result* r, bool* changed, std::string* err) {
@@ -776,10 +758,8 @@ void json_arrinsert_command(Client& c) {
   if (!arg_ll(c, c.argv[3], &index)) return;
   std::vector<Value> vals;
   if (!parse_values(c, 4, &vals)) return;
-  bool wrongtype = false;
-  Value* doc = write_doc(c, key, &wrongtype);
-  if (wrongtype) return;
-  if (!doc) return reply_error(c, kErrNoKey);
+  Value* doc = existing_doc(c, key);
+  if (!doc) return;
   size_t vdepth = max_depth_of(vals);
   for_matches(c, path, doc, key, "json.arrinsert", path_err(path.fixed, "not an array"), is_array,
               [&](JsonMatch& m, Result* r, bool* changed, std::string* err) {
@@ -824,9 +804,8 @@ void json_arrindex_command(Client& c) {
   long long start = 0, stop = 0;
   if (c.argv.size() > 4 && !arg_ll(c, c.argv[4], &start)) return;
   if (c.argv.size() > 5 && !arg_ll(c, c.argv[5], &stop)) return;
-  bool wrongtype = false;
-  Value* doc = read_doc(c, c.argv[1], &wrongtype);
-  if (wrongtype) return;
+  Value* doc;
+  if (!doc_at(c, c.argv[1], false, &doc)) return;
   Value needle;
   if (!parse_json_arg(c, c.argv[3], &needle)) return;
   if (!doc) return reply_error(c, path_err(path.original));
@@ -855,10 +834,8 @@ void json_arrpop_command(Client& c) {
   }
   JsonPath path;
   if (!parse_path_arg(c, c.argv.size() > 2 ? c.argv[2] : std::string_view("."), &path)) return;
-  bool wrongtype = false;
-  Value* doc = write_doc(c, key, &wrongtype);
-  if (wrongtype) return;
-  if (!doc) return reply_error(c, kErrNoKey);
+  Value* doc = existing_doc(c, key);
+  if (!doc) return;
   for_matches(c, path, doc, key, "json.arrpop", path_err(path.fixed, "not an array"), is_array,
               [&](JsonMatch& m, Result* r, bool* changed, std::string*) {
                 json::Array& a = m.v->arr();
@@ -898,10 +875,8 @@ void json_arrtrim_command(Client& c) {
   if (!parse_path_arg(c, c.argv[2], &path)) return;
   long long start, stop;
   if (!arg_ll(c, c.argv[3], &start) || !arg_ll(c, c.argv[4], &stop)) return;
-  bool wrongtype = false;
-  Value* doc = write_doc(c, key, &wrongtype);
-  if (wrongtype) return;
-  if (!doc) return reply_error(c, kErrNoKey);
+  Value* doc = existing_doc(c, key);
+  if (!doc) return;
   for_matches(c, path, doc, key, "json.arrtrim", path_err(path.fixed, "not an array"), is_array,
               [&](JsonMatch& m, Result* r, bool* changed, std::string*) {
                 json::Array& a = m.v->arr();
@@ -978,10 +953,8 @@ void json_clear_command(Client& c) {
   std::string_view key = c.argv[1];
   JsonPath path;
   if (!parse_path_arg(c, c.argv.size() > 2 ? c.argv[2] : std::string_view("."), &path)) return;
-  bool wrongtype = false;
-  Value* doc = write_doc(c, key, &wrongtype);
-  if (wrongtype) return;
-  if (!doc) return reply_error(c, kErrNoKey);
+  Value* doc = existing_doc(c, key);
+  if (!doc) return;
   std::vector<JsonMatch> ms;
   if (!matches(c, path, doc, &ms)) return;
   json_matches_dedup(&ms);
@@ -999,7 +972,7 @@ void json_clear_command(Client& c) {
       cleared++;
     }
   }
-  if (cleared > 0) json_changed(*c.db, key, "json.clear");
+  if (cleared > 0) key_changed(c, key, kNotifyModule, "json.clear");
   c.reply().integer(cleared);
 }
 
@@ -1007,10 +980,8 @@ void json_toggle_command(Client& c) {
   std::string_view key = c.argv[1];
   JsonPath path;
   if (!parse_path_arg(c, c.argv[2], &path)) return;
-  bool wrongtype = false;
-  Value* doc = write_doc(c, key, &wrongtype);
-  if (wrongtype) return;
-  if (!doc) return reply_error(c, kErrNoKey);
+  Value* doc = existing_doc(c, key);
+  if (!doc) return;
   bool legacy = path.legacy;
   for_matches(c, path, doc, key, "json.toggle", path_err(path.fixed, "not a bool"), is_bool,
               [&](JsonMatch& m, Result* r, bool* changed, std::string*) {
@@ -1042,9 +1013,8 @@ void json_debug_command(Client& c) {
   }
   JsonPath path;
   if (!parse_path_arg(c, c.argv.size() > 3 ? c.argv[3] : std::string_view("."), &path)) return;
-  bool wrongtype = false;
-  Value* doc = read_doc(c, c.argv[2], &wrongtype);
-  if (wrongtype) return;
+  Value* doc;
+  if (!doc_at(c, c.argv[2], false, &doc)) return;
   std::vector<JsonMatch> ms;
   if (doc && !matches(c, path, doc, &ms)) return;
   if (path.legacy) {
@@ -1138,9 +1108,8 @@ bool set_in_doc(Value* doc, const JsonPath& path, const Value& val, bool merge, 
 void json_merge_command(Client& c) {
   if (c.argv.size() != 4) return reply_syntax_error(c);
   std::string_view key = c.argv[1];
-  bool wrongtype = false;
-  Value* doc = write_doc(c, key, &wrongtype);
-  if (wrongtype) return;
+  Value* doc;
+  if (!doc_at(c, key, true, &doc)) return;
   Value val;
   if (!parse_json_arg(c, c.argv[3], &val)) return;
   JsonPath path;
@@ -1148,19 +1117,19 @@ void json_merge_command(Client& c) {
   if (!doc) {
     if (!path.is_root()) return reply_error(c, "ERR new objects must be created at the root");
     db_add(*c.db, key, json_value(std::move(val)));
-    json_changed(*c.db, key, "json.merge");
+    key_changed(c, key, kNotifyModule, "json.merge");
     return c.reply().ok();
   }
   if (path.is_root()) {
     merge_patch(doc, std::move(val));
-    json_changed(*c.db, key, "json.merge");
+    key_changed(c, key, kNotifyModule, "json.merge");
     return c.reply().ok();
   }
   bool updated;
   std::string err;
   if (!set_in_doc(doc, path, val, true, &updated, &err)) return reply_error(c, err);
   if (!updated) return c.reply().null();
-  json_changed(*c.db, key, "json.merge");
+  key_changed(c, key, kNotifyModule, "json.merge");
   c.reply().ok();
 }
 
@@ -1176,9 +1145,8 @@ void json_mset_command(Client& c) {
   for (size_t i = 0; i < ts.size(); i++) {
     Triplet& t = ts[i];
     t.key = c.argv[1 + 3 * i];
-    bool wrongtype = false;
-    Value* doc = write_doc(c, t.key, &wrongtype);
-    if (wrongtype) return;
+    Value* doc;
+    if (!doc_at(c, t.key, true, &doc)) return;
     if (!parse_path_arg(c, c.argv[2 + 3 * i], &t.path)) return;
     bool created_earlier = false;
     for (size_t j = 0; j < i; j++) created_earlier |= ts[j].key == t.key && ts[j].path.is_root();
@@ -1187,8 +1155,8 @@ void json_mset_command(Client& c) {
     if (!parse_json_arg(c, c.argv[3 + 3 * i], &t.val)) return;
   }
   for (Triplet& t : ts) {
-    bool wrongtype = false;
-    Value* doc = write_doc(c, t.key, &wrongtype);
+    KeyEntry* e = lookup_write(*c.db, t.key);
+    Value* doc = e ? json_doc(e->val) : nullptr;  // a document: the types were checked above
     bool updated = false;
     if (t.path.is_root()) {
       if (doc)
@@ -1200,7 +1168,7 @@ void json_mset_command(Client& c) {
       std::string err;
       if (!set_in_doc(doc, t.path, t.val, false, &updated, &err)) return reply_error(c, err);
     }
-    if (updated) json_changed(*c.db, t.key, "json.mset");
+    if (updated) key_changed(c, t.key, kNotifyModule, "json.mset");
   }
   c.reply().ok();
 }

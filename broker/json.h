@@ -16,7 +16,5 @@ inline json::Value* json_doc(const Value& v) { return static_cast<json::Value*>(
 size_t json_mem(const Value& v);
 // Parser limits from the configuration (json-max-depth, json-max-size).
 json::ParseLimits json_parse_limits();
-// After a change of a document: WATCH, keyspace event (class 'd', e.g. "json.set"), dirty.
-void json_changed(Db& db, std::string_view key, const char* event);
 
 }  // namespace sc::broker

@@ -144,7 +144,7 @@ void log_deep_deadline(int dbid, const std::vector<std::string>& chain, int64_t 
 
 // A document changed by nData: WATCH, keyspace event, dirty, AOF.
 void ndata_changed(Db& db, std::string_view key, const char* event, bool replaced_other = false) {
-  json_changed(db, key, event);
+  key_changed(db, key, kNotifyModule, event);
   log_key(db, key, replaced_other);
 }
 
@@ -817,16 +817,12 @@ bool act_expire(Request& r) {
       if (!e) continue;
       if (when <= cmd_time_ms()) {
         db_delete(*r.c.db, chain[0]);
-        signal_modified_key(*r.c.db, chain[0]);
-        notify_keyspace_event(kNotifyGeneric, "del", chain[0], r.c.db->id);
-        srv().dirty++;
+        key_changed(r.c, chain[0], kNotifyGeneric, "del");
         log_key(*r.c.db, chain[0]);
         continue;
       }
       set_expire(*r.c.db, e, when);
-      signal_modified_key(*r.c.db, chain[0]);
-      notify_keyspace_event(kNotifyGeneric, "expire", chain[0], r.c.db->id);
-      srv().dirty++;
+      key_changed(r.c, chain[0], kNotifyGeneric, "expire");
       if (aof_active()) {
         std::string ms = std::to_string(when);
         aof_log(r.c.db->id, {"PEXPIREAT", chain[0], ms});
@@ -846,9 +842,7 @@ bool act_unexpire(Request& r) {
     if (chain.size() == 1) {
       KeyEntry* e = lookup_write(*r.c.db, chain[0]);
       if (e && remove_expire(*r.c.db, e)) {
-        signal_modified_key(*r.c.db, chain[0]);
-        notify_keyspace_event(kNotifyGeneric, "persist", chain[0], r.c.db->id);
-        srv().dirty++;
+        key_changed(r.c, chain[0], kNotifyGeneric, "persist");
         if (aof_active()) aof_log(r.c.db->id, {"PERSIST", chain[0]});
       }
     } else {

@@ -117,10 +117,25 @@ struct Db {
 // Lookups expire the key lazily.  lookup_read counts keyspace hits/misses.
 KeyEntry* lookup_read(Db& db, std::string_view key);
 KeyEntry* lookup_write(Db& db, std::string_view key);
-// Like lookup_read/lookup_write, but replies WRONGTYPE and returns nullptr (with *wrongtype
-// set) if the key exists with another type.
-KeyEntry* lookup_read_type(Client& c, std::string_view key, Type t, bool* wrongtype);
-KeyEntry* lookup_write_type(Client& c, std::string_view key, Type t, bool* wrongtype);
+// What a command replies when its key does not exist (Redis's shared.czero, shared.null...).
+enum class IfMissing : uint8_t {
+  Zero,        // :0
+  MinusOne,    // :-1
+  Null,        // a null bulk string
+  NullArray,   // a null array
+  EmptyArray,  // *0
+  EmptyMap,    // an empty map (*0 in RESP2)
+  EmptySet,    // an empty set (*0 in RESP2)
+  EmptyBulk,   // ""
+  EmptyScan,   // cursor 0 and no elements (HSCAN, SSCAN)
+  Ok,          // +OK
+  NoSuchKey,   // the error "ERR no such key"
+};
+// The entry of `key` (looked up as lookup_read / lookup_write do) when it holds a `t`; else
+// nullptr after replying: WRONGTYPE for another type, `missing` when there is no such key.
+// Commands that go on without the key use lookup_read/lookup_write and wrong_type() instead.
+KeyEntry* lookup_read_or_reply(Client& c, std::string_view key, Type t, IfMissing missing);
+KeyEntry* lookup_write_or_reply(Client& c, std::string_view key, Type t, IfMissing missing);
 // Adds a key that does not exist; takes ownership of `v`.
 KeyEntry* db_add(Db& db, std::string_view key, Value v);
 // Sets a key, replacing any value (and its TTL unless keep_ttl).  Takes ownership of `v`.
@@ -145,6 +160,13 @@ bool expire_if_needed(Db& db, KeyEntry* e);
 void active_expire_cycle(bool fast);
 // WATCH invalidation: every client watching `key` in `db` is flagged dirty.
 void signal_modified_key(Db& db, std::string_view key);
+// After a command changed `key`: its WATCHers are flagged (signal_modified_key), the keyspace
+// event `event` of class `klass` (kNotify*) goes out, the dirty counter grows by `dirty`.
+// Defined below, after srv(); the Client form is for `key` in c's database.
+inline void key_changed(Db& db, std::string_view key, int klass, const char* event,
+                        long long dirty = 1);
+inline void key_changed(Client& c, std::string_view key, int klass, const char* event,
+                        long long dirty = 1);
 void signal_flushed_db(int dbid);  // -1: all
 // SWAPDB: flags the watchers of `emptied` whose key changes when its contents are replaced by
 // `replaced_with`'s (Redis's touchAllWatchedKeysInDb).  Call for both sides before swapping.
@@ -270,6 +292,12 @@ void reply_error_fmt(Client& c, const char* fmt, ...) __attribute__((format(prin
 void reply_syntax_error(Client& c);
 void reply_not_integer(Client& c);
 void reply_wrongtype(Client& c);
+// Redis's checkType: true after replying WRONGTYPE when `e` exists and holds another type.
+inline bool wrong_type(Client& c, const KeyEntry* e, Type t) {
+  if (!e || e->val.type == t) return false;
+  reply_wrongtype(c);
+  return true;
+}
 // Parses argv[i] as an integer; replies the Redis error and returns false if it is not one.
 bool arg_ll(Client& c, std::string_view s, long long* out, const char* err = nullptr);
 bool arg_double(Client& c, std::string_view s, double* out);
@@ -411,6 +439,17 @@ struct Server {
 
 extern Server* g_srv;
 inline Server& srv() { return *g_srv; }
+
+inline void key_changed(Db& db, std::string_view key, int klass, const char* event,
+                        long long dirty) {
+  signal_modified_key(db, key);
+  notify_keyspace_event(klass, event, key, db.id);
+  srv().dirty += dirty;
+}
+inline void key_changed(Client& c, std::string_view key, int klass, const char* event,
+                        long long dirty) {
+  key_changed(*c.db, key, klass, event, dirty);
+}
 
 int64_t now_ms();
 int64_t now_us();

@@ -41,10 +41,7 @@ bool parse_bit_offset(Client& c, std::string_view arg, int bits, uint64_t* out) 
 KeyEntry* string_for_bit_write(Client& c, uint64_t maxbit, bool* grew) {
   Db& db = *c.db;
   KeyEntry* e = lookup_write(db, c.argv[1]);
-  if (e && e->val.type != Type::String) {
-    reply_wrongtype(c);
-    return nullptr;
-  }
+  if (wrong_type(c, e, Type::String)) return nullptr;
   size_t need = size_t(maxbit >> 3) + 1;
   size_t old = 0;
   if (!e)
@@ -114,9 +111,7 @@ void setbit_cmd(Client& c) {
   bool old = byte & mask;
   if (grew || old != bool(on)) {
     byte = on ? (byte | mask) : (byte & ~mask);
-    signal_modified_key(*c.db, c.argv[1]);
-    notify_keyspace_event(kNotifyString, "setbit", c.argv[1], c.db->id);
-    srv().dirty++;
+    key_changed(c, c.argv[1], kNotifyString, "setbit");
   }
   c.reply().integer(old);
 }
@@ -124,10 +119,8 @@ void setbit_cmd(Client& c) {
 void getbit_cmd(Client& c) {
   uint64_t offset;
   if (!parse_bit_offset(c, c.argv[2], 0, &offset)) return;
-  bool wrong;
-  KeyEntry* e = lookup_read_type(c, c.argv[1], Type::String, &wrong);
-  if (wrong) return;
-  if (!e) return c.reply().integer(0);
+  KeyEntry* e = lookup_read_or_reply(c, c.argv[1], Type::String, IfMissing::Zero);
+  if (!e) return;
   char buf[24];
   std::string_view s = string_view_of(e->val, buf);
   c.reply().integer(bit_at(reinterpret_cast<const unsigned char*>(s.data()), s.size(), offset));
@@ -135,10 +128,8 @@ void getbit_cmd(Client& c) {
 
 // BITCOUNT key [start end [BYTE|BIT]]: a missing key is 0 whatever the other arguments.
 void bitcount_cmd(Client& c) {
-  bool wrong;
-  KeyEntry* e = lookup_read_type(c, c.argv[1], Type::String, &wrong);
-  if (wrong) return;
-  if (!e) return c.reply().integer(0);
+  KeyEntry* e = lookup_read_or_reply(c, c.argv[1], Type::String, IfMissing::Zero);
+  if (!e) return;
   char buf[24];
   std::string_view s = string_view_of(e->val, buf);
   auto p = reinterpret_cast<const unsigned char*>(s.data());
@@ -197,10 +188,9 @@ void bitpos_cmd(Client& c) {
   long long bit;
   if (!arg_ll(c, c.argv[2], &bit)) return;
   if (bit != 0 && bit != 1) return reply_error(c, "ERR The bit argument must be 1 or 0.");
-  bool wrong;
-  KeyEntry* e = lookup_read_type(c, c.argv[1], Type::String, &wrong);
-  if (wrong) return;
-  if (!e) return c.reply().integer(bit ? -1 : 0);
+  KeyEntry* e = lookup_read_or_reply(c, c.argv[1], Type::String,
+                                     bit ? IfMissing::MinusOne : IfMissing::Zero);
+  if (!e) return;
   char buf[24];
   std::string_view s = string_view_of(e->val, buf);
   auto p = reinterpret_cast<const unsigned char*>(s.data());
@@ -261,11 +251,7 @@ void bitop_cmd(Client& c) {
   }
   std::string_view dest = c.argv[2];
   if (maxlen == 0) {
-    if (db_delete(db, dest)) {
-      signal_modified_key(db, dest);
-      notify_keyspace_event(kNotifyGeneric, "del", dest, db.id);
-      srv().dirty++;
-    }
+    if (db_delete(db, dest)) key_changed(db, dest, kNotifyGeneric, "del");
     return c.reply().integer(0);
   }
   std::string res(maxlen, '\0');
@@ -292,9 +278,7 @@ void bitop_cmd(Client& c) {
   v.grown = true;
   v.ptr = str_new(res);
   db_set(db, dest, v);
-  signal_modified_key(db, dest);
-  notify_keyspace_event(kNotifyString, "set", dest, db.id);
-  srv().dirty++;
+  key_changed(db, dest, kNotifyString, "set");
   c.reply().integer((long long)maxlen);
 }
 
@@ -444,9 +428,8 @@ void bitfield_generic(Client& c, bool readonly_cmd) {
   KeyEntry* e;
   bool grew = false;
   if (readonly) {
-    bool wrong;
-    e = lookup_read_type(c, c.argv[1], Type::String, &wrong);
-    if (wrong) return;
+    e = lookup_read(*c.db, c.argv[1]);
+    if (wrong_type(c, e, Type::String)) return;
   } else {
     if (readonly_cmd) return reply_error(c, "ERR BITFIELD_RO only supports the GET subcommand");
     if (!(e = string_for_bit_write(c, highest, &grew))) return;
@@ -477,11 +460,7 @@ void bitfield_generic(Client& c, bool readonly_cmd) {
     write_field(reinterpret_cast<unsigned char*>(str->data), op.offset, op.bits, uint64_t(stored));
     if (grew || old != stored) changes++;
   }
-  if (changes) {
-    signal_modified_key(*c.db, c.argv[1]);
-    notify_keyspace_event(kNotifyString, "setbit", c.argv[1], c.db->id);
-    srv().dirty += changes;
-  }
+  if (changes) key_changed(c, c.argv[1], kNotifyString, "setbit", changes);
 }
 
 void bitfield_cmd(Client& c) { bitfield_generic(c, false); }

@@ -191,22 +191,13 @@ inline void reply_entry(resp::Writer& w, const LpEntry& e) {
   }
 }
 
-// Shared tail of every write: WATCH, keyspace event, dirty counter.
-void hash_changed(Client& c, std::string_view key, const char* event, long long dirty) {
-  signal_modified_key(*c.db, key);
-  notify_keyspace_event(kNotifyHash, event, key, c.db->id);
-  srv().dirty += dirty;
-}
-
 // The hash at `key` for writing; a missing key is added to the keyspace with an empty hash,
 // which the caller must fill.  nullptr (reply sent) on WRONGTYPE.
 KeyEntry* hash_lookup_write_or_create(Client& c, std::string_view key) {
-  bool wrongtype = false;
-  KeyEntry* e = lookup_write_type(c, key, Type::Hash, &wrongtype);
-  if (e || wrongtype) return e;
-  return db_add(*c.db, key, hash_new());
+  KeyEntry* e = lookup_write(*c.db, key);
+  if (wrong_type(c, e, Type::Hash)) return nullptr;
+  return e ? e : db_add(*c.db, key, hash_new());
 }
-
 
 // ---- Commands ----
 
@@ -227,7 +218,7 @@ void hset_command(Client& c) {
   } else {
     c.reply().ok();
   }
-  hash_changed(c, c.argv[1], "hset", (long long)(c.argv.size() - 2) / 2);
+  key_changed(c, c.argv[1], kNotifyHash, "hset", (long long)(c.argv.size() - 2) / 2);
 }
 
 void hsetnx_command(Client& c) {
@@ -241,26 +232,21 @@ void hsetnx_command(Client& c) {
   }
   hash_set(e->val, c.argv[2], c.argv[3]);
   c.reply().integer(1);
-  hash_changed(c, c.argv[1], "hset", 1);
+  key_changed(c, c.argv[1], kNotifyHash, "hset");
 }
 
 void hget_command(Client& c) {
-  bool wrongtype = false;
-  KeyEntry* e = lookup_read_type(c, c.argv[1], Type::Hash, &wrongtype);
-  if (wrongtype) return;
+  KeyEntry* e = lookup_read_or_reply(c, c.argv[1], Type::Hash, IfMissing::Null);
+  if (!e) return;
   std::string_view v;
   char buf[24];
-  if (!e || !hash_get(e->val, c.argv[2], &v, buf)) {
-    c.reply().null();
-    return;
-  }
+  if (!hash_get(e->val, c.argv[2], &v, buf)) return c.reply().null();
   c.reply().bulk(v);
 }
 
 void hmget_command(Client& c) {
-  bool wrongtype = false;
-  KeyEntry* e = lookup_read_type(c, c.argv[1], Type::Hash, &wrongtype);
-  if (wrongtype) return;
+  KeyEntry* e = lookup_read(*c.db, c.argv[1]);
+  if (wrong_type(c, e, Type::Hash)) return;
   resp::Writer& w = c.reply();
   w.array(c.argv.size() - 2);
   for (size_t i = 2; i < c.argv.size(); i++) {
@@ -279,36 +265,31 @@ void hdel_command(Client& c) {
 }
 
 void hlen_command(Client& c) {
-  bool wrongtype = false;
-  KeyEntry* e = lookup_read_type(c, c.argv[1], Type::Hash, &wrongtype);
-  if (wrongtype) return;
-  c.reply().integer(e ? (long long)hash_len(e->val) : 0);
+  KeyEntry* e = lookup_read_or_reply(c, c.argv[1], Type::Hash, IfMissing::Zero);
+  if (e) c.reply().integer((long long)hash_len(e->val));
 }
 
 void hstrlen_command(Client& c) {
-  bool wrongtype = false;
-  KeyEntry* e = lookup_read_type(c, c.argv[1], Type::Hash, &wrongtype);
-  if (wrongtype) return;
+  KeyEntry* e = lookup_read_or_reply(c, c.argv[1], Type::Hash, IfMissing::Zero);
+  if (!e) return;
   std::string_view v;
   char buf[24];
-  c.reply().integer(e && hash_get(e->val, c.argv[2], &v, buf) ? (long long)v.size() : 0);
+  c.reply().integer(hash_get(e->val, c.argv[2], &v, buf) ? (long long)v.size() : 0);
 }
 
 void hexists_command(Client& c) {
-  bool wrongtype = false;
-  KeyEntry* e = lookup_read_type(c, c.argv[1], Type::Hash, &wrongtype);
-  if (wrongtype) return;
+  KeyEntry* e = lookup_read_or_reply(c, c.argv[1], Type::Hash, IfMissing::Zero);
+  if (!e) return;
   std::string_view v;
   char buf[24];
-  c.reply().integer(e && hash_get(e->val, c.argv[2], &v, buf) ? 1 : 0);
+  c.reply().integer(hash_get(e->val, c.argv[2], &v, buf) ? 1 : 0);
 }
 
 void hincrby_command(Client& c) {
   long long incr;
   if (!arg_ll(c, c.argv[3], &incr)) return;
-  bool wrongtype = false;
-  KeyEntry* e = lookup_write_type(c, c.argv[1], Type::Hash, &wrongtype);
-  if (wrongtype) return;
+  KeyEntry* e = lookup_write(*c.db, c.argv[1]);
+  if (wrong_type(c, e, Type::Hash)) return;
   long long value = 0;
   std::string_view cur;
   char buf[24];
@@ -330,7 +311,7 @@ void hincrby_command(Client& c) {
   char nb[24];
   hash_set(e->val, c.argv[2], std::string_view(nb, resp::format_ll(nb, value)));
   c.reply().integer(value);
-  hash_changed(c, c.argv[1], "hincrby", 1);
+  key_changed(c, c.argv[1], kNotifyHash, "hincrby");
 }
 
 void hincrbyfloat_command(Client& c) {
@@ -343,9 +324,8 @@ void hincrbyfloat_command(Client& c) {
     reply_error(c, "ERR value is NaN or Infinity");
     return;
   }
-  bool wrongtype = false;
-  KeyEntry* e = lookup_write_type(c, c.argv[1], Type::Hash, &wrongtype);
-  if (wrongtype) return;
+  KeyEntry* e = lookup_write(*c.db, c.argv[1]);
+  if (wrong_type(c, e, Type::Hash)) return;
   std::string_view cur;
   char buf[24];
   LpEntry ent;
@@ -368,23 +348,23 @@ void hincrbyfloat_command(Client& c) {
   c.reply().bulk(out);
   // Logged as HSET of the result so replay does not depend on float arithmetic.
   c.prop.push_back({"HSET", std::string(c.argv[1]), std::string(c.argv[2]), out});
-  hash_changed(c, c.argv[1], "hincrbyfloat", 1);
+  key_changed(c, c.argv[1], kNotifyHash, "hincrbyfloat");
 }
 
 enum : int { kWantFields = 1, kWantValues = 2 };
 
 void hgetall_generic(Client& c, int want) {
-  bool wrongtype = false;
-  KeyEntry* e = lookup_read_type(c, c.argv[1], Type::Hash, &wrongtype);
-  if (wrongtype) return;
+  bool pairs = want == (kWantFields | kWantValues);
+  KeyEntry* e = lookup_read_or_reply(c, c.argv[1], Type::Hash,
+                                     pairs ? IfMissing::EmptyMap : IfMissing::EmptyArray);
+  if (!e) return;
   resp::Writer& w = c.reply();
-  size_t n = e ? hash_len(e->val) : 0;
-  if (want == (kWantFields | kWantValues)) {
+  size_t n = hash_len(e->val);
+  if (pairs) {
     w.map(n);
   } else {
     w.array(n);
   }
-  if (!e) return;
   hash_iter(e->val, [&](const LpEntry& f, const LpEntry& v) {
     if (want & kWantFields) reply_entry(w, f);
     if (want & kWantValues) reply_entry(w, v);
@@ -398,13 +378,8 @@ void hgetall_command(Client& c) { hgetall_generic(c, kWantFields | kWantValues);
 void hscan_command(Client& c) {
   uint64_t cursor;
   if (!scan_parse_cursor(c, c.argv[2], &cursor)) return;
-  bool wrongtype = false;
-  KeyEntry* e = lookup_read_type(c, c.argv[1], Type::Hash, &wrongtype);
-  if (wrongtype) return;
-  if (!e) {
-    c.reply().raw("*2\r\n$1\r\n0\r\n*0\r\n");
-    return;
-  }
+  KeyEntry* e = lookup_read_or_reply(c, c.argv[1], Type::Hash, IfMissing::EmptyScan);
+  if (!e) return;
   ScanOpts o;
   if (!scan_parse_opts(c, 3, &o)) return;
   std::vector<std::string_view> items;
@@ -438,14 +413,9 @@ void hscan_command(Client& c) {
 
 // HRANDFIELD key [count [WITHVALUES]]
 void hrandfield_with_count(Client& c, long long l, bool withvalues) {
-  bool wrongtype = false;
-  KeyEntry* e = lookup_read_type(c, c.argv[1], Type::Hash, &wrongtype);
-  if (wrongtype) return;
+  KeyEntry* e = lookup_read_or_reply(c, c.argv[1], Type::Hash, IfMissing::EmptyArray);
+  if (!e) return;
   resp::Writer& w = c.reply();
-  if (!e) {
-    w.array(0);
-    return;
-  }
   const Value& v = e->val;
   bool resp3 = w.proto() == resp::Proto::Resp3;
   uint64_t count;
@@ -563,13 +533,8 @@ void hrandfield_command(Client& c) {
     hrandfield_with_count(c, l, withvalues);
     return;
   }
-  bool wrongtype = false;
-  KeyEntry* e = lookup_read_type(c, c.argv[1], Type::Hash, &wrongtype);
-  if (wrongtype) return;
-  if (!e) {
-    c.reply().null();
-    return;
-  }
+  KeyEntry* e = lookup_read_or_reply(c, c.argv[1], Type::Hash, IfMissing::Null);
+  if (!e) return;
   const Value& v = e->val;
   if (v.enc == Enc::Listpack) {
     const Listpack* lp = lp_of(v);

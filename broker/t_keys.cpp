@@ -15,9 +15,7 @@ void del_generic(Client& c) {
   long long deleted = 0;
   for (size_t j = 1; j < c.argv.size(); j++) {
     if (db_delete(db, c.argv[j])) {
-      signal_modified_key(db, c.argv[j]);
-      notify_keyspace_event(kNotifyGeneric, "del", c.argv[j], db.id);
-      srv().dirty++;
+      key_changed(db, c.argv[j], kNotifyGeneric, "del");
       deleted++;
     }
   }
@@ -154,11 +152,8 @@ void rename_generic(Client& c, bool nx) {
   db_delete_entry(db, e);
   KeyEntry* n = db_add(db, dst, v);
   if (expire >= 0) set_expire(db, n, expire);
-  signal_modified_key(db, src);
-  signal_modified_key(db, dst);
-  notify_keyspace_event(kNotifyGeneric, "rename_from", src, db.id);
-  notify_keyspace_event(kNotifyGeneric, "rename_to", dst, db.id);
-  srv().dirty++;
+  key_changed(db, src, kNotifyGeneric, "rename_from");
+  key_changed(db, dst, kNotifyGeneric, "rename_to", 0);  // one change: counted with src
   if (nx)
     c.reply().integer(1);
   else
@@ -213,9 +208,7 @@ void copy_cmd(Client& c) {
   }
   KeyEntry* n = db_add(dstdb, dst, value_dup(e->val));
   if (e->expire >= 0) set_expire(dstdb, n, e->expire);
-  signal_modified_key(dstdb, dst);
-  notify_keyspace_event(kNotifyGeneric, "copy_to", dst, dstdb.id);
-  srv().dirty++;
+  key_changed(dstdb, dst, kNotifyGeneric, "copy_to");
   c.reply().integer(1);
 }
 
@@ -246,11 +239,8 @@ void move_cmd(Client& c) {
   db_delete_entry(src, e);
   KeyEntry* n = db_add(dst, key, v);
   if (expire >= 0) set_expire(dst, n, expire);
-  signal_modified_key(src, key);
-  signal_modified_key(dst, key);
-  notify_keyspace_event(kNotifyGeneric, "move_from", key, src.id);
-  notify_keyspace_event(kNotifyGeneric, "move_to", key, dst.id);
-  srv().dirty++;
+  key_changed(src, key, kNotifyGeneric, "move_from");
+  key_changed(dst, key, kNotifyGeneric, "move_to", 0);  // one change: counted with src
   c.reply().integer(1);
 }
 
@@ -376,17 +366,13 @@ void expire_generic(Client& c, long long base, bool seconds) {
   }
   if (when <= cmd_time_ms()) {
     db_delete_entry(db, e);
-    signal_modified_key(db, key);
-    notify_keyspace_event(kNotifyGeneric, "del", key, db.id);
-    srv().dirty++;
+    key_changed(db, key, kNotifyGeneric, "del");
     c.reply().integer(1);
     return;
   }
   set_expire(db, e, when);
   c.reply().integer(1);
-  signal_modified_key(db, key);
-  notify_keyspace_event(kNotifyGeneric, "expire", key, db.id);
-  srv().dirty++;
+  key_changed(db, key, kNotifyGeneric, "expire");
 }
 
 void expire_cmd(Client& c) { expire_generic(c, cmd_time_ms(), true); }
@@ -423,9 +409,7 @@ void persist_cmd(Client& c) {
   Db& db = *c.db;
   KeyEntry* e = lookup_write(db, c.argv[1]);
   if (e && remove_expire(db, e)) {
-    signal_modified_key(db, c.argv[1]);
-    notify_keyspace_event(kNotifyGeneric, "persist", c.argv[1], db.id);
-    srv().dirty++;
+    key_changed(db, c.argv[1], kNotifyGeneric, "persist");
     c.reply().integer(1);
   } else {
     c.reply().integer(0);

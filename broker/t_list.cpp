@@ -577,20 +577,12 @@ void reply_list_range(Client& c, const List* l, long long start, long long end, 
 // After elements were popped from `key`: events, deletion of an empty list, WATCH, dirty.
 // Returns true if the key was deleted.
 bool elements_removed(Client& c, std::string_view key, KeyEntry* e, Where where, size_t count) {
-  Db& db = *c.db;
-  notify_keyspace_event(kNotifyList, where == kHead ? "lpop" : "rpop", key, db.id);
-  bool deleted = false;
-  if (as_list(e->val)->count == 0) {
-    std::string k(key);  // `key` may point into the entry
-    db_delete_entry(db, e);
-    notify_keyspace_event(kNotifyGeneric, "del", k, db.id);
-    signal_modified_key(db, k);
-    deleted = true;
-  } else {
-    signal_modified_key(db, key);
-  }
-  srv().dirty += (long long)count;
-  return deleted;
+  key_changed(c, key, kNotifyList, where == kHead ? "lpop" : "rpop", (long long)count);
+  if (as_list(e->val)->count != 0) return false;
+  std::string k(key);  // `key` may point into the entry
+  db_delete_entry(*c.db, e);
+  notify_keyspace_event(kNotifyGeneric, "del", k, c.db->id);
+  return true;
 }
 
 // Pops up to `count` elements and replies [key, [elements...]] (LMPOP).
@@ -613,24 +605,17 @@ void pop_range_with_key(Client& c, KeyEntry* e, std::string_view key, Where wher
 
 void push_generic(Client& c, Where where, bool xx) {
   std::string_view key = c.argv[1];
-  bool wrong;
-  KeyEntry* e = lookup_write_type(c, key, Type::List, &wrong);
-  if (wrong) return;
+  KeyEntry* e = lookup_write(*c.db, key);
+  if (wrong_type(c, e, Type::List)) return;
   if (!e) {
-    if (xx) {
-      c.reply().integer(0);
-      return;
-    }
+    if (xx) return c.reply().integer(0);
     e = db_add(*c.db, key, make_list_value());
   }
   List* l = as_list(e->val);
-  for (size_t j = 2; j < c.argv.size(); j++) {
-    list_push(l, c.argv[j], where);
-    srv().dirty++;
-  }
+  for (size_t j = 2; j < c.argv.size(); j++) list_push(l, c.argv[j], where);
   c.reply().integer((long long)l->count);
-  signal_modified_key(*c.db, key);
-  notify_keyspace_event(kNotifyList, where == kHead ? "lpush" : "rpush", key, c.db->id);
+  key_changed(c, key, kNotifyList, where == kHead ? "lpush" : "rpush",
+              (long long)c.argv.size() - 2);
 }
 
 void lpush_command(Client& c) { push_generic(c, kHead, false); }
@@ -648,13 +633,8 @@ void linsert_command(Client& c) {
     reply_syntax_error(c);
     return;
   }
-  bool wrong;
-  KeyEntry* e = lookup_write_type(c, c.argv[1], Type::List, &wrong);
-  if (wrong) return;
-  if (!e) {
-    c.reply().integer(0);
-    return;
-  }
+  KeyEntry* e = lookup_write_or_reply(c, c.argv[1], Type::List, IfMissing::Zero);
+  if (!e) return;
   List* l = as_list(e->val);
   FwdIter it(l, Pos{0, l->nodes[0]->head});
   std::string_view el;
@@ -671,27 +651,18 @@ void linsert_command(Client& c) {
     return;
   }
   list_insert_at(l, at, c.argv[4], where);
-  signal_modified_key(*c.db, c.argv[1]);
-  notify_keyspace_event(kNotifyList, "linsert", c.argv[1], c.db->id);
-  srv().dirty++;
+  key_changed(c, c.argv[1], kNotifyList, "linsert");
   c.reply().integer((long long)l->count);
 }
 
 void llen_command(Client& c) {
-  bool wrong;
-  KeyEntry* e = lookup_read_type(c, c.argv[1], Type::List, &wrong);
-  if (wrong) return;
-  c.reply().integer(e ? (long long)as_list(e->val)->count : 0);
+  KeyEntry* e = lookup_read_or_reply(c, c.argv[1], Type::List, IfMissing::Zero);
+  if (e) c.reply().integer((long long)as_list(e->val)->count);
 }
 
 void lindex_command(Client& c) {
-  bool wrong;
-  KeyEntry* e = lookup_read_type(c, c.argv[1], Type::List, &wrong);
-  if (wrong) return;
-  if (!e) {
-    c.reply().null();
-    return;
-  }
+  KeyEntry* e = lookup_read_or_reply(c, c.argv[1], Type::List, IfMissing::Null);
+  if (!e) return;
   long long index;
   if (!get_long(c, c.argv[2], &index)) return;
   List* l = as_list(e->val);
@@ -707,13 +678,8 @@ void lindex_command(Client& c) {
 }
 
 void lset_command(Client& c) {
-  bool wrong;
-  KeyEntry* e = lookup_write_type(c, c.argv[1], Type::List, &wrong);
-  if (wrong) return;
-  if (!e) {
-    reply_error(c, "ERR no such key");
-    return;
-  }
+  KeyEntry* e = lookup_write_or_reply(c, c.argv[1], Type::List, IfMissing::NoSuchKey);
+  if (!e) return;
   long long index;
   if (!get_long(c, c.argv[2], &index)) return;
   List* l = as_list(e->val);
@@ -725,9 +691,7 @@ void lset_command(Client& c) {
   }
   list_replace_at(l, list_locate(l, size_t(index)), c.argv[3]);
   c.reply().ok();
-  signal_modified_key(*c.db, c.argv[1]);
-  notify_keyspace_event(kNotifyList, "lset", c.argv[1], c.db->id);
-  srv().dirty++;
+  key_changed(c, c.argv[1], kNotifyList, "lset");
 }
 
 void pop_generic(Client& c, Where where) {
@@ -738,16 +702,9 @@ void pop_generic(Client& c, Where where) {
     return;
   }
   if (hascount && !get_positive(c, c.argv[2], &count)) return;
-  bool wrong;
-  KeyEntry* e = lookup_write_type(c, c.argv[1], Type::List, &wrong);
-  if (wrong) return;
-  if (!e) {
-    if (hascount)
-      c.reply().null_array();
-    else
-      c.reply().null();
-    return;
-  }
+  KeyEntry* e = lookup_write_or_reply(c, c.argv[1], Type::List,
+                                      hascount ? IfMissing::NullArray : IfMissing::Null);
+  if (!e) return;
   if (hascount && count == 0) {
     c.reply().array(0);
     return;
@@ -778,26 +735,15 @@ void rpop_command(Client& c) { pop_generic(c, kTail); }
 void lrange_command(Client& c) {
   long long start, end;
   if (!get_long(c, c.argv[2], &start) || !get_long(c, c.argv[3], &end)) return;
-  bool wrong;
-  KeyEntry* e = lookup_read_type(c, c.argv[1], Type::List, &wrong);
-  if (wrong) return;
-  if (!e) {
-    c.reply().array(0);
-    return;
-  }
-  reply_list_range(c, as_list(e->val), start, end, false);
+  KeyEntry* e = lookup_read_or_reply(c, c.argv[1], Type::List, IfMissing::EmptyArray);
+  if (e) reply_list_range(c, as_list(e->val), start, end, false);
 }
 
 void ltrim_command(Client& c) {
   long long start, end;
   if (!get_long(c, c.argv[2], &start) || !get_long(c, c.argv[3], &end)) return;
-  bool wrong;
-  KeyEntry* e = lookup_write_type(c, c.argv[1], Type::List, &wrong);
-  if (wrong) return;
-  if (!e) {
-    c.reply().ok();
-    return;
-  }
+  KeyEntry* e = lookup_write_or_reply(c, c.argv[1], Type::List, IfMissing::Ok);
+  if (!e) return;
   List* l = as_list(e->val);
   long long llen = (long long)l->count, ltrim, rtrim;
   if (start < 0) start = llen + start;
@@ -814,13 +760,11 @@ void ltrim_command(Client& c) {
   list_del_end(l, size_t(ltrim), kHead);
   list_del_end(l, size_t(rtrim), kTail);
   std::string_view key = c.argv[1];
-  notify_keyspace_event(kNotifyList, "ltrim", key, c.db->id);
+  key_changed(c, key, kNotifyList, "ltrim", ltrim + rtrim);
   if (l->count == 0) {
     db_delete_entry(*c.db, e);
     notify_keyspace_event(kNotifyGeneric, "del", key, c.db->id);
   }
-  signal_modified_key(*c.db, key);
-  srv().dirty += ltrim + rtrim;
   c.reply().ok();
 }
 
@@ -855,16 +799,9 @@ void lpos_command(Client& c) {
     rank = (long long)(0ULL - (unsigned long long)rank);
     direction = kHead;
   }
-  bool wrong;
-  KeyEntry* e = lookup_read_type(c, c.argv[1], Type::List, &wrong);
-  if (wrong) return;
-  if (!e) {
-    if (count != -1)
-      c.reply().array(0);
-    else
-      c.reply().null();
-    return;
-  }
+  KeyEntry* e = lookup_read_or_reply(c, c.argv[1], Type::List,
+                                     count != -1 ? IfMissing::EmptyArray : IfMissing::Null);
+  if (!e) return;
   List* l = as_list(e->val);
   std::string_view ele = c.argv[2];
   long long llen = (long long)l->count;
@@ -914,13 +851,8 @@ void lpos_command(Client& c) {
 void lrem_command(Client& c) {
   long long toremove;
   if (!get_long(c, c.argv[2], &toremove)) return;
-  bool wrong;
-  KeyEntry* e = lookup_write_type(c, c.argv[1], Type::List, &wrong);
-  if (wrong) return;
-  if (!e) {
-    c.reply().integer(0);
-    return;
-  }
+  KeyEntry* e = lookup_write_or_reply(c, c.argv[1], Type::List, IfMissing::Zero);
+  if (!e) return;
   List* l = as_list(e->val);
   Where from = kHead;
   size_t limit;
@@ -932,11 +864,7 @@ void lrem_command(Client& c) {
   }
   size_t removed = list_remove_matching(l, c.argv[3], limit, from);
   std::string_view key = c.argv[1];
-  if (removed) {
-    srv().dirty += (long long)removed;
-    signal_modified_key(*c.db, key);
-    notify_keyspace_event(kNotifyList, "lrem", key, c.db->id);
-  }
+  if (removed) key_changed(c, key, kNotifyList, "lrem", (long long)removed);
   if (l->count == 0) {
     db_delete_entry(*c.db, e);
     notify_keyspace_event(kNotifyGeneric, "del", key, c.db->id);
@@ -946,16 +874,11 @@ void lrem_command(Client& c) {
 
 void lmove_generic(Client& c, Where wherefrom, Where whereto) {
   std::string_view src = c.argv[1], dst = c.argv[2];
-  bool wrong;
-  KeyEntry* se = lookup_write_type(c, src, Type::List, &wrong);
-  if (wrong) return;
-  if (!se) {
-    c.reply().null();
-    return;
-  }
+  KeyEntry* se = lookup_write_or_reply(c, src, Type::List, IfMissing::Null);
+  if (!se) return;
   List* sl = as_list(se->val);
-  KeyEntry* de = lookup_write_type(c, dst, Type::List, &wrong);
-  if (wrong) return;
+  KeyEntry* de = lookup_write(*c.db, dst);
+  if (wrong_type(c, de, Type::List)) return;
   // Pop (a copy: pushing may move the bytes, even within the same list).
   Pos p = wherefrom == kHead ? Pos{0, sl->nodes[0]->head} : list_locate(sl, sl->count - 1);
   uint32_t total;
@@ -963,19 +886,16 @@ void lmove_generic(Client& c, Where wherefrom, Where whereto) {
   list_del_end(sl, 1, wherefrom);
   // Push to the destination (created if missing).
   if (!de) de = db_add(*c.db, dst, make_list_value());
-  signal_modified_key(*c.db, dst);
   list_push(as_list(de->val), value, whereto);
-  notify_keyspace_event(kNotifyList, whereto == kHead ? "lpush" : "rpush", dst, c.db->id);
+  key_changed(c, dst, kNotifyList, whereto == kHead ? "lpush" : "rpush", 0);
   c.reply().bulk(value);
   // The source: events and deletion when empty.  db_add may have rehashed, but entries do not
-  // move, so `se` is still valid.
-  notify_keyspace_event(kNotifyList, wherefrom == kHead ? "lpop" : "rpop", src, c.db->id);
+  // move, so `se` is still valid.  One move is one change for the dirty counter.
+  key_changed(c, src, kNotifyList, wherefrom == kHead ? "lpop" : "rpop");
   if (sl->count == 0) {
     db_delete_entry(*c.db, se);
     notify_keyspace_event(kNotifyGeneric, "del", src, c.db->id);
   }
-  signal_modified_key(*c.db, src);
-  srv().dirty++;
 }
 
 void lmove_command(Client& c) {
@@ -1013,9 +933,8 @@ void lmpop_command(Client& c) {
   }
   if (count == -1) count = 1;
   for (size_t j = 2; j < where_idx; j++) {
-    bool wrong;
-    KeyEntry* e = lookup_write_type(c, c.argv[j], Type::List, &wrong);
-    if (wrong) return;
+    KeyEntry* e = lookup_write(*c.db, c.argv[j]);
+    if (wrong_type(c, e, Type::List)) return;
     if (!e || as_list(e->val)->count == 0) continue;
     pop_range_with_key(c, e, c.argv[j], where, count);
     return;

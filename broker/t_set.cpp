@@ -264,17 +264,12 @@ bool set_delete_if_empty(Client& c, KeyEntry* e, std::string_view key) {
 // ---- Commands ----
 
 void sadd_command(Client& c) {
-  bool wrongtype = false;
-  KeyEntry* e = lookup_write_type(c, c.argv[1], Type::Set, &wrongtype);
-  if (wrongtype) return;
+  KeyEntry* e = lookup_write(*c.db, c.argv[1]);
+  if (wrong_type(c, e, Type::Set)) return;
   if (!e) e = db_add(*c.db, c.argv[1], set_new_for(c.argv[2]));
   long long added = 0;
   for (size_t i = 2; i < c.argv.size(); i++) added += set_add(e->val, c.argv[i]) ? 1 : 0;
-  if (added) {
-    signal_modified_key(*c.db, c.argv[1]);
-    notify_keyspace_event(kNotifySet, "sadd", c.argv[1], c.db->id);
-  }
-  srv().dirty += added;
+  if (added) key_changed(c, c.argv[1], kNotifySet, "sadd", added);
   c.reply().integer(added);
 }
 
@@ -283,23 +278,18 @@ void srem_command(Client& c) {
 }
 
 void scard_command(Client& c) {
-  bool wrongtype = false;
-  KeyEntry* e = lookup_read_type(c, c.argv[1], Type::Set, &wrongtype);
-  if (wrongtype) return;
-  c.reply().integer(e ? (long long)set_len(e->val) : 0);
+  KeyEntry* e = lookup_read_or_reply(c, c.argv[1], Type::Set, IfMissing::Zero);
+  if (e) c.reply().integer((long long)set_len(e->val));
 }
 
 void sismember_command(Client& c) {
-  bool wrongtype = false;
-  KeyEntry* e = lookup_read_type(c, c.argv[1], Type::Set, &wrongtype);
-  if (wrongtype) return;
-  c.reply().integer(e && set_is_member(e->val, LpKey(c.argv[2])) ? 1 : 0);
+  KeyEntry* e = lookup_read_or_reply(c, c.argv[1], Type::Set, IfMissing::Zero);
+  if (e) c.reply().integer(set_is_member(e->val, LpKey(c.argv[2])) ? 1 : 0);
 }
 
 void smismember_command(Client& c) {
-  bool wrongtype = false;
-  KeyEntry* e = lookup_read_type(c, c.argv[1], Type::Set, &wrongtype);
-  if (wrongtype) return;
+  KeyEntry* e = lookup_read(*c.db, c.argv[1]);
+  if (wrong_type(c, e, Type::Set)) return;
   resp::Writer& w = c.reply();
   w.array(c.argv.size() - 2);
   for (size_t i = 2; i < c.argv.size(); i++)
@@ -326,16 +316,10 @@ void smove_command(Client& c) {
     c.reply().integer(0);
     return;
   }
-  notify_keyspace_event(kNotifySet, "srem", src_key, c.db->id);
+  key_changed(c, src_key, kNotifySet, "srem");
   set_delete_if_empty(c, src, src_key);
   if (!dst) dst = db_add(*c.db, dst_key, set_new_for(m));
-  signal_modified_key(*c.db, src_key);
-  srv().dirty++;
-  if (set_add(dst->val, m)) {
-    srv().dirty++;
-    signal_modified_key(*c.db, dst_key);
-    notify_keyspace_event(kNotifySet, "sadd", dst_key, c.db->id);
-  }
+  if (set_add(dst->val, m)) key_changed(c, dst_key, kNotifySet, "sadd");
   c.reply().integer(1);
 }
 
@@ -346,26 +330,20 @@ void spop_with_count(Client& c) {
     return;
   }
   uint64_t count = uint64_t(l);
-  bool wrongtype = false;
-  KeyEntry* e = lookup_write_type(c, c.argv[1], Type::Set, &wrongtype);
-  if (wrongtype) return;
+  KeyEntry* e = lookup_write_or_reply(c, c.argv[1], Type::Set, IfMissing::EmptySet);
+  if (!e) return;
   resp::Writer& w = c.reply();
-  if (!e || count == 0) {
-    w.set(0);
-    return;
-  }
+  if (count == 0) return w.set(0);
   std::string_view key = c.argv[1];
   Value& v = e->val;
   size_t size = set_len(v);
-  notify_keyspace_event(kNotifySet, "spop", key, c.db->id);
-  srv().dirty += l;
+  key_changed(c, key, kNotifySet, "spop", l);
   // Case 1: everything: reply the whole set and delete the key.
   if (count >= size) {
     reply_set_members(c, v);
     c.prop.push_back({"DEL", std::string(key)});  // the AOF replays the effect, not the draw
     db_delete_entry(*c.db, e);
     notify_keyspace_event(kNotifyGeneric, "del", key, c.db->id);
-    signal_modified_key(*c.db, key);
     return;
   }
   w.set(size_t(count));
@@ -416,7 +394,6 @@ void spop_with_count(Client& c) {
     }
     d->shrink_if_needed();
   }
-  signal_modified_key(*c.db, key);
 }
 
 void spop_command(Client& c) {
@@ -428,24 +405,17 @@ void spop_command(Client& c) {
     reply_error(c, kErrSyntax);
     return;
   }
-  bool wrongtype = false;
-  KeyEntry* e = lookup_write_type(c, c.argv[1], Type::Set, &wrongtype);
-  if (wrongtype) return;
-  if (!e) {
-    c.reply().null();
-    return;
-  }
+  KeyEntry* e = lookup_write_or_reply(c, c.argv[1], Type::Set, IfMissing::Null);
+  if (!e) return;
   std::string_view key = c.argv[1];
   LpEntry x;
   SetSampler(e->val).pick(&x);
   std::string m = entry_string(x);
   set_remove(e->val, m);
-  notify_keyspace_event(kNotifySet, "spop", key, c.db->id);
+  key_changed(c, key, kNotifySet, "spop");
   c.prop.push_back({"SREM", std::string(key), m});
   c.reply().bulk(m);
   set_delete_if_empty(c, e, key);
-  signal_modified_key(*c.db, key);
-  srv().dirty++;
 }
 
 void srandmember_with_count(Client& c) {
@@ -457,15 +427,11 @@ void srandmember_with_count(Client& c) {
                 "9223372036854775807");
     return;
   }
-  bool wrongtype = false;
-  KeyEntry* e = lookup_read_type(c, c.argv[1], Type::Set, &wrongtype);
-  if (wrongtype) return;
+  KeyEntry* e = lookup_read_or_reply(c, c.argv[1], Type::Set, IfMissing::EmptyArray);
+  if (!e) return;
   resp::Writer& w = c.reply();
   uint64_t count = l >= 0 ? uint64_t(l) : uint64_t(-l);
-  if (!e || count == 0) {
-    w.array(0);
-    return;
-  }
+  if (count == 0) return w.array(0);
   const Value& v = e->val;
   size_t size = set_len(v);
   LpEntry x;
@@ -517,13 +483,8 @@ void srandmember_command(Client& c) {
     reply_error(c, kErrSyntax);
     return;
   }
-  bool wrongtype = false;
-  KeyEntry* e = lookup_read_type(c, c.argv[1], Type::Set, &wrongtype);
-  if (wrongtype) return;
-  if (!e) {
-    c.reply().null();
-    return;
-  }
+  KeyEntry* e = lookup_read_or_reply(c, c.argv[1], Type::Set, IfMissing::Null);
+  if (!e) return;
   LpEntry x;
   SetSampler(e->val).pick(&x);
   reply_entry(c.reply(), x);
@@ -552,19 +513,13 @@ void store_result(Client& c, std::string_view dstkey, Value result, const char* 
   size_t n = set_len(result);
   if (n > 0) {
     db_set(*c.db, dstkey, result);
-    signal_modified_key(*c.db, dstkey);
     c.reply().integer((long long)n);
-    notify_keyspace_event(kNotifySet, event, dstkey, c.db->id);
-    srv().dirty++;
+    key_changed(c, dstkey, kNotifySet, event);
     return;
   }
   set_free(result);
   c.reply().integer(0);
-  if (db_delete(*c.db, dstkey)) {
-    srv().dirty++;
-    signal_modified_key(*c.db, dstkey);
-    notify_keyspace_event(kNotifyGeneric, "del", dstkey, c.db->id);
-  }
+  if (db_delete(*c.db, dstkey)) key_changed(c, dstkey, kNotifyGeneric, "del");
 }
 
 // SINTER / SINTERSTORE / SINTERCARD / SMEMBERS.  `dstkey` empty: reply the members (or their
@@ -663,14 +618,8 @@ void sunion_diff_generic(Client& c, size_t first, size_t n, std::string_view dst
 
 void smembers_command(Client& c) {
   // Redis 7.0 serves SMEMBERS with SINTER of one key.
-  bool wrongtype = false;
-  KeyEntry* e = lookup_read_type(c, c.argv[1], Type::Set, &wrongtype);
-  if (wrongtype) return;
-  if (!e) {
-    c.reply().set(0);
-    return;
-  }
-  reply_set_members(c, e->val);
+  KeyEntry* e = lookup_read_or_reply(c, c.argv[1], Type::Set, IfMissing::EmptySet);
+  if (e) reply_set_members(c, e->val);
 }
 
 void sinter_command(Client& c) { sinter_generic(c, 1, c.argv.size() - 1, {}, false, false, 0); }
@@ -721,13 +670,8 @@ void sdiffstore_command(Client& c) {
 void sscan_command(Client& c) {
   uint64_t cursor;
   if (!scan_parse_cursor(c, c.argv[2], &cursor)) return;
-  bool wrongtype = false;
-  KeyEntry* e = lookup_read_type(c, c.argv[1], Type::Set, &wrongtype);
-  if (wrongtype) return;
-  if (!e) {
-    c.reply().raw("*2\r\n$1\r\n0\r\n*0\r\n");
-    return;
-  }
+  KeyEntry* e = lookup_read_or_reply(c, c.argv[1], Type::Set, IfMissing::EmptyScan);
+  if (!e) return;
   ScanOpts o;
   if (!scan_parse_opts(c, 3, &o)) return;
   std::vector<std::string_view> items;

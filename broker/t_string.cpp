@@ -105,16 +105,12 @@ bool expire_ms(Client& c, std::string_view arg, int flags, long long* ms) {
 // Replies the value of `key` (or null); false (after replying WRONGTYPE) if not a string.
 bool reply_get(Client& c, std::string_view key) {
   KeyEntry* e = lookup_read(*c.db, key);
-  if (!e) {
-    c.reply().null();
-    return true;
-  }
-  if (e->val.type != Type::String) {
-    reply_wrongtype(c);
-    return false;
-  }
+  if (wrong_type(c, e, Type::String)) return false;
   char buf[24];
-  c.reply().bulk(string_view_of(e->val, buf));
+  if (e)
+    c.reply().bulk(string_view_of(e->val, buf));
+  else
+    c.reply().null();
   return true;
 }
 
@@ -142,9 +138,7 @@ void set_generic(Client& c, int flags, std::string_view key, std::string_view va
   } else {
     e = db_add(db, key, string_value(val));
   }
-  signal_modified_key(db, key);
-  srv().dirty++;
-  notify_keyspace_event(kNotifyString, "set", key, db.id);
+  key_changed(db, key, kNotifyString, "set");
   if (flags & kAnyExpire) {
     set_expire(db, e, when);
     notify_keyspace_event(kNotifyGeneric, "expire", key, db.id);
@@ -182,9 +176,7 @@ void getset_cmd(Client& c) {
   if (!reply_get(c, c.argv[1])) return;
   Db& db = *c.db;
   db_set(db, c.argv[1], string_value(c.argv[2]));
-  signal_modified_key(db, c.argv[1]);
-  notify_keyspace_event(kNotifyString, "set", c.argv[1], db.id);
-  srv().dirty++;
+  key_changed(db, c.argv[1], kNotifyString, "set");
 }
 
 void getex_cmd(Client& c) {
@@ -193,15 +185,8 @@ void getex_cmd(Client& c) {
   if (!parse_set_options(c, 2, Cmd::GetEx, &flags, &expire)) return;
   Db& db = *c.db;
   std::string_view key = c.argv[1];
-  KeyEntry* e = lookup_read(db, key);
-  if (!e) {
-    c.reply().null();
-    return;
-  }
-  if (e->val.type != Type::String) {
-    reply_wrongtype(c);
-    return;
-  }
+  KeyEntry* e = lookup_read_or_reply(c, key, Type::String, IfMissing::Null);
+  if (!e) return;
   // Like Redis 7.0: the expire time is validated only once the key is known to exist.
   long long when = 0;
   if ((flags & kAnyExpire) && !expire_ms(c, expire, flags, &when)) return;
@@ -209,39 +194,24 @@ void getex_cmd(Client& c) {
   c.reply().bulk(string_view_of(e->val, buf));
   if ((flags & (kSetExat | kSetPxat)) && when <= cmd_time_ms()) {
     db_delete_entry(db, e);
-    signal_modified_key(db, key);
-    notify_keyspace_event(kNotifyGeneric, "del", key, db.id);
-    srv().dirty++;
+    key_changed(db, key, kNotifyGeneric, "del");
   } else if (flags & kAnyExpire) {
     set_expire(db, e, when);
-    signal_modified_key(db, key);
-    notify_keyspace_event(kNotifyGeneric, "expire", key, db.id);
-    srv().dirty++;
+    key_changed(db, key, kNotifyGeneric, "expire");
   } else if ((flags & kSetPersist) && remove_expire(db, e)) {
-    signal_modified_key(db, key);
-    notify_keyspace_event(kNotifyGeneric, "persist", key, db.id);
-    srv().dirty++;
+    key_changed(db, key, kNotifyGeneric, "persist");
   }
 }
 
 void getdel_cmd(Client& c) {
   Db& db = *c.db;
   std::string_view key = c.argv[1];
-  KeyEntry* e = lookup_read(db, key);
-  if (!e) {
-    c.reply().null();
-    return;
-  }
-  if (e->val.type != Type::String) {
-    reply_wrongtype(c);
-    return;
-  }
+  KeyEntry* e = lookup_read_or_reply(c, key, Type::String, IfMissing::Null);
+  if (!e) return;
   char buf[24];
   c.reply().bulk(string_view_of(e->val, buf));
   db_delete_entry(db, e);
-  signal_modified_key(db, key);
-  notify_keyspace_event(kNotifyGeneric, "del", key, db.id);
-  srv().dirty++;
+  key_changed(db, key, kNotifyGeneric, "del");
 }
 
 void mget_cmd(Client& c) {
@@ -271,10 +241,8 @@ void mset_generic(Client& c, bool nx) {
   }
   for (size_t j = 1; j < c.argv.size(); j += 2) {
     db_set(db, c.argv[j], string_value(c.argv[j + 1]));
-    signal_modified_key(db, c.argv[j]);
-    notify_keyspace_event(kNotifyString, "set", c.argv[j], db.id);
+    key_changed(db, c.argv[j], kNotifyString, "set");
   }
-  srv().dirty += (long long)(c.argv.size() - 1) / 2;
   if (nx)
     c.reply().integer(1);
   else
@@ -288,12 +256,9 @@ void incr_generic(Client& c, long long incr) {
   Db& db = *c.db;
   std::string_view key = c.argv[1];
   KeyEntry* e = lookup_write(db, key);
+  if (wrong_type(c, e, Type::String)) return;
   long long value = 0;
   if (e) {
-    if (e->val.type != Type::String) {
-      reply_wrongtype(c);
-      return;
-    }
     if (e->val.enc == Enc::Int) {
       value = e->val.i;
     } else if (!resp::parse_ll(str_view(static_cast<Str*>(e->val.ptr)), &value)) {
@@ -310,9 +275,7 @@ void incr_generic(Client& c, long long incr) {
     db_overwrite(e, string_value_int(value));
   else
     db_add(db, key, string_value_int(value));
-  signal_modified_key(db, key);
-  notify_keyspace_event(kNotifyString, "incrby", key, db.id);
-  srv().dirty++;
+  key_changed(db, key, kNotifyString, "incrby");
   c.reply().integer(value);
 }
 
@@ -337,12 +300,9 @@ void incrbyfloat_cmd(Client& c) {
   Db& db = *c.db;
   std::string_view key = c.argv[1];
   KeyEntry* e = lookup_write(db, key);
+  if (wrong_type(c, e, Type::String)) return;
   long double value = 0, incr;
   if (e) {
-    if (e->val.type != Type::String) {
-      reply_wrongtype(c);
-      return;
-    }
     char buf[24];
     if (!parse_long_double(string_view_of(e->val, buf), &value)) {
       reply_error(c, kErrNotFloat);
@@ -363,9 +323,7 @@ void incrbyfloat_cmd(Client& c) {
     db_overwrite(e, string_value(s));
   else
     db_add(db, key, string_value(s));
-  signal_modified_key(db, key);
-  notify_keyspace_event(kNotifyString, "incrbyfloat", key, db.id);
-  srv().dirty++;
+  key_changed(db, key, kNotifyString, "incrbyfloat");
   c.reply().bulk(s);
 }
 
@@ -373,32 +331,25 @@ void append_cmd(Client& c) {
   Db& db = *c.db;
   std::string_view key = c.argv[1];
   KeyEntry* e = lookup_write(db, key);
+  if (wrong_type(c, e, Type::String)) return;
   size_t total;
   if (!e) {
     db_add(db, key, string_value(c.argv[2]));
     total = c.argv[2].size();
   } else {
-    if (e->val.type != Type::String) {
-      reply_wrongtype(c);
-      return;
-    }
     size_t cur = string_len(e->val);
     if (string_too_long(c, (long long)cur, c.argv[2].size())) return;
     total = cur + c.argv[2].size();
     Str* str = string_grow(e->val, total);
     std::memcpy(str->data + cur, c.argv[2].data(), c.argv[2].size());
   }
-  signal_modified_key(db, key);
-  notify_keyspace_event(kNotifyString, "append", key, db.id);
-  srv().dirty++;
+  key_changed(db, key, kNotifyString, "append");
   c.reply().integer((long long)total);
 }
 
 void strlen_cmd(Client& c) {
-  bool wrong;
-  KeyEntry* e = lookup_read_type(c, c.argv[1], Type::String, &wrong);
-  if (wrong) return;
-  c.reply().integer(e ? (long long)string_len(e->val) : 0);
+  KeyEntry* e = lookup_read_or_reply(c, c.argv[1], Type::String, IfMissing::Zero);
+  if (e) c.reply().integer((long long)string_len(e->val));
 }
 
 void setrange_cmd(Client& c) {
@@ -411,10 +362,7 @@ void setrange_cmd(Client& c) {
   Db& db = *c.db;
   std::string_view key = c.argv[1], val = c.argv[3];
   KeyEntry* e = lookup_write(db, key);
-  if (e && e->val.type != Type::String) {
-    reply_wrongtype(c);
-    return;
-  }
+  if (wrong_type(c, e, Type::String)) return;
   size_t cur = e ? string_len(e->val) : 0;
   // Nothing to write: the key (or its absence, or its encoding) stays as it is.
   if (val.empty()) {
@@ -425,22 +373,15 @@ void setrange_cmd(Client& c) {
   if (!e) e = db_add(db, key, string_value(""));
   Str* str = string_grow(e->val, std::max(cur, size_t(offset) + val.size()));
   std::memcpy(str->data + offset, val.data(), val.size());
-  signal_modified_key(db, key);
-  notify_keyspace_event(kNotifyString, "setrange", key, db.id);
-  srv().dirty++;
+  key_changed(db, key, kNotifyString, "setrange");
   c.reply().integer((long long)str->len);
 }
 
 void getrange_cmd(Client& c) {
   long long start, end;
   if (!arg_ll(c, c.argv[2], &start) || !arg_ll(c, c.argv[3], &end)) return;
-  bool wrong;
-  KeyEntry* e = lookup_read_type(c, c.argv[1], Type::String, &wrong);
-  if (wrong) return;
-  if (!e) {
-    c.reply().bulk("");
-    return;
-  }
+  KeyEntry* e = lookup_read_or_reply(c, c.argv[1], Type::String, IfMissing::EmptyBulk);
+  if (!e) return;
   char buf[24];
   std::string_view s = string_view_of(e->val, buf);
   long long len = (long long)s.size();
