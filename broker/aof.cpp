@@ -446,7 +446,7 @@ namespace {
 
 struct RewriteWriter {
   FILE* f;
-  Buffer b;
+  Buffer b = {};
   bool ok = true;
   void cmd(const std::vector<std::string_view>& argv) {
     append_command(b, argv);
@@ -782,7 +782,7 @@ std::string aof_info_fields() {
 }
 
 // BGREWRITEAOF.
-static void bgrewriteaof_cmd(Client& c) {
+static void bgrewriteaof_command(Client& c) {
   std::string err;
   if (st().child > 0) {
     reply_error(c, "ERR Background append only file rewriting already in progress");
@@ -796,7 +796,7 @@ static void bgrewriteaof_cmd(Client& c) {
 }
 
 static Command kCommands[] = {
-    {"bgrewriteaof", 1, kCmdAdmin | kCmdNoMulti * 0, 0, 0, 0, bgrewriteaof_cmd},
+    {.name = "bgrewriteaof", .arity = 1, .flags = kCmdAdmin, .proc = bgrewriteaof_command},
 };
 
 std::span<Command> aof_commands() { return kCommands; }

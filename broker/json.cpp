@@ -14,9 +14,6 @@
 
 #include "json_path.h"
 
-
-#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
-
 namespace sc::broker {
 
 Value json_value(json::Value doc) {
@@ -1221,40 +1218,61 @@ void json_resp_command(Client& c) {
   for (const JsonMatch& m : ms) resp_value(c, *m.v);
 }
 
-constexpr uint32_t kW = kCmdWrite;
-constexpr uint32_t kWD = kCmdWrite | kCmdDenyOom;
-constexpr uint32_t kR = kCmdReadonly;
-
-Command g_json_commands[] = {
-    {"json.set", -4, kWD, 1, 1, 1, json_set_command},
-    {"json.get", -2, kR, 1, 1, 1, json_get_command},
-    {"json.mget", -3, kR, 1, -2, 1, json_mget_command},
-    {"json.del", -2, kW, 1, 1, 1, json_del_command},
-    {"json.forget", -2, kW, 1, 1, 1, json_del_command},
-    {"json.type", -2, kR, 1, 1, 1, json_type_command},
-    {"json.numincrby", 4, kWD, 1, 1, 1, json_numincrby_command},
-    {"json.nummultby", 4, kWD, 1, 1, 1, json_nummultby_command},
-    {"json.numpowby", 4, kWD, 1, 1, 1, json_numpowby_command},
-    {"json.merge", -4, kWD, 1, 1, 1, json_merge_command},
-    {"json.mset", -4, kWD, 1, -1, 3, json_mset_command},
-    {"json.resp", -2, kR, 1, 1, 1, json_resp_command},
-    {"json.strappend", -3, kWD, 1, 1, 1, json_strappend_command},
-    {"json.strlen", -2, kR, 1, 1, 1, json_strlen_command},
-    {"json.arrappend", -4, kWD, 1, 1, 1, json_arrappend_command},
-    {"json.arrinsert", -5, kWD, 1, 1, 1, json_arrinsert_command},
-    {"json.arrindex", -4, kR, 1, 1, 1, json_arrindex_command},
-    {"json.arrpop", -2, kW, 1, 1, 1, json_arrpop_command},
-    {"json.arrlen", -2, kR, 1, 1, 1, json_arrlen_command},
-    {"json.arrtrim", 5, kW, 1, 1, 1, json_arrtrim_command},
-    {"json.objkeys", -2, kR, 1, 1, 1, json_objkeys_command},
-    {"json.objlen", -2, kR, 1, 1, 1, json_objlen_command},
-    {"json.clear", -2, kW, 1, 1, 1, json_clear_command},
-    {"json.toggle", 3, kWD, 1, 1, 1, json_toggle_command},
-    {"json.debug", -2, kR, 2, 2, 1, json_debug_command},
+Command kCommands[] = {
+    {.name = "json.set", .arity = -4, .flags = kCmdWrite | kCmdDenyOom, .keys = {1, 1, 1},
+     .proc = json_set_command},
+    {.name = "json.get", .arity = -2, .flags = kCmdReadonly, .keys = {1, 1, 1},
+     .proc = json_get_command},
+    {.name = "json.mget", .arity = -3, .flags = kCmdReadonly, .keys = {1, -2, 1},
+     .proc = json_mget_command},
+    {.name = "json.del", .arity = -2, .flags = kCmdWrite, .keys = {1, 1, 1},
+     .proc = json_del_command},
+    {.name = "json.forget", .arity = -2, .flags = kCmdWrite, .keys = {1, 1, 1},
+     .proc = json_del_command},
+    {.name = "json.type", .arity = -2, .flags = kCmdReadonly, .keys = {1, 1, 1},
+     .proc = json_type_command},
+    {.name = "json.numincrby", .arity = 4, .flags = kCmdWrite | kCmdDenyOom, .keys = {1, 1, 1},
+     .proc = json_numincrby_command},
+    {.name = "json.nummultby", .arity = 4, .flags = kCmdWrite | kCmdDenyOom, .keys = {1, 1, 1},
+     .proc = json_nummultby_command},
+    {.name = "json.numpowby", .arity = 4, .flags = kCmdWrite | kCmdDenyOom, .keys = {1, 1, 1},
+     .proc = json_numpowby_command},
+    {.name = "json.merge", .arity = -4, .flags = kCmdWrite | kCmdDenyOom, .keys = {1, 1, 1},
+     .proc = json_merge_command},
+    {.name = "json.mset", .arity = -4, .flags = kCmdWrite | kCmdDenyOom, .keys = {1, -1, 3},
+     .proc = json_mset_command},
+    {.name = "json.resp", .arity = -2, .flags = kCmdReadonly, .keys = {1, 1, 1},
+     .proc = json_resp_command},
+    {.name = "json.strappend", .arity = -3, .flags = kCmdWrite | kCmdDenyOom, .keys = {1, 1, 1},
+     .proc = json_strappend_command},
+    {.name = "json.strlen", .arity = -2, .flags = kCmdReadonly, .keys = {1, 1, 1},
+     .proc = json_strlen_command},
+    {.name = "json.arrappend", .arity = -4, .flags = kCmdWrite | kCmdDenyOom, .keys = {1, 1, 1},
+     .proc = json_arrappend_command},
+    {.name = "json.arrinsert", .arity = -5, .flags = kCmdWrite | kCmdDenyOom, .keys = {1, 1, 1},
+     .proc = json_arrinsert_command},
+    {.name = "json.arrindex", .arity = -4, .flags = kCmdReadonly, .keys = {1, 1, 1},
+     .proc = json_arrindex_command},
+    {.name = "json.arrpop", .arity = -2, .flags = kCmdWrite, .keys = {1, 1, 1},
+     .proc = json_arrpop_command},
+    {.name = "json.arrlen", .arity = -2, .flags = kCmdReadonly, .keys = {1, 1, 1},
+     .proc = json_arrlen_command},
+    {.name = "json.arrtrim", .arity = 5, .flags = kCmdWrite, .keys = {1, 1, 1},
+     .proc = json_arrtrim_command},
+    {.name = "json.objkeys", .arity = -2, .flags = kCmdReadonly, .keys = {1, 1, 1},
+     .proc = json_objkeys_command},
+    {.name = "json.objlen", .arity = -2, .flags = kCmdReadonly, .keys = {1, 1, 1},
+     .proc = json_objlen_command},
+    {.name = "json.clear", .arity = -2, .flags = kCmdWrite, .keys = {1, 1, 1},
+     .proc = json_clear_command},
+    {.name = "json.toggle", .arity = 3, .flags = kCmdWrite | kCmdDenyOom, .keys = {1, 1, 1},
+     .proc = json_toggle_command},
+    {.name = "json.debug", .arity = -2, .flags = kCmdReadonly, .keys = {2, 2, 1},
+     .proc = json_debug_command},
 };
 
 }  // namespace
 
-std::span<Command> json_commands() { return g_json_commands; }
+std::span<Command> json_commands() { return kCommands; }
 
 }  // namespace sc::broker

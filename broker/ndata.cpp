@@ -1056,7 +1056,7 @@ static std::vector<std::string> chain_of(const Client& c, size_t from) {
 
 // NDATA.PEXPIREAT key unix-time-milliseconds elem [elem ...]: the deadline of the member at
 // key/elem/... (nData `expire` on a deeper chain).  Replies 1.
-static void ndata_pexpireat_cmd(Client& c) {
+static void ndata_pexpireat_command(Client& c) {
   long long when;
   if (!arg_ll(c, c.argv[2], &when)) return;
   if (when < 0) return reply_error(c, "ERR invalid expire time in 'ndata.pexpireat' command");
@@ -1069,15 +1069,17 @@ static void ndata_pexpireat_cmd(Client& c) {
 }
 
 // NDATA.PERSIST key elem [elem ...]: forgets that member's deadline.  Replies 1 if it had one.
-static void ndata_persist_cmd(Client& c) {
+static void ndata_persist_command(Client& c) {
   bool had = deep_unexpire(encode_chain(c.db_index, chain_of(c, 2)));
   if (had) srv().dirty++;
   c.reply().integer(had ? 1 : 0);
 }
 
 static Command kCommands[] = {
-    {"ndata.pexpireat", -4, kCmdWrite | kCmdFast, 1, 1, 1, ndata_pexpireat_cmd},
-    {"ndata.persist", -3, kCmdWrite | kCmdFast, 1, 1, 1, ndata_persist_cmd},
+    {.name = "ndata.pexpireat", .arity = -4, .flags = kCmdWrite | kCmdFast, .keys = {1, 1, 1},
+     .proc = ndata_pexpireat_command},
+    {.name = "ndata.persist", .arity = -3, .flags = kCmdWrite | kCmdFast, .keys = {1, 1, 1},
+     .proc = ndata_persist_command},
 };
 
 std::span<Command> ndata_commands() { return kCommands; }

@@ -15,10 +15,13 @@
 #include <unordered_set>
 #include <vector>
 
+#include "args.h"
 #include "buffer.h"
 #include "dict.h"
 #include "event_handles.h"
+#include "glob.h"
 #include "object.h"
+#include "reply.h"
 #include "resp.h"
 
 namespace sc::broker {
@@ -47,25 +50,36 @@ enum CmdFlag : uint32_t {
 
 using CmdProc = void (*)(Client& c);
 
+// Where a command's keys are in argv, as COMMAND INFO gives them: argv[first], then every
+// `step` up to argv[last] (last < 0 counts from the end).  first == 0: no key arguments.
+struct KeySpec {
+  int first = 0;
+  int last = 0;
+  int step = 0;
+};
+
+// One row of a command table, written with designated initialisers; a subcommand table ends
+// with an empty row {}.  Example:
+//   {.name = "hget", .arity = 3, .flags = kCmdReadonly | kCmdFast, .keys = {1, 1, 1},
+//    .proc = hget_command},
 struct Command {
-  const char* name;   // lower case
-  int arity;          // > 0 exact argc, < 0 at least -arity
-  uint32_t flags;     // CmdFlag bits
-  int first_key;      // key positions, as in COMMAND INFO
-  int last_key;
-  int key_step;
-  CmdProc proc;
-  const Command* subcommands = nullptr;  // container commands: array ended by name == nullptr
-  // Filled in by the table at start:
-  const Command* parent = nullptr;
-  std::string fullname;                  // "get", "config|get"
+  const char* name = nullptr;            // lower case
+  int arity = 0;                         // > 0 exact argc, < 0 at least -arity
+  uint32_t flags = 0;                    // CmdFlag bits
+  KeySpec keys = {};                     // COMMAND INFO, COMMAND GETKEYS
+  CmdProc proc = nullptr;                // the handler, named <name>_command
+  const Command* subcommands = nullptr;  // container commands: their subcommand table
+  // Filled in by commands_init():
+  const Command* parent = nullptr;       // the container of a subcommand
+  std::string fullname = {};             // "get", "config|get"
   mutable long long calls = 0;
   mutable long long usec = 0;
   mutable long long rejected_calls = 0;
   mutable long long failed_calls = 0;
 };
 
-// Every command family exports its table (defined in its own file).
+// Every command family exports its table from its own file.  A family's group and ACL category
+// (COMMAND DOCS, COMMAND INFO) are in commands.cpp's list of families.
 std::span<Command> connection_commands();  // conn.cpp
 std::span<Command> keys_commands();        // t_keys.cpp
 std::span<Command> string_commands();      // t_string.cpp
@@ -75,11 +89,25 @@ std::span<Command> set_commands();         // t_set.cpp
 std::span<Command> list_commands();        // t_list.cpp
 std::span<Command> pubsub_commands();      // pubsub.cpp
 std::span<Command> multi_commands();       // multi.cpp
-std::span<Command> server_commands();      // info.cpp, config.cpp, client.cpp
-std::span<Command> config_commands();      // config.cpp
+std::span<Command> info_commands();        // info.cpp: INFO
+std::span<Command> client_commands();      // client.cpp: CLIENT
+std::span<Command> command_commands();     // command_cmd.cpp: COMMAND
+std::span<Command> monitor_commands();     // monitor.cpp: MONITOR
+std::span<Command> server_commands();      // server.cpp: TIME LASTSAVE SHUTDOWN
+std::span<Command> debug_commands();       // debug.cpp: DEBUG
+std::span<Command> memory_commands();      // memory.cpp: MEMORY
+std::span<Command> config_commands();      // config.cpp: CONFIG
 std::span<Command> json_commands();        // json.cpp
-std::span<Command> aof_commands();         // aof.cpp
+std::span<Command> aof_commands();         // aof.cpp: BGREWRITEAOF
 std::span<Command> ndata_commands();       // ndata.cpp
+
+// A family as COMMAND DOCS and the ACL categories of COMMAND INFO describe its commands.
+struct CommandFamily {
+  std::span<Command> (*table)();
+  const char* group;     // COMMAND DOCS group
+  const char* category;  // its data-type or connection ACL category, or nullptr
+};
+std::span<const CommandFamily> command_families();
 
 void commands_init();
 const Command* lookup_command(std::string_view name);
@@ -88,6 +116,9 @@ const Command* lookup_command(std::string_view name);
 const Command* lookup_command_argv(const std::vector<std::string_view>& argv,
                                    const Command** container);
 size_t command_count();
+// The proc of a container command (CLIENT CONFIG MEMORY PUBSUB): their arity -2 makes the
+// dispatcher run a subcommand instead, so this only replies the arity error if ever reached.
+void container_command(Client& c);
 template <class F>
 void for_each_command(F&& fn);
 
@@ -285,35 +316,12 @@ Client* client_by_id(uint64_t id);
 std::string client_info_string(const Client& c);  // one CLIENT LIST line, without "\n"
 void select_db(Client& c, int index);
 
-// ---- Reply helpers ----
-void reply_wrong_arity(Client& c);
-void reply_error(Client& c, std::string_view err);  // counts error stats; err includes code
-void reply_error_fmt(Client& c, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
-void reply_syntax_error(Client& c);
-void reply_not_integer(Client& c);
-void reply_wrongtype(Client& c);
 // Redis's checkType: true after replying WRONGTYPE when `e` exists and holds another type.
 inline bool wrong_type(Client& c, const KeyEntry* e, Type t) {
   if (!e || e->val.type == t) return false;
   reply_wrongtype(c);
   return true;
 }
-// Parses argv[i] as an integer; replies the Redis error and returns false if it is not one.
-bool arg_ll(Client& c, std::string_view s, long long* out, const char* err = nullptr);
-bool arg_double(Client& c, std::string_view s, double* out);
-bool eq_nocase(std::string_view a, std::string_view b);
-// Redis's glob matching (KEYS, SCAN MATCH, PSUBSCRIBE, CONFIG GET).
-bool glob_match(std::string_view pattern, std::string_view str, bool nocase = false);
-
-inline constexpr const char* kErrWrongType =
-    "WRONGTYPE Operation against a key holding the wrong kind of value";
-inline constexpr const char* kErrNotInteger = "ERR value is not an integer or out of range";
-inline constexpr const char* kErrNotFloat = "ERR value is not a valid float";
-inline constexpr const char* kErrSyntax = "ERR syntax error";
-inline constexpr const char* kErrNoAuth = "NOAUTH Authentication required.";
-inline constexpr const char* kErrOverflow = "ERR increment or decrement would overflow";
-inline constexpr const char* kErrOom =
-    "OOM command not allowed when used memory > 'maxmemory'.";
 
 // ---- Configuration (config.cpp) ----
 
@@ -456,9 +464,11 @@ int64_t now_us();
 // The time expiry decisions use: fixed during a command so a transaction sees one time.
 inline int64_t cmd_time_ms() { return srv().cmd_time_ms ? srv().cmd_time_ms : now_ms(); }
 
-// Memory in use as INFO's used_memory reports it (allocator's allocated bytes).
+// Memory (memory.cpp).  In use as INFO's used_memory reports it (the allocator's allocated
+// bytes), the resident set, and what one client holds (its buffers and MULTI queue).
 size_t used_memory();
 size_t rss_memory();
+size_t client_memory(const Client& c);
 
 // Executes the parsed command in c.argv (the dispatcher: auth, arity, MULTI queueing...).
 void process_command(Client& c);

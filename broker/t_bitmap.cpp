@@ -94,7 +94,7 @@ long long popcount(const unsigned char* p, size_t n) {
   return count;
 }
 
-void setbit_cmd(Client& c) {
+void setbit_command(Client& c) {
   uint64_t offset;
   if (!parse_bit_offset(c, c.argv[2], 0, &offset)) return;
   long long on;
@@ -116,7 +116,7 @@ void setbit_cmd(Client& c) {
   c.reply().integer(old);
 }
 
-void getbit_cmd(Client& c) {
+void getbit_command(Client& c) {
   uint64_t offset;
   if (!parse_bit_offset(c, c.argv[2], 0, &offset)) return;
   KeyEntry* e = lookup_read_or_reply(c, c.argv[1], Type::String, IfMissing::Zero);
@@ -127,7 +127,7 @@ void getbit_cmd(Client& c) {
 }
 
 // BITCOUNT key [start end [BYTE|BIT]]: a missing key is 0 whatever the other arguments.
-void bitcount_cmd(Client& c) {
+void bitcount_command(Client& c) {
   KeyEntry* e = lookup_read_or_reply(c, c.argv[1], Type::String, IfMissing::Zero);
   if (!e) return;
   char buf[24];
@@ -184,7 +184,7 @@ long long find_bit(const unsigned char* p, size_t len, bool bit, uint64_t from, 
 
 // BITPOS key bit [start [end [BYTE|BIT]]].  When looking for a 0 with no end given, a string of
 // all ones answers the first bit past its end (the string is seen as padded with zeros).
-void bitpos_cmd(Client& c) {
+void bitpos_command(Client& c) {
   long long bit;
   if (!arg_ll(c, c.argv[2], &bit)) return;
   if (bit != 0 && bit != 1) return reply_error(c, "ERR The bit argument must be 1 or 0.");
@@ -220,7 +220,7 @@ void bitpos_cmd(Client& c) {
 
 // BITOP AND|OR|XOR|NOT destkey key [key ...]: missing sources are empty strings, shorter ones
 // are padded with zeros; an empty result deletes destkey.  Replies the result's length.
-void bitop_cmd(Client& c) {
+void bitop_command(Client& c) {
   std::string_view op = c.argv[1];
   enum { And, Or, Xor, Not } kind;
   if (eq_nocase(op, "and"))
@@ -463,18 +463,24 @@ void bitfield_generic(Client& c, bool readonly_cmd) {
   if (changes) key_changed(c, c.argv[1], kNotifyString, "setbit", changes);
 }
 
-void bitfield_cmd(Client& c) { bitfield_generic(c, false); }
-void bitfield_ro_cmd(Client& c) { bitfield_generic(c, true); }
+void bitfield_command(Client& c) { bitfield_generic(c, false); }
+void bitfield_ro_command(Client& c) { bitfield_generic(c, true); }
 
-constexpr uint32_t W = kCmdWrite | kCmdDenyOom;
 Command kCommands[] = {
-    {"setbit", 4, W, 1, 1, 1, setbit_cmd},
-    {"getbit", 3, kCmdReadonly | kCmdFast, 1, 1, 1, getbit_cmd},
-    {"bitcount", -2, kCmdReadonly, 1, 1, 1, bitcount_cmd},
-    {"bitpos", -3, kCmdReadonly, 1, 1, 1, bitpos_cmd},
-    {"bitop", -4, W, 2, -1, 1, bitop_cmd},
-    {"bitfield", -2, W, 1, 1, 1, bitfield_cmd},
-    {"bitfield_ro", -2, kCmdReadonly | kCmdFast, 1, 1, 1, bitfield_ro_cmd},
+    {.name = "setbit", .arity = 4, .flags = kCmdWrite | kCmdDenyOom, .keys = {1, 1, 1},
+     .proc = setbit_command},
+    {.name = "getbit", .arity = 3, .flags = kCmdReadonly | kCmdFast, .keys = {1, 1, 1},
+     .proc = getbit_command},
+    {.name = "bitcount", .arity = -2, .flags = kCmdReadonly, .keys = {1, 1, 1},
+     .proc = bitcount_command},
+    {.name = "bitpos", .arity = -3, .flags = kCmdReadonly, .keys = {1, 1, 1},
+     .proc = bitpos_command},
+    {.name = "bitop", .arity = -4, .flags = kCmdWrite | kCmdDenyOom, .keys = {2, -1, 1},
+     .proc = bitop_command},
+    {.name = "bitfield", .arity = -2, .flags = kCmdWrite | kCmdDenyOom, .keys = {1, 1, 1},
+     .proc = bitfield_command},
+    {.name = "bitfield_ro", .arity = -2, .flags = kCmdReadonly | kCmdFast, .keys = {1, 1, 1},
+     .proc = bitfield_ro_command},
 };
 
 }  // namespace

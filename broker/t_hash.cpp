@@ -549,42 +549,41 @@ void hrandfield_command(Client& c) {
   }
 }
 
-// Command table entry (the later members are filled in by the command table at start).
-Command cmd(const char* name, int arity, uint32_t flags, int first, int last, int step,
-            CmdProc proc) {
-  Command c{};
-  c.name = name;
-  c.arity = arity;
-  c.flags = flags;
-  c.first_key = first;
-  c.last_key = last;
-  c.key_step = step;
-  c.proc = proc;
-  return c;
-}
-
-Command kHashCommands[] = {
-    cmd("hset", -4, kCmdWrite | kCmdDenyOom | kCmdFast, 1, 1, 1, hset_command),
-    cmd("hsetnx", 4, kCmdWrite | kCmdDenyOom | kCmdFast, 1, 1, 1, hsetnx_command),
-    cmd("hget", 3, kCmdReadonly | kCmdFast, 1, 1, 1, hget_command),
-    cmd("hmset", -4, kCmdWrite | kCmdDenyOom | kCmdFast, 1, 1, 1, hset_command),
-    cmd("hmget", -3, kCmdReadonly | kCmdFast, 1, 1, 1, hmget_command),
-    cmd("hdel", -3, kCmdWrite | kCmdFast, 1, 1, 1, hdel_command),
-    cmd("hlen", 2, kCmdReadonly | kCmdFast, 1, 1, 1, hlen_command),
-    cmd("hstrlen", 3, kCmdReadonly | kCmdFast, 1, 1, 1, hstrlen_command),
-    cmd("hexists", 3, kCmdReadonly | kCmdFast, 1, 1, 1, hexists_command),
-    cmd("hincrby", 4, kCmdWrite | kCmdDenyOom | kCmdFast, 1, 1, 1, hincrby_command),
-    cmd("hincrbyfloat", 4, kCmdWrite | kCmdDenyOom | kCmdFast, 1, 1, 1, hincrbyfloat_command),
-    cmd("hkeys", 2, kCmdReadonly, 1, 1, 1, hkeys_command),
-    cmd("hvals", 2, kCmdReadonly, 1, 1, 1, hvals_command),
-    cmd("hgetall", 2, kCmdReadonly, 1, 1, 1, hgetall_command),
-    cmd("hscan", -3, kCmdReadonly, 1, 1, 1, hscan_command),
-    cmd("hrandfield", -2, kCmdReadonly, 1, 1, 1, hrandfield_command),
+Command kCommands[] = {
+    {.name = "hset", .arity = -4, .flags = kCmdWrite | kCmdDenyOom | kCmdFast, .keys = {1, 1, 1},
+     .proc = hset_command},
+    {.name = "hsetnx", .arity = 4, .flags = kCmdWrite | kCmdDenyOom | kCmdFast, .keys = {1, 1, 1},
+     .proc = hsetnx_command},
+    {.name = "hget", .arity = 3, .flags = kCmdReadonly | kCmdFast, .keys = {1, 1, 1},
+     .proc = hget_command},
+    {.name = "hmset", .arity = -4, .flags = kCmdWrite | kCmdDenyOom | kCmdFast, .keys = {1, 1, 1},
+     .proc = hset_command},
+    {.name = "hmget", .arity = -3, .flags = kCmdReadonly | kCmdFast, .keys = {1, 1, 1},
+     .proc = hmget_command},
+    {.name = "hdel", .arity = -3, .flags = kCmdWrite | kCmdFast, .keys = {1, 1, 1},
+     .proc = hdel_command},
+    {.name = "hlen", .arity = 2, .flags = kCmdReadonly | kCmdFast, .keys = {1, 1, 1},
+     .proc = hlen_command},
+    {.name = "hstrlen", .arity = 3, .flags = kCmdReadonly | kCmdFast, .keys = {1, 1, 1},
+     .proc = hstrlen_command},
+    {.name = "hexists", .arity = 3, .flags = kCmdReadonly | kCmdFast, .keys = {1, 1, 1},
+     .proc = hexists_command},
+    {.name = "hincrby", .arity = 4, .flags = kCmdWrite | kCmdDenyOom | kCmdFast, .keys = {1, 1, 1},
+     .proc = hincrby_command},
+    {.name = "hincrbyfloat", .arity = 4, .flags = kCmdWrite | kCmdDenyOom | kCmdFast,
+     .keys = {1, 1, 1}, .proc = hincrbyfloat_command},
+    {.name = "hkeys", .arity = 2, .flags = kCmdReadonly, .keys = {1, 1, 1}, .proc = hkeys_command},
+    {.name = "hvals", .arity = 2, .flags = kCmdReadonly, .keys = {1, 1, 1}, .proc = hvals_command},
+    {.name = "hgetall", .arity = 2, .flags = kCmdReadonly, .keys = {1, 1, 1},
+     .proc = hgetall_command},
+    {.name = "hscan", .arity = -3, .flags = kCmdReadonly, .keys = {1, 1, 1}, .proc = hscan_command},
+    {.name = "hrandfield", .arity = -2, .flags = kCmdReadonly, .keys = {1, 1, 1},
+     .proc = hrandfield_command},
 };
 
 }  // namespace
 
-std::span<Command> hash_commands() { return kHashCommands; }
+std::span<Command> hash_commands() { return kCommands; }
 
 size_t hash_len(const Value& v) {
   if (v.enc == Enc::Listpack) return lp_count(lp_of(v)) / 2;

@@ -942,31 +942,42 @@ void lmpop_command(Client& c) {
   c.reply().null_array();
 }
 
-constexpr uint32_t kW = kCmdWrite, kR = kCmdReadonly, kOom = kCmdDenyOom, kF = kCmdFast;
-
-Command g_list_commands[] = {
-    {"lpush", -3, kW | kOom | kF, 1, 1, 1, lpush_command},
-    {"rpush", -3, kW | kOom | kF, 1, 1, 1, rpush_command},
-    {"lpushx", -3, kW | kOom | kF, 1, 1, 1, lpushx_command},
-    {"rpushx", -3, kW | kOom | kF, 1, 1, 1, rpushx_command},
-    {"linsert", 5, kW | kOom, 1, 1, 1, linsert_command},
-    {"lpop", -2, kW | kF, 1, 1, 1, lpop_command},
-    {"rpop", -2, kW | kF, 1, 1, 1, rpop_command},
-    {"llen", 2, kR | kF, 1, 1, 1, llen_command},
-    {"lindex", 3, kR, 1, 1, 1, lindex_command},
-    {"lset", 4, kW | kOom, 1, 1, 1, lset_command},
-    {"lrange", 4, kR, 1, 1, 1, lrange_command},
-    {"ltrim", 4, kW, 1, 1, 1, ltrim_command},
-    {"lpos", -3, kR, 1, 1, 1, lpos_command},
-    {"lrem", 4, kW, 1, 1, 1, lrem_command},
-    {"rpoplpush", 3, kW | kOom, 1, 2, 1, rpoplpush_command},
-    {"lmove", 5, kW | kOom, 1, 2, 1, lmove_command},
-    {"lmpop", -4, kW, 0, 0, 0, lmpop_command},
+Command kCommands[] = {
+    {.name = "lpush", .arity = -3, .flags = kCmdWrite | kCmdDenyOom | kCmdFast, .keys = {1, 1, 1},
+     .proc = lpush_command},
+    {.name = "rpush", .arity = -3, .flags = kCmdWrite | kCmdDenyOom | kCmdFast, .keys = {1, 1, 1},
+     .proc = rpush_command},
+    {.name = "lpushx", .arity = -3, .flags = kCmdWrite | kCmdDenyOom | kCmdFast, .keys = {1, 1, 1},
+     .proc = lpushx_command},
+    {.name = "rpushx", .arity = -3, .flags = kCmdWrite | kCmdDenyOom | kCmdFast, .keys = {1, 1, 1},
+     .proc = rpushx_command},
+    {.name = "linsert", .arity = 5, .flags = kCmdWrite | kCmdDenyOom, .keys = {1, 1, 1},
+     .proc = linsert_command},
+    {.name = "lpop", .arity = -2, .flags = kCmdWrite | kCmdFast, .keys = {1, 1, 1},
+     .proc = lpop_command},
+    {.name = "rpop", .arity = -2, .flags = kCmdWrite | kCmdFast, .keys = {1, 1, 1},
+     .proc = rpop_command},
+    {.name = "llen", .arity = 2, .flags = kCmdReadonly | kCmdFast, .keys = {1, 1, 1},
+     .proc = llen_command},
+    {.name = "lindex", .arity = 3, .flags = kCmdReadonly, .keys = {1, 1, 1},
+     .proc = lindex_command},
+    {.name = "lset", .arity = 4, .flags = kCmdWrite | kCmdDenyOom, .keys = {1, 1, 1},
+     .proc = lset_command},
+    {.name = "lrange", .arity = 4, .flags = kCmdReadonly, .keys = {1, 1, 1},
+     .proc = lrange_command},
+    {.name = "ltrim", .arity = 4, .flags = kCmdWrite, .keys = {1, 1, 1}, .proc = ltrim_command},
+    {.name = "lpos", .arity = -3, .flags = kCmdReadonly, .keys = {1, 1, 1}, .proc = lpos_command},
+    {.name = "lrem", .arity = 4, .flags = kCmdWrite, .keys = {1, 1, 1}, .proc = lrem_command},
+    {.name = "rpoplpush", .arity = 3, .flags = kCmdWrite | kCmdDenyOom, .keys = {1, 2, 1},
+     .proc = rpoplpush_command},
+    {.name = "lmove", .arity = 5, .flags = kCmdWrite | kCmdDenyOom, .keys = {1, 2, 1},
+     .proc = lmove_command},
+    {.name = "lmpop", .arity = -4, .flags = kCmdWrite, .proc = lmpop_command},
 };
 
 }  // namespace
 
-std::span<Command> list_commands() { return g_list_commands; }
+std::span<Command> list_commands() { return kCommands; }
 
 void list_free(Value& v) {
   if (v.ptr) list_destroy(as_list(v));

@@ -700,43 +700,44 @@ void sscan_command(Client& c) {
   scan_reply(c, cursor, items, false, o);
 }
 
-// Command table entry (the later members are filled in by the command table at start).
-Command cmd(const char* name, int arity, uint32_t flags, int first, int last, int step,
-            CmdProc proc) {
-  Command c{};
-  c.name = name;
-  c.arity = arity;
-  c.flags = flags;
-  c.first_key = first;
-  c.last_key = last;
-  c.key_step = step;
-  c.proc = proc;
-  return c;
-}
-
-Command kSetCommands[] = {
-    cmd("sadd", -3, kCmdWrite | kCmdDenyOom | kCmdFast, 1, 1, 1, sadd_command),
-    cmd("srem", -3, kCmdWrite | kCmdFast, 1, 1, 1, srem_command),
-    cmd("scard", 2, kCmdReadonly | kCmdFast, 1, 1, 1, scard_command),
-    cmd("sismember", 3, kCmdReadonly | kCmdFast, 1, 1, 1, sismember_command),
-    cmd("smismember", -3, kCmdReadonly | kCmdFast, 1, 1, 1, smismember_command),
-    cmd("smembers", 2, kCmdReadonly, 1, 1, 1, smembers_command),
-    cmd("spop", -2, kCmdWrite | kCmdFast, 1, 1, 1, spop_command),
-    cmd("srandmember", -2, kCmdReadonly, 1, 1, 1, srandmember_command),
-    cmd("smove", 4, kCmdWrite | kCmdFast, 1, 2, 1, smove_command),
-    cmd("sinter", -2, kCmdReadonly, 1, -1, 1, sinter_command),
-    cmd("sinterstore", -3, kCmdWrite | kCmdDenyOom, 1, -1, 1, sinterstore_command),
-    cmd("sintercard", -3, kCmdReadonly, 0, 0, 0, sintercard_command),
-    cmd("sunion", -2, kCmdReadonly, 1, -1, 1, sunion_command),
-    cmd("sunionstore", -3, kCmdWrite | kCmdDenyOom, 1, -1, 1, sunionstore_command),
-    cmd("sdiff", -2, kCmdReadonly, 1, -1, 1, sdiff_command),
-    cmd("sdiffstore", -3, kCmdWrite | kCmdDenyOom, 1, -1, 1, sdiffstore_command),
-    cmd("sscan", -3, kCmdReadonly, 1, 1, 1, sscan_command),
+Command kCommands[] = {
+    {.name = "sadd", .arity = -3, .flags = kCmdWrite | kCmdDenyOom | kCmdFast, .keys = {1, 1, 1},
+     .proc = sadd_command},
+    {.name = "srem", .arity = -3, .flags = kCmdWrite | kCmdFast, .keys = {1, 1, 1},
+     .proc = srem_command},
+    {.name = "scard", .arity = 2, .flags = kCmdReadonly | kCmdFast, .keys = {1, 1, 1},
+     .proc = scard_command},
+    {.name = "sismember", .arity = 3, .flags = kCmdReadonly | kCmdFast, .keys = {1, 1, 1},
+     .proc = sismember_command},
+    {.name = "smismember", .arity = -3, .flags = kCmdReadonly | kCmdFast, .keys = {1, 1, 1},
+     .proc = smismember_command},
+    {.name = "smembers", .arity = 2, .flags = kCmdReadonly, .keys = {1, 1, 1},
+     .proc = smembers_command},
+    {.name = "spop", .arity = -2, .flags = kCmdWrite | kCmdFast, .keys = {1, 1, 1},
+     .proc = spop_command},
+    {.name = "srandmember", .arity = -2, .flags = kCmdReadonly, .keys = {1, 1, 1},
+     .proc = srandmember_command},
+    {.name = "smove", .arity = 4, .flags = kCmdWrite | kCmdFast, .keys = {1, 2, 1},
+     .proc = smove_command},
+    {.name = "sinter", .arity = -2, .flags = kCmdReadonly, .keys = {1, -1, 1},
+     .proc = sinter_command},
+    {.name = "sinterstore", .arity = -3, .flags = kCmdWrite | kCmdDenyOom, .keys = {1, -1, 1},
+     .proc = sinterstore_command},
+    {.name = "sintercard", .arity = -3, .flags = kCmdReadonly, .proc = sintercard_command},
+    {.name = "sunion", .arity = -2, .flags = kCmdReadonly, .keys = {1, -1, 1},
+     .proc = sunion_command},
+    {.name = "sunionstore", .arity = -3, .flags = kCmdWrite | kCmdDenyOom, .keys = {1, -1, 1},
+     .proc = sunionstore_command},
+    {.name = "sdiff", .arity = -2, .flags = kCmdReadonly, .keys = {1, -1, 1},
+     .proc = sdiff_command},
+    {.name = "sdiffstore", .arity = -3, .flags = kCmdWrite | kCmdDenyOom, .keys = {1, -1, 1},
+     .proc = sdiffstore_command},
+    {.name = "sscan", .arity = -3, .flags = kCmdReadonly, .keys = {1, 1, 1}, .proc = sscan_command},
 };
 
 }  // namespace
 
-std::span<Command> set_commands() { return kSetCommands; }
+std::span<Command> set_commands() { return kCommands; }
 
 size_t set_len(const Value& v) {
   switch (v.enc) {
