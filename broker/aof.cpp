@@ -483,7 +483,7 @@ struct ItemBatch {
 
 void rewrite_key(RewriteWriter& w, KeyEntry* e) {
   std::string_view key = e->key_view();
-  const Value& v = e->val;
+  const Robj& v = e->val;
   switch (v.type) {
     case Type::String: {
       char buf[24];

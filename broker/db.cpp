@@ -9,7 +9,7 @@
 
 namespace sc::broker {
 
-static KeyEntry* entry_new(std::string_view key, Value v) {
+static KeyEntry* entry_new(std::string_view key, Robj v) {
   auto* e = static_cast<KeyEntry*>(std::malloc(sizeof(KeyEntry) + key.size()));
   if (!e) std::abort();
   e->next = nullptr;
@@ -120,19 +120,19 @@ KeyEntry* lookup_write_or_reply(Client& c, std::string_view key, Type t, IfMissi
   return e;
 }
 
-KeyEntry* db_add(Db& db, std::string_view key, Value v) {
+KeyEntry* db_add(Db& db, std::string_view key, Robj v) {
   KeyEntry* e = entry_new(key, v);
   db.keys.insert(e);
   notify_keyspace_event(kNotifyNew, "new", key, db.id);
   return e;
 }
 
-void db_overwrite(KeyEntry* e, Value v) {
+void db_overwrite(KeyEntry* e, Robj v) {
   value_free(e->val);
   e->val = v;
 }
 
-KeyEntry* db_set(Db& db, std::string_view key, Value v, bool keep_ttl) {
+KeyEntry* db_set(Db& db, std::string_view key, Robj v, bool keep_ttl) {
   KeyEntry* e = lookup_write(db, key);
   if (!e) return db_add(db, key, v);
   db_overwrite(e, v);
@@ -147,8 +147,8 @@ bool db_delete(Db& db, std::string_view key) {
   return true;
 }
 
-void remove_members_command(Client& c, Type type, bool (*remove)(Value&, std::string_view),
-                            size_t (*len)(const Value&), int klass, const char* event) {
+void remove_members_command(Client& c, Type type, bool (*remove)(Robj&, std::string_view),
+                            size_t (*len)(const Robj&), int klass, const char* event) {
   KeyEntry* e = lookup_write_or_reply(c, c.argv[1], type, IfMissing::Zero);
   if (!e) return;
   Db& db = *c.db;

@@ -22,11 +22,10 @@
 #include <map>
 #include <set>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "aof.h"
-#include "json.h"
+#include "t_json.h"
 #include "json_path.h"
 #include "log.h"
 #include "pubsub.h"
@@ -1094,11 +1093,6 @@ void ndata_for_each_deadline(
   }
 }
 
-// How far each client's current (incomplete) line was already scanned for its end, so a big
-// line arriving in many reads is scanned once.  Keyed by client id; an entry goes when its line
-// completes (the map is cleared if closed clients ever leave too many behind).
-static std::unordered_map<uint64_t, size_t> g_scanned;
-
 // Before `init` succeeds (with requirepass) a request line may be this long at most, so an
 // unauthenticated client can neither hold a big query buffer nor get a big line parsed; the
 // same bound as Redis's 16 KiB bulk length for unauthenticated RESP clients.
@@ -1108,13 +1102,11 @@ void ndata_process_input(Client& c) {
   while (!c.in.empty() && !(c.flags & (kClientCloseAfterReply | kClientCloseAsap))) {
     size_t max_line = c.authenticated ? size_t(srv().cfg.json_max_size) : kMaxUnauthenticatedLine;
     std::string_view in = c.in.view();
-    size_t from = 0;
-    if (auto it = g_scanned.find(c.id); it != g_scanned.end())
-      from = std::min(it->second, in.size());
+    size_t from = std::min(c.ndata_scanned, in.size());
     size_t nl = in.find_first_of("\n\x17", from);
     size_t limit = std::min(nl, in.size());
     if (limit > max_line) {
-      g_scanned.erase(c.id);
+      c.ndata_scanned = 0;
       if (c.authenticated)
         reply_error_line(c, "null", "BadRequest", "request line too long");
       else
@@ -1125,13 +1117,10 @@ void ndata_process_input(Client& c) {
       return;
     }
     if (nl == std::string_view::npos) {  // incomplete line: remember where to resume
-      if (in.size() > 65536) {
-        if (g_scanned.size() > 10000) g_scanned.clear();
-        g_scanned[c.id] = in.size();
-      }
+      c.ndata_scanned = in.size();
       return;
     }
-    if (from) g_scanned.erase(c.id);
+    c.ndata_scanned = 0;
     std::string_view line = in.substr(0, nl);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     size_t first = line.find_first_not_of(" \t");

@@ -97,7 +97,7 @@ std::span<Command> server_commands();      // server.cpp: TIME LASTSAVE SHUTDOWN
 std::span<Command> debug_commands();       // debug.cpp: DEBUG
 std::span<Command> memory_commands();      // memory.cpp: MEMORY
 std::span<Command> config_commands();      // config.cpp: CONFIG
-std::span<Command> json_commands();        // json.cpp
+std::span<Command> json_commands();        // t_json.cpp
 std::span<Command> aof_commands();         // aof.cpp: BGREWRITEAOF
 std::span<Command> ndata_commands();       // ndata.cpp
 
@@ -126,7 +126,7 @@ void for_each_command(F&& fn);
 
 struct KeyEntry {
   KeyEntry* next;      // dict chain
-  Value val;           // the value (owned)
+  Robj val;           // the value (owned)
   int64_t expire;      // unix time in ms, or -1
   uint32_t exp_idx;    // position in Db::expiring when expire >= 0
   uint32_t klen;       // key length
@@ -168,18 +168,18 @@ enum class IfMissing : uint8_t {
 KeyEntry* lookup_read_or_reply(Client& c, std::string_view key, Type t, IfMissing missing);
 KeyEntry* lookup_write_or_reply(Client& c, std::string_view key, Type t, IfMissing missing);
 // Adds a key that does not exist; takes ownership of `v`.
-KeyEntry* db_add(Db& db, std::string_view key, Value v);
+KeyEntry* db_add(Db& db, std::string_view key, Robj v);
 // Sets a key, replacing any value (and its TTL unless keep_ttl).  Takes ownership of `v`.
-KeyEntry* db_set(Db& db, std::string_view key, Value v, bool keep_ttl = false);
+KeyEntry* db_set(Db& db, std::string_view key, Robj v, bool keep_ttl = false);
 // Replaces the value of an existing entry (frees the old one).
-void db_overwrite(KeyEntry* e, Value v);
+void db_overwrite(KeyEntry* e, Robj v);
 bool db_delete(Db& db, std::string_view key);
 // HDEL/SREM: removes c.argv[2..] from the `type` collection at c.argv[1] with `remove`, deletes
 // the key once `len` says it is empty, does the bookkeeping (WATCH, `event` in class `klass`,
 // "del" when emptied, dirty) and replies with how many were removed (WRONGTYPE, or 0 for a
 // missing key).
-void remove_members_command(Client& c, Type type, bool (*remove)(Value&, std::string_view),
-                            size_t (*len)(const Value&), int klass, const char* event);
+void remove_members_command(Client& c, Type type, bool (*remove)(Robj&, std::string_view),
+                            size_t (*len)(const Robj&), int klass, const char* event);
 void db_delete_entry(Db& db, KeyEntry* e);
 // Empties a database; returns the number of keys removed.
 size_t db_clear(Db& db);
@@ -284,6 +284,8 @@ struct Client {
   resp::Proto proto = resp::Proto::Resp2;
   bool authenticated = false;
   bool ndata = false;  // speaks the nData-like JSON line protocol (first byte was '{')
+  size_t ndata_scanned = 0;  // nData: bytes of `in` already searched for the line's end, so a
+                             // long line arriving in many reads is scanned once
   bool loopback = false;  // peer address is 127.0.0.0/8 or ::1 (protected-mode, "local")
   std::string name;
   std::string addr;   // "ip:port"

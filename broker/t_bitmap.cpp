@@ -105,7 +105,7 @@ void setbit_command(Client& c) {
   bool grew;
   KeyEntry* e = string_for_bit_write(c, offset, &grew);
   if (!e) return;
-  Str* s = static_cast<Str*>(e->val.ptr);
+  Sds* s = static_cast<Sds*>(e->val.ptr);
   unsigned char& byte = reinterpret_cast<unsigned char&>(s->data[offset >> 3]);
   unsigned char mask = (unsigned char)(1u << (7 - (offset & 7)));
   bool old = byte & mask;
@@ -272,7 +272,7 @@ void bitop_command(Client& c) {
     }
     res[i] = char(out);
   }
-  Value v;  // stays raw even if it reads as a number, as in Redis
+  Robj v;  // stays raw even if it reads as a number, as in Redis
   v.type = Type::String;
   v.enc = Enc::Raw;
   v.grown = true;
@@ -456,7 +456,7 @@ void bitfield_generic(Client& c, bool readonly_cmd) {
       continue;
     }
     c.reply().integer(op.kind == FieldOp::Set ? old : stored);
-    Str* str = static_cast<Str*>(e->val.ptr);
+    Sds* str = static_cast<Sds*>(e->val.ptr);
     write_field(reinterpret_cast<unsigned char*>(str->data), op.offset, op.bits, uint64_t(stored));
     if (grew || old != stored) changes++;
   }

@@ -57,19 +57,19 @@ HashNode* node_new(std::string_view f, std::string_view v) {
   return n;
 }
 
-inline Listpack*& lp_of(Value& v) { return reinterpret_cast<Listpack*&>(v.ptr); }
-inline const Listpack* lp_of(const Value& v) { return static_cast<const Listpack*>(v.ptr); }
-inline HashDict* ht_of(const Value& v) { return static_cast<HashDict*>(v.ptr); }
+inline Listpack*& lp_of(Robj& v) { return reinterpret_cast<Listpack*&>(v.ptr); }
+inline const Listpack* lp_of(const Robj& v) { return static_cast<const Listpack*>(v.ptr); }
+inline HashDict* ht_of(const Robj& v) { return static_cast<HashDict*>(v.ptr); }
 
-Value hash_new() {
-  Value v;
+Robj hash_new() {
+  Robj v;
   v.type = Type::Hash;
   v.enc = Enc::Listpack;
   v.ptr = lp_new();
   return v;
 }
 
-void hash_convert(Value& v) {
+void hash_convert(Robj& v) {
   if (v.enc != Enc::Listpack) return;
   Listpack* lp = lp_of(v);
   auto* d = new HashDict();
@@ -87,7 +87,7 @@ void hash_convert(Value& v) {
 
 // Looks `field` up.  Found: *out views the value (valid until the hash changes; integers are
 // formatted into `buf`, 24 bytes).  For listpacks *ent (if given) gets the raw entry.
-bool hash_get(const Value& v, std::string_view field, std::string_view* out, char* buf,
+bool hash_get(const Robj& v, std::string_view field, std::string_view* out, char* buf,
               LpEntry* ent = nullptr) {
   if (v.enc == Enc::Listpack) {
     const Listpack* lp = lp_of(v);
@@ -110,7 +110,7 @@ bool hash_get(const Value& v, std::string_view field, std::string_view* out, cha
 }
 
 // Sets field to value; returns true if the field is new.
-bool hash_set(Value& v, std::string_view field, std::string_view value) {
+bool hash_set(Robj& v, std::string_view field, std::string_view value) {
   const Config& cfg = srv().cfg;
   if (v.enc == Enc::Listpack) {
     if (field.size() > size_t(cfg.hash_max_listpack_value) ||
@@ -146,7 +146,7 @@ bool hash_set(Value& v, std::string_view field, std::string_view value) {
   return true;
 }
 
-bool hash_delete(Value& v, std::string_view field) {
+bool hash_delete(Robj& v, std::string_view field) {
   if (v.enc == Enc::Listpack) {
     Listpack*& lp = lp_of(v);
     uint32_t p = lp_find(lp, LpKey(field), 2);
@@ -164,7 +164,7 @@ bool hash_delete(Value& v, std::string_view field) {
 
 // Iterates field/value pairs as raw entries (no formatting) for the reply paths.
 template <class F>
-void hash_iter(const Value& v, F&& fn) {
+void hash_iter(const Robj& v, F&& fn) {
   if (v.enc == Enc::Listpack) {
     const Listpack* lp = lp_of(v);
     LpEntry f, val;
@@ -416,7 +416,7 @@ void hrandfield_with_count(Client& c, long long l, bool withvalues) {
   KeyEntry* e = lookup_read_or_reply(c, c.argv[1], Type::Hash, IfMissing::EmptyArray);
   if (!e) return;
   resp::Writer& w = c.reply();
-  const Value& v = e->val;
+  const Robj& v = e->val;
   bool resp3 = w.proto() == resp::Proto::Resp3;
   uint64_t count;
   bool uniq = true;
@@ -535,7 +535,7 @@ void hrandfield_command(Client& c) {
   }
   KeyEntry* e = lookup_read_or_reply(c, c.argv[1], Type::Hash, IfMissing::Null);
   if (!e) return;
-  const Value& v = e->val;
+  const Robj& v = e->val;
   if (v.enc == Enc::Listpack) {
     const Listpack* lp = lp_of(v);
     uint32_t idx = uint32_t(rand64() % (lp_count(lp) / 2));
@@ -585,12 +585,12 @@ Command kCommands[] = {
 
 std::span<Command> hash_commands() { return kCommands; }
 
-size_t hash_len(const Value& v) {
+size_t hash_len(const Robj& v) {
   if (v.enc == Enc::Listpack) return lp_count(lp_of(v)) / 2;
   return ht_of(v)->size();
 }
 
-size_t hash_mem(const Value& v) {
+size_t hash_mem(const Robj& v) {
   if (v.enc == Enc::Listpack) return lp_bytes(lp_of(v));
   HashDict* d = ht_of(v);
   size_t n = sizeof(HashDict) + d->overhead_bytes();
@@ -598,7 +598,7 @@ size_t hash_mem(const Value& v) {
   return n;
 }
 
-void hash_for_each_raw(const Value& v,
+void hash_for_each_raw(const Robj& v,
                        void (*fn)(void* ctx, std::string_view field, std::string_view value),
                        void* ctx) {
   hash_iter(v, [&](const LpEntry& f, const LpEntry& val) {
@@ -607,7 +607,7 @@ void hash_for_each_raw(const Value& v,
   });
 }
 
-void hash_free(Value& v) {
+void hash_free(Robj& v) {
   if (!v.ptr) return;
   if (v.enc == Enc::Listpack) {
     lp_free(lp_of(v));
@@ -619,8 +619,8 @@ void hash_free(Value& v) {
   v.ptr = nullptr;
 }
 
-Value hash_dup(const Value& v) {
-  Value out;
+Robj hash_dup(const Robj& v) {
+  Robj out;
   out.type = Type::Hash;
   out.enc = v.enc;
   if (v.enc == Enc::Listpack) {

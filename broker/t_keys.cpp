@@ -146,9 +146,9 @@ void rename_generic(Client& c, bool nx) {
     }
     db_delete_entry(db, d);
   }
-  Value v = e->val;
+  Robj v = e->val;
   int64_t expire = e->expire;
-  e->val = Value();  // moved
+  e->val = Robj();  // moved
   db_delete_entry(db, e);
   KeyEntry* n = db_add(db, dst, v);
   if (expire >= 0) set_expire(db, n, expire);
@@ -233,9 +233,9 @@ void move_command(Client& c) {
     c.reply().integer(0);
     return;
   }
-  Value v = e->val;
+  Robj v = e->val;
   int64_t expire = e->expire;
-  e->val = Value();
+  e->val = Robj();
   db_delete_entry(src, e);
   KeyEntry* n = db_add(dst, key, v);
   if (expire >= 0) set_expire(dst, n, expire);
@@ -439,7 +439,7 @@ void object_command(Client& c) {
     }
     const char* enc = enc_name(e->val.enc);
     if (e->val.type == Type::String && e->val.enc == Enc::Raw && !e->val.grown &&
-        static_cast<Str*>(e->val.ptr)->len <= 44)
+        static_cast<Sds*>(e->val.ptr)->len <= 44)
       enc = "embstr";
     c.reply().bulk(enc);
     return;

@@ -220,7 +220,7 @@ struct List {
   size_t count = 0;
 };
 
-inline List* as_list(const Value& v) { return static_cast<List*>(v.ptr); }
+inline List* as_list(const Robj& v) { return static_cast<List*>(v.ptr); }
 
 enum Where { kHead = 0, kTail = 1 };
 
@@ -493,8 +493,8 @@ void list_destroy(List* l) {
 
 // ---- Command helpers ----
 
-Value make_list_value() {
-  Value v;
+Robj make_list_value() {
+  Robj v;
   v.type = Type::List;
   v.enc = Enc::Quicklist;
   v.ptr = new List;
@@ -979,14 +979,14 @@ Command kCommands[] = {
 
 std::span<Command> list_commands() { return kCommands; }
 
-void list_free(Value& v) {
+void list_free(Robj& v) {
   if (v.ptr) list_destroy(as_list(v));
   v.ptr = nullptr;
 }
 
-Value list_dup(const Value& v) {
+Robj list_dup(const Robj& v) {
   const List* src = as_list(v);
-  Value out = make_list_value();
+  Robj out = make_list_value();
   List* dst = as_list(out);
   dst->count = src->count;
   dst->nodes.reserve(src->nodes.size());
@@ -1001,13 +1001,13 @@ Value list_dup(const Value& v) {
   return out;
 }
 
-Value list_new_value() { return make_list_value(); }
+Robj list_new_value() { return make_list_value(); }
 
-void list_push_back(Value& v, std::string_view s) { list_push(as_list(v), s, kTail); }
+void list_push_back(Robj& v, std::string_view s) { list_push(as_list(v), s, kTail); }
 
-size_t list_length(const Value& v) { return as_list(v)->count; }
+size_t list_length(const Robj& v) { return as_list(v)->count; }
 
-void list_for_each(const Value& v, const std::function<void(std::string_view)>& fn) {
+void list_for_each(const Robj& v, const std::function<void(std::string_view)>& fn) {
   const List* l = as_list(v);
   if (l->count == 0) return;
   FwdIter it(l, Pos{0, l->nodes[0]->head});
@@ -1015,7 +1015,7 @@ void list_for_each(const Value& v, const std::function<void(std::string_view)>& 
   while (it.next(&e)) fn(e);
 }
 
-size_t list_mem(const Value& v) {
+size_t list_mem(const Robj& v) {
   const List* l = as_list(v);
   size_t n = sizeof(List) + l->nodes.capacity() * sizeof(ListNode*);
   for (const ListNode* node : l->nodes) n += sizeof(ListNode) + node->cap;

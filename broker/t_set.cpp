@@ -49,14 +49,14 @@ SetNode* node_new(std::string_view m) {
   return n;
 }
 
-inline Intset*& is_of(Value& v) { return reinterpret_cast<Intset*&>(v.ptr); }
-inline const Intset* is_of(const Value& v) { return static_cast<const Intset*>(v.ptr); }
-inline Listpack*& lp_of(Value& v) { return reinterpret_cast<Listpack*&>(v.ptr); }
-inline const Listpack* lp_of(const Value& v) { return static_cast<const Listpack*>(v.ptr); }
-inline SetDict* ht_of(const Value& v) { return static_cast<SetDict*>(v.ptr); }
+inline Intset*& is_of(Robj& v) { return reinterpret_cast<Intset*&>(v.ptr); }
+inline const Intset* is_of(const Robj& v) { return static_cast<const Intset*>(v.ptr); }
+inline Listpack*& lp_of(Robj& v) { return reinterpret_cast<Listpack*&>(v.ptr); }
+inline const Listpack* lp_of(const Robj& v) { return static_cast<const Listpack*>(v.ptr); }
+inline SetDict* ht_of(const Robj& v) { return static_cast<SetDict*>(v.ptr); }
 
-Value set_new_intset() {
-  Value v;
+Robj set_new_intset() {
+  Robj v;
   v.type = Type::Set;
   v.enc = Enc::Intset;
   v.ptr = intset_new();
@@ -64,10 +64,10 @@ Value set_new_intset() {
 }
 
 // An empty set in the encoding Redis would pick for a first member `m`.
-Value set_new_for(std::string_view m) {
+Robj set_new_for(std::string_view m) {
   LpKey k(m);
   if (k.is_int) return set_new_intset();
-  Value v;
+  Robj v;
   v.type = Type::Set;
   if (srv().cfg.set_max_listpack_entries > 0 &&
       m.size() <= size_t(srv().cfg.set_max_listpack_value)) {
@@ -82,7 +82,7 @@ Value set_new_for(std::string_view m) {
 
 // Calls fn(const LpEntry&) for each member in the set's order.
 template <class F>
-void set_iter(const Value& v, F&& fn) {
+void set_iter(const Robj& v, F&& fn) {
   LpEntry e;
   switch (v.enc) {
     case Enc::Intset: {
@@ -106,7 +106,7 @@ void set_iter(const Value& v, F&& fn) {
 }
 
 // Converts to `to` (Hashtable, or Listpack from Intset).
-void set_convert(Value& v, Enc to) {
+void set_convert(Robj& v, Enc to) {
   if (v.enc == to) return;
   if (to == Enc::Hashtable) {
     auto* d = new SetDict();
@@ -132,7 +132,7 @@ void set_convert(Value& v, Enc to) {
   v.ptr = lp;
 }
 
-bool set_is_member(const Value& v, const LpKey& k) {
+bool set_is_member(const Robj& v, const LpKey& k) {
   switch (v.enc) {
     case Enc::Intset:
       return k.is_int && intset_find(is_of(v), k.iv);
@@ -144,7 +144,7 @@ bool set_is_member(const Value& v, const LpKey& k) {
 }
 
 // Adds `m`; true if it was not a member.
-bool set_add(Value& v, std::string_view m) {
+bool set_add(Robj& v, std::string_view m) {
   const Config& cfg = srv().cfg;
   LpKey k(m);
   if (v.enc == Enc::Intset) {
@@ -178,7 +178,7 @@ bool set_add(Value& v, std::string_view m) {
   return true;
 }
 
-bool set_remove(Value& v, std::string_view m) {
+bool set_remove(Robj& v, std::string_view m) {
   LpKey k(m);
   switch (v.enc) {
     case Enc::Intset:
@@ -204,7 +204,7 @@ bool set_remove(Value& v, std::string_view m) {
 // Random access to members, prepared once for many picks.
 class SetSampler {
  public:
-  explicit SetSampler(const Value& v) : v_(v) {
+  explicit SetSampler(const Robj& v) : v_(v) {
     if (v.enc == Enc::Listpack) {
       const Listpack* lp = lp_of(v);
       pos_.reserve(lp_count(lp));
@@ -230,7 +230,7 @@ class SetSampler {
   }
 
  private:
-  const Value& v_;
+  const Robj& v_;
   std::vector<uint32_t> pos_;
 };
 
@@ -247,7 +247,7 @@ std::string entry_string(const LpEntry& e) {
   return std::string(e.view(b));
 }
 
-void reply_set_members(Client& c, const Value& v) {
+void reply_set_members(Client& c, const Robj& v) {
   resp::Writer& w = c.reply();
   w.set(set_len(v));
   set_iter(v, [&](const LpEntry& e) { reply_entry(w, e); });
@@ -335,7 +335,7 @@ void spop_with_count(Client& c) {
   resp::Writer& w = c.reply();
   if (count == 0) return w.set(0);
   std::string_view key = c.argv[1];
-  Value& v = e->val;
+  Robj& v = e->val;
   size_t size = set_len(v);
   key_changed(c, key, kNotifySet, "spop", l);
   // Case 1: everything: reply the whole set and delete the key.
@@ -432,7 +432,7 @@ void srandmember_with_count(Client& c) {
   resp::Writer& w = c.reply();
   uint64_t count = l >= 0 ? uint64_t(l) : uint64_t(-l);
   if (count == 0) return w.array(0);
-  const Value& v = e->val;
+  const Robj& v = e->val;
   size_t size = set_len(v);
   LpEntry x;
   // Case 1: negative count: independent samples, repetitions allowed.
@@ -492,7 +492,7 @@ void srandmember_command(Client& c) {
 
 // Looks up the source sets of SINTER/SUNION/SDIFF; nullptr entries for missing keys.  False
 // (WRONGTYPE replied) if any key holds another type.
-bool lookup_sets(Client& c, size_t first, size_t n, bool write, std::vector<const Value*>* sets) {
+bool lookup_sets(Client& c, size_t first, size_t n, bool write, std::vector<const Robj*>* sets) {
   sets->assign(n, nullptr);
   for (size_t j = 0; j < n; j++) {
     std::string_view key = c.argv[first + j];
@@ -509,7 +509,7 @@ bool lookup_sets(Client& c, size_t first, size_t n, bool write, std::vector<cons
 
 // Stores `result` at dstkey (or deletes dstkey when empty) and replies the cardinality, as
 // SINTERSTORE/SUNIONSTORE/SDIFFSTORE do.  Takes ownership of `result`.
-void store_result(Client& c, std::string_view dstkey, Value result, const char* event) {
+void store_result(Client& c, std::string_view dstkey, Robj result, const char* event) {
   size_t n = set_len(result);
   if (n > 0) {
     db_set(*c.db, dstkey, result);
@@ -526,7 +526,7 @@ void store_result(Client& c, std::string_view dstkey, Value result, const char* 
 // count with cardinality_only, stopping at `limit` when it is > 0).
 void sinter_generic(Client& c, size_t first, size_t n, std::string_view dstkey, bool store,
                     bool cardinality_only, long long limit) {
-  std::vector<const Value*> sets;
+  std::vector<const Robj*> sets;
   if (!lookup_sets(c, first, n, store, &sets)) return;
   bool empty = std::find(sets.begin(), sets.end(), nullptr) != sets.end();
   if (empty) {
@@ -540,11 +540,11 @@ void sinter_generic(Client& c, size_t first, size_t n, std::string_view dstkey, 
     return;
   }
   std::stable_sort(sets.begin(), sets.end(),
-                   [](const Value* a, const Value* b) { return set_len(*a) < set_len(*b); });
+                   [](const Robj* a, const Robj* b) { return set_len(*a) < set_len(*b); });
   std::vector<std::string> out;
   long long cardinality = 0;
-  Value result = store ? set_new_intset() : Value();
-  const Value& smallest = *sets[0];
+  Robj result = store ? set_new_intset() : Robj();
+  const Robj& smallest = *sets[0];
   auto in_all = [&](const LpEntry& x) {
     char b[24];
     LpKey k(x.view(b));
@@ -582,11 +582,11 @@ enum class SetOp { Union, Diff };
 
 void sunion_diff_generic(Client& c, size_t first, size_t n, std::string_view dstkey, bool store,
                          SetOp op) {
-  std::vector<const Value*> sets;
+  std::vector<const Robj*> sets;
   if (!lookup_sets(c, first, n, store, &sets)) return;
-  Value result = set_new_intset();
+  Robj result = set_new_intset();
   if (op == SetOp::Union) {
-    for (const Value* s : sets) {
+    for (const Robj* s : sets) {
       if (!s) continue;
       set_iter(*s, [&](const LpEntry& x) {
         char b[24];
@@ -676,7 +676,7 @@ void sscan_command(Client& c) {
   if (!scan_parse_opts(c, 3, &o)) return;
   std::vector<std::string_view> items;
   std::vector<std::string> ints;
-  const Value& v = e->val;
+  const Robj& v = e->val;
   if (v.enc != Enc::Hashtable) {
     size_t n = set_len(v);
     items.reserve(n);
@@ -739,7 +739,7 @@ Command kCommands[] = {
 
 std::span<Command> set_commands() { return kCommands; }
 
-size_t set_len(const Value& v) {
+size_t set_len(const Robj& v) {
   switch (v.enc) {
     case Enc::Intset:
       return intset_len(is_of(v));
@@ -750,7 +750,7 @@ size_t set_len(const Value& v) {
   }
 }
 
-size_t set_mem(const Value& v) {
+size_t set_mem(const Robj& v) {
   switch (v.enc) {
     case Enc::Intset:
       return intset_bytes(is_of(v));
@@ -765,14 +765,14 @@ size_t set_mem(const Value& v) {
   }
 }
 
-void set_for_each_raw(const Value& v, void (*fn)(void* ctx, std::string_view member), void* ctx) {
+void set_for_each_raw(const Robj& v, void (*fn)(void* ctx, std::string_view member), void* ctx) {
   set_iter(v, [&](const LpEntry& e) {
     char b[24];
     fn(ctx, e.view(b));
   });
 }
 
-void set_free(Value& v) {
+void set_free(Robj& v) {
   if (!v.ptr) return;
   switch (v.enc) {
     case Enc::Intset:
@@ -790,8 +790,8 @@ void set_free(Value& v) {
   v.ptr = nullptr;
 }
 
-Value set_dup(const Value& v) {
-  Value out;
+Robj set_dup(const Robj& v) {
+  Robj out;
   out.type = Type::Set;
   out.enc = v.enc;
   switch (v.enc) {

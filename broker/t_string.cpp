@@ -261,7 +261,7 @@ void incr_generic(Client& c, long long incr) {
   if (e) {
     if (e->val.enc == Enc::Int) {
       value = e->val.i;
-    } else if (!resp::parse_ll(str_view(static_cast<Str*>(e->val.ptr)), &value)) {
+    } else if (!resp::parse_ll(str_view(static_cast<Sds*>(e->val.ptr)), &value)) {
       reply_not_integer(c);
       return;
     }
@@ -340,7 +340,7 @@ void append_command(Client& c) {
     size_t cur = string_len(e->val);
     if (string_too_long(c, (long long)cur, c.argv[2].size())) return;
     total = cur + c.argv[2].size();
-    Str* str = string_grow(e->val, total);
+    Sds* str = string_grow(e->val, total);
     std::memcpy(str->data + cur, c.argv[2].data(), c.argv[2].size());
   }
   key_changed(db, key, kNotifyString, "append");
@@ -371,7 +371,7 @@ void setrange_command(Client& c) {
   }
   if (string_too_long(c, offset, val.size())) return;
   if (!e) e = db_add(db, key, string_value(""));
-  Str* str = string_grow(e->val, std::max(cur, size_t(offset) + val.size()));
+  Sds* str = string_grow(e->val, std::max(cur, size_t(offset) + val.size()));
   std::memcpy(str->data + offset, val.data(), val.size());
   key_changed(db, key, kNotifyString, "setrange");
   c.reply().integer((long long)str->len);

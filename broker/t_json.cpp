@@ -5,7 +5,7 @@
 // where a match has the wrong type); a legacy path (`.a`) answers with one value (the first
 // match, or the last one written for commands that modify every match) and an error when
 // nothing matches.
-#include "json.h"
+#include "t_json.h"
 
 #include <cmath>
 #include <optional>
@@ -16,24 +16,24 @@
 
 namespace sc::broker {
 
-Value json_value(json::Value doc) {
-  Value v;
+Robj json_value(json::Value doc) {
+  Robj v;
   v.type = Type::Json;
   v.enc = Enc::Json;
   v.ptr = new json::Value(std::move(doc));
   return v;
 }
 
-void json_free(Value& v) {
+void json_free(Robj& v) {
   delete json_doc(v);
   v.ptr = nullptr;
 }
 
-Value json_dup(const Value& v) { return json_value(json_doc(v)->clone()); }
+Robj json_dup(const Robj& v) { return json_value(json_doc(v)->clone()); }
 
-std::string json_serialize(const Value& v) { return json::to_string(*json_doc(v)); }
+std::string json_serialize(const Robj& v) { return json::to_string(*json_doc(v)); }
 
-size_t json_mem(const Value& v) { return sizeof(json::Value) + json::memory_usage(*json_doc(v)); }
+size_t json_mem(const Robj& v) { return sizeof(json::Value) + json::memory_usage(*json_doc(v)); }
 
 json::ParseLimits json_parse_limits() {
   json::ParseLimits l;
@@ -44,8 +44,7 @@ json::ParseLimits json_parse_limits() {
 
 namespace {
 
-using json::Value;  // shadows broker::Value inside this namespace: keyspace values are
-                    // written sc::broker::Value below.
+using json::Value;  // in this file a Value is a JSON value; keyspace values are Robj
 
 constexpr const char* kErrNoKey =
     "ERR could not perform this operation on a key that doesn't exist";
