@@ -5,7 +5,6 @@
 #include <event2/event.h>
 
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <span>
@@ -217,7 +216,6 @@ enum NotifyClass : int {
   kNotifyEvicted = 1 << 9,   // e
   kNotifyStream = 1 << 10,   // t
   kNotifyKeyMiss = 1 << 11,  // m
-  kNotifyLoaded = 1 << 12,
   kNotifyModule = 1 << 13,   // d
   kNotifyNew = 1 << 14,      // n
   kNotifyAll = kNotifyGeneric | kNotifyString | kNotifyList | kNotifySet | kNotifyHash |
@@ -249,9 +247,7 @@ enum ClientFlag : uint32_t {
   kClientReplySkip = 1 << 9,
   kClientPubsub = 1 << 10,          // subscribed to something
   kClientExecuting = 1 << 11,
-  kClientProtected = 1 << 12,       // never closed by output limits (not used by clients)
   kClientNoEvict = 1 << 13,
-  kClientLua = 1 << 14,
 };
 
 enum class ClientClass : uint8_t { Normal = 0, Pubsub = 1 };
@@ -293,7 +289,7 @@ struct Client {
   int64_t ctime_ms = 0;
   int64_t last_interaction_ms = 0;
   int64_t obuf_soft_since_ms = 0;  // when the soft output limit was first exceeded (0: not)
-  long long net_in = 0, net_out = 0, commands = 0;
+  long long commands = 0;  // commands run (the first decides RESP or nData)
 
   // MULTI/EXEC
   std::vector<QueuedCommand> mstate;
@@ -444,7 +440,6 @@ struct Server {
   long long cronloops = 0;
   int notify_flags = 0;
   size_t peak_memory = 0;
-  long long stat_numconnections() const { return (long long)clients.size(); }
 };
 
 extern Server* g_srv;
