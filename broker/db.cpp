@@ -171,6 +171,11 @@ void remove_members_command(Client& c, Type type, bool (*remove)(Robj&, std::str
   c.reply().integer(deleted);
 }
 
+void length_command(Client& c, Type type, size_t (*len)(const Robj&)) {
+  KeyEntry* e = lookup_read_or_reply(c, c.argv[1], type, IfMissing::Zero);
+  if (e) c.reply().integer((long long)len(e->val));
+}
+
 size_t db_clear(Db& db) {
   size_t n = db.keys.size();
   db.keys.clear([](KeyEntry* e) { entry_free(e); });

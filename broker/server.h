@@ -179,6 +179,9 @@ bool db_delete(Db& db, std::string_view key);
 // missing key).
 void remove_members_command(Client& c, Type type, bool (*remove)(Robj&, std::string_view),
                             size_t (*len)(const Robj&), int klass, const char* event);
+// HLEN/SCARD/LLEN: replies `len` of the `type` collection at c.argv[1] (WRONGTYPE, or 0 for a
+// missing key).
+void length_command(Client& c, Type type, size_t (*len)(const Robj&));
 void db_delete_entry(Db& db, KeyEntry* e);
 // Empties a database; returns the number of keys removed.
 size_t db_clear(Db& db);

@@ -264,10 +264,7 @@ void hdel_command(Client& c) {
   remove_members_command(c, Type::Hash, hash_delete, hash_len, kNotifyHash, "hdel");
 }
 
-void hlen_command(Client& c) {
-  KeyEntry* e = lookup_read_or_reply(c, c.argv[1], Type::Hash, IfMissing::Zero);
-  if (e) c.reply().integer((long long)hash_len(e->val));
-}
+void hlen_command(Client& c) { length_command(c, Type::Hash, hash_len); }
 
 void hstrlen_command(Client& c) {
   KeyEntry* e = lookup_read_or_reply(c, c.argv[1], Type::Hash, IfMissing::Zero);

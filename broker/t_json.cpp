@@ -702,23 +702,38 @@ void reply_per_match(Client& c, const std::vector<JsonMatch>& ms, F&& f) {
   }
 }
 
-void json_strlen_command(Client& c) {
+// JSON.STRLEN / ARRLEN / OBJLEN: per match, its size when `size` gives one (nil for another
+// type).  A legacy path answers for its first match; `legacy_fail` replies when there is none
+// (`first` nullptr) or it has no size.  `missing_doc` is the error for a missing key.
+void size_command(Client& c, std::string (*missing_doc)(const JsonPath&),
+                  std::optional<long long> (*size)(const Value&),
+                  void (*legacy_fail)(Client&, const JsonPath&, const Value* first)) {
   JsonPath path;
   Value* doc;
   if (!read_key_path(c, &path, &doc)) return;
-  if (!doc) return reply_missing_doc(c, path, kErrNoKey);
+  if (!doc) return reply_missing_doc(c, path, missing_doc(path));
   std::vector<JsonMatch> ms;
   if (!matches(c, path, doc, &ms)) return;
   if (path.legacy) {
-    if (ms.empty()) return reply_error(c, path_err(path.fixed));
-    if (!ms[0].v->is_string()) return reply_error(c, expected_err("string", *ms[0].v));
-    c.reply().integer((long long)ms[0].v->str().size());
-    return;
+    std::optional<long long> n = ms.empty() ? std::nullopt : size(*ms[0].v);
+    if (!n) return legacy_fail(c, path, ms.empty() ? nullptr : ms[0].v);
+    return c.reply().integer(*n);
   }
-  reply_per_match(c, ms, [](const Value& v) -> std::optional<long long> {
-    if (!v.is_string()) return std::nullopt;
-    return (long long)v.str().size();
-  });
+  reply_per_match(c, ms, size);
+}
+
+std::string no_key(const JsonPath&) { return kErrNoKey; }
+
+void json_strlen_command(Client& c) {
+  size_command(
+      c, no_key,
+      [](const Value& v) -> std::optional<long long> {
+        if (!v.is_string()) return std::nullopt;
+        return (long long)v.str().size();
+      },
+      [](Client& c, const JsonPath& path, const Value* first) {
+        reply_error(c, first ? expected_err("string", *first) : path_err(path.fixed));
+      });
 }
 
 // ---- Arrays ----
@@ -847,22 +862,15 @@ void json_arrpop_command(Client& c) {
 }
 
 void json_arrlen_command(Client& c) {
-  JsonPath path;
-  Value* doc;
-  if (!read_key_path(c, &path, &doc)) return;
-  if (!doc) return reply_missing_doc(c, path, kErrNoKey);
-  std::vector<JsonMatch> ms;
-  if (!matches(c, path, doc, &ms)) return;
-  if (path.legacy) {
-    if (ms.empty() || !ms[0].v->is_array())
-      return reply_error(c, path_err(path.original, "not an array"));
-    c.reply().integer((long long)ms[0].v->arr().size());
-    return;
-  }
-  reply_per_match(c, ms, [](const Value& v) -> std::optional<long long> {
-    if (!v.is_array()) return std::nullopt;
-    return (long long)v.arr().size();
-  });
+  size_command(
+      c, no_key,
+      [](const Value& v) -> std::optional<long long> {
+        if (!v.is_array()) return std::nullopt;
+        return (long long)v.arr().size();
+      },
+      [](Client& c, const JsonPath& path, const Value*) {
+        reply_error(c, path_err(path.original, "not an array"));
+      });
 }
 
 void json_arrtrim_command(Client& c) {
@@ -924,22 +932,16 @@ void json_objkeys_command(Client& c) {
 }
 
 void json_objlen_command(Client& c) {
-  JsonPath path;
-  Value* doc;
-  if (!read_key_path(c, &path, &doc)) return;
-  if (!doc) return reply_missing_doc(c, path, path_err(path.fixed, "not an object"));
-  std::vector<JsonMatch> ms;
-  if (!matches(c, path, doc, &ms)) return;
-  if (path.legacy) {
-    if (ms.empty()) return c.reply().null();
-    if (!ms[0].v->is_object()) return reply_error(c, expected_err("object", *ms[0].v));
-    c.reply().integer((long long)ms[0].v->obj().size());
-    return;
-  }
-  reply_per_match(c, ms, [](const Value& v) -> std::optional<long long> {
-    if (!v.is_object()) return std::nullopt;
-    return (long long)v.obj().size();
-  });
+  size_command(
+      c, [](const JsonPath& path) { return path_err(path.fixed, "not an object"); },
+      [](const Value& v) -> std::optional<long long> {
+        if (!v.is_object()) return std::nullopt;
+        return (long long)v.obj().size();
+      },
+      [](Client& c, const JsonPath&, const Value* first) {
+        if (!first) return c.reply().null();
+        reply_error(c, expected_err("object", *first));
+      });
 }
 
 // ---- JSON.CLEAR / JSON.TOGGLE ----

@@ -585,20 +585,26 @@ bool elements_removed(Client& c, std::string_view key, KeyEntry* e, Where where,
   return true;
 }
 
-// Pops up to `count` elements and replies [key, [elements...]] (LMPOP).
-void pop_range_with_key(Client& c, KeyEntry* e, std::string_view key, Where where,
-                        long long count) {
+// Pops up to `count` (> 0) elements from the `where` end of the list at `key` and replies them
+// as an array, in the order they were popped (LPOP/RPOP with a count).
+void pop_range(Client& c, KeyEntry* e, std::string_view key, Where where, long long count) {
   List* l = as_list(e->val);
   long long llen = (long long)l->count;
   long long n = std::min(count, llen);
-  c.reply().array(2);
-  c.reply().bulk(key);
   if (where == kHead)
     reply_range(c, l, 0, n - 1, false);
   else
     reply_range(c, l, llen - n, llen - 1, true);
   list_del_end(l, size_t(n), where);
   elements_removed(c, key, e, where, size_t(n));
+}
+
+// Pops up to `count` elements and replies [key, [elements...]] (LMPOP).
+void pop_range_with_key(Client& c, KeyEntry* e, std::string_view key, Where where,
+                        long long count) {
+  c.reply().array(2);
+  c.reply().bulk(key);
+  pop_range(c, e, key, where, count);
 }
 
 // ---- Commands ----
@@ -655,41 +661,42 @@ void linsert_command(Client& c) {
   c.reply().integer((long long)l->count);
 }
 
-void llen_command(Client& c) {
-  KeyEntry* e = lookup_read_or_reply(c, c.argv[1], Type::List, IfMissing::Zero);
-  if (e) c.reply().integer((long long)as_list(e->val)->count);
+void llen_command(Client& c) { length_command(c, Type::List, list_length); }
+
+// LINDEX/LSET: where element argv[2] (negative counts from the tail) is in the list of `e`.
+// False when there is none: `e` is nullptr (its lookup replied), argv[2] is not an integer
+// (replied), or the index is past either end (`out_of_range` replies).
+bool element_at(Client& c, KeyEntry* e, List** l, Pos* at, void (*out_of_range)(Client&)) {
+  if (!e) return false;
+  long long index;
+  if (!get_long(c, c.argv[2], &index)) return false;
+  *l = as_list(e->val);
+  long long llen = (long long)(*l)->count;
+  if (index < 0) index = llen + index;
+  if (index < 0 || index >= llen) {
+    out_of_range(c);
+    return false;
+  }
+  *at = list_locate(*l, size_t(index));
+  return true;
 }
 
 void lindex_command(Client& c) {
+  List* l;
+  Pos p;
   KeyEntry* e = lookup_read_or_reply(c, c.argv[1], Type::List, IfMissing::Null);
-  if (!e) return;
-  long long index;
-  if (!get_long(c, c.argv[2], &index)) return;
-  List* l = as_list(e->val);
-  long long llen = (long long)l->count;
-  if (index < 0) index = llen + index;
-  if (index < 0 || index >= llen) {
-    c.reply().null();
-    return;
-  }
-  Pos p = list_locate(l, size_t(index));
+  if (!element_at(c, e, &l, &p, [](Client& c) { c.reply().null(); })) return;
   uint32_t total;
   c.reply().bulk(read_fwd(l->nodes[p.ni]->data + p.off, &total));
 }
 
 void lset_command(Client& c) {
+  List* l;
+  Pos p;
   KeyEntry* e = lookup_write_or_reply(c, c.argv[1], Type::List, IfMissing::NoSuchKey);
-  if (!e) return;
-  long long index;
-  if (!get_long(c, c.argv[2], &index)) return;
-  List* l = as_list(e->val);
-  long long llen = (long long)l->count;
-  if (index < 0) index = llen + index;
-  if (index < 0 || index >= llen) {
-    reply_error(c, "ERR index out of range");
+  if (!element_at(c, e, &l, &p, [](Client& c) { reply_error(c, "ERR index out of range"); }))
     return;
-  }
-  list_replace_at(l, list_locate(l, size_t(index)), c.argv[3]);
+  list_replace_at(l, p, c.argv[3]);
   c.reply().ok();
   key_changed(c, c.argv[1], kNotifyList, "lset");
 }
@@ -718,14 +725,7 @@ void pop_generic(Client& c, Where where) {
     list_del_end(l, 1, where);
     elements_removed(c, key, e, where, 1);
   } else {
-    long long llen = (long long)l->count;
-    long long n = std::min(count, llen);
-    if (where == kHead)
-      reply_range(c, l, 0, n - 1, false);
-    else
-      reply_range(c, l, llen - n, llen - 1, true);
-    list_del_end(l, size_t(n), where);
-    elements_removed(c, key, e, where, size_t(n));
+    pop_range(c, e, key, where, count);
   }
 }
 

@@ -277,10 +277,7 @@ void srem_command(Client& c) {
   remove_members_command(c, Type::Set, set_remove, set_len, kNotifySet, "srem");
 }
 
-void scard_command(Client& c) {
-  KeyEntry* e = lookup_read_or_reply(c, c.argv[1], Type::Set, IfMissing::Zero);
-  if (e) c.reply().integer((long long)set_len(e->val));
-}
+void scard_command(Client& c) { length_command(c, Type::Set, set_len); }
 
 void sismember_command(Client& c) {
   KeyEntry* e = lookup_read_or_reply(c, c.argv[1], Type::Set, IfMissing::Zero);
