@@ -44,6 +44,7 @@ deps:
 
 build:
 	@for f in $(NEEDED); do [ -e $$f ] || { $(MAKE) --no-print-directory deps; break; }; done
+	@command -v npm >/dev/null || $(MAKE) --no-print-directory deps   # npm ci installs the client bundle
 	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS) $(if $(TARGETS),--target $(TARGETS))
 
@@ -69,29 +70,33 @@ FUZZ_FLAGS := -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitiz
 FUZZ_NEEDED := /usr/bin/clang++-14 /usr/include/re2/re2.h \
 	/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
 FUZZERS := $(addprefix $(FUZZ_BUILD)/,fuzz_resp_parser fuzz_http_head fuzz_json_parser fuzz_json_path \
-	fuzz_sc_protocol)
+	fuzz_sc_protocol fuzz_worker_http fuzz_proxy_header)
 
 fuzz:
 	@for f in $(FUZZ_NEEDED); do [ -e $$f ] || { $(MAKE) --no-print-directory deps; break; }; done
 	@$(MAKE) --no-print-directory $(FUZZERS)
 
-$(FUZZ_BUILD)/fuzz_resp_parser: tests/fuzz/fuzz_resp_parser.cpp common/resp.cpp common/resp.h
+# Each harness: its parser's sources (and headers, for rebuilds), its include dirs, its libraries.
+$(FUZZ_BUILD)/fuzz_resp_parser: common/resp.cpp common/resp.h
+$(FUZZ_BUILD)/fuzz_http_head: balancer/http_head.cpp balancer/http_head.h
+$(FUZZ_BUILD)/fuzz_http_head: FUZZ_INC := -Ibalancer
+$(FUZZ_BUILD)/fuzz_json_parser: common/json.cpp common/json.h
+$(FUZZ_BUILD)/fuzz_json_path: broker/json_path.cpp common/json.cpp broker/json_path.h common/json.h
+$(FUZZ_BUILD)/fuzz_json_path: FUZZ_INC := -Ibroker -Icommon
+$(FUZZ_BUILD)/fuzz_json_path: FUZZ_LIBS := -lre2
+$(FUZZ_BUILD)/fuzz_sc_protocol: worker/src/sc_protocol.cpp common/json.cpp worker/src/sc_protocol.h \
+	common/json.h
+$(FUZZ_BUILD)/fuzz_sc_protocol: FUZZ_INC := -Iworker/src -Icommon
+$(FUZZ_BUILD)/fuzz_proxy_header: worker/src/proxy_header.cpp worker/src/proxy_header.h
+$(FUZZ_BUILD)/fuzz_proxy_header: FUZZ_INC := -Iworker/src
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.cpp
 	@mkdir -p $(FUZZ_BUILD)
-	$(FUZZ_CXX) $(FUZZ_FLAGS) -Icommon $(filter %.cpp,$^) -o $@
-$(FUZZ_BUILD)/fuzz_http_head: tests/fuzz/fuzz_http_head.cpp balancer/http_head.cpp balancer/http_head.h
+	$(FUZZ_CXX) $(FUZZ_FLAGS) $(or $(FUZZ_INC),-Icommon) $(filter %.cpp,$^) $(FUZZ_LIBS) -o $@
+
+$(FUZZ_BUILD)/fuzz_worker_http: tests/fuzz/fuzz_worker_http.cpp worker/src/http_path.cpp worker/src/origins.cpp \
+		worker/src/http_path.h worker/src/origins.h
 	@mkdir -p $(FUZZ_BUILD)
-	$(FUZZ_CXX) $(FUZZ_FLAGS) -Ibalancer $(filter %.cpp,$^) -o $@
-$(FUZZ_BUILD)/fuzz_json_parser: tests/fuzz/fuzz_json_parser.cpp common/json.cpp common/json.h
-	@mkdir -p $(FUZZ_BUILD)
-	$(FUZZ_CXX) $(FUZZ_FLAGS) -Icommon $(filter %.cpp,$^) -o $@
-$(FUZZ_BUILD)/fuzz_json_path: tests/fuzz/fuzz_json_path.cpp broker/json_path.cpp common/json.cpp \
-		broker/json_path.h common/json.h
-	@mkdir -p $(FUZZ_BUILD)
-	$(FUZZ_CXX) $(FUZZ_FLAGS) -Ibroker -Icommon $(filter %.cpp,$^) -lre2 -o $@
-$(FUZZ_BUILD)/fuzz_sc_protocol: tests/fuzz/fuzz_sc_protocol.cpp worker/src/sc_protocol.cpp common/json.cpp \
-		worker/src/sc_protocol.h common/json.h
-	@mkdir -p $(FUZZ_BUILD)
-	$(FUZZ_CXX) $(FUZZ_FLAGS) -Iworker/src -Icommon $(filter %.cpp,$^) -o $@
+	$(FUZZ_CXX) $(FUZZ_FLAGS) -Iworker/src $(filter %.cpp,$^) -o $@
 
 format:
 	@clang-format -i $$(git ls-files '*.cpp' '*.h')

@@ -22,7 +22,8 @@ AOF=everysec OUT="$BUILD/bench/broker-vs-redis-aof.md" bash "$ROOT/bench/broker-
 echo "== sc-broker JSON documents (bench/broker-json.sh)"
 bash "$ROOT/bench/broker-json.sh"
 
-# The other side-by-side scripts (bench/<ours>-vs-<anchor>.sh, e.g. the balancer's).
+# The other side-by-side scripts (bench/<ours>-vs-<anchor>.sh: the balancer against HAProxy, the
+# worker against the Node SocketCluster server).
 for s in "$ROOT"/bench/*-vs-*.sh; do
   [ -f "$s" ] || continue
   [ "$(basename "$s")" = broker-vs-redis.sh ] && continue

@@ -329,10 +329,6 @@ static bool load_file(const std::string& path, std::string* error) {
     return false;
   };
   a.loading = true;
-  // The file holds documents the broker accepted; one may have grown past json-max-size
-  // through many small writes, so the limit on parsing a JSON argument is off while loading.
-  long long json_max_size = s.cfg.json_max_size;
-  s.cfg.json_max_size = LLONG_MAX;
   int64_t start = now_ms();
   Client fake;
   fake.id = 0;
@@ -415,7 +411,6 @@ static bool load_file(const std::string& path, std::string* error) {
     close(fd);
   }
   a.loading = false;
-  s.cfg.json_max_size = json_max_size;
   s.dirty = 0;
   SC_LOG(Notice, "DB loaded from append only file: %.3f seconds (%lld commands)",
          double(now_ms() - start) / 1000, commands);

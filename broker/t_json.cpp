@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "aof.h"
 #include "json_path.h"
 
 namespace sc::broker {
@@ -38,7 +39,9 @@ size_t json_mem(const Robj& v) { return sizeof(json::Value) + json::memory_usage
 json::ParseLimits json_parse_limits() {
   json::ParseLimits l;
   l.max_depth = size_t(srv().cfg.json_max_depth);
-  l.max_size = size_t(srv().cfg.json_max_size);
+  // The AOF holds documents the broker accepted; one may have grown past json-max-size through
+  // many small writes, so loading parses whatever size the file holds.
+  l.max_size = aof_loading() ? SIZE_MAX : size_t(srv().cfg.json_max_size);
   return l;
 }
 

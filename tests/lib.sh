@@ -17,12 +17,36 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# free_port: prints a TCP port on 127.0.0.1 that nothing listens on (bind to 0, read it back).
+# free_port: prints a TCP port that nothing listens on (tests/support/tap.py's picker: below the
+# ephemeral range when there is room).
 free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+  PYTHONPATH="$SC_ROOT/tests/support" python3 -c 'import tap; print(tap.free_port())'
 }
 # spawn CMD...: starts a background process, registers its pid, sets $LAST_PID.
 spawn() { "$@" & LAST_PID=$!; _pids+=("$LAST_PID"); }
+# start_listening LOG CMD...: starts CMD --port P (P from free_port) with its output appended to
+# LOG and waits until it accepts on P.  A port found free can be taken before the server binds
+# it, so a server that exits at start is retried on another port, up to 5 times (the failed
+# attempt's log kept as LOG.failed-N: under ASan it holds the leak report of the failed
+# listen, and the caller judges only the server that runs).  Sets PORT and SPID.
+start_listening() {
+  local log=$1 attempt
+  shift
+  for attempt in 1 2 3 4 5; do
+    PORT=$(free_port)
+    spawn "$@" --port "$PORT" >>"$log" 2>&1
+    SPID=$LAST_PID
+    for _ in $(seq 100); do
+      (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && return 0
+      kill -0 "$SPID" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill "$SPID" 2>/dev/null
+    echo "$1 did not start on port $PORT (attempt $attempt)" >&2
+    mv "$log" "$log.failed-$attempt" 2>/dev/null
+  done
+  fail "$1 never started: $(tail -3 "$log.failed-5")"
+}
 # wait_port PORT [HOST]: waits up to 10 s until something accepts on the port.
 wait_port() {
   local host=${2:-127.0.0.1}

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # test-timeout: 2400
-# The broker's JSON, nData and AOF tests and every balancer test again, against a build with
-# AddressSanitizer and UndefinedBehaviorSanitizer (make SANITIZE=address,undefined into
-# build-asan/, only sc-broker, sc-balancer and sc-testbackend).  Any sanitizer report from any
+# The broker's JSON, nData and AOF tests, every balancer test and every worker test again,
+# against a build with AddressSanitizer and UndefinedBehaviorSanitizer (make
+# SANITIZE=address,undefined into build-asan/, only the binaries those tests run).  Any sanitizer report from any
 # process (a memory error, undefined behaviour, a leak at exit) fails the test: the processes
 # stop at the first report and write it to a file of their own, which is shown here.
 # broker_limits.py stays out: its RSS figures mean nothing under ASan's allocator.
@@ -10,13 +10,16 @@ set -u
 ROOT=${SC_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 cd "$ROOT" || exit 1
 ASAN_BUILD=${SC_ASAN_BUILD:-$ROOT/build-asan}
-TESTS="broker_json.py broker_json_limits.py broker_ndata.py broker_aof.py
-  $(cd tests/integration && ls balancer_*.py balancer_*.sh)"
+# SANITIZER_TESTS="a.py b.sh" runs only those.
+TESTS=${SANITIZER_TESTS:-"broker_json.py broker_json_limits.py broker_ndata.py broker_aof.py
+  $(cd tests/integration && ls balancer_*.py balancer_*.sh worker_*.py worker_*.sh 2>/dev/null)"}
+TARGETS="sc-broker sc-balancer sc-testbackend sc-conformance sc-example-middleware sc-example-echo
+  sc-example-chat sc-worker sc-example-auth sc-client-bundle"
 
 start=$SECONDS
 mkdir -p "$ASAN_BUILD"; mlog="$ASAN_BUILD/make.log"
 if ! make --no-print-directory BUILD="$ASAN_BUILD" SANITIZE=address,undefined JOBS="${JOBS:-2}" \
-    TARGETS="sc-broker sc-balancer sc-testbackend" >"$mlog" 2>&1; then
+    TARGETS="$(echo $TARGETS)" >"$mlog" 2>&1; then
   tail -40 "$mlog"
   echo "not ok - make SANITIZE=address,undefined"; exit 1
 fi

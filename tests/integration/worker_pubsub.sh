@@ -13,25 +13,6 @@ KEY="$TEST_TMP/auth.key"
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$KEY"
 JS="$SC_ROOT/tests/support/worker_pubsub.js"
 
-# start_broker LOG CMD...: a broker on a free port (CMD gets --port P appended), retried on
-# another port when it cannot bind; sets BPORT, BPID.
-start_broker() {
-  local log=$1 attempt
-  shift
-  for attempt in 1 2 3 4 5; do
-    BPORT=$(listen_port)
-    spawn "$@" --port "$BPORT" >>"$log" 2>&1
-    BPID=$LAST_PID
-    for _ in $(seq 100); do
-      (exec 3<>"/dev/tcp/127.0.0.1/$BPORT") 2>/dev/null && return 0
-      kill -0 "$BPID" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill "$BPID" 2>/dev/null
-  done
-  fail "broker $* did not start: $(tail -3 "$log")"
-}
-
 # run_pair NAME: two sc-conformance workers on $BPORT, the basic checks, both stopped.
 run_pair() {
   local name=$1

@@ -1,6 +1,8 @@
 // sc-conformance: an app on the worker toolkit that lets any socketcluster-client check the
 // protocol (docs/worker.md lists what each procedure does).  Exit codes: 0 stopped by a
-// signal, 1 could not listen, 2 bad options.
+// signal, 1 could not listen, 2 bad options (with --workers N: the master's, same meaning).
+#include <unistd.h>
+
 #include <cstdio>
 #include <string>
 
@@ -32,6 +34,12 @@ int main(int argc, char** argv) {
 
   // echo: the data unchanged (absent stays absent).
   w.procedure("echo", [](sc::Socket&, sc::Request& r) { r.end(r.data()); });
+
+  // worker: {id, pid} of the worker process serving the caller (Worker::id(); --workers).
+  w.procedure("worker", [&w](sc::Socket&, sc::Request& r) {
+    r.end(sc::Json::raw("{\"id\":" + std::to_string(w.id()) +
+                        ",\"pid\":" + std::to_string(getpid()) + "}"));
+  });
 
   // error: ConformanceError with data.message (default "Conformance error").
   w.procedure("error", [](sc::Socket&, sc::Request& r) {

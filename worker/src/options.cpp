@@ -7,6 +7,7 @@
 
 #include "log.h"
 #include "net.h"
+#include "origins.h"
 #include "scluster/worker.h"
 
 namespace sc {
@@ -35,8 +36,32 @@ const std::vector<OptionSpec>& specs() {
        false},
       {"socket-channel-limit", "N", "1000", "channels one socket may subscribe to (0: no limit)",
        false},
+      // HTTP on the WebSocket port (http.cpp)
+      {"public", "DIR", "", "directory served over HTTP at / (empty: none)", false},
+      {"client-bundle", "FILE", "",
+       "served at /socketcluster-client.min.js (default: the build's, ../share/scluster/ "
+       "from the binary)",
+       false},
+      {"origins", "PATTERNS", "*:*",
+       "host:port patterns (* for any part) the Origin of an upgrade must match, else 403", false},
       {"log-level", "LEVEL", "notice", "debug, verbose, notice or warning", false},
       {"logfile", "FILE", "", "log file (default: stderr)", false},
+      // The master (worker/src/master.cpp, docs/worker.md "Worker processes").
+      {"workers", "N", "0",
+       "worker processes under a master that respawns them (0: this process is the worker)", false},
+      {"reuseport", "yes|no", "no",
+       "every worker listens on --port (SO_REUSEPORT) instead of --port + its id", false},
+      {"shutdown-timeout", "MS", "5000",
+       "on SIGTERM, wait this long for clients to take their 1001 close", false},
+      // Limits (docs/worker.md, Limits).
+      {"address-socket-limit", "N", "0",
+       "WebSockets per client address; more get HTTP 429 (0: no limit)", false},
+      {"trust-proxy", "yes|no", "no",
+       "client address from a PROXY header or X-Forwarded-For (only behind your proxy)", false},
+      {"outbound-queue-limit", "BYTES", "16777216",
+       "bytes waiting for a socket that does not read; more: close 1013", false},
+      {"upgrade-timeout", "SECONDS", "10",
+       "an HTTP request or WebSocket upgrade (and a PROXY header) must arrive within this", false},
   };
   return s;
 }
@@ -56,13 +81,28 @@ bool to_int(const std::string& v, long long lo, long long hi, long long* out) {
   return true;
 }
 
+bool yes_no(const char* name, const std::string& v, bool* out, std::string* error) {
+  if (v == "yes" || v == "true" || v == "1") {
+    *out = true;
+  } else if (v == "no" || v == "false" || v == "0") {
+    *out = false;
+  } else {
+    *error = std::string("--") + name + " wants yes or no, got '" + v + "'";
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 std::string Options::help(const char* program) {
   std::string usage = std::string(program) +
                       " [options]\n"
                       "Each option may also come from the environment variable SCLUSTER_<NAME>\n"
-                      "(--ping-interval: SCLUSTER_PING_INTERVAL); flags win.";
+                      "(--ping-interval: SCLUSTER_PING_INTERVAL); flags win.\n"
+                      "Under --workers N each worker finds its id (0..N-1) in SCLUSTER_WORKER_ID\n"
+                      "and N in SCLUSTER_WORKER_COUNT; the master drains on SIGTERM/SIGINT and\n"
+                      "restarts the workers one by one on SIGUSR2.";
   return options_help(specs(), usage.c_str());
 }
 
@@ -103,6 +143,15 @@ Options::Status Options::load(int argc, char** argv, Options* out, std::string* 
       {"rx-buffer-size", 128, 1 << 20, [&](long long x) { out->rx_buffer_size = size_t(x); }},
       {"socket-channel-limit", 0, 1LL << 32,
        [&](long long x) { out->socket_channel_limit = size_t(x); }},
+      // The master.
+      {"workers", 0, 1024, [&](long long x) { out->workers = int(x); }},
+      {"shutdown-timeout", 0, 3600000, [&](long long x) { out->shutdown_timeout_ms = int(x); }},
+      // Limits.
+      {"address-socket-limit", 0, 1LL << 32,
+       [&](long long x) { out->address_socket_limit = size_t(x); }},
+      {"outbound-queue-limit", 1024, 1LL << 40,
+       [&](long long x) { out->outbound_queue_limit = size_t(x); }},
+      {"upgrade-timeout", 1, 3600, [&](long long x) { out->upgrade_timeout_s = int(x); }},
   };
   for (auto& o : ints) {
     if (!to_int(v.get(o.name), o.lo, o.hi, &n)) {
@@ -142,9 +191,26 @@ Options::Status Options::load(int argc, char** argv, Options* out, std::string* 
       return Status::Error;
     }
   }
+  if (!yes_no("trust-proxy", v.get("trust-proxy"), &out->trust_proxy, error)) return Status::Error;
+  if (!yes_no("reuseport", v.get("reuseport"), &out->reuseport, error)) return Status::Error;
+  if (out->workers > 0 && out->port == 0) {
+    *error = "--workers needs a --port other than 0";
+    return Status::Error;
+  }
+  if (out->workers > 0 && !out->reuseport && out->port + out->workers - 1 > 65535) {
+    *error = "--port + --workers - 1 is above 65535";
+    return Status::Error;
+  }
   out->host = v.get("host");
   out->path = v.get("path");
   out->auth_key_file = v.get("auth-key-file");
+  out->public_dir = v.get("public");
+  out->client_bundle = v.get("client-bundle");
+  out->origins = v.get("origins");
+  {
+    http::Origins o;
+    if (!http::parse_origins(out->origins, &o, error)) return Status::Error;
+  }
   out->log_level = v.get("log-level");
   out->logfile = v.get("logfile");
   LogLevel lvl;

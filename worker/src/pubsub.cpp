@@ -127,6 +127,7 @@ void WorkerState::on_broker_message(int broker, std::string_view bchannel,
     json::write_string(payload, &as_string);
     data = as_string;
   }
+  metrics.publications_received++;
   auto frame = std::make_shared<std::string>(frame_buffer());
   proto::encode_publish(name, data, frame.get());
 
@@ -172,7 +173,7 @@ void WorkerState::on_broker_message(int broker, std::string_view bchannel,
 }
 
 void WorkerState::queue_shared(SocketState* s, std::shared_ptr<std::string> frame) {
-  if (s->close_code) return;
+  if (s->close_code || outbound_over(s, frame->size() - LWS_PRE)) return;
   s->out.push_back(std::move(frame));
   lws_callback_on_writable(s->wsi);
 }
@@ -367,6 +368,7 @@ void WorkerState::publish(std::string_view channel, std::string_view data, Excha
     return;
   }
   BrokerLink& b = *brokers[size_t(broker_of(channel))];
+  metrics.publications_sent++;
   b.publish(broker_channel(channel), data, [name, done = std::move(done)](const std::string& e) {
     if (!done) return;
     if (e.empty()) {

@@ -83,9 +83,8 @@ SocketState* WorkerState::open_socket(lws* wsi) {
   s->handle = Socket(s);
   s->serial = next_serial++;
   s->id = make_id(id_seed, s->serial);
-  char peer[64] = {0};
-  lws_get_peer_simple(wsi, peer, sizeof peer);
-  s->remote = peer;
+  s->remote = client_address(wsi);
+  count_address(s, +1);
   s->opened = s->last_alive = ev_now(loop);
   ev_init(&s->timer, &WorkerState::on_timer);
   s->timer.data = s;
@@ -103,7 +102,9 @@ void WorkerState::close_socket(SocketState* s) {
     s->close_code = s->peer_close_code ? s->peer_close_code : 1006;
     s->close_reason = s->peer_close_reason;
   }
+  metrics.closes[s->close_code]++;
   s->out.clear();
+  count_address(s, -1);
   release_socket_channels(s);
   auto pending = std::move(s->pending);
   s->pending.clear();
@@ -115,7 +116,7 @@ void WorkerState::close_socket(SocketState* s) {
 }
 
 void WorkerState::queue(SocketState* s, std::string frame) {
-  if (s->close_code) return;
+  if (s->close_code || outbound_over(s, frame.size() - LWS_PRE)) return;
   s->out.push_back(std::move(frame));
   lws_callback_on_writable(s->wsi);
 }
@@ -141,6 +142,7 @@ void WorkerState::on_writeable(SocketState* s) {
       return;
     }
     s->out.pop_front();
+    metrics.messages_out++;
     if (lws_send_pipe_choked(s->wsi)) break;
   }
   if (!s->out.empty()) lws_callback_on_writable(s->wsi);
@@ -215,6 +217,7 @@ void WorkerState::on_timer(struct ev_loop*, ev_timer* t, int) {
 void WorkerState::on_frame(SocketState* s, std::string_view frame) {
   SC_LOG(Debug, "socket %s <- %.*s", s->id.c_str(), int(frame.size() > 200 ? 200 : frame.size()),
          frame.data());
+  metrics.messages_in++;
   proto::FrameKind kind = proto::parse_frame(frame, opt.protocol_version, &packets);
   s->last_alive = ev_now(loop);
   if (!s->handshaken) {

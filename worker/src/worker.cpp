@@ -1,6 +1,7 @@
 // The Worker facade and the libwebsockets glue: one libev loop (ev_default_loop) handed to lws
 // as a foreign loop, one protocol entry that takes every WebSocket on the configured path.
 #include <openssl/rand.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <csignal>
@@ -9,6 +10,7 @@
 #include <sstream>
 
 #include "log.h"
+#include "master.h"
 #include "worker_state.h"
 
 namespace sc {
@@ -24,8 +26,23 @@ void lws_log_emit(int level, const char* line) {
 }
 
 void on_signal(struct ev_loop* loop, ev_signal* w, int) {
-  SC_LOG(Notice, "signal %d: stopping", w->signum);
-  ev_break(loop, EVBREAK_ALL);
+  auto* st = static_cast<WorkerState*>(w->data);
+  if (st->stopping) {
+    // Under a master the same Ctrl-C reaches us twice (from the terminal and from the
+    // master): the drain goes on, bounded by --shutdown-timeout and the master's SIGKILL.
+    if (st->opt.workers > 0) return;
+    SC_LOG(Notice, "signal %d again: stopping now", w->signum);
+    ev_break(loop, EVBREAK_ALL);
+    return;
+  }
+  SC_LOG(Notice, "signal %d: closing %zu socket(s) with 1001, then stopping", w->signum,
+         st->sockets.size());
+  st->begin_drain();
+}
+
+void on_drain_timer(struct ev_loop* loop, ev_timer* t, int) {
+  auto* st = static_cast<WorkerState*>(t->data);
+  if (st->sockets.empty() || ev_now(loop) >= st->drain_deadline) ev_break(loop, EVBREAK_ALL);
 }
 
 bool read_key_file(const std::string& path, std::string* key, std::string* error) {
@@ -87,9 +104,11 @@ bool WorkerState::init(std::string* error) {
   protocols[0].rx_buffer_size = opt.rx_buffer_size;
   protocols[0].user = this;
 
+  if (!http_init(error)) return false;
+
   lws_context_creation_info info;
   std::memset(&info, 0, sizeof info);
-  info.port = opt.port;
+  info.port = opt.reuseport ? CONTEXT_PORT_NO_LISTEN_SERVER : opt.port;  // shared_listener.h
   info.iface = opt.host.empty() ? nullptr : opt.host.c_str();
   info.protocols = protocols;
   info.user = this;
@@ -98,21 +117,42 @@ bool WorkerState::init(std::string* error) {
   void* foreign[1] = {loop};
   info.foreign_loops = foreign;
   info.pt_serv_buf_size = 4096;
-  info.timeout_secs = 10;  // slow upgrades
+  info.timeout_secs = unsigned(opt.upgrade_timeout_s);  // slow upgrades (and slow closes)
+  info.timeout_secs_ah_idle = unsigned(opt.upgrade_timeout_s);
+  if (opt.trust_proxy) info.port = CONTEXT_PORT_NO_LISTEN_SERVER;  // proxy_accept.cpp listens
   ctx.reset(lws_create_context(&info));
   if (!ctx) {
     *error = "cannot listen on port " + std::to_string(opt.port) +
              " (lws_create_context failed; is the port in use?)";
     return false;
   }
+  if (opt.reuseport && !opt.trust_proxy) {  // with --trust-proxy proxy_accept.cpp listens
+    shared_listener = std::make_unique<SharedListener>();
+    if (!shared_listener->open(loop, ctx.get(), opt.host, opt.port, error)) return false;
+  }
   // A peer that vanishes while we write must not kill the process (lws does not ignore
   // SIGPIPE when it runs on the app's loop).
   std::signal(SIGPIPE, SIG_IGN);
   ev_signal_init(&sigint, on_signal, SIGINT);
   ev_signal_init(&sigterm, on_signal, SIGTERM);
+  sigint.data = sigterm.data = this;
+  ev_timer_init(&drain_timer, on_drain_timer, 0.01, 0.01);
+  drain_timer.data = this;
   ev_signal_start(loop, &sigint);
   ev_signal_start(loop, &sigterm);
+  if (opt.trust_proxy && !proxy_listen(error)) return false;
   return pubsub_init(error);
+}
+
+// Every socket gets 1001 (going away: the client reconnects, elsewhere behind a balancer);
+// sockets still opening get it as soon as they are established.
+void WorkerState::begin_drain() {
+  stopping = true;
+  shared_listener.reset();  // with --reuseport the kernel gives new connections to the others
+  if (opt.reuseport) proxy_stop();  // the same for --trust-proxy's listener
+  drain_deadline = ev_now(loop) + opt.shutdown_timeout_ms / 1000.0;
+  for (auto& [serial, s] : sockets) request_close(s, close_code::kGoingAway, "");
+  ev_timer_start(loop, &drain_timer);
 }
 
 void WorkerState::stop() {
@@ -133,15 +173,20 @@ int WorkerState::lws_callback(lws* wsi, lws_callback_reasons reason, void* user,
         lws_return_http_status(wsi, HTTP_STATUS_BAD_REQUEST, nullptr);
         return 1;
       }
+      if (!w->origin_ok(wsi)) return 1;  // 403 sent
+      if (w->opt.address_socket_limit && w->address_full(w->client_address(wsi))) {
+        w->metrics.address_refused++;  // --address-socket-limit: HTTP 429, no WebSocket
+        lws_return_http_status(wsi, 429, "Too many WebSockets from this address");
+        return 1;
+      }
       if (w->middleware[size_t(Middleware::HandshakeWS)]) {
-        char origin[256] = {0}, peer[64] = {0};
+        char origin[256] = {0};
         lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN);
-        lws_get_peer_simple(wsi, peer, sizeof peer);
         Action a;
         a.type_ = Middleware::HandshakeWS;
         a.path_ = uri;
         a.origin_ = origin;
-        a.remote_ = peer;
+        a.remote_ = w->client_address(wsi);
         Error err;
         if (!w->run_middleware(a, &err)) {
           lws_return_http_status(wsi, HTTP_STATUS_UNAUTHORIZED, err.message.c_str());
@@ -152,6 +197,7 @@ int WorkerState::lws_callback(lws* wsi, lws_callback_reasons reason, void* user,
     }
     case LWS_CALLBACK_ESTABLISHED:
       *slot = w->open_socket(wsi);
+      if (w->stopping) w->request_close(*slot, close_code::kGoingAway, "");
       return 0;
     case LWS_CALLBACK_RECEIVE: {
       SocketState* s = *slot;
@@ -220,10 +266,10 @@ int WorkerState::lws_callback(lws* wsi, lws_callback_reasons reason, void* user,
       if (s) w->close_socket(s);
       return 0;
     }
-    case LWS_CALLBACK_HTTP:
-      // Plain HTTP on the WebSocket port: the HTTP milestone serves files, /health, /metrics.
-      lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, nullptr);
-      return -1;
+    case LWS_CALLBACK_HTTP:  // plain HTTP on the WebSocket port (http.cpp)
+      return w->on_http(wsi, std::string_view(static_cast<const char*>(in), in ? len : 0));
+    case LWS_CALLBACK_HTTP_FILE_COMPLETION:
+      return lws_http_transaction_completed(wsi) ? -1 : 0;
     default:
       return 0;
   }
@@ -241,6 +287,9 @@ Worker::~Worker() {
   if (!st_->loop) return;
   ev_signal_stop(st_->loop, &st_->sigint);
   ev_signal_stop(st_->loop, &st_->sigterm);
+  ev_timer_stop(st_->loop, &st_->drain_timer);
+  st_->shared_listener.reset();
+  st_->proxy_stop();
   st_->ctx.reset();  // closes every socket (CLOSED callbacks free their state)
   st_->brokers.clear();
 }
@@ -260,28 +309,56 @@ void Worker::on_disconnect(std::function<void(Socket&, int, std::string_view)> f
 }
 
 int Worker::run() {
-  log_set_role('W');
   LogLevel lvl;
   if (log_parse_level(st_->opt.log_level, &lvl)) log_set_level(lvl);
+  if (st_->opt.workers > 0) {
+    log_set_role('M');
+    if (!st_->opt.logfile.empty() && !log_set_file(st_->opt.logfile)) {
+      SC_LOG(Warning, "cannot open --logfile %s", st_->opt.logfile.c_str());
+      return 1;
+    }
+    MasterChild child;
+    int code = 0;
+    if (!master_run(st_->opt, &child, &code)) return code;
+    // A worker: the master writes the log (our stderr is its pipe).  An ev loop the app
+    // created before run() is the master's copy: libev must renew its kernel state.
+    ev_loop_fork(ev_default_loop(0));
+    log_set_file("");
+    st_->opt.logfile.clear();
+    st_->worker_id = child.id;
+    st_->ready_fd = child.ready_fd;
+    if (!st_->opt.reuseport) st_->opt.port += child.id;
+  }
+  log_set_role('W');
   if (!st_->opt.logfile.empty()) log_set_file(st_->opt.logfile);
   std::string error;
   if (!st_->init(&error)) {
     SC_LOG(Warning, "worker: %s", error.c_str());
     return 1;
   }
+  if (st_->ready_fd >= 0) {  // tell the master we listen
+    ssize_t r = write(st_->ready_fd, "R", 1);
+    (void)r;
+    close(st_->ready_fd);
+    st_->ready_fd = -1;
+  }
   std::string brokers;
   for (auto& b : st_->opt.brokers) brokers += (brokers.empty() ? "" : ",") + b;
-  SC_LOG(Notice, "worker listening on port %d, path %s, protocol v%d, brokers %s", st_->opt.port,
-         st_->opt.path.c_str(), st_->opt.protocol_version, brokers.c_str());
+  SC_LOG(Notice, "worker %d listening on port %d, path %s, protocol v%d, brokers %s",
+         st_->worker_id, st_->opt.port, st_->opt.path.c_str(), st_->opt.protocol_version,
+         brokers.c_str());
   ev_run(st_->loop, 0);
   // Close every socket while the app's objects are still alive: on_disconnect and pending
   // invoke callbacks run here, not from ~Worker.
+  st_->shared_listener.reset();
+  st_->proxy_stop();
   st_->ctx.reset();
   st_->brokers.clear();  // pending publishes fail ("the worker is stopping")
   return 0;
 }
 
 void Worker::stop() { st_->stop(); }
+int Worker::id() const { return st_->worker_id; }
 Socket* Worker::find(uint64_t serial) {
   auto it = st_->sockets.find(serial);
   return it == st_->sockets.end() ? nullptr : &it->second->handle;

@@ -26,8 +26,11 @@
 #include <vector>
 
 #include "broker_link.h"
+#include "metrics.h"
+#include "origins.h"
 #include "sc_protocol.h"
 #include "scluster/worker.h"
+#include "shared_listener.h"
 
 namespace sc {
 
@@ -45,14 +48,24 @@ struct OutFrame {
 
 // Frames waiting for the writeable callback, oldest first: a vector and a read index.  (A
 // std::deque allocates some 600 bytes when constructed, idle socket or not.)
+// `bytes` counts the frames' text (LWS_PRE excluded) for --outbound-queue-limit; a shared
+// frame counts in full for every socket that waits for it.
 struct OutQueue {
   std::vector<OutFrame> frames;
   size_t head = 0;
+  size_t bytes = 0;  // queued frame bytes
   bool empty() const { return head == frames.size(); }
   std::string& front() { return frames[head].text(); }
-  void push_back(std::string f) { frames.push_back(OutFrame{std::move(f), nullptr}); }
-  void push_back(std::shared_ptr<std::string> f) { frames.push_back(OutFrame{{}, std::move(f)}); }
+  void push_back(std::string f) {
+    bytes += f.size() - LWS_PRE;
+    frames.push_back(OutFrame{std::move(f), nullptr});
+  }
+  void push_back(std::shared_ptr<std::string> f) {
+    bytes += f->size() - LWS_PRE;
+    frames.push_back(OutFrame{{}, std::move(f)});
+  }
   void pop_front() {
+    bytes -= frames[head].text().size() - LWS_PRE;
     frames[head] = OutFrame();
     if (++head == frames.size()) clear();
   }
@@ -60,6 +73,7 @@ struct OutQueue {
     frames.clear();
     if (frames.capacity() > 64) frames.shrink_to_fit();  // a burst does not stay allocated
     head = 0;
+    bytes = 0;
   }
 };
 
@@ -114,6 +128,16 @@ struct Channel {
   std::vector<SubWaiter> waiters;
 };
 
+// --trust-proxy: the worker's own listener (proxy_accept.cpp), which reads the PROXY header a
+// connection may begin with and hands the socket to lws.  ProxyConns are owned here.
+struct ProxyConn;
+struct ProxyAcceptor {
+  int fd = -1;  // listening socket (-1: none)
+  ev_io io;
+  ev_timer pause;                        // after EMFILE/ENFILE accepting resumes in 100 ms
+  std::unordered_set<ProxyConn*> conns;  // accepted, header not read yet
+};
+
 struct WorkerState {
   Worker* owner = nullptr;
   Options opt;
@@ -121,6 +145,16 @@ struct WorkerState {
   struct ev_loop* loop = nullptr;
   LwsContextPtr ctx;
   ev_signal sigint, sigterm;
+  // Stopping (SIGTERM/SIGINT): every socket was asked to close with 1001; the loop ends when
+  // none is left or at drain_deadline.  Under a master: our id, and the fd that tells it we
+  // listen (master.h).
+  bool stopping = false;
+  double drain_deadline = 0;
+  ev_timer drain_timer;
+  int worker_id = 0;
+  int ready_fd = -1;
+  std::unique_ptr<SharedListener> shared_listener;  // --reuseport only (shared_listener.h)
+  void begin_drain();
   lws_protocols protocols[2];
   std::unordered_map<std::string, ProcedureFn> procs;
   std::unordered_map<std::string, ReceiverFn> receivers;
@@ -128,6 +162,10 @@ struct WorkerState {
   std::function<void(Socket&)> on_connection;
   std::function<void(Socket&, int, std::string_view)> on_disconnect;
   std::unordered_map<uint64_t, SocketState*> sockets;
+  // Limits (limits.cpp, proxy_accept.cpp).
+  std::unordered_map<std::string, uint32_t> address_sockets;  // open WebSockets per address
+  std::vector<std::string> proxied_address;  // by fd: the PROXY header's source ("" none)
+  ProxyAcceptor acceptor;                    // --trust-proxy: our own listener
   uint64_t next_serial = 1;
   uint64_t id_seed = 0;
   std::vector<proto::Packet> packets;  // reused for each frame
@@ -155,6 +193,25 @@ struct WorkerState {
   void publish(std::string_view channel, std::string_view data, Exchange::DoneFn done);
   void queue_shared(SocketState* s, std::shared_ptr<std::string> frame);
   void error_response(SocketState* s, std::string_view cid, const Error& e);
+
+  // limits (limits.cpp, proxy_accept.cpp)
+  std::string client_address(lws* wsi);  // see --trust-proxy
+  bool address_full(const std::string& address) const;
+  void count_address(SocketState* s, int delta);
+  bool outbound_over(SocketState* s, size_t add);  // true: closed 1013, do not queue
+  bool proxy_listen(std::string* error);
+  void proxy_stop();
+  // HTTP on the WebSocket port and the --origins check (http.cpp)
+  Metrics metrics;
+  http::Origins origins;
+  std::string public_root;  // realpath of --public (empty: no files served)
+  std::string bundle_file;  // realpath of the socketcluster-client bundle (empty: 404)
+  double started = 0;       // ev_time() at start, for /health's uptime
+  bool http_init(std::string* error);
+  bool origin_ok(lws* wsi);  // false: refused, 403 sent
+  int on_http(lws* wsi, std::string_view uri);
+  std::string health_json() const;
+  std::string metrics_text() const;
 
   // lws glue (worker.cpp)
   static int lws_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len);

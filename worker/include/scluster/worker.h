@@ -62,8 +62,21 @@ struct Options {
   std::string broker_password;                            // AUTH before anything else (empty: none)
   bool allow_client_publish = true;    // false: client #publish → InvalidActionError
   size_t socket_channel_limit = 1000;  // channels per socket (0: no limit)
+  // HTTP on the WebSocket port (docs/worker.md, HTTP).
+  std::string public_dir;       // served at / (empty: no files)
+  std::string client_bundle;    // empty: share/scluster/socketcluster-client.min.js by the binary
+  std::string origins = "*:*";  // host:port patterns the upgrade's Origin must match (else 403)
   std::string log_level = "notice";
   std::string logfile;
+  // Limits (docs/worker.md, Limits).
+  size_t address_socket_limit = 0;          // WebSockets per client address (0: no limit)
+  bool trust_proxy = false;                 // client address from PROXY header / X-Forwarded-For
+  size_t outbound_queue_limit = 16u << 20;  // bytes queued for one socket; over it: close 1013
+  int upgrade_timeout_s = 10;               // an HTTP request / upgrade must complete within this
+  // The master (docs/worker.md "Worker processes").
+  int workers = 0;                 // > 0: a master forks this many workers (ports port+id)
+  bool reuseport = false;          // every worker on `port` (SO_REUSEPORT)
+  int shutdown_timeout_ms = 5000;  // SIGTERM: how long clients get to take their 1001 close
 
   enum class Status { Ok, Exit0, Error };
   // Defaults, then SCLUSTER_<NAME> variables, then flags.  Exit0 after --help (printed).
@@ -213,7 +226,11 @@ class Worker {
 
   // Listens and runs the loop until SIGINT/SIGTERM or stop(), then closes every socket
   // (on_disconnect and pending invoke callbacks run before it returns).  The process exit
-  // code: 0 stopped, 1 could not listen / set up (logged).
+  // code: 0 stopped, 1 could not listen / set up (logged).  SIGTERM/SIGINT first close every
+  // client with 1001 (going away), waiting up to --shutdown-timeout for them to go.
+  // With --workers N > 0 the calling process becomes the master (master.h): run() forks the
+  // workers, each of which returns from run() as a worker would; the master returns once
+  // every worker is gone, with the master's exit code.  Register everything before run().
   int run();
   void stop();
 
@@ -221,6 +238,9 @@ class Worker {
   Exchange& exchange();
   const Options& options() const;
   struct ev_loop* loop();
+  // This worker's id under a master, 0..workers-1 (0 without one); also in the environment
+  // as SCLUSTER_WORKER_ID, with SCLUSTER_WORKER_COUNT.  Valid from inside run().
+  int id() const;
 
  private:
   std::unique_ptr<WorkerState> st_;

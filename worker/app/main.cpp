@@ -1,0 +1,93 @@
+// sc-worker: the stock app.  The SocketCluster seed's example on the toolkit, plus a chat
+// channel, serving worker/app/public/ (a page that loads the client bundle and connects) unless
+// --public says otherwise:
+//   transmit "greet" "hello world"   sent to every socket when it connects (as the seed)
+//   invoke "greet" {name}            responds "hello <name>" ("hello world" without a name)
+//   transmit "rand" N                every second, one random 0-99 to every socket
+//   channel "chat"                   clients subscribe and publish {name, text}: text a
+//                                    string of 1-1000 bytes, else ChatError
+#include <ev.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include <string>
+#include <unordered_set>
+
+#include "json.h"
+#include "scluster/worker.h"
+
+#ifndef SC_APP_PUBLIC
+#define SC_APP_PUBLIC ""
+#endif
+
+namespace {
+
+struct Rand {
+  sc::Worker* w = nullptr;
+  std::unordered_set<uint64_t> sockets;  // serials of the connected sockets
+  std::mt19937 rng{std::random_device{}()};
+  ev_timer timer;
+};
+
+void on_rand(struct ev_loop*, ev_timer* t, int) {
+  auto* r = static_cast<Rand*>(t->data);
+  sc::Json n = sc::Json::number(int64_t(r->rng() % 100));
+  for (uint64_t serial : r->sockets)
+    if (sc::Socket* s = r->w->find(serial)) s->transmit("rand", n);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // The checkout's public/ is the default while it exists (a copied binary serves no files
+  // rather than failing); flags and SCLUSTER_PUBLIC still win.
+  if (access(SC_APP_PUBLIC, R_OK | X_OK) == 0) setenv("SCLUSTER_PUBLIC", SC_APP_PUBLIC, 0);
+  sc::Options opt;
+  std::string error;
+  switch (sc::Options::load(argc, argv, &opt, &error, "sc-worker")) {
+    case sc::Options::Status::Exit0:
+      return 0;
+    case sc::Options::Status::Error:
+      std::fprintf(stderr, "sc-worker: %s (try --help)\n", error.c_str());
+      return 2;
+    case sc::Options::Status::Ok:
+      break;
+  }
+  sc::Worker w(opt);
+  Rand rand;  // (aggregate braces would replace the seeded rng by a default-seeded one)
+  rand.w = &w;
+
+  w.on_connection([&rand](sc::Socket& s) {
+    rand.sockets.insert(s.serial());
+    s.transmit("greet", sc::Json::string("hello world"));
+  });
+  w.on_disconnect(
+      [&rand](sc::Socket& s, int, std::string_view) { rand.sockets.erase(s.serial()); });
+
+  w.procedure("greet", [](sc::Socket&, sc::Request& r) {
+    std::string name;
+    if (!r.data().get("name").as_string(&name) || name.empty()) name = "world";
+    r.end(sc::Json::string("hello " + name));
+  });
+
+  w.set_middleware(sc::Middleware::PublishIn, [](sc::Action& a) {
+    std::string text;
+    if (a.channel() == "chat" &&
+        (!a.data().get("text").as_string(&text) || text.empty() || text.size() > 1000))
+      a.block(
+          sc::Error{"ChatError", "a chat message is {name, text} with 1-1000 bytes of text", ""});
+    else
+      a.allow();
+  });
+
+  // The worker runs on libev's default loop: the timer shares it.
+  struct ev_loop* loop = ev_default_loop(0);
+  ev_timer_init(&rand.timer, on_rand, 1.0, 1.0);
+  rand.timer.data = &rand;
+  ev_timer_start(loop, &rand.timer);
+  int rc = w.run();
+  ev_timer_stop(loop, &rand.timer);
+  return rc;
+}
