@@ -319,7 +319,7 @@ ConfigLoad config_load(int argc, char** argv, Config* cfg, std::string* error) {
 
 // ---- CONFIG command ----
 
-static void config_get(Client& c) {
+static void config_get_command(Client& c) {
   std::vector<std::pair<std::string, std::string>> out;
   for (auto& o : kTable.rows()) {
     for (size_t i = 2; i < c.argv.size(); i++) {
@@ -336,7 +336,7 @@ static void config_get(Client& c) {
   }
 }
 
-static void config_set(Client& c) {
+static void config_set_command(Client& c) {
   if (c.argv.size() % 2 != 0) {
     reply_syntax_error(c);
     return;
@@ -392,7 +392,7 @@ static void config_set(Client& c) {
   c.reply().ok();
 }
 
-static void config_resetstat(Client& c) {
+static void config_resetstat_command(Client& c) {
   Stats& st = srv().stats;
   st = Stats{};
   errorstats_reset();
@@ -402,8 +402,8 @@ static void config_resetstat(Client& c) {
   c.reply().ok();
 }
 
-static void config_help(Client& c) {
-  static const char* kLines[] = {
+static void config_help_command(Client& c) {
+  static const char* const kLines[] = {
       "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
       "GET <pattern>",
       "    Return parameters matching the glob-like <pattern> and their values.",
@@ -413,24 +413,22 @@ static void config_help(Client& c) {
       "    Reset statistics reported by the INFO command.",
       "HELP",
       "    Print this help."};
-  c.reply().array(std::size(kLines));
-  for (auto* l : kLines) c.reply().simple(l);
+  reply_help(c, kLines);
 }
 
-static Command kConfigSub[] = {
-    {"get", -3, kCmdAdmin | kCmdNoAuth * 0, 0, 0, 0, config_get},
-    {"set", -4, kCmdAdmin, 0, 0, 0, config_set},
-    {"resetstat", 2, kCmdAdmin, 0, 0, 0, config_resetstat},
-    {"help", 2, 0, 0, 0, 0, config_help},
-    {nullptr, 0, 0, 0, 0, 0, nullptr},
+static Command kSubcommands[] = {
+    {.name = "get", .arity = -3, .flags = kCmdAdmin, .proc = config_get_command},
+    {.name = "set", .arity = -4, .flags = kCmdAdmin, .proc = config_set_command},
+    {.name = "resetstat", .arity = 2, .flags = kCmdAdmin, .proc = config_resetstat_command},
+    {.name = "help", .arity = 2, .proc = config_help_command},
+    {},
 };
 
-static void config_container(Client& c) { reply_wrong_arity(c); }
-
-static Command kConfigCommands[] = {
-    {"config", -2, kCmdAdmin, 0, 0, 0, config_container, kConfigSub},
+static Command kCommands[] = {
+    {.name = "config", .arity = -2, .flags = kCmdAdmin, .proc = container_command,
+     .subcommands = kSubcommands},
 };
 
-std::span<Command> config_commands() { return kConfigCommands; }
+std::span<Command> config_commands() { return kCommands; }
 
 }  // namespace sc::broker
