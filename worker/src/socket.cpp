@@ -1,5 +1,9 @@
 // One SocketCluster socket: handshake, pings, invoke/transmit/response routing, auth, closes
 // (sc-protocol.md §5-§8, §11).  Called from the lws glue in worker.cpp.
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 #include <ctime>
 
 #include "json.h"
@@ -130,13 +134,27 @@ void WorkerState::request_close(SocketState* s, int code, std::string_view reaso
   lws_set_timeout(s->wsi, PENDING_TIMEOUT_CLOSE_SEND, 5);
 }
 
+namespace {
+void set_cork(int fd, bool on) {
+  if (fd < 0) return;
+  int v = on ? 1 : 0;
+  setsockopt(fd, IPPROTO_TCP, TCP_CORK, &v, sizeof v);
+}
+}  // namespace
+
 void WorkerState::on_writeable(SocketState* s) {
+  // Several queued messages (a burst of publications) leave in as few TCP segments as fit:
+  // corked, each send only copies into the socket buffer, and the uncork transmits them at once
+  // (on loopback the sender's CPU also runs the receiver's side of every segment).
+  int fd = s->out.size() > 1 ? lws_get_socket_fd(s->wsi) : -1;
+  set_cork(fd, true);
   while (!s->out.empty()) {
     std::string& f = s->out.front();
     size_t n = f.size() - LWS_PRE;
     int r =
         lws_write(s->wsi, reinterpret_cast<unsigned char*>(f.data()) + LWS_PRE, n, LWS_WRITE_TEXT);
     if (r < int(n)) {  // the connection failed: close it without a close frame
+      set_cork(fd, false);
       s->out.clear();
       request_close(s, kCloseAbnormal, "");
       return;
@@ -146,6 +164,7 @@ void WorkerState::on_writeable(SocketState* s) {
     // lws_send_pipe_choked polls the socket (a system call): asked only when more is queued.
     if (!s->out.empty() && lws_send_pipe_choked(s->wsi)) break;
   }
+  set_cork(fd, false);
   if (!s->out.empty()) lws_callback_on_writable(s->wsi);
 }
 

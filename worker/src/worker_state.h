@@ -55,6 +55,7 @@ struct OutQueue {
   size_t head = 0;
   size_t bytes = 0;  // queued frame bytes
   bool empty() const { return head == frames.size(); }
+  size_t size() const { return frames.size() - head; }
   std::string& front() { return frames[head].text(); }
   void push_back(std::string f) {
     bytes += f.size() - LWS_PRE;
