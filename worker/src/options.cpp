@@ -1,6 +1,7 @@
 // sc::Options: one table gives the flags, the SCLUSTER_* variables, --help and the checks.
 #include "options.h"
 
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
@@ -53,6 +54,11 @@ const std::vector<OptionSpec>& specs() {
        "every worker listens on --port (SO_REUSEPORT) instead of --port + its id", false},
       {"shutdown-timeout", "MS", "5000",
        "on SIGTERM, wait this long for clients to take their 1001 close", false},
+      // Sessions (worker/src/sessions.cpp, docs/worker.md "Sessions").
+      {"session-cookie", "NAME", "sid",
+       "cookie (and upgrade query parameter) holding the session id", false},
+      {"session-timeout", "SECONDS", "1200",
+       "session data lives this long in the broker after its last socket left", false},
   };
   return s;
 }
@@ -137,6 +143,9 @@ Options::Status Options::load(int argc, char** argv, Options* out, std::string* 
       // The master.
       {"workers", 0, 1024, [&](long long x) { out->workers = int(x); }},
       {"shutdown-timeout", 0, 3600000, [&](long long x) { out->shutdown_timeout_ms = int(x); }},
+      // Sessions.
+      {"session-timeout", 1, 100LL * 365 * 86400,
+       [&](long long x) { out->session_timeout_s = int(x); }},
   };
   for (auto& o : ints) {
     if (!to_int(v.get(o.name), o.lo, o.hi, &n)) {
@@ -194,6 +203,16 @@ Options::Status Options::load(int argc, char** argv, Options* out, std::string* 
   {
     http::Origins o;
     if (!http::parse_origins(out->origins, &o, error)) return Status::Error;
+  }
+  out->session_cookie = v.get("session-cookie");
+  for (char c : out->session_cookie)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-' && c != '.') {
+      out->session_cookie.clear();
+      break;
+    }
+  if (out->session_cookie.empty()) {
+    *error = "--session-cookie wants a name of letters, digits, '_', '-' or '.'";
+    return Status::Error;
   }
   out->log_level = v.get("log-level");
   out->logfile = v.get("logfile");

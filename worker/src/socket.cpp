@@ -106,6 +106,7 @@ void WorkerState::close_socket(SocketState* s) {
   metrics.closes[s->close_code]++;
   s->out.clear();
   release_socket_channels(s);
+  session_detach(s);
   auto pending = std::move(s->pending);
   s->pending.clear();
   Error e{"BadConnectionError", "Socket connection closed", ""};
@@ -463,6 +464,7 @@ void WorkerState::handshake(SocketState* s, proto::Packet& p) {
   proto::encode_response(p.cid, reply, &f);
   queue(s, std::move(f));
   if (bad) send_transmit(s, "#removeAuthToken", "");
+  session_attach(s);
   schedule(s);
   if (on_connection) on_connection(s->handle);
 }

@@ -100,6 +100,23 @@ struct SocketState {
   std::unique_ptr<std::unordered_map<std::string, ProcedureFn>> procs;  // Socket::on
   std::unique_ptr<std::unordered_map<std::string, ReceiverFn>> receivers;
   std::unique_ptr<std::unordered_set<std::string>> channels;  // subscribed (null: none yet)
+  std::string sid;          // the session (session_id.h: always well-formed)
+  bool in_session = false;  // attached to WorkerState::sessions (after #handshake)
+};
+
+// lws's per-connection user space: from the upgrade's filter (which picks the sid and whether
+// the response sets the cookie, LWS_CALLBACK_ADD_HEADERS) to the socket's close.
+struct WsSlot {
+  SocketState* s;  // null until ESTABLISHED
+  bool set_cookie;
+  char sid[65];  // session::kSidMaxLength + 1
+};
+
+// A session with sockets on this worker (sessions.cpp): subscribed to sc:sess:<sid> and
+// refreshed by the keep-alive timer while it has any.
+struct LocalSession {
+  int broker = 0;
+  std::unordered_set<SocketState*> sockets;
 };
 
 // A #subscribe answered once the broker confirmed the channel's subscription.
@@ -168,6 +185,26 @@ struct WorkerState {
   void publish(std::string_view channel, std::string_view data, Exchange::DoneFn done);
   void queue_shared(SocketState* s, std::shared_ptr<std::string> frame);
   void error_response(SocketState* s, std::string_view cid, const Error& e);
+
+  // sessions (sessions.cpp)
+  Global global;
+  std::unordered_map<std::string, LocalSession> sessions;
+  ev_timer session_timer;  // one keep-alive tick for every local session
+  int broadcast_broker = 0;
+  void sessions_init();
+  void sessions_stop();
+  std::string pick_sid(lws* wsi, bool* set_cookie);  // from the request, or a new one
+  bool secure_request(lws* wsi);
+  int broker_of_key(std::string_view key) const;
+  void session_attach(SocketState* s);
+  void session_detach(SocketState* s);
+  void session_resubscribe(int broker);
+  bool session_message(int broker, std::string_view bchannel, std::string_view payload);
+  void session_command(std::string_view sid, std::vector<std::string> argv,
+                       BrokerLink::ReplyFn done);
+  void session_publish(std::string_view bchannel, std::string_view event, std::string_view data,
+                       Session::DoneFn done);
+  static void on_session_timer(struct ev_loop* loop, ev_timer* t, int revents);
 
   // HTTP on the WebSocket port and the --origins check (http.cpp)
   Metrics metrics;

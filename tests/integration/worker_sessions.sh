@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Sessions shared across tabs and worker processes (docs/worker.md "Sessions"), judged by the
+# unchanged npm socketcluster-client 20 and redis-cli (tests/support/worker_sessions.js says
+# what each check proves): the sid cookie on the upgrade, two sc-conformance workers sharing an
+# sc-broker, then the same against Debian's redis-server.
+. "$SC_ROOT/tests/lib.sh"
+. "$SC_ROOT/tests/support/worker_lib.sh"
+need_node_modules socketcluster-client ws
+command -v redis-cli >/dev/null || fail "redis-cli is not installed"
+JS="$SC_ROOT/tests/support/worker_sessions.js"
+TIMEOUT=2
+
+# run_pair NAME: two sc-conformance workers on $BPORT, every check, both stopped.
+run_pair() {
+  local name=$1
+  start_worker "$TEST_TMP/$name-w1.log" "$SC_BIN/sc-conformance" \
+    --brokers "127.0.0.1:$BPORT" --session-timeout "$TIMEOUT"
+  local p1=$PORT w1=$WPID
+  start_worker "$TEST_TMP/$name-w2.log" "$SC_BIN/sc-conformance" \
+    --brokers "127.0.0.1:$BPORT" --session-timeout "$TIMEOUT"
+  local p2=$PORT w2=$WPID
+  timeout 30 node "$JS" cookie "$p1" ||
+    { tail -n 5 "$TEST_TMP/$name-w1.log"; fail "session cookie with $name"; }
+  timeout 60 node "$JS" share "$p1" "$p2" "$BPORT" "$TIMEOUT" ||
+    { tail -n 5 "$TEST_TMP/$name-w1.log" "$TEST_TMP/$name-w2.log"; fail "sessions with $name"; }
+  ok "sessions shared by tabs on two workers through $name"
+  stop_worker "$w1" "$TEST_TMP/$name-w1.log"
+  stop_worker "$w2" "$TEST_TMP/$name-w2.log"
+}
+
+start_broker "$TEST_TMP/broker.log" "$SC_BIN/sc-broker"
+run_pair sc-broker
+
+if command -v redis-server >/dev/null; then
+  start_broker "$TEST_TMP/redis.log" redis-server --save '' --appendonly no --bind 127.0.0.1
+  run_pair redis-server
+else
+  fail "redis-server is not installed (make deps)"
+fi
+echo "worker_sessions: ${_checks:?} checks passed"

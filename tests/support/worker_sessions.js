@@ -1,0 +1,171 @@
+// Sessions across worker processes judged by the unchanged npm socketcluster-client 20 against
+// sc-conformance (tests/integration/worker_sessions.sh starts the processes).
+//   node worker_sessions.js cookie P                 Set-Cookie on the upgrade, exact name, bad ids
+//   node worker_sessions.js share P1 P2 BPORT TIMEOUT  tabs on two workers share one session
+// "Tabs" share the session by sending the same Cookie header (wsOptions.headers) or the sid
+// query parameter.  redis-cli on BPORT checks the hash and its TTL.
+// Prints "ok N - ..."; exits 1 at the first failure.
+'use strict';
+const assert = require('assert/strict');
+const { execFileSync } = require('child_process');
+const WebSocket = require('ws');
+const sc = require('socketcluster-client');
+
+const [mode, ...args] = process.argv.slice(2);
+let n = 0;
+const ok = (what) => console.log(`ok ${++n} - ${what}`);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const within = (p, ms, what) => Promise.race([p, sleep(ms).then(() => { throw new Error(`timeout: ${what}`); })]);
+const SID = /^[A-Za-z0-9_-]{32}$/;
+const clients = [];
+
+function tab(port, { cookie, sid } = {}) {
+  const opts = { hostname: '127.0.0.1', port, ackTimeout: 3000, autoReconnect: false };
+  if (cookie) opts.wsOptions = { headers: { Cookie: cookie } };
+  if (sid) opts.query = { sid };
+  const c = sc.create(opts);
+  c.got = [];  // every transmitted event: [event, data]
+  for (const ev of ['hello', 'seq', 'everyone', 'direct']) {
+    (async () => { for await (const d of c.receiver(ev)) c.got.push([ev, d]); })();
+  }
+  clients.push(c);
+  return c;
+}
+async function connected(c) {
+  await within(c.listener('connect').once(), 3000, 'connect');
+  c.sid = await c.invoke('sessionId');
+  return c;
+}
+const redis = (bport, ...a) => execFileSync('redis-cli', ['-p', bport, ...a], { encoding: 'utf8' }).trim();
+
+// A raw upgrade; resolves with the response's Set-Cookie headers ([] when none).
+function upgrade(port, headers, query = '') {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/socketcluster/${query}`, [], { headers });
+    ws.on('upgrade', (res) => resolve(res.headers['set-cookie'] || []));
+    ws.on('open', () => ws.close());
+    ws.on('error', reject);
+  });
+}
+
+async function cookie(port) {
+  let sc1 = await upgrade(port, {});
+  assert.equal(sc1.length, 1, 'one Set-Cookie on a first upgrade');
+  const m = /^sid=([A-Za-z0-9_-]+); Path=\/; HttpOnly; SameSite=Lax$/.exec(sc1[0]);
+  assert.ok(m, `Set-Cookie ${sc1[0]}`);
+  assert.match(m[1], SID);
+  const good = m[1];
+  ok('a first upgrade gets Set-Cookie sid=<32 URL-safe chars>; Path=/; HttpOnly; SameSite=Lax');
+  assert.deepEqual(await upgrade(port, { Cookie: `sid=${good}` }), []);
+  assert.deepEqual(await upgrade(port, { Cookie: `a=1; sid=${good}; b=2` }), []);
+  ok('an upgrade carrying a well-formed sid cookie gets no Set-Cookie');
+  for (const bad of [`xsid=${good}`, `sidx=${good}`, 'sid=short', `sid=${good.slice(0, 20)}:*`,
+    `sid=${good}%0d%0aX`, 'sid=', `sid=${'a'.repeat(65)}`]) {
+    const got = await upgrade(port, { Cookie: bad });
+    assert.equal(got.length, 1, `Set-Cookie for ${bad}`);
+    const id = /^sid=([^;]*);/.exec(got[0])[1];
+    assert.match(id, SID);
+    assert.notEqual(id, good);
+  }
+  ok('xsid=, sidx=, malformed and over-long ids are replaced by a new id');
+  // A client without a cookie jar names its session with ?sid=.
+  const c = await connected(tab(port, { sid: good }));
+  assert.equal(c.sid, good);
+  const d = await connected(tab(port, { sid: 'bad:id*bad:id*bad:id*bad' }));
+  assert.match(d.sid, SID);
+  assert.notEqual(d.sid, 'bad:id*bad:id*bad:id*bad');
+  const e = await connected(tab(port, { cookie: `sid=${good}` }));
+  assert.equal(e.sid, good);
+  ok('the sid query parameter and the cookie name the session; a malformed one is replaced');
+}
+
+async function share(p1, p2, bport, timeout) {
+  timeout = Number(timeout);
+  const a = await connected(tab(p1));
+  assert.match(a.sid, SID);
+  const b = await connected(tab(p2, { cookie: `theme=dark; sid=${a.sid}` }));
+  const c = await connected(tab(p2, { sid: a.sid }));
+  const d = await connected(tab(p1));  // another session, on a's worker
+  const e = await connected(tab(p2));  // another session, only on worker 2
+  assert.equal(b.sid, a.sid);
+  assert.equal(c.sid, a.sid);
+  assert.notEqual(d.sid, a.sid);
+  assert.notEqual(e.sid, a.sid);
+  assert.notEqual(e.sid, d.sid);
+  assert.notEqual((await a.invoke('worker')).pid, (await b.invoke('worker')).pid);
+  ok('two tabs on two workers (cookie, query parameter) share one sid; other tabs get their own');
+
+  await a.invoke('sessionSet', { name: 'color', value: { r: 1, tags: ['x', 'y'] } });
+  assert.deepEqual(await b.invoke('sessionGet', { name: 'color' }), { r: 1, tags: ['x', 'y'] });
+  await b.invoke('sessionSet', { name: 'count', value: 5 });
+  assert.equal(await a.invoke('sessionGet', { name: 'count' }), 5);
+  assert.equal(await c.invoke('sessionGet', { name: 'count' }), 5);
+  assert.equal(await d.invoke('sessionGet', { name: 'color' }), null);
+  assert.equal(await a.invoke('sessionGet', { name: 'nothing' }), null);
+  ok("each tab sees the other worker's session.set at once; another session reads null");
+
+  const h = redis(bport, 'hgetall', `sc:sess:${a.sid}`).split('\n');
+  const fields = {};
+  for (let i = 0; i + 1 < h.length; i += 2) fields[h[i]] = h[i + 1];
+  assert.deepEqual(JSON.parse(fields.color), { r: 1, tags: ['x', 'y'] });
+  assert.equal(fields.count, '5');
+  ok('redis-cli hgetall sc:sess:<sid> shows the fields as JSON text');
+
+  for (let i = 0; i < 50; i++) a.invoke('sessionEmit', { event: 'seq', data: i });
+  await a.invoke('sessionEmit', { event: 'hello', data: { from: 'a' } });
+  await sleep(300);
+  for (const t of [a, b, c]) {
+    const seq = t.got.filter(([ev]) => ev === 'seq').map(([, v]) => v);
+    assert.deepEqual(seq, [...Array(50).keys()], 'every session emit, in order');
+    assert.deepEqual(t.got.filter(([ev]) => ev === 'hello'), [['hello', { from: 'a' }]]);
+  }
+  assert.deepEqual(d.got, []);
+  assert.deepEqual(e.got, []);
+  ok('session.emit reaches every tab of the session on both workers, in order, once; not others');
+
+  // Worker 1 holds no socket of e's session.
+  await d.invoke('globalEmit', { sid: e.sid, event: 'direct', data: 'to-e' });
+  await sleep(200);
+  assert.deepEqual(e.got, [['direct', 'to-e']]);
+  for (const t of [a, b, c, d]) assert.equal(t.got.filter(([ev]) => ev === 'direct').length, 0);
+  ok('global.emit(sid) from a worker without a socket of that session reaches it');
+
+  await b.invoke('broadcast', { event: 'everyone', data: [1, 2] });
+  await sleep(300);
+  for (const t of [a, b, c, d, e])
+    assert.deepEqual(t.got.filter(([ev]) => ev === 'everyone'), [['everyone', [1, 2]]]);
+  ok('broadcast reaches every socket on every worker exactly once');
+
+  // TTL: refreshed while attached, runs from the last socket's leaving.
+  const key = `sc:sess:${a.sid}`;
+  await sleep((timeout + 1) * 1000);
+  let ttl = Number(redis(bport, 'ttl', key));
+  assert.ok(ttl > 0 && ttl <= timeout, `ttl ${ttl} while attached after ${timeout + 1} s`);
+  assert.equal(await b.invoke('sessionGet', { name: 'count' }), 5);
+  ok(`data kept past --session-timeout ${timeout} s while tabs are attached (ttl ${ttl})`);
+  a.disconnect();
+  b.disconnect();
+  await sleep(500);
+  assert.ok(Number(redis(bport, 'ttl', key)) > 0, 'still kept: tab c is attached');
+  c.disconnect();
+  await sleep(300);
+  ttl = Number(redis(bport, 'ttl', key));
+  assert.ok(ttl > 0 && ttl <= timeout, `ttl ${ttl} after the last tab left`);
+  await sleep((timeout + 1.5) * 1000);
+  assert.equal(redis(bport, 'exists', key), '0');
+  ok('after the last tab left the data expires --session-timeout later');
+  const f = await connected(tab(p1, { sid: a.sid }));
+  assert.equal(await f.invoke('sessionGet', { name: 'count' }), null);
+  ok('a tab coming back after the expiry finds an empty session');
+}
+
+(async () => {
+  if (mode === 'cookie') await cookie(...args);
+  else if (mode === 'share') await share(...args);
+  else throw new Error(`unknown mode ${mode}`);
+  for (const c of clients) c.disconnect();
+  process.exit(0);
+})().catch((e) => {
+  console.error(`not ok - ${e.stack || e}`);
+  process.exit(1);
+});
