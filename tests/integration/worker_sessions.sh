@@ -2,7 +2,8 @@
 # Sessions shared across tabs and worker processes (docs/worker.md "Sessions"), judged by the
 # unchanged npm socketcluster-client 20 and redis-cli (tests/support/worker_sessions.js says
 # what each check proves): the sid cookie on the upgrade, two sc-conformance workers sharing an
-# sc-broker, then the same against Debian's redis-server.
+# sc-broker, then the same against Debian's redis-server (with notify-keyspace-events Ex, which
+# sc-broker has on by default, for on_session_destroy after an expiry).
 . "$SC_ROOT/tests/lib.sh"
 . "$SC_ROOT/tests/support/worker_lib.sh"
 need_node_modules socketcluster-client ws
@@ -21,9 +22,13 @@ run_pair() {
   local p2=$PORT w2=$WPID
   timeout 30 node "$JS" cookie "$p1" ||
     { tail -n 5 "$TEST_TMP/$name-w1.log"; fail "session cookie with $name"; }
-  timeout 60 node "$JS" share "$p1" "$p2" "$BPORT" "$TIMEOUT" ||
+  timeout 60 node "$JS" share "$p1" "$p2" "$BPORT" "$TIMEOUT" \
+    "$TEST_TMP/$name-w1.log" "$TEST_TMP/$name-w2.log" ||
     { tail -n 5 "$TEST_TMP/$name-w1.log" "$TEST_TMP/$name-w2.log"; fail "sessions with $name"; }
   ok "sessions shared by tabs on two workers through $name"
+  timeout 30 node "$JS" destroy "$p1" "$p2" "$BPORT" "$TEST_TMP/$name-w1.log" "$TEST_TMP/$name-w2.log" ||
+    { tail -n 5 "$TEST_TMP/$name-w1.log" "$TEST_TMP/$name-w2.log"; fail "sessionDestroy with $name"; }
+  ok "sessionDestroy through $name"
   stop_worker "$w1" "$TEST_TMP/$name-w1.log"
   stop_worker "$w2" "$TEST_TMP/$name-w2.log"
 }
@@ -32,7 +37,8 @@ start_broker "$TEST_TMP/broker.log" "$SC_BIN/sc-broker"
 run_pair sc-broker
 
 if command -v redis-server >/dev/null; then
-  start_broker "$TEST_TMP/redis.log" redis-server --save '' --appendonly no --bind 127.0.0.1
+  start_broker "$TEST_TMP/redis.log" redis-server --save '' --appendonly no --bind 127.0.0.1 \
+    --notify-keyspace-events Ex
   run_pair redis-server
 else
   fail "redis-server is not installed (make deps)"

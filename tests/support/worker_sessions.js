@@ -1,13 +1,17 @@
 // Sessions across worker processes judged by the unchanged npm socketcluster-client 20 against
 // sc-conformance (tests/integration/worker_sessions.sh starts the processes).
 //   node worker_sessions.js cookie P                 Set-Cookie on the upgrade, exact name, bad ids
-//   node worker_sessions.js share P1 P2 BPORT TIMEOUT  tabs on two workers share one session
+//   node worker_sessions.js share P1 P2 BPORT TIMEOUT LOG1 LOG2  tabs on two workers share one session
+//   node worker_sessions.js destroy P1 P2 BPORT LOG1 LOG2         sessionDestroy
+// LOG1 and LOG2 are the workers' logs, where sc-conformance's on_session_destroy writes
+// "session destroyed <sid>": it must appear once in the two logs together.
 // "Tabs" share the session by sending the same Cookie header (wsOptions.headers) or the sid
 // query parameter.  redis-cli on BPORT checks the hash and its TTL.
 // Prints "ok N - ..."; exits 1 at the first failure.
 'use strict';
 const assert = require('assert/strict');
 const { execFileSync } = require('child_process');
+const fs = require('fs');
 const WebSocket = require('ws');
 const sc = require('socketcluster-client');
 
@@ -25,7 +29,7 @@ function tab(port, { cookie, sid } = {}) {
   if (sid) opts.query = { sid };
   const c = sc.create(opts);
   c.got = [];  // every transmitted event: [event, data]
-  for (const ev of ['hello', 'seq', 'everyone', 'direct']) {
+  for (const ev of ['hello', 'seq', 'everyone', 'direct', 'sessiondestroy']) {
     (async () => { for await (const d of c.receiver(ev)) c.got.push([ev, d]); })();
   }
   clients.push(c);
@@ -46,6 +50,16 @@ function upgrade(port, headers, query = '') {
     ws.on('open', () => ws.close());
     ws.on('error', reject);
   });
+}
+
+// Waits until "session destroyed <sid>" appeared in the logs, then a little more; returns the
+// number of such lines in all of them.
+async function destroyedCount(sid, logs, waitMs = 3000) {
+  const count = () => logs.map((l) => fs.readFileSync(l, 'utf8').split('\n')
+    .filter((line) => line.endsWith(`session destroyed ${sid}`)).length).reduce((x, y) => x + y, 0);
+  for (const t0 = Date.now(); count() === 0 && Date.now() - t0 < waitMs;) await sleep(50);
+  await sleep(500);  // a second run would come within this
+  return count();
 }
 
 async function cookie(port) {
@@ -79,7 +93,7 @@ async function cookie(port) {
   ok('the sid query parameter and the cookie name the session; a malformed one is replaced');
 }
 
-async function share(p1, p2, bport, timeout) {
+async function share(p1, p2, bport, timeout, log1, log2) {
   timeout = Number(timeout);
   const a = await connected(tab(p1));
   assert.match(a.sid, SID);
@@ -154,13 +168,36 @@ async function share(p1, p2, bport, timeout) {
   await sleep((timeout + 1.5) * 1000);
   assert.equal(redis(bport, 'exists', key), '0');
   ok('after the last tab left the data expires --session-timeout later');
+  assert.equal(await destroyedCount(a.sid, [log1, log2]), 1);
+  ok('on_session_destroy ran once in the cluster for the expired session (not once per worker)');
   const f = await connected(tab(p1, { sid: a.sid }));
   assert.equal(await f.invoke('sessionGet', { name: 'count' }), null);
   ok('a tab coming back after the expiry finds an empty session');
 }
 
+async function destroy(p1, p2, bport, log1, log2) {
+  const g = await connected(tab(p1));
+  const h = await connected(tab(p2, { cookie: `sid=${g.sid}` }));
+  const other = await connected(tab(p2));
+  await g.invoke('sessionSet', { name: 'x', value: 'y' });
+  await other.invoke('sessionSet', { name: 'x', value: 'kept' });
+  assert.equal(await h.invoke('sessionGet', { name: 'x' }), 'y');
+  await g.invoke('sessionDestroy');
+  assert.equal(redis(bport, 'exists', `sc:sess:${g.sid}`), '0');
+  assert.equal(await h.invoke('sessionGet', { name: 'x' }), null);
+  assert.equal(await other.invoke('sessionGet', { name: 'x' }), 'kept');
+  ok('sessionDestroy removes the hash: the other tab reads null, another session is untouched');
+  await sleep(200);
+  for (const t of [g, h]) assert.deepEqual(t.got.filter(([ev]) => ev === 'sessiondestroy'), [['sessiondestroy', g.sid]]);
+  assert.deepEqual(other.got, []);
+  ok('every attached tab of the session (both workers) gets sessiondestroy once');
+  assert.equal(await destroyedCount(g.sid, [log1, log2]), 1);
+  ok('on_session_destroy ran once in the cluster for the destroyed session');
+}
+
 (async () => {
   if (mode === 'cookie') await cookie(...args);
+  else if (mode === 'destroy') await destroy(...args);
   else if (mode === 'share') await share(...args);
   else throw new Error(`unknown mode ${mode}`);
   for (const c of clients) c.disconnect();

@@ -22,6 +22,7 @@ namespace {
 
 constexpr std::string_view kSessPrefix = "sc:sess:";
 constexpr std::string_view kBroadcast = "sc:broadcast";
+constexpr std::string_view kExpired = "__keyevent@0__:expired";
 
 std::string key_of(std::string_view sid) {
   std::string k(kSessPrefix);
@@ -111,6 +112,17 @@ void WorkerState::session_resubscribe(int broker) {
   for (auto& [sid, ls] : sessions)
     if (ls.broker == broker) brokers[size_t(broker)]->subscribe(key_of(sid));
   if (broker == broadcast_broker) brokers[size_t(broker)]->subscribe(kBroadcast);
+  if (on_session_destroy) brokers[size_t(broker)]->subscribe(kExpired);
+}
+
+void WorkerState::session_ended(std::string_view sid) {
+  if (!on_session_destroy) return;
+  std::string id(sid);
+  session_command(sid, {"SET", key_of(sid) + ":end", "1", "NX", "EX", "60"},
+                  [this, id](const std::string& err, const BrokerLink::Reply& r) {
+                    if (!err.empty() || r.nil) return;  // another worker won (or no broker)
+                    if (on_session_destroy) on_session_destroy(id);
+                  });
 }
 
 void WorkerState::session_attach(SocketState* s) {
@@ -146,6 +158,14 @@ bool WorkerState::session_message(int broker, std::string_view bchannel,
                                   std::string_view payload) {
   std::string event;
   std::string_view data;
+  if (bchannel == kExpired) {
+    // Every worker hears it from every broker; session_ended() lets one of them run the hook.
+    // sc:sess:<sid>:end expiring is not a session (':' is not in a well-formed sid).
+    if (payload.substr(0, kSessPrefix.size()) == kSessPrefix &&
+        session::well_formed(payload.substr(kSessPrefix.size())))
+      session_ended(payload.substr(kSessPrefix.size()));
+    return true;
+  }
   if (bchannel == kBroadcast) {
     if (broker != broadcast_broker || !parse_emit(payload, &event, &data)) return true;
     for (auto& [serial, s] : sockets)
@@ -248,6 +268,23 @@ void Session::remove(std::string_view name, DoneFn done) {
 
 void Session::emit(std::string_view event, const Json& data, DoneFn done) {
   w_->session_publish(key_of(sid_), event, data.text(), std::move(done));
+}
+
+void Session::destroy(DoneFn done) {
+  WorkerState* w = w_;
+  std::string sid = sid_;
+  w->session_command(sid, {"DEL", key_of(sid)},
+                     [w, sid, done](const std::string& err, const BrokerLink::Reply&) {
+                       if (!err.empty()) {
+                         Error e = broker_error("Failed to destroy the session", err);
+                         if (done) done(&e);
+                         return;
+                       }
+                       w->session_publish(key_of(sid), "sessiondestroy", Json::string(sid).text(),
+                                          {});
+                       w->session_ended(sid);
+                       if (done) done(nullptr);
+                     });
 }
 
 Session Socket::session() {

@@ -322,6 +322,9 @@ void Worker::receiver(std::string_view name, ReceiverFn fn) {
 void Worker::set_middleware(Middleware point, std::function<void(Action&)> fn) {
   st_->middleware[size_t(point)] = std::move(fn);
 }
+void Worker::on_session_destroy(std::function<void(std::string_view)> fn) {
+  st_->on_session_destroy = std::move(fn);
+}
 void Worker::on_connection(std::function<void(Socket&)> fn) { st_->on_connection = std::move(fn); }
 void Worker::on_disconnect(std::function<void(Socket&, int, std::string_view)> fn) {
   st_->on_disconnect = std::move(fn);

@@ -232,6 +232,10 @@ class Session {
   // Transmits `event` with `data` to every socket of this session on every worker, in the
   // order emitted.  done once the broker took the publication.
   void emit(std::string_view event, const Json& data = Json(), DoneFn done = {});
+  // Deletes the hash (done once the broker did), transmits `sessiondestroy` (data: the sid) to
+  // every socket of the session still attached on any worker, and runs the cluster's
+  // on_session_destroy once.
+  void destroy(DoneFn done = {});
 
  private:
   friend struct WorkerState;
@@ -268,6 +272,10 @@ class Worker {
   void set_middleware(Middleware point, std::function<void(Action&)> fn);
   void on_connection(std::function<void(Socket&)> fn);  // after a successful #handshake
   void on_disconnect(std::function<void(Socket&, int code, std::string_view reason)> fn);
+  // Runs once in the cluster (on one worker) when a session ends: its hash expired (the
+  // broker's keyspace event, `notify-keyspace-events Ex` on Redis) or Session::destroy().
+  // The worker that wins SET sc:sess:<sid>:end 1 NX EX 60 runs it.  Register before run().
+  void on_session_destroy(std::function<void(std::string_view sid)> fn);
 
   // Listens and runs the loop until SIGINT/SIGTERM or stop(), then closes every socket
   // (on_disconnect and pending invoke callbacks run before it returns).  The process exit
