@@ -36,6 +36,25 @@ run_pair() {
 start_broker "$TEST_TMP/broker.log" "$SC_BIN/sc-broker"
 run_pair sc-broker
 
+# A page load starts the session: a served file sets the cookie unless the request has one;
+# --session-cookie renames it (exact name).
+mkdir -p "$TEST_TMP/pub"
+echo hi >"$TEST_TMP/pub/index.html"
+start_worker "$TEST_TMP/http.log" "$SC_BIN/sc-conformance" --brokers "127.0.0.1:$BPORT" \
+  --public "$TEST_TMP/pub" --session-cookie app_sid
+H=$(curl -s -D - -o /dev/null "http://127.0.0.1:$PORT/")
+echo "$H" | grep -qiE '^set-cookie: app_sid=[A-Za-z0-9_-]{32}; Path=/; HttpOnly; SameSite=Lax' ||
+  fail "no session cookie on a served file: $H"
+SID=$(echo "$H" | sed -n 's/^[Ss]et-[Cc]ookie: app_sid=\([^;]*\);.*/\1/p')
+curl -s -D - -o /dev/null -H "Cookie: app_sid=$SID" "http://127.0.0.1:$PORT/" | grep -qi '^set-cookie' &&
+  fail "the cookie was set again on a request that carried it"
+curl -s -D - -o /dev/null -H "Cookie: sid=$SID" "http://127.0.0.1:$PORT/" | grep -qi '^set-cookie: app_sid=' ||
+  fail "--session-cookie app_sid took the cookie sid"
+ok "a served file sets the session cookie once; --session-cookie names it"
+"$SC_BIN/sc-conformance" --session-cookie 'a;b' >/dev/null 2>&1
+[ $? -eq 2 ] || fail "--session-cookie 'a;b' was not refused with exit 2"
+stop_worker "$WPID" "$TEST_TMP/http.log"
+
 if command -v redis-server >/dev/null; then
   start_broker "$TEST_TMP/redis.log" redis-server --save '' --appendonly no --bind 127.0.0.1 \
     --notify-keyspace-events Ex
