@@ -138,16 +138,14 @@ int main(int argc, char** argv) {
         r.end();
     };
   };
-  w.procedure("sessionDestroy", [done_of](sc::Socket& s, sc::Request& r) {
-    s.session().destroy(done_of(r));
-  });
+  w.procedure("sessionDestroy",
+              [done_of](sc::Socket& s, sc::Request& r) { s.session().destroy(done_of(r)); });
   // The tests count this line in every worker's log: once in the cluster per session.
   w.on_session_destroy([](std::string_view sid) {
     std::fprintf(stderr, "session destroyed %.*s\n", int(sid.size()), sid.data());
   });
-  w.procedure("sessionId", [](sc::Socket& s, sc::Request& r) {
-    r.end(sc::Json::string(s.session().id()));
-  });
+  w.procedure("sessionId",
+              [](sc::Socket& s, sc::Request& r) { r.end(sc::Json::string(s.session().id())); });
   w.procedure("sessionSet", [done_of](sc::Socket& s, sc::Request& r) {
     std::string name;
     if (!string_member(r.data(), "name", &name)) {

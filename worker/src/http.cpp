@@ -269,8 +269,8 @@ int WorkerState::on_http(lws* wsi, std::string_view uri) {
   bool set_cookie = false;
   std::string sid = pick_sid(wsi, &set_cookie), extra;
   if (set_cookie && !sid.empty())
-    extra = "set-cookie: " + session::set_cookie(opt.session_cookie, sid, secure_request(wsi)) +
-            "\r\n";
+    extra =
+        "set-cookie: " + session::set_cookie(opt.session_cookie, sid, secure_request(wsi)) + "\r\n";
   int r = lws_serve_http_file(wsi, file.c_str(), mime_type(file),
                               extra.empty() ? nullptr : extra.c_str(), int(extra.size()));
   if (r < 0 || (r > 0 && lws_http_transaction_completed(wsi))) return -1;

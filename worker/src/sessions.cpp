@@ -154,8 +154,7 @@ void WorkerState::session_detach(SocketState* s) {
 }
 
 // Called for every broker message; true when it was a session emit or a broadcast.
-bool WorkerState::session_message(int broker, std::string_view bchannel,
-                                  std::string_view payload) {
+bool WorkerState::session_message(int broker, std::string_view bchannel, std::string_view payload) {
   std::string event;
   std::string_view data;
   if (bchannel == kExpired) {
@@ -273,18 +272,17 @@ void Session::emit(std::string_view event, const Json& data, DoneFn done) {
 void Session::destroy(DoneFn done) {
   WorkerState* w = w_;
   std::string sid = sid_;
-  w->session_command(sid, {"DEL", key_of(sid)},
-                     [w, sid, done](const std::string& err, const BrokerLink::Reply&) {
-                       if (!err.empty()) {
-                         Error e = broker_error("Failed to destroy the session", err);
-                         if (done) done(&e);
-                         return;
-                       }
-                       w->session_publish(key_of(sid), "sessiondestroy", Json::string(sid).text(),
-                                          {});
-                       w->session_ended(sid);
-                       if (done) done(nullptr);
-                     });
+  w->session_command(
+      sid, {"DEL", key_of(sid)}, [w, sid, done](const std::string& err, const BrokerLink::Reply&) {
+        if (!err.empty()) {
+          Error e = broker_error("Failed to destroy the session", err);
+          if (done) done(&e);
+          return;
+        }
+        w->session_publish(key_of(sid), "sessiondestroy", Json::string(sid).text(), {});
+        w->session_ended(sid);
+        if (done) done(nullptr);
+      });
 }
 
 Session Socket::session() {

@@ -192,7 +192,7 @@ struct WorkerState {
   ev_timer session_timer;  // one keep-alive tick for every local session
   int broadcast_broker = 0;
   std::function<void(std::string_view)> on_session_destroy;  // subscribes to expired events
-  void session_ended(std::string_view sid);                 // the SET NX race, then the hook
+  void session_ended(std::string_view sid);                  // the SET NX race, then the hook
   void sessions_init();
   void sessions_stop();
   std::string pick_sid(lws* wsi, bool* set_cookie);  // from the request, or a new one

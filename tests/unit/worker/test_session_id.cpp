@@ -59,10 +59,10 @@ void test_well_formed(void**) {
   assert_true(ss::well_formed(std::string(64, 'a')));
   assert_false(ss::well_formed(std::string(65, 'a')));
   assert_false(ss::well_formed(""));
-  const char* hostile[] = {"aaaaaaaaaaaaaaaaaaaaaa:x", "aaaaaaaaaaaaaaaaaaaaaa*",
-                           "aaaaaaaaaaaaaaaaaaaa\r\nX", "aaaaaaaaaaaaaaaaaaaaa a",
-                           "aaaaaaaaaaaaaaaaaaaaaa\"", "aaaaaaaaaaaaaaaaaaaaa/a",
-                           "aaaaaaaaaaaaaaaaaaaaaa=", "aaaaaaaaaaaaaaaaaaaa%3A",
+  const char* hostile[] = {"aaaaaaaaaaaaaaaaaaaaaa:x",     "aaaaaaaaaaaaaaaaaaaaaa*",
+                           "aaaaaaaaaaaaaaaaaaaa\r\nX",    "aaaaaaaaaaaaaaaaaaaaa a",
+                           "aaaaaaaaaaaaaaaaaaaaaa\"",     "aaaaaaaaaaaaaaaaaaaaa/a",
+                           "aaaaaaaaaaaaaaaaaaaaaa=",      "aaaaaaaaaaaaaaaaaaaa%3A",
                            "aaaaaaaaaaaaaaaaaaaa\xc3\xa9", "aaaaaaaaaaaaaaaaaaaaaa;"};
   for (const char* h : hostile) assert_false(ss::well_formed(h));
   std::string nul(30, 'a');
@@ -108,8 +108,7 @@ void test_garbage(void**) {
       if (!found) continue;
       assert_true(v.data() >= h.data() && v.data() + v.size() <= h.data() + h.size());
       if (ss::well_formed(v))
-        for (unsigned char c : v)
-          assert_true(isalnum(c) || c == '_' || c == '-');
+        for (unsigned char c : v) assert_true(isalnum(c) || c == '_' || c == '-');
     }
   }
 }
