@@ -50,7 +50,9 @@ curl -s -D - -o /dev/null -H "Cookie: app_sid=$SID" "http://127.0.0.1:$PORT/" | 
   fail "the cookie was set again on a request that carried it"
 curl -s -D - -o /dev/null -H "Cookie: sid=$SID" "http://127.0.0.1:$PORT/" | grep -qi '^set-cookie: app_sid=' ||
   fail "--session-cookie app_sid took the cookie sid"
-ok "a served file sets the session cookie once; --session-cookie names it"
+curl -s -D - -o /dev/null "http://127.0.0.1:$PORT/?app_sid=$SID" | grep -qi "^set-cookie: app_sid=$SID" &&
+  fail "a served file took the session id from the query string (session fixation)"
+ok "a served file sets the session cookie once; --session-cookie names it; ?app_sid= is ignored"
 "$SC_BIN/sc-conformance" --session-cookie 'a;b' >/dev/null 2>&1
 [ $? -eq 2 ] || fail "--session-cookie 'a;b' was not refused with exit 2"
 stop_worker "$WPID" "$TEST_TMP/http.log"

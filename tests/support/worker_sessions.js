@@ -82,6 +82,11 @@ async function cookie(port) {
     assert.notEqual(id, good);
   }
   ok('xsid=, sidx=, malformed and over-long ids are replaced by a new id');
+  assert.deepEqual(await upgrade(port, {}, `?sid=${good}`), []);
+  const fresh = await upgrade(port, {}, '?sid=bad');
+  assert.equal(fresh.length, 1);
+  assert.notEqual(/^sid=([^;]*);/.exec(fresh[0])[1], good);
+  ok('a well-formed ?sid= is used without Set-Cookie (no fixation through links); a bad one gets a new cookie');
   // A client without a cookie jar names its session with ?sid=.
   const c = await connected(tab(port, { sid: good }));
   assert.equal(c.sid, good);

@@ -267,7 +267,7 @@ int WorkerState::on_http(lws* wsi, std::string_view uri) {
   // <0: failed; >0: answered already (HEAD, or lws's own 404 when the file vanished).
   // A page load starts the session its sockets will share (the request lacked the cookie).
   bool set_cookie = false;
-  std::string sid = pick_sid(wsi, &set_cookie), extra;
+  std::string sid = pick_sid(wsi, false, &set_cookie), extra;
   if (set_cookie && !sid.empty())
     extra =
         "set-cookie: " + session::set_cookie(opt.session_cookie, sid, secure_request(wsi)) + "\r\n";

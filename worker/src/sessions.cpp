@@ -62,7 +62,7 @@ int WorkerState::broker_of_key(std::string_view key) const {
 
 bool WorkerState::secure_request(lws* wsi) { return lws_is_ssl(wsi) != 0; }
 
-std::string WorkerState::pick_sid(lws* wsi, bool* set_cookie) {
+std::string WorkerState::pick_sid(lws* wsi, bool from_query, bool* set_cookie) {
   *set_cookie = false;
   int n = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_COOKIE);
   if (n > 0) {
@@ -74,12 +74,16 @@ std::string WorkerState::pick_sid(lws* wsi, bool* set_cookie) {
         return std::string(v);
     }
   }
-  *set_cookie = true;
+  // A query parameter is not turned into a cookie: a link carrying ?sid= must not fix the
+  // session of the browser that follows it.  Clients that name their session this way send
+  // it on every upgrade.
   char q[session::kSidMaxLength + 8];
   std::string name = opt.session_cookie + "=";
-  if (const char* v = lws_get_urlarg_by_name(wsi, name.c_str(), q, int(sizeof q))) {
-    if (session::well_formed(v)) return std::string(v);
+  if (from_query) {
+    if (const char* v = lws_get_urlarg_by_name(wsi, name.c_str(), q, int(sizeof q)))
+      if (session::well_formed(v)) return std::string(v);
   }
+  *set_cookie = true;
   unsigned char raw[session::kSidRandomBytes];
   if (RAND_bytes(raw, sizeof raw) != 1) {
     // No entropy: never hand out a guessable id.  The caller refuses the request.

@@ -190,7 +190,7 @@ int WorkerState::lws_callback(lws* wsi, lws_callback_reasons reason, void* user,
       }
       if (slot) {  // the session: the cookie, else ?sid=, else a new id (sessions.cpp)
         bool set_cookie = false;
-        std::string sid = w->pick_sid(wsi, &set_cookie);
+        std::string sid = w->pick_sid(wsi, true, &set_cookie);
         if (sid.empty()) {
           lws_return_http_status(wsi, HTTP_STATUS_INTERNAL_SERVER_ERROR, nullptr);
           return 1;

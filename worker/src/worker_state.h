@@ -195,7 +195,9 @@ struct WorkerState {
   void session_ended(std::string_view sid);                  // the SET NX race, then the hook
   void sessions_init();
   void sessions_stop();
-  std::string pick_sid(lws* wsi, bool* set_cookie);  // from the request, or a new one
+  // The request's sid: its cookie, else (upgrades: from_query) the query parameter, else a new
+  // one; *set_cookie when the response must set the cookie (a new id).  Empty: no entropy.
+  std::string pick_sid(lws* wsi, bool from_query, bool* set_cookie);
   bool secure_request(lws* wsi);
   int broker_of_key(std::string_view key) const;
   void session_attach(SocketState* s);
