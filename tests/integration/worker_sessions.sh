@@ -57,6 +57,26 @@ ok "a served file sets the session cookie once; --session-cookie names it; ?app_
 [ $? -eq 2 ] || fail "--session-cookie 'a;b' was not refused with exit 2"
 stop_worker "$WPID" "$TEST_TMP/http.log"
 
+# Two brokers: sessions spread over them by the consistent hash of sc:sess:<sid>.
+B1=$BPORT
+start_broker "$TEST_TMP/broker2.log" "$SC_BIN/sc-broker"
+B2=$BPORT
+start_worker "$TEST_TMP/sh-w1.log" "$SC_BIN/sc-conformance" --brokers "127.0.0.1:$B1,127.0.0.1:$B2"
+P1=$PORT W1=$WPID
+start_worker "$TEST_TMP/sh-w2.log" "$SC_BIN/sc-conformance" --brokers "127.0.0.1:$B1,127.0.0.1:$B2"
+P2=$PORT W2=$WPID
+timeout 60 node "$JS" shard "$P1" "$P2" "$B1" "$B2" ||
+  { tail -n 5 "$TEST_TMP/sh-w1.log" "$TEST_TMP/sh-w2.log"; fail "sessions over two brokers"; }
+ok "sessions sharded over two brokers"
+stop_worker "$W1" "$TEST_TMP/sh-w1.log"
+stop_worker "$W2" "$TEST_TMP/sh-w2.log"
+
+# Respawn: a master with one worker; its worker is SIGKILLed under the tab.
+start_worker "$TEST_TMP/m.log" "$SC_BIN/sc-conformance" --brokers "127.0.0.1:$B1" --workers 1
+timeout 30 node "$JS" respawn "$PORT" || { tail -n 5 "$TEST_TMP/m.log"; fail "respawn with sessions"; }
+ok "a respawned worker serves the same session"
+stop_worker "$WPID" "$TEST_TMP/m.log"
+
 if command -v redis-server >/dev/null; then
   start_broker "$TEST_TMP/redis.log" redis-server --save '' --appendonly no --bind 127.0.0.1 \
     --notify-keyspace-events Ex

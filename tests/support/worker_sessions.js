@@ -3,6 +3,8 @@
 //   node worker_sessions.js cookie P                 Set-Cookie on the upgrade, exact name, bad ids
 //   node worker_sessions.js share P1 P2 BPORT TIMEOUT LOG1 LOG2  tabs on two workers share one session
 //   node worker_sessions.js destroy P1 P2 BPORT LOG1 LOG2         sessionDestroy
+//   node worker_sessions.js shard P1 P2 B1 B2       two brokers: each session on one of them
+//   node worker_sessions.js respawn P                a worker under a master killed (-9) and back
 // LOG1 and LOG2 are the workers' logs, where sc-conformance's on_session_destroy writes
 // "session destroyed <sid>": it must appear once in the two logs together.
 // "Tabs" share the session by sending the same Cookie header (wsOptions.headers) or the sid
@@ -200,8 +202,57 @@ async function destroy(p1, p2, bport, log1, log2) {
   ok('on_session_destroy ran once in the cluster for the destroyed session');
 }
 
+async function shard(p1, p2, b1, b2) {
+  const tabs = [];
+  for (let i = 0; i < 20; i++) {
+    const a = await connected(tab(p1));
+    const b = await connected(tab(p2, { cookie: `sid=${a.sid}` }));
+    await a.invoke('sessionSet', { name: 'i', value: i });
+    tabs.push([a, b]);
+  }
+  const on = { [b1]: 0, [b2]: 0 };
+  for (const [i, [a, b]] of tabs.entries()) {
+    assert.equal(await b.invoke('sessionGet', { name: 'i' }), i);
+    const where = [b1, b2].filter((bp) => redis(bp, 'exists', `sc:sess:${a.sid}`) === '1');
+    assert.equal(where.length, 1, `session ${i} on exactly one broker`);
+    on[where[0]]++;
+    await b.invoke('sessionEmit', { event: 'hello', data: i });
+  }
+  assert.ok(on[b1] > 0 && on[b2] > 0, `both brokers hold sessions (${on[b1]}, ${on[b2]})`);
+  await sleep(300);
+  for (const [i, [a, b]] of tabs.entries())
+    for (const t of [a, b]) assert.deepEqual(t.got, [['hello', i]]);
+  ok(`20 sessions sharded over two brokers (${on[b1]} + ${on[b2]}): data and emits across workers`);
+}
+
+// Under a master: the worker holding the tab is SIGKILLed; the respawned worker gives the
+// reconnected tab (same Cookie header) the same session and data.
+async function respawn(port) {
+  const a = tab(port);
+  await connected(a);
+  await a.invoke('sessionSet', { name: 'kept', value: 'yes' });
+  const { pid } = await a.invoke('worker');
+  const sid = a.sid;
+  const b = sc.create({
+    hostname: '127.0.0.1', port, ackTimeout: 3000, wsOptions: { headers: { Cookie: `sid=${sid}` } },
+    autoReconnectOptions: { initialDelay: 50, randomness: 50, multiplier: 1, maxDelay: 100 },
+  });
+  clients.push(b);
+  await within(b.listener('connect').once(), 3000, 'connect');
+  assert.equal(await b.invoke('sessionId'), sid);
+  process.kill(pid, 'SIGKILL');
+  await within(b.listener('close').once(), 3000, 'close');
+  await within(b.listener('connect').once(), 5000, 'reconnect');
+  assert.notEqual((await b.invoke('worker')).pid, pid);
+  assert.equal(await b.invoke('sessionId'), sid);
+  assert.equal(await b.invoke('sessionGet', { name: 'kept' }), 'yes');
+  ok('after kill -9 of its worker the tab reconnects to the respawned one with the same session and data');
+}
+
 (async () => {
   if (mode === 'cookie') await cookie(...args);
+  else if (mode === 'shard') await shard(...args);
+  else if (mode === 'respawn') await respawn(...args);
   else if (mode === 'destroy') await destroy(...args);
   else if (mode === 'share') await share(...args);
   else throw new Error(`unknown mode ${mode}`);
