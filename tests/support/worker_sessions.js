@@ -144,6 +144,20 @@ async function share(p1, p2, bport, timeout, log1, log2) {
   assert.deepEqual(e.got, []);
   ok('session.emit reaches every tab of the session on both workers, in order, once; not others');
 
+  // A tab joining on a worker that held no socket of its session: once it saw `connect`, an
+  // emit from the other worker reaches it (the handshake was answered after the worker's
+  // SUBSCRIBE to sc:sess:<sid> was confirmed).
+  for (let i = 0; i < 10; i++) {
+    const y1 = await connected(tab(p1));
+    const y2 = await within(tab(p2, { cookie: `sid=${y1.sid}` }).listener('connect').once().then(() => clients[clients.length - 1]), 3000, 'connect');
+    await y1.invoke('sessionEmit', { event: 'hello', data: i });
+    await sleep(100);
+    assert.deepEqual(y2.got, [['hello', i]], `round ${i}`);
+    y1.disconnect();
+    y2.disconnect();
+  }
+  ok('a tab that just connected on a worker new to its session gets the next session emit (10 rounds)');
+
   // Worker 1 holds no socket of e's session.
   await d.invoke('globalEmit', { sid: e.sid, event: 'direct', data: 'to-e' });
   await sleep(200);

@@ -99,11 +99,13 @@ void WorkerState::on_sub_up(int broker) {
 }
 
 void WorkerState::on_sub_down(int broker) {
+  session_sub_down(broker);
   for (auto& [name, ch] : channels)
     if (ch.broker == broker) ch.confirmed = false;
 }
 
 void WorkerState::on_broker_confirmed(int broker, std::string_view bchannel) {
+  session_confirmed(broker, bchannel);
   if (bchannel.substr(0, kPrefix.size()) != kPrefix) return;
   auto it = channels.find(std::string(bchannel.substr(kPrefix.size())));
   if (it == channels.end() || it->second.broker != broker) return;

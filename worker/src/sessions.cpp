@@ -114,7 +114,10 @@ void WorkerState::on_session_timer(struct ev_loop*, ev_timer* t, int) {
 
 void WorkerState::session_resubscribe(int broker) {
   for (auto& [sid, ls] : sessions)
-    if (ls.broker == broker) brokers[size_t(broker)]->subscribe(key_of(sid));
+    if (ls.broker == broker) {
+      ls.confirmed = false;
+      brokers[size_t(broker)]->subscribe(key_of(sid));
+    }
   if (broker == broadcast_broker) brokers[size_t(broker)]->subscribe(kBroadcast);
   if (on_session_destroy) brokers[size_t(broker)]->subscribe(kExpired);
 }
@@ -129,17 +132,44 @@ void WorkerState::session_ended(std::string_view sid) {
                   });
 }
 
-void WorkerState::session_attach(SocketState* s) {
-  if (s->in_session || s->sid.empty() || brokers.empty()) return;
+void WorkerState::session_attach(SocketState* s, std::function<void()> ready) {
+  if (s->in_session || s->sid.empty() || brokers.empty()) return ready();
   s->in_session = true;
   auto [it, fresh] = sessions.try_emplace(s->sid);
-  it->second.sockets.insert(s);
-  if (!fresh) return;
-  std::string key = key_of(s->sid);
-  it->second.broker = broker_of_key(key);
-  BrokerLink& b = *brokers[size_t(it->second.broker)];
-  b.subscribe(key);  // ignored while down: session_resubscribe() does it when it is back
-  b.command({"EXPIRE", key, std::to_string(opt.session_timeout_s)}, {});
+  LocalSession& ls = it->second;
+  ls.sockets.insert(s);
+  if (fresh) {
+    std::string key = key_of(s->sid);
+    ls.broker = broker_of_key(key);
+    BrokerLink& b = *brokers[size_t(ls.broker)];
+    b.subscribe(key);  // ignored while down: session_resubscribe() does it when it is back
+    b.command({"EXPIRE", key, std::to_string(opt.session_timeout_s)}, {});
+  }
+  if (ls.confirmed || !brokers[size_t(ls.broker)]->sub_up()) return ready();
+  ls.waiters.push_back(std::move(ready));
+}
+
+void WorkerState::session_confirmed(int broker, std::string_view bchannel) {
+  if (bchannel.substr(0, kSessPrefix.size()) != kSessPrefix) return;
+  auto it = sessions.find(std::string(bchannel.substr(kSessPrefix.size())));
+  if (it == sessions.end() || it->second.broker != broker) return;
+  it->second.confirmed = true;
+  auto waiters = std::move(it->second.waiters);
+  it->second.waiters.clear();
+  for (auto& w : waiters) w();  // may close sockets: `it` is not used after this
+}
+
+// The subscriptions went with the connection; handshakes waiting for them are answered now
+// (the session's emits reach the sockets again once resubscribed).
+void WorkerState::session_sub_down(int broker) {
+  std::vector<std::function<void()>> waiters;
+  for (auto& [sid, ls] : sessions) {
+    if (ls.broker != broker) continue;
+    ls.confirmed = false;
+    for (auto& w : ls.waiters) waiters.push_back(std::move(w));
+    ls.waiters.clear();
+  }
+  for (auto& w : waiters) w();
 }
 
 void WorkerState::session_detach(SocketState* s) {
@@ -179,7 +209,8 @@ bool WorkerState::session_message(int broker, std::string_view bchannel, std::st
   auto it = sessions.find(std::string(bchannel.substr(kSessPrefix.size())));
   if (it == sessions.end() || it->second.broker != broker || !parse_emit(payload, &event, &data))
     return true;
-  for (SocketState* s : it->second.sockets) send_transmit(s, event, data);
+  for (SocketState* s : it->second.sockets)
+    if (s->handshaken) send_transmit(s, event, data);
   return true;
 }
 

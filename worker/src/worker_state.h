@@ -116,7 +116,9 @@ struct WsSlot {
 // refreshed by the keep-alive timer while it has any.
 struct LocalSession {
   int broker = 0;
+  bool confirmed = false;  // the broker confirmed SUBSCRIBE sc:sess:<sid> on this connection
   std::unordered_set<SocketState*> sockets;
+  std::vector<std::function<void()>> waiters;  // handshakes answered once confirmed
 };
 
 // A #subscribe answered once the broker confirmed the channel's subscription.
@@ -200,7 +202,11 @@ struct WorkerState {
   std::string pick_sid(lws* wsi, bool from_query, bool* set_cookie);
   bool secure_request(lws* wsi);
   int broker_of_key(std::string_view key) const;
-  void session_attach(SocketState* s);
+  // Adds s to its session; `ready` runs once the session channel's subscription is confirmed
+  // (at once when it is, or when the broker is down: it is resubscribed when back).
+  void session_attach(SocketState* s, std::function<void()> ready);
+  void session_confirmed(int broker, std::string_view bchannel);
+  void session_sub_down(int broker);
   void session_detach(SocketState* s);
   void session_resubscribe(int broker);
   bool session_message(int broker, std::string_view bchannel, std::string_view payload);
