@@ -40,6 +40,8 @@ struct Config {
   bool io_uring = true;          // batch backend connects and writes per loop turn (io_batch.h)
   std::string stats;             // HOST:PORT of the Prometheus endpoint, empty: off
   std::string config_file;       // re-read on SIGHUP for the backend list
+  std::string log_level = "notice";  // debug | verbose | notice | warning
+  std::string log_file;              // empty: stderr
 };
 
 // Why a client connection ended; the index into Counters::closes and the stats label.

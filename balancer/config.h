@@ -1,4 +1,5 @@
-// sc-balancer's options: one table that parses flags and the config file and prints --help.
+// sc-balancer's options: one typed table (config.cpp, common/options.h) parses the flags and the
+// config file, checks them and prints --help.
 #pragma once
 #include <string>
 #include <vector>
@@ -17,8 +18,5 @@ ConfigStatus load_config(int argc, char** argv, Config* out, std::string* error)
 // unreadable, invalid or names no backend.
 bool reload_backend_list(const std::string& file, std::vector<std::string>* backends,
                          std::string* error);
-
-// Splits "a:1,b:2" into its entries (empty entries are an error).
-bool split_backends(const std::string& list, std::vector<std::string>* out);
 
 }  // namespace sc::bal

@@ -26,7 +26,7 @@ struct Server {
   Conn* fin_list = nullptr;  // connections with a deferred FIN
   EventPtr fin_timer;        // zero timeout: runs the deferred FINs
   IoBatch batch;             // connects and sends of one loop turn (unused without io_uring)
-  std::unordered_map<uint64_t, Conn*> ring_connects;  // batched connects whose result is not in
+  std::unordered_map<uint64_t, Conn*> ring_connects;  // batched connects awaiting their result
   uint64_t next_connect_token = 1;
   uint32_t nconns = 0;
   uint32_t rr = 0;                   // `none` mode tie-break rotation

@@ -441,7 +441,7 @@ namespace {
 
 struct RewriteWriter {
   FILE* f;
-  Buffer b;
+  Buffer b = {};
   bool ok = true;
   void cmd(const std::vector<std::string_view>& argv) {
     append_command(b, argv);
@@ -478,7 +478,7 @@ struct ItemBatch {
 
 void rewrite_key(RewriteWriter& w, KeyEntry* e) {
   std::string_view key = e->key_view();
-  const Value& v = e->val;
+  const Robj& v = e->val;
   switch (v.type) {
     case Type::String: {
       char buf[24];
@@ -777,7 +777,7 @@ std::string aof_info_fields() {
 }
 
 // BGREWRITEAOF.
-static void bgrewriteaof_cmd(Client& c) {
+static void bgrewriteaof_command(Client& c) {
   std::string err;
   if (st().child > 0) {
     reply_error(c, "ERR Background append only file rewriting already in progress");
@@ -791,7 +791,7 @@ static void bgrewriteaof_cmd(Client& c) {
 }
 
 static Command kCommands[] = {
-    {"bgrewriteaof", 1, kCmdAdmin | kCmdNoMulti * 0, 0, 0, 0, bgrewriteaof_cmd},
+    {.name = "bgrewriteaof", .arity = 1, .flags = kCmdAdmin, .proc = bgrewriteaof_command},
 };
 
 std::span<Command> aof_commands() { return kCommands; }

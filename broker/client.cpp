@@ -7,10 +7,6 @@
 
 #include "server.h"
 
-// Command tables list only the leading fields; the rest (fullname, counters) are filled in by
-// commands_init().
-#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
-
 namespace sc::broker {
 
 namespace {
@@ -99,9 +95,9 @@ std::string client_info_string(const Client& c) {
 
 namespace {
 
-void client_id(Client& c) { c.reply().integer((long long)c.id); }
+void client_id_command(Client& c) { c.reply().integer((long long)c.id); }
 
-void client_getname(Client& c) {
+void client_getname_command(Client& c) {
   if (c.name.empty())
     c.reply().null();
   else
@@ -109,7 +105,7 @@ void client_getname(Client& c) {
 }
 
 // CLIENT SETNAME name: printable ASCII without spaces; an empty name removes the name.
-void client_setname(Client& c) {
+void client_setname_command(Client& c) {
   std::string_view name = c.argv[2];
   for (unsigned char ch : name) {
     if (ch < '!' || ch > '~') {
@@ -121,10 +117,10 @@ void client_setname(Client& c) {
   c.reply().ok();
 }
 
-void client_info(Client& c) { c.reply().verbatim(client_info_string(c) + "\n"); }
+void client_info_command(Client& c) { c.reply().verbatim(client_info_string(c) + "\n"); }
 
 // CLIENT LIST [TYPE type] | [ID id [id ...]]
-void client_list(Client& c) {
+void client_list_command(Client& c) {
   std::string out;
   if (c.argv.size() == 4 && eq_nocase(c.argv[2], "type")) {
     ClientType t = client_type_by_name(c.argv[3]);
@@ -166,7 +162,7 @@ void client_list(Client& c) {
 // CLIENT KILL [ID id] [TYPE type] [ADDR addr] [LADDR addr] [USER name] [SKIPME yes|no]
 // (new form: the number of clients killed).  Other clients are closed after this loop turn;
 // the caller, if it matched, after its reply is written.
-void client_kill(Client& c) {
+void client_kill_command(Client& c) {
   std::string_view addr, laddr;
   bool has_addr = false, has_laddr = false;
   ClientType type = ClientType::Invalid;
@@ -249,7 +245,7 @@ void client_kill(Client& c) {
 
 // CLIENT REPLY ON|OFF|SKIP.  The dispatcher chose this command's writer before we ran, so ON
 // points it back at the client's buffer to send its +OK; OFF and SKIP reply nothing.
-void client_reply(Client& c) {
+void client_reply_command(Client& c) {
   std::string_view v = c.argv[2];
   if (eq_nocase(v, "on")) {
     c.flags &= ~(kClientReplyOff | kClientReplySkip | kClientReplySkipNext);
@@ -267,7 +263,7 @@ void client_reply(Client& c) {
   }
 }
 
-void client_no_evict(Client& c) {
+void client_no_evict_command(Client& c) {
   std::string_view v = c.argv[2];
   if (eq_nocase(v, "on"))
     c.flags |= kClientNoEvict;
@@ -279,10 +275,10 @@ void client_no_evict(Client& c) {
 }
 
 // No client tracking: nobody is redirected to.
-void client_getredir(Client& c) { c.reply().integer(-1); }
+void client_getredir_command(Client& c) { c.reply().integer(-1); }
 
 // CLIENT UNBLOCK id [TIMEOUT|ERROR]: no command blocks yet, so nothing is ever unblocked.
-void client_unblock(Client& c) {
+void client_unblock_command(Client& c) {
   long long id;
   if (!arg_ll(c, c.argv[2], &id)) return;
   if (c.argv.size() == 4 && !eq_nocase(c.argv[3], "timeout") && !eq_nocase(c.argv[3], "error")) {
@@ -293,7 +289,7 @@ void client_unblock(Client& c) {
   c.reply().integer(0);
 }
 
-void client_help(Client& c) {
+void client_help_command(Client& c) {
   static const char* const kHelp[] = {
       "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
       "CACHING (YES|NO)",
@@ -344,26 +340,33 @@ void client_help(Client& c) {
       "HELP",
       "    Prints this help.",
   };
-  c.reply().array(std::size(kHelp));
-  for (const char* line : kHelp) c.reply().simple(line);
+  reply_help(c, kHelp);
 }
+
+// Arities count "CLIENT".
+Command kSubcommands[] = {
+    {.name = "help", .arity = 2, .flags = kCmdLoading, .proc = client_help_command},
+    {.name = "id", .arity = 2, .flags = kCmdLoading, .proc = client_id_command},
+    {.name = "info", .arity = 2, .flags = kCmdLoading, .proc = client_info_command},
+    {.name = "setname", .arity = 3, .flags = kCmdLoading, .proc = client_setname_command},
+    {.name = "getname", .arity = 2, .flags = kCmdLoading, .proc = client_getname_command},
+    {.name = "reply", .arity = 3, .flags = kCmdLoading, .proc = client_reply_command},
+    {.name = "list", .arity = -2, .flags = kCmdAdmin | kCmdLoading, .proc = client_list_command},
+    {.name = "kill", .arity = -3, .flags = kCmdAdmin | kCmdLoading, .proc = client_kill_command},
+    {.name = "no-evict", .arity = 3, .flags = kCmdAdmin | kCmdLoading,
+     .proc = client_no_evict_command},
+    {.name = "getredir", .arity = 2, .flags = kCmdLoading, .proc = client_getredir_command},
+    {.name = "unblock", .arity = -3, .flags = kCmdAdmin | kCmdLoading,
+     .proc = client_unblock_command},
+    {},
+};
+
+Command kCommands[] = {
+    {.name = "client", .arity = -2, .proc = container_command, .subcommands = kSubcommands},
+};
 
 }  // namespace
 
-// Referenced by the CLIENT entry of server_commands() (info.cpp).  Arity counts "CLIENT".
-Command client_subcommand_table[] = {
-    {"help", 2, kCmdLoading, 0, 0, 0, client_help},
-    {"id", 2, kCmdLoading, 0, 0, 0, client_id},
-    {"info", 2, kCmdLoading, 0, 0, 0, client_info},
-    {"setname", 3, kCmdLoading, 0, 0, 0, client_setname},
-    {"getname", 2, kCmdLoading, 0, 0, 0, client_getname},
-    {"reply", 3, kCmdLoading, 0, 0, 0, client_reply},
-    {"list", -2, kCmdAdmin | kCmdLoading, 0, 0, 0, client_list},
-    {"kill", -3, kCmdAdmin | kCmdLoading, 0, 0, 0, client_kill},
-    {"no-evict", 3, kCmdAdmin | kCmdLoading, 0, 0, 0, client_no_evict},
-    {"getredir", 2, kCmdLoading, 0, 0, 0, client_getredir},
-    {"unblock", -3, kCmdAdmin | kCmdLoading, 0, 0, 0, client_unblock},
-    {nullptr, 0, 0, 0, 0, 0, nullptr},
-};
+std::span<Command> client_commands() { return kCommands; }
 
 }  // namespace sc::broker

@@ -6,38 +6,14 @@
 
 #include "server.h"
 
-// Command tables list only the leading fields; the rest (fullname, counters) are filled in by
-// commands_init().
-#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
-
 namespace sc::broker {
 
 namespace {
 
-// The family a command comes from gives its docs group and its data-type ACL category.
-struct Family {
-  std::span<Command> (*table)();
-  const char* group;     // COMMAND DOCS group
-  const char* category;  // ACL category, or nullptr
-};
-const Family kFamilies[] = {
-    {connection_commands, "connection", "@connection"},
-    {keys_commands, "generic", "@keyspace"},
-    {string_commands, "string", "@string"},
-    {bitmap_commands, "bitmap", "@bitmap"},
-    {hash_commands, "hash", "@hash"},
-    {set_commands, "set", "@set"},
-    {list_commands, "list", "@list"},
-    {pubsub_commands, "pubsub", nullptr},
-    {multi_commands, "transactions", "@transaction"},
-    {server_commands, "server", nullptr},
-    {config_commands, "server", nullptr},
-    {json_commands, "json", nullptr},
-};
-
-const Family* family_of(const Command& cmd) {
+// The family a command comes from: its docs group and its data-type ACL category.
+const CommandFamily* family_of(const Command& cmd) {
   const Command* top = cmd.parent ? cmd.parent : &cmd;
-  for (const Family& f : kFamilies) {
+  for (const CommandFamily& f : command_families()) {
     std::span<Command> t = f.table();
     if (!t.empty() && top >= t.data() && top < t.data() + t.size()) return &f;
   }
@@ -70,10 +46,8 @@ std::vector<const char*> acl_categories(const Command& cmd) {
   if (f & kCmdAdmin) v.push_back("@admin");
   if (f & kCmdWrite) v.push_back("@write");
   if (f & kCmdReadonly) v.push_back("@read");
-  if (const Family* fam = family_of(cmd); fam && fam->category) v.push_back(fam->category);
-  // CLIENT and COMMAND live in the server table but are @connection commands in Redis.
-  std::string_view top = cmd.parent ? cmd.parent->name : cmd.name;
-  if (top == "client" || top == "command") v.push_back("@connection");
+  if (const CommandFamily* fam = family_of(cmd); fam && fam->category)
+    v.push_back(fam->category);
   if (f & kCmdPubsub) v.push_back("@pubsub");
   v.push_back((cmd.flags & kCmdFast) ? "@fast" : "@slow");
   if (f & kCmdAdmin) v.push_back("@dangerous");
@@ -91,12 +65,12 @@ void reply_command_info(Client& c, const Command& cmd) {
   w.bulk(cmd.fullname);
   w.integer(cmd.arity);
   reply_names(c, flag_names(cmd));
-  w.integer(cmd.first_key);
-  w.integer(cmd.last_key);
-  w.integer(cmd.key_step);
+  w.integer(cmd.keys.first);
+  w.integer(cmd.keys.last);
+  w.integer(cmd.keys.step);
   reply_names(c, acl_categories(cmd));
   w.set(0);  // tips
-  if (cmd.first_key > 0) {
+  if (cmd.keys.first > 0) {
     w.set(1);
     w.map(3);
     w.bulk("flags");
@@ -108,7 +82,7 @@ void reply_command_info(Client& c, const Command& cmd) {
     w.bulk("spec");
     w.map(1);
     w.bulk("index");
-    w.integer(cmd.first_key);
+    w.integer(cmd.keys.first);
     w.bulk("find_keys");
     w.map(2);
     w.bulk("type");
@@ -116,9 +90,9 @@ void reply_command_info(Client& c, const Command& cmd) {
     w.bulk("spec");
     w.map(3);
     w.bulk("lastkey");
-    w.integer(cmd.last_key < 0 ? cmd.last_key : cmd.last_key - cmd.first_key);
+    w.integer(cmd.keys.last < 0 ? cmd.keys.last : cmd.keys.last - cmd.keys.first);
     w.bulk("keystep");
-    w.integer(cmd.key_step);
+    w.integer(cmd.keys.step);
     w.bulk("limit");
     w.integer(0);
   } else {
@@ -134,7 +108,7 @@ void reply_command_info(Client& c, const Command& cmd) {
 
 void reply_command_docs(Client& c, const Command& cmd) {
   resp::Writer& w = c.reply();
-  const Family* fam = family_of(cmd);
+  const CommandFamily* fam = family_of(cmd);
   size_t nsub = 0;
   if (cmd.subcommands)
     for (const Command* s = cmd.subcommands; s->name; s++) nsub++;
@@ -167,7 +141,7 @@ const Command* lookup_by_fullname(std::string_view name) {
   return nullptr;
 }
 
-void command_count_cmd(Client& c) { c.reply().integer((long long)command_count()); }
+void command_count_command(Client& c) { c.reply().integer((long long)command_count()); }
 
 void reply_all_info(Client& c) {
   c.reply().array(command_count());
@@ -175,7 +149,7 @@ void reply_all_info(Client& c) {
 }
 
 // COMMAND INFO [name ...]: nil for unknown names; every command without names.
-void command_info_cmd(Client& c) {
+void command_info_command(Client& c) {
   if (c.argv.size() == 2) return reply_all_info(c);
   c.reply().array(c.argv.size() - 2);
   for (size_t i = 2; i < c.argv.size(); i++) {
@@ -188,7 +162,7 @@ void command_info_cmd(Client& c) {
 }
 
 // COMMAND DOCS [name ...]: a map name -> docs; unknown names are left out.
-void command_docs_cmd(Client& c) {
+void command_docs_command(Client& c) {
   if (c.argv.size() == 2) {
     c.reply().map(command_count());
     for_each_command([&](const Command& cmd) {
@@ -208,7 +182,7 @@ void command_docs_cmd(Client& c) {
 }
 
 // COMMAND LIST [FILTERBY MODULE name | ACLCAT category | PATTERN pattern]
-void command_list_cmd(Client& c) {
+void command_list_command(Client& c) {
   enum { kNone, kModule, kAclcat, kPattern } filter = kNone;
   std::string_view arg;
   if (c.argv.size() == 5 && eq_nocase(c.argv[2], "filterby")) {
@@ -254,25 +228,25 @@ void command_list_cmd(Client& c) {
 }
 
 // COMMAND GETKEYS command [arg ...]: the key arguments by the table's first/last/step.
-void command_getkeys_cmd(Client& c) {
+void command_getkeys_command(Client& c) {
   std::vector<std::string_view> argv(c.argv.begin() + 2, c.argv.end());
   const Command* container = nullptr;
   const Command* cmd = lookup_command_argv(argv, &container);
   if (!cmd) return reply_error(c, "ERR Invalid command specified");
-  if (cmd->first_key <= 0) return reply_error(c, "ERR The command has no key arguments");
+  if (cmd->keys.first <= 0) return reply_error(c, "ERR The command has no key arguments");
   int argc = int(argv.size());
   if ((cmd->arity > 0 && cmd->arity != argc) || argc < -cmd->arity)
     return reply_error(c, "ERR Invalid number of arguments specified for command");
-  int last = cmd->last_key < 0 ? argc + cmd->last_key : cmd->last_key;
-  int step = cmd->key_step > 0 ? cmd->key_step : 1;
+  int last = cmd->keys.last < 0 ? argc + cmd->keys.last : cmd->keys.last;
+  int step = cmd->keys.step > 0 ? cmd->keys.step : 1;
   std::vector<std::string_view> keys;
-  for (int i = cmd->first_key; i <= last && i < argc; i += step) keys.push_back(argv[size_t(i)]);
+  for (int i = cmd->keys.first; i <= last && i < argc; i += step) keys.push_back(argv[size_t(i)]);
   if (keys.empty()) return reply_error(c, "ERR Invalid arguments specified for command");
   c.reply().array(keys.size());
   for (auto k : keys) c.reply().bulk(k);
 }
 
-void command_help_cmd(Client& c) {
+void command_help_command(Client& c) {
   static const char* const kHelp[] = {
       "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
       "(no subcommand)",
@@ -296,24 +270,30 @@ void command_help_cmd(Client& c) {
       "HELP",
       "    Prints this help.",
   };
-  c.reply().array(std::size(kHelp));
-  for (const char* line : kHelp) c.reply().simple(line);
+  reply_help(c, kHelp);
 }
-
-}  // namespace
 
 // Plain COMMAND: every command's info.  (With a subcommand the dispatcher calls its entry.)
 void command_command(Client& c) { reply_all_info(c); }
 
-// Referenced by the COMMAND entry of server_commands() (info.cpp).  Arity counts "COMMAND".
-Command command_subcommand_table[] = {
-    {"count", 2, kCmdLoading, 0, 0, 0, command_count_cmd},
-    {"info", -2, kCmdLoading, 0, 0, 0, command_info_cmd},
-    {"docs", -2, kCmdLoading, 0, 0, 0, command_docs_cmd},
-    {"list", -2, kCmdLoading, 0, 0, 0, command_list_cmd},
-    {"getkeys", -4, kCmdLoading, 0, 0, 0, command_getkeys_cmd},
-    {"help", 2, kCmdLoading, 0, 0, 0, command_help_cmd},
-    {nullptr, 0, 0, 0, 0, 0, nullptr},
+// Arities count "COMMAND".
+Command kSubcommands[] = {
+    {.name = "count", .arity = 2, .flags = kCmdLoading, .proc = command_count_command},
+    {.name = "info", .arity = -2, .flags = kCmdLoading, .proc = command_info_command},
+    {.name = "docs", .arity = -2, .flags = kCmdLoading, .proc = command_docs_command},
+    {.name = "list", .arity = -2, .flags = kCmdLoading, .proc = command_list_command},
+    {.name = "getkeys", .arity = -4, .flags = kCmdLoading, .proc = command_getkeys_command},
+    {.name = "help", .arity = 2, .flags = kCmdLoading, .proc = command_help_command},
+    {},
 };
+
+Command kCommands[] = {
+    {.name = "command", .arity = -1, .flags = kCmdLoading, .proc = command_command,
+     .subcommands = kSubcommands},
+};
+
+}  // namespace
+
+std::span<Command> command_commands() { return kCommands; }
 
 }  // namespace sc::broker

@@ -39,19 +39,38 @@ std::vector<Command*>& all_commands() {
   return v;
 }
 
-bool eq_nocase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
-}
+// Every family, in the order COMMAND lists their commands.  The groups are Redis 7.0's, but for
+// CLIENT and COMMAND, which report "server" here (Redis: "connection").
+constexpr CommandFamily kFamilies[] = {
+    {connection_commands, "connection", "@connection"},
+    {keys_commands, "generic", "@keyspace"},
+    {string_commands, "string", "@string"},
+    {hash_commands, "hash", "@hash"},
+    {set_commands, "set", "@set"},
+    {list_commands, "list", "@list"},
+    {pubsub_commands, "pubsub", nullptr},
+    {multi_commands, "transactions", "@transaction"},
+    {info_commands, "server", nullptr},
+    {client_commands, "server", "@connection"},
+    {command_commands, "server", "@connection"},
+    {monitor_commands, "server", nullptr},
+    {server_commands, "server", nullptr},
+    {debug_commands, "server", nullptr},
+    {memory_commands, "server", nullptr},
+    {config_commands, "server", nullptr},
+    {json_commands, "json", nullptr},
+    {aof_commands, "server", nullptr},
+    {ndata_commands, "server", nullptr},
+    {bitmap_commands, "bitmap", "@bitmap"},
+};
+
+std::span<const CommandFamily> command_families() { return kFamilies; }
+
+void container_command(Client& c) { reply_wrong_arity(c); }
 
 void commands_init() {
-  std::span<Command> families[] = {connection_commands(), keys_commands(), string_commands(),
-                                   hash_commands(),       set_commands(),  list_commands(),
-                                   pubsub_commands(),     multi_commands(), server_commands(),
-                                   config_commands(),     json_commands(),
-                                   aof_commands(),        ndata_commands(),
-                                   bitmap_commands()};
-  for (auto fam : families) {
-    for (Command& c : fam) {
+  for (const CommandFamily& fam : kFamilies) {
+    for (Command& c : fam.table()) {
       c.fullname = c.name;
       table()[c.name] = &c;
       all_commands().push_back(&c);
@@ -81,136 +100,6 @@ const Command* lookup_command_argv(const std::vector<std::string_view>& argv,
     if (eq_nocase(sub->name, argv[1])) return sub;
   *container = c;
   return nullptr;
-}
-
-// ---- Replies ----
-
-void reply_error(Client& c, std::string_view err) {
-  srv().stats.total_error_replies++;
-  errorstat_incr(err);
-  if (c.cmd) c.cmd->failed_calls++;
-  c.reply().error(err);
-}
-
-void reply_error_fmt(Client& c, const char* fmt, ...) {
-  char buf[1024];
-  va_list ap;
-  va_start(ap, fmt);
-  int n = vsnprintf(buf, sizeof buf, fmt, ap);
-  va_end(ap);
-  if (n < 0) n = 0;
-  reply_error(c, std::string_view(buf, std::min(size_t(n), sizeof buf - 1)));
-}
-
-void reply_wrong_arity(Client& c) {
-  std::string name = c.cmd ? c.cmd->fullname : std::string(c.argv[0]);
-  reply_error_fmt(c, "ERR wrong number of arguments for '%s' command", name.c_str());
-}
-void reply_syntax_error(Client& c) { reply_error(c, kErrSyntax); }
-void reply_not_integer(Client& c) { reply_error(c, kErrNotInteger); }
-void reply_wrongtype(Client& c) { reply_error(c, kErrWrongType); }
-
-bool arg_ll(Client& c, std::string_view s, long long* out, const char* err) {
-  if (resp::parse_ll(s, out)) return true;
-  reply_error(c, err ? err : kErrNotInteger);
-  return false;
-}
-
-bool arg_double(Client& c, std::string_view s, double* out) {
-  // Redis's getDoubleFromObject: strtod over the whole string, no spaces, not NaN.
-  char buf[128];
-  if (s.empty() || s.size() >= sizeof buf || isspace((unsigned char)s[0])) {
-    reply_error(c, kErrNotFloat);
-    return false;
-  }
-  std::memcpy(buf, s.data(), s.size());
-  buf[s.size()] = 0;
-  char* end;
-  errno = 0;
-  double v = strtod(buf, &end);
-  if (size_t(end - buf) != s.size() || (errno == ERANGE && (v == HUGE_VAL || v == -HUGE_VAL)) ||
-      std::isnan(v)) {
-    reply_error(c, kErrNotFloat);
-    return false;
-  }
-  *out = v;
-  return true;
-}
-
-// Redis's stringmatchlen semantics: * ? [abc] [^a-z] and \ escapes.
-// `skip_longer` is set when the rest of the pattern matched nowhere in the rest of the string:
-// then no earlier '*' can help by consuming more, which keeps patterns like "a*a*a*b"
-// linear instead of exponential (Redis 7.0.9+ does the same).
-static bool glob_impl(const char* p, size_t plen, const char* s, size_t slen, bool nocase,
-                      int depth, bool* skip_longer) {
-  if (depth > 1000) return false;
-  auto lower = [&](char ch) { return nocase ? char(tolower((unsigned char)ch)) : ch; };
-  while (plen && slen) {
-    switch (p[0]) {
-      case '*':
-        while (plen > 1 && p[1] == '*') p++, plen--;
-        if (plen == 1) return true;
-        while (slen) {
-          if (glob_impl(p + 1, plen - 1, s, slen, nocase, depth + 1, skip_longer)) return true;
-          if (*skip_longer) return false;
-          s++, slen--;
-        }
-        *skip_longer = true;
-        return false;
-      case '?':
-        s++, slen--;
-        break;
-      case '[': {
-        p++, plen--;
-        bool negate = plen && p[0] == '^';
-        if (negate) p++, plen--;
-        bool match = false;
-        while (true) {
-          if (plen == 0) {
-            p--, plen++;  // malformed: treat like Redis (stop at end of pattern)
-            break;
-          }
-          if (p[0] == '\\' && plen >= 2) {
-            p++, plen--;
-            if (p[0] == s[0]) match = true;
-          } else if (p[0] == ']') {
-            break;
-          } else if (plen >= 3 && p[1] == '-') {
-            char a = lower(p[0]), b = lower(p[2]), ch = lower(s[0]);
-            if (a > b) std::swap(a, b);
-            p += 2, plen -= 2;
-            if (ch >= a && ch <= b) match = true;
-          } else if (lower(p[0]) == lower(s[0])) {
-            match = true;
-          }
-          p++, plen--;
-        }
-        if (negate) match = !match;
-        if (!match) return false;
-        s++, slen--;
-        break;
-      }
-      case '\\':
-        if (plen >= 2) p++, plen--;
-        [[fallthrough]];
-      default:
-        if (lower(p[0]) != lower(s[0])) return false;
-        s++, slen--;
-        break;
-    }
-    p++, plen--;
-    if (slen == 0) {
-      while (plen && *p == '*') p++, plen--;
-      break;
-    }
-  }
-  return plen == 0 && slen == 0;
-}
-
-bool glob_match(std::string_view pattern, std::string_view str, bool nocase) {
-  bool skip_longer = false;
-  return glob_impl(pattern.data(), pattern.size(), str.data(), str.size(), nocase, 0,
-                   &skip_longer);
 }
 
 // ---- Dispatch ----

@@ -1,175 +1,50 @@
-// Settings: one table of every option (name, kind, range, whether CONFIG SET may change it),
-// which drives the config file (redis.conf syntax), the --flags, CONFIG GET/SET and --help.
+// Settings: one row per option in common/options.h's typed table (name, kind, field, range,
+// whether CONFIG SET may change it), which drives the config file (redis.conf syntax), the
+// --flags, CONFIG GET/SET, --help and docs/configuration.md (--help-markdown).
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <functional>
 #include <sstream>
 
 #include "aof.h"
 #include "info.h"
 #include "log.h"
 #include "networking.h"
+#include "options.h"
 #include "server.h"
 
 namespace sc::broker {
 
 namespace {
 
-enum class Kind { Int, Bool, String, Enum, Memory, Special };
-
-struct Option {
-  const char* name;
-  Kind kind;
-  bool mutable_;            // CONFIG SET allowed
-  long long min, max;       // Int / Memory range
-  const char* enum_values;  // Enum: space-separated
-  const char* help;
-  // Accessors: get formats the current value; set parses and applies it (false + err on bad).
-  std::function<std::string(const Config&)> get;
-  std::function<bool(Config&, const std::vector<std::string>&, std::string*)> set;
-  // CONFIG SET refused unless enable-protected-configs allows the client (Redis 7's
-  // PROTECTED_CONFIG: settings that choose where files are written).
-  bool protected_ = false;
-};
-
-Option protect(Option o) {
-  o.protected_ = true;
-  return o;
-}
-
-bool parse_bool(const std::string& s, bool* out) {
-  if (eq_nocase(s, "yes")) return *out = true, true;
-  if (eq_nocase(s, "no")) return *out = false, true;
-  return false;
-}
-
-// Redis's memtoull: "1gb", "100mb", "5k", plain bytes.
-bool parse_memory(const std::string& s, long long* out) {
-  static const struct {
-    const char* unit;
-    long long mul;
-  } kUnits[] = {{"b", 1},           {"k", 1000},         {"kb", 1024},
-                {"m", 1000 * 1000}, {"mb", 1024 * 1024}, {"g", 1000LL * 1000 * 1000},
-                {"gb", 1024LL * 1024 * 1024}};
-  size_t i = 0;
-  while (i < s.size() && (isdigit((unsigned char)s[i]) || (i == 0 && s[i] == '-'))) i++;
-  if (i == 0) return false;
-  std::string num = s.substr(0, i), unit = s.substr(i);
-  long long mul = 1;
-  if (!unit.empty()) {
-    bool found = false;
-    for (auto& u : kUnits)
-      if (eq_nocase(unit, u.unit)) mul = u.mul, found = true;
-    if (!found) return false;
+std::vector<std::string> words_of(std::span<const std::string> a) {
+  std::vector<std::string> v;  // CONFIG SET passes one string; the file passes separate words
+  for (auto& s : a) {
+    std::istringstream in(s);
+    std::string t;
+    while (in >> t) v.push_back(t);
   }
-  long long v;
-  if (!resp::parse_ll(num, &v)) return false;
-  if (v != 0 && (v > LLONG_MAX / mul || v < LLONG_MIN / mul)) return false;
-  *out = v * mul;
-  return true;
+  return v;
 }
 
-std::string join(const std::vector<std::string>& v) {
+std::string bind_format(const Config& c) {
   std::string out;
-  for (size_t i = 0; i < v.size(); i++) out += (i ? " " : "") + v[i];
+  for (size_t i = 0; i < c.bind.size(); i++) out += (i ? " " : "") + c.bind[i];
   return out;
 }
 
-template <class T>
-Option int_opt(const char* name, T Config::*field, long long min, long long max, bool mut,
-               const char* help) {
-  return Option{name, Kind::Int, mut, min, max, nullptr, help,
-                [field](const Config& c) { return std::to_string((long long)(c.*field)); },
-                [field, min, max](Config& c, const std::vector<std::string>& a, std::string* err) {
-                  long long v;
-                  if (a.size() != 1 || !resp::parse_ll(a[0], &v)) {
-                    *err = "argument couldn't be parsed into an integer";
-                    return false;
-                  }
-                  if (v < min || v > max) {
-                    *err = "argument must be between " + std::to_string(min) + " and " +
-                           std::to_string(max) + " inclusive";
-                    return false;
-                  }
-                  c.*field = T(v);
-                  return true;
-                }};
+bool bind_parse(Config& c, std::span<const std::string> a, std::string* err) {
+  std::vector<std::string> v = words_of(a);
+  if (v.empty()) {
+    *err = "Too few bind addresses specified.";
+    return false;
+  }
+  c.bind = v;
+  return true;
 }
 
-template <class T>
-Option mem_opt(const char* name, T Config::*field, long long min, long long max, bool mut,
-               const char* help) {
-  return Option{name, Kind::Memory, mut, min, max, nullptr, help,
-                [field](const Config& c) { return std::to_string((long long)(c.*field)); },
-                [field, min, max](Config& c, const std::vector<std::string>& a, std::string* err) {
-                  long long v;
-                  if (a.size() != 1 || !parse_memory(a[0], &v) || v < 0) {
-                    *err = "argument must be a memory value";
-                    return false;
-                  }
-                  if (v < min || v > max) {
-                    *err = "argument must be between " + std::to_string(min) + " and " +
-                           std::to_string(max) + " inclusive";
-                    return false;
-                  }
-                  c.*field = T(v);
-                  return true;
-                }};
-}
-
-Option bool_opt(const char* name, bool Config::*field, bool mut, const char* help) {
-  return Option{name, Kind::Bool, mut, 0, 1, nullptr, help,
-                [field](const Config& c) { return std::string(c.*field ? "yes" : "no"); },
-                [field](Config& c, const std::vector<std::string>& a, std::string* err) {
-                  bool v;
-                  if (a.size() != 1 || !parse_bool(a[0], &v)) {
-                    *err = "argument must be 'yes' or 'no'";
-                    return false;
-                  }
-                  c.*field = v;
-                  return true;
-                }};
-}
-
-Option str_opt(const char* name, std::string Config::*field, bool mut, const char* help) {
-  return Option{name, Kind::String, mut, 0, 0, nullptr, help,
-                [field](const Config& c) { return c.*field; },
-                [field](Config& c, const std::vector<std::string>& a, std::string* err) {
-                  if (a.size() != 1) {
-                    *err = "wrong number of arguments";
-                    return false;
-                  }
-                  c.*field = a[0];
-                  return true;
-                }};
-}
-
-Option enum_opt(const char* name, std::string Config::*field, const char* values, bool mut,
-                const char* help) {
-  return Option{name, Kind::Enum, mut, 0, 0, values, help,
-                [field](const Config& c) { return c.*field; },
-                [field, values](Config& c, const std::vector<std::string>& a, std::string* err) {
-                  if (a.size() == 1) {
-                    std::istringstream in(values);
-                    std::string v;
-                    while (in >> v)
-                      if (eq_nocase(v, a[0])) {
-                        c.*field = v;
-                        return true;
-                      }
-                  }
-                  *err = "argument(s) must be one of the following: ";
-                  std::istringstream in(values);
-                  std::string v;
-                  for (bool first = true; in >> v; first = false) *err += (first ? "" : ", ") + v;
-                  return false;
-                }};
-}
-
-std::string obuf_string(const Config& c) {
+std::string obuf_format(const Config& c) {
   auto one = [](const char* cls, const ObufLimit& l) {
     return std::string(cls) + " " + std::to_string(l.hard) + " " + std::to_string(l.soft) + " " +
            std::to_string(l.soft_seconds);
@@ -177,13 +52,8 @@ std::string obuf_string(const Config& c) {
   return one("normal", c.obuf[0]) + " slave 268435456 67108864 60 " + one("pubsub", c.obuf[1]);
 }
 
-bool obuf_set(Config& c, const std::vector<std::string>& a, std::string* err) {
-  std::vector<std::string> w;
-  for (auto& s : a) {  // CONFIG SET passes one string; the file passes separate words
-    std::istringstream in(s);
-    std::string t;
-    while (in >> t) w.push_back(t);
-  }
+bool obuf_parse(Config& c, std::span<const std::string> a, std::string* err) {
+  std::vector<std::string> w = words_of(a);
   if (w.empty() || w.size() % 4 != 0) {
     *err = "Wrong number of arguments in buffer limit configuration.";
     return false;
@@ -202,133 +72,153 @@ bool obuf_set(Config& c, const std::vector<std::string>& a, std::string* err) {
       return false;
     }
     long long hard, soft, secs;
-    if (!parse_memory(w[i + 1], &hard) || !parse_memory(w[i + 2], &soft) ||
+    if (!opt::parse_size(w[i + 1], &hard) || !opt::parse_size(w[i + 2], &soft) ||
         !resp::parse_ll(w[i + 3], &secs) || hard < 0 || soft < 0 || secs < 0) {
       *err = "Error in hard, soft or soft_seconds setting in buffer limit configuration.";
       return false;
     }
-    if (cls >= 0) tmp.obuf[cls] = ObufLimit{(unsigned long long)hard, (unsigned long long)soft,
-                                            secs};
+    if (cls >= 0)
+      tmp.obuf[cls] = ObufLimit{(unsigned long long)hard, (unsigned long long)soft, secs};
   }
   c.obuf[0] = tmp.obuf[0];
   c.obuf[1] = tmp.obuf[1];
   return true;
 }
 
-std::vector<Option>& options() {
-  static std::vector<Option> opts = {
-      Option{"bind", Kind::Special, true, 0, 0, nullptr,
-             "addresses to listen on; a leading '-' makes one optional",
-             [](const Config& c) { return join(c.bind); },
-             [](Config& c, const std::vector<std::string>& a, std::string* err) {
-               std::vector<std::string> v;
-               for (auto& s : a) {
-                 std::istringstream in(s);
-                 std::string t;
-                 while (in >> t) v.push_back(t);
-               }
-               if (v.empty()) {
-                 *err = "Too few bind addresses specified.";
-                 return false;
-               }
-               c.bind = v;
-               return true;
-             }},
-      int_opt("port", &Config::port, 0, 65535, true, "TCP port (default 6380)"),
-      int_opt("tcp-backlog", &Config::tcp_backlog, 0, INT32_MAX, false, "listen() backlog"),
-      int_opt("timeout", &Config::timeout, 0, INT32_MAX, true,
-              "close a client idle for this many seconds (0: never)"),
-      int_opt("tcp-keepalive", &Config::tcp_keepalive, 0, INT32_MAX, true, "TCP keepalive"),
-      bool_opt("protected-mode", &Config::protected_mode, true,
-               "without requirepass, accept only loopback clients"),
-      enum_opt("enable-protected-configs", &Config::enable_protected_configs, "no yes local",
-               false, "may CONFIG SET change dir (local: from loopback clients only)"),
-      enum_opt("enable-debug-command", &Config::enable_debug_command, "no yes local", false,
-               "may clients run DEBUG (local: from loopback clients only)"),
-      str_opt("requirepass", &Config::requirepass, true, "password clients must AUTH with"),
-      int_opt("maxclients", &Config::maxclients, 1, LLONG_MAX, true, "max connected clients"),
-      mem_opt("maxmemory", &Config::maxmemory, 0, LLONG_MAX, true,
-              "refuse writes that need memory above this many bytes (0: no limit)"),
-      enum_opt("maxmemory-policy", &Config::maxmemory_policy, "noeviction", true,
-               "what to do at maxmemory (noeviction: refuse writes)"),
-      int_opt("databases", &Config::databases, 1, 1 << 20, false, "number of databases"),
-      int_opt("hz", &Config::hz, 1, 500, false, "background tasks per second"),
-      mem_opt("proto-max-bulk-len", &Config::proto_max_bulk_len, 1024 * 1024, LLONG_MAX, true,
-              "largest bulk string a client may send"),
-      mem_opt("client-query-buffer-limit", &Config::client_query_buffer_limit, 1024 * 1024,
-              LLONG_MAX, true, "close a client whose unparsed input exceeds this"),
-      Option{"client-output-buffer-limit", Kind::Special, true, 0, 0, nullptr,
-             "<class> <hard> <soft> <soft seconds>: normal and pubsub classes",
-             obuf_string, obuf_set},
-      Option{"notify-keyspace-events", Kind::Special, true, 0, 0, nullptr,
-             "keyspace notification classes (default Ex: expired events)",
-             [](const Config& c) { return notify_flags_string(c.notify_flags); },
-             [](Config& c, const std::vector<std::string>& a, std::string* err) {
-               int f = a.size() == 1 ? notify_flags_parse(a[0]) : -1;
-               if (f < 0) {
-                 *err = "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.";
-                 return false;
-               }
-               c.notify_flags = f;
-               return true;
-             }},
-      enum_opt("loglevel", &Config::loglevel, "debug verbose notice warning", true, "log level"),
-      str_opt("logfile", &Config::logfile, false, "log file (empty: stderr)"),
-      protect(str_opt("dir", &Config::dir, true,
-                      "working directory (AOF location); CONFIG SET needs "
-                      "enable-protected-configs")),
-      str_opt("pidfile", &Config::pidfile, false, "write the pid here"),
-      bool_opt("daemonize", &Config::daemonize, false, "not supported: always runs in foreground"),
-      int_opt("hash-max-listpack-entries", &Config::hash_max_listpack_entries, 0, LLONG_MAX,
-              true, "hashes with more fields use a table"),
-      int_opt("hash-max-listpack-value", &Config::hash_max_listpack_value, 0, LLONG_MAX, true,
-              "hashes with a longer field or value use a table"),
-      int_opt("hash-max-ziplist-entries", &Config::hash_max_listpack_entries, 0, LLONG_MAX, true,
-              "alias of hash-max-listpack-entries"),
-      int_opt("hash-max-ziplist-value", &Config::hash_max_listpack_value, 0, LLONG_MAX, true,
-              "alias of hash-max-listpack-value"),
-      int_opt("set-max-intset-entries", &Config::set_max_intset_entries, 0, LLONG_MAX, true,
-              "integer sets larger than this use a table"),
-      int_opt("set-max-listpack-entries", &Config::set_max_listpack_entries, 0, LLONG_MAX, true,
-              "small sets up to this size stay compact"),
-      int_opt("set-max-listpack-value", &Config::set_max_listpack_value, 0, LLONG_MAX, true,
-              "small sets with members up to this length stay compact"),
-      int_opt("list-max-listpack-size", &Config::list_max_listpack_size, -5, LLONG_MAX, true,
-              "list node size"),
-      bool_opt("lazyfree-lazy-user-del", &Config::lazyfree_lazy_user_del, true,
-               "accepted for compatibility"),
-      int_opt("active-expire-effort", &Config::active_expire_effort, 1, 10, true,
-              "effort of the active expiry sweep"),
-      bool_opt("appendonly", &Config::appendonly, true, "log every write to the AOF"),
-      enum_opt("appendfsync", &Config::appendfsync, "everysec always no", true,
-               "when to fsync the AOF"),
-      str_opt("appendfilename", &Config::appendfilename, false, "AOF file name, in dir"),
-      int_opt("auto-aof-rewrite-percentage", &Config::auto_aof_rewrite_percentage, 0, INT32_MAX,
-              true, "rewrite the AOF when it grew by this percentage"),
-      mem_opt("auto-aof-rewrite-min-size", &Config::auto_aof_rewrite_min_size, 0, LLONG_MAX, true,
-              "but not before it is this big"),
-      bool_opt("aof-load-truncated", &Config::aof_load_truncated, true,
-               "load a truncated AOF up to its last whole command"),
-      int_opt("json-max-depth", &Config::json_max_depth, 1, 100000, true,
-              "deepest nesting of a JSON document"),
-      mem_opt("json-max-size", &Config::json_max_size, 1, LLONG_MAX, true,
-              "largest JSON document"),
-      Option{"save", Kind::Special, true, 0, 0, nullptr,
-             "accepted for redis.conf compatibility; sc-broker has no RDB snapshots",
-             [](const Config&) { return std::string(); },
-             [](Config&, const std::vector<std::string>&, std::string*) { return true; }},
-  };
-  return opts;
+std::string notify_format(const Config& c) { return notify_flags_string(c.notify_flags); }
+
+bool notify_parse(Config& c, std::span<const std::string> a, std::string* err) {
+  int f = a.size() == 1 ? notify_flags_parse(a[0]) : -1;
+  if (f < 0) {
+    *err = "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.";
+    return false;
+  }
+  c.notify_flags = f;
+  return true;
 }
 
-Option* find_option(std::string_view name) {
-  for (auto& o : options())
-    if (eq_nocase(o.name, name)) return &o;
-  return nullptr;
-}
+using K = OptKind;
+using Row = Option<Config>;
+constexpr uint8_t kMut = kOptMutable;
+
+// Every setting, once.  Defaults are Config's initialisers (server.h).
+// One row per option reads better than clang-format's one line per field.
+// clang-format off
+const Row kOptions[] = {
+    {.name = "bind", .kind = K::Custom, .field = OptCustom<Config>{bind_parse, bind_format},
+     .flags = kMut, .metavar = "ADDR...",
+     .help = "addresses to listen on; a leading '-' makes one optional"},
+    {.name = "port", .kind = K::Int, .field = &Config::port, .min = 0, .max = 65535,
+     .flags = kMut, .metavar = "PORT", .help = "TCP port"},
+    {.name = "tcp-backlog", .kind = K::Int, .field = &Config::tcp_backlog, .min = 0,
+     .max = INT32_MAX, .help = "listen() backlog"},
+    {.name = "timeout", .kind = K::Int, .field = &Config::timeout, .min = 0, .max = INT32_MAX,
+     .flags = kMut, .metavar = "SECONDS",
+     .help = "close a client idle for this many seconds (0: never)"},
+    {.name = "tcp-keepalive", .kind = K::Int, .field = &Config::tcp_keepalive, .min = 0,
+     .max = INT32_MAX, .flags = kMut, .metavar = "SECONDS", .help = "TCP keepalive"},
+    {.name = "protected-mode", .kind = K::Bool, .field = &Config::protected_mode, .flags = kMut,
+     .help = "without requirepass, accept only loopback clients"},
+    {.name = "enable-protected-configs", .kind = K::Enum,
+     .field = &Config::enable_protected_configs, .choices = "no yes local",
+     .help = "may CONFIG SET change dir (local: from loopback clients only)"},
+    {.name = "enable-debug-command", .kind = K::Enum, .field = &Config::enable_debug_command,
+     .choices = "no yes local", .help = "may clients run DEBUG (local: from loopback clients only)"},
+    {.name = "requirepass", .kind = K::String, .field = &Config::requirepass, .flags = kMut,
+     .metavar = "PASSWORD", .help = "password clients must AUTH with"},
+    {.name = "maxclients", .kind = K::Int, .field = &Config::maxclients, .min = 1,
+     .max = LLONG_MAX, .flags = kMut, .help = "max connected clients"},
+    {.name = "maxmemory", .kind = K::Size, .field = &Config::maxmemory, .min = 0,
+     .max = LLONG_MAX, .flags = kMut,
+     .help = "refuse writes that need memory above this many bytes (0: no limit)"},
+    {.name = "maxmemory-policy", .kind = K::Enum, .field = &Config::maxmemory_policy,
+     .choices = "noeviction", .flags = kMut,
+     .help = "what to do at maxmemory (noeviction: refuse writes)"},
+    {.name = "databases", .kind = K::Int, .field = &Config::databases, .min = 1, .max = 1 << 20,
+     .help = "number of databases"},
+    {.name = "hz", .kind = K::Int, .field = &Config::hz, .min = 1, .max = 500,
+     .help = "background tasks per second"},
+    {.name = "proto-max-bulk-len", .kind = K::Size, .field = &Config::proto_max_bulk_len,
+     .min = 1024 * 1024, .max = LLONG_MAX, .flags = kMut,
+     .help = "largest bulk string a client may send"},
+    {.name = "client-query-buffer-limit", .kind = K::Size,
+     .field = &Config::client_query_buffer_limit, .min = 1024 * 1024, .max = LLONG_MAX,
+     .flags = kMut, .help = "close a client whose unparsed input exceeds this"},
+    {.name = "client-output-buffer-limit", .kind = K::Custom,
+     .field = OptCustom<Config>{obuf_parse, obuf_format}, .flags = kMut,
+     .metavar = "CLASS HARD SOFT SECONDS",
+     .help = "output buffer limits of the normal and pubsub classes"},
+    {.name = "notify-keyspace-events", .kind = K::Custom,
+     .field = OptCustom<Config>{notify_parse, notify_format}, .flags = kMut,
+     .metavar = "CLASSES", .help = "keyspace notification classes (default Ex: expired events)"},
+    {.name = "loglevel", .kind = K::Enum, .field = &Config::loglevel,
+     .choices = "debug verbose notice warning", .flags = kMut, .help = "log level"},
+    {.name = "logfile", .kind = K::String, .field = &Config::logfile, .metavar = "PATH",
+     .help = "log file (empty: stderr)"},
+    {.name = "dir", .kind = K::String, .field = &Config::dir, .flags = kMut | kOptProtected,
+     .metavar = "PATH",
+     .help = "working directory (AOF location)"},
+    {.name = "pidfile", .kind = K::String, .field = &Config::pidfile, .metavar = "PATH",
+     .help = "write the pid here"},
+    {.name = "daemonize", .kind = K::Bool, .field = &Config::daemonize,
+     .help = "not supported: always runs in foreground"},
+    {.name = "hash-max-listpack-entries", .kind = K::Int,
+     .field = &Config::hash_max_listpack_entries, .min = 0, .max = LLONG_MAX, .flags = kMut,
+     .help = "hashes with more fields use a table"},
+    {.name = "hash-max-listpack-value", .kind = K::Int, .field = &Config::hash_max_listpack_value,
+     .min = 0, .max = LLONG_MAX, .flags = kMut,
+     .help = "hashes with a longer field or value use a table"},
+    {.name = "hash-max-ziplist-entries", .kind = K::Int,
+     .field = &Config::hash_max_listpack_entries, .min = 0, .max = LLONG_MAX, .flags = kMut,
+     .help = "alias of hash-max-listpack-entries"},
+    {.name = "hash-max-ziplist-value", .kind = K::Int, .field = &Config::hash_max_listpack_value,
+     .min = 0, .max = LLONG_MAX, .flags = kMut, .help = "alias of hash-max-listpack-value"},
+    {.name = "set-max-intset-entries", .kind = K::Int, .field = &Config::set_max_intset_entries,
+     .min = 0, .max = LLONG_MAX, .flags = kMut,
+     .help = "integer sets larger than this use a table"},
+    {.name = "set-max-listpack-entries", .kind = K::Int,
+     .field = &Config::set_max_listpack_entries, .min = 0, .max = LLONG_MAX, .flags = kMut,
+     .help = "small sets up to this size stay compact"},
+    {.name = "set-max-listpack-value", .kind = K::Int, .field = &Config::set_max_listpack_value,
+     .min = 0, .max = LLONG_MAX, .flags = kMut,
+     .help = "small sets with members up to this length stay compact"},
+    {.name = "list-max-listpack-size", .kind = K::Int, .field = &Config::list_max_listpack_size,
+     .min = -5, .max = LLONG_MAX, .flags = kMut, .help = "list node size"},
+    {.name = "lazyfree-lazy-user-del", .kind = K::Bool, .field = &Config::lazyfree_lazy_user_del,
+     .flags = kMut, .help = "accepted for compatibility"},
+    {.name = "active-expire-effort", .kind = K::Int, .field = &Config::active_expire_effort,
+     .min = 1, .max = 10, .flags = kMut, .help = "effort of the active expiry sweep"},
+    {.name = "appendonly", .kind = K::Bool, .field = &Config::appendonly, .flags = kMut,
+     .help = "log every write to the AOF"},
+    {.name = "appendfsync", .kind = K::Enum, .field = &Config::appendfsync,
+     .choices = "everysec always no", .flags = kMut, .help = "when to fsync the AOF"},
+    {.name = "appendfilename", .kind = K::String, .field = &Config::appendfilename,
+     .metavar = "NAME", .help = "AOF file name, in dir"},
+    {.name = "auto-aof-rewrite-percentage", .kind = K::Int,
+     .field = &Config::auto_aof_rewrite_percentage, .min = 0, .max = INT32_MAX, .flags = kMut,
+     .help = "rewrite the AOF when it grew by this percentage"},
+    {.name = "auto-aof-rewrite-min-size", .kind = K::Size,
+     .field = &Config::auto_aof_rewrite_min_size, .min = 0, .max = LLONG_MAX, .flags = kMut,
+     .help = "but not before it is this big"},
+    {.name = "aof-load-truncated", .kind = K::Bool, .field = &Config::aof_load_truncated,
+     .flags = kMut, .help = "load a truncated AOF up to its last whole command"},
+    {.name = "json-max-depth", .kind = K::Int, .field = &Config::json_max_depth, .min = 1,
+     .max = 100000, .flags = kMut, .help = "deepest nesting of a JSON document"},
+    {.name = "json-max-size", .kind = K::Size, .field = &Config::json_max_size, .min = 1,
+     .max = LLONG_MAX, .flags = kMut, .help = "largest JSON document"},
+    {.name = "save", .kind = K::Custom,
+     .field = OptCustom<Config>{[](Config&, std::span<const std::string>,
+                                   std::string*) { return true; },
+                                [](const Config&) { return std::string(); }},
+     .flags = kMut, .metavar = "RULES",
+     .help = "accepted for redis.conf compatibility; sc-broker has no RDB snapshots"},
+};
+// clang-format on
+
+const OptionTable<Config> kTable{kOptions};
 
 // Applies a changed setting to the running server.
-void apply(const Option& o) {
+void apply(const Row& o) {
   Server& s = srv();
   if (!strcmp(o.name, "notify-keyspace-events")) s.notify_flags = s.cfg.notify_flags;
   if (!strcmp(o.name, "loglevel")) {
@@ -351,102 +241,90 @@ std::string fatal_config(int line, const std::string& text, const std::string& w
   return m + ">>> '" + text + "'\n" + why;
 }
 
-// Applies one directive (a config file line or a --flag).  False with *error on a bad one.
-bool apply_directive(Config* cfg, const std::vector<std::string>& words, int line,
-                     const std::string& text, std::string* error) {
-  Option* o = find_option(words[0]);
+// Applies one directive (a config file line or a --flag): its words after the name.  False with
+// the reason in *why.
+bool apply_directive(Config* cfg, const Row* o, std::span<const std::string> args,
+                     std::string* why) {  // o == nullptr: an unknown name
   if (!o) {
-    *error = fatal_config(line, text, "Bad directive or wrong number of arguments");
+    *why = "Bad directive or wrong number of arguments";
     return false;
   }
-  std::vector<std::string> args(words.begin() + 1, words.end());
-  std::string err;
-  if (o->kind != Kind::Special && args.size() != 1) {
-    *error = fatal_config(line, text, "wrong number of arguments");
-    return false;
-  }
-  if (!o->set(*cfg, args, &err)) {
-    *error = fatal_config(line, text, err);
-    return false;
-  }
-  return true;
+  return kTable.set(cfg, *o, args, why);
 }
 
-void print_help() {
-  printf("Usage: sc-broker [/path/to/sc-broker.conf] [--option value ...]\n\n");
-  printf("Options (also valid as 'name value' lines in the config file):\n");
-  for (auto& o : options()) {
-    Config d;
-    printf("  --%-28s %s (default: %s)\n", o.name, o.help, o.get(d).c_str());
-  }
-}
+const char kUsage[] =
+    "sc-broker [/path/to/sc-broker.conf] [--option value ...]\n"
+    "Every option is also a 'name value' line of the config file (redis.conf "
+    "syntax);\nflags override the file.";
 
 }  // namespace
 
 ConfigLoad config_load(int argc, char** argv, Config* cfg, std::string* error) {
   int i = 1;
   if (i < argc && (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))) {
-    print_help();
+    fputs(kTable.help(kUsage).c_str(), stdout);
+    return ConfigLoad::Exit0;
+  }
+  if (i < argc && !strcmp(argv[i], "--help-markdown")) {
+    fputs(kTable.markdown(OptionTable<Config>::DocStyle::Directives).c_str(), stdout);
     return ConfigLoad::Exit0;
   }
   if (i < argc && (!strcmp(argv[i], "--version") || !strcmp(argv[i], "-v"))) {
     printf("sc-broker v=0.1.0 (Redis 7.0 protocol compatible)\n");
     return ConfigLoad::Exit0;
   }
-  std::vector<std::pair<std::vector<std::string>, std::string>> directives;
   if (i < argc && argv[i][0] != '-') {
     cfg->config_file = argv[i];
-    std::ifstream in(argv[i]);
-    if (!in) {
-      *error = std::string("Fatal error, can't open config file '") + argv[i] + "': " +
-               strerror(errno);
+    opt::FileError fe;
+    bool ok = opt::read_config_file(
+        argv[i], false,
+        [&](std::vector<std::string>& w, std::string* why) {
+          return apply_directive(cfg, kTable.find(w[0]), std::span<const std::string>(w).subspan(1),
+                                 why);
+        },
+        &fe);
+    if (!ok) {
+      *error = fe.line ? fatal_config(fe.line, fe.text, fe.reason) : "Fatal error, " + fe.reason;
       return ConfigLoad::Error;
-    }
-    std::string line;
-    int lineno = 0;
-    resp::RequestParser splitter;
-    while (std::getline(in, line)) {
-      lineno++;
-      size_t b = line.find_first_not_of(" \t\r");
-      if (b == std::string::npos || line[b] == '#') continue;
-      std::string withnl = line + "\n";
-      size_t used;
-      std::vector<std::string_view> words;
-      if (splitter.parse(withnl, &used, &words) != resp::ParseStatus::Ok) {
-        *error = fatal_config(lineno, line, "Unbalanced quotes in configuration line");
-        return ConfigLoad::Error;
-      }
-      if (words.empty()) continue;
-      std::vector<std::string> w(words.begin(), words.end());
-      if (!apply_directive(cfg, w, lineno, line, error)) return ConfigLoad::Error;
     }
     i++;
   }
   // --name value [value...] flags, applied after the file so they override it.
-  while (i < argc) {
-    std::string a = argv[i];
-    if (a.rfind("--", 0) != 0) {
-      *error = "sc-broker: unexpected argument '" + a + "' (try --help)";
-      return ConfigLoad::Error;
-    }
-    std::vector<std::string> w{a.substr(2)};
-    i++;
-    while (i < argc && strncmp(argv[i], "--", 2) != 0) w.push_back(argv[i++]);
-    std::string text;
-    for (auto& s : w) text += (text.empty() ? "" : " ") + s;
-    if (!apply_directive(cfg, w, 0, text, error)) return ConfigLoad::Error;
+  if (i < argc && strncmp(argv[i], "--", 2) != 0) {
+    *error = std::string("sc-broker: unexpected argument '") + argv[i] + "' (try --help)";
+    return ConfigLoad::Error;
+  }
+  std::vector<std::string> positional;
+  bool help = false;
+  std::string why;
+  bool ok = kTable.parse_args(
+      argc, argv, i, true,
+      [&](const Row* o, std::vector<std::string>& w, const std::string& text) {
+        if (apply_directive(cfg, o, w, &why)) return true;
+        *error = fatal_config(0, text, why);
+        return false;
+      },
+      &positional, &help, &why);
+  if (!ok) return ConfigLoad::Error;
+  if (!positional.empty()) {
+    *error = "sc-broker: unexpected argument '" + positional[0] + "' (try --help)";
+    return ConfigLoad::Error;
+  }
+  if (help) {
+    fputs(kTable.help(kUsage).c_str(), stdout);
+    return ConfigLoad::Exit0;
   }
   return ConfigLoad::Ok;
 }
 
 // ---- CONFIG command ----
 
-static void config_get(Client& c) {
+static void config_get_command(Client& c) {
   std::vector<std::pair<std::string, std::string>> out;
-  for (auto& o : options()) {
+  for (auto& o : kTable.rows()) {
     for (size_t i = 2; i < c.argv.size(); i++) {
       if (glob_match(c.argv[i], o.name, true)) {
-        out.emplace_back(o.name, o.get(srv().cfg));
+        out.emplace_back(o.name, kTable.get(srv().cfg, o));
         break;
       }
     }
@@ -458,22 +336,23 @@ static void config_get(Client& c) {
   }
 }
 
-static void config_set(Client& c) {
+static void config_set_command(Client& c) {
   if (c.argv.size() % 2 != 0) {
     reply_syntax_error(c);
     return;
   }
   Config backup = srv().cfg;
-  std::vector<Option*> changed;
+  std::vector<const Row*> changed;
   for (size_t i = 2; i < c.argv.size(); i += 2) {
-    Option* o = find_option(c.argv[i]);
-    if (o && (!o->mutable_ ||
-              (o->protected_ &&
+    const Row* o = kTable.find(c.argv[i]);
+    bool mut = o && (o->flags & kOptMutable);
+    if (o && (!mut ||
+              ((o->flags & kOptProtected) &&
                !protected_action_allowed(srv().cfg.enable_protected_configs, c)))) {
       srv().cfg = backup;
       reply_error_fmt(c, "ERR CONFIG SET failed (possibly related to argument '%.*s') - can't "
                          "set %s config", int(c.argv[i].size()), c.argv[i].data(),
-                      o->mutable_ ? "protected" : "immutable");
+                      mut ? "protected" : "immutable");
       return;
     }
     if (!o) {
@@ -482,7 +361,7 @@ static void config_set(Client& c) {
                       int(c.argv[i].size()), c.argv[i].data());
       return;
     }
-    for (Option* prev : changed)
+    for (const Row* prev : changed)
       if (prev == o) {
         srv().cfg = backup;
         reply_error_fmt(c, "ERR CONFIG SET failed (possibly related to argument '%s') - "
@@ -490,7 +369,8 @@ static void config_set(Client& c) {
         return;
       }
     std::string err;
-    if (!o->set(srv().cfg, {std::string(c.argv[i + 1])}, &err)) {
+    std::string value(c.argv[i + 1]);
+    if (!kTable.set(&srv().cfg, *o, std::span<const std::string>(&value, 1), &err)) {
       srv().cfg = backup;
       reply_error_fmt(c, "ERR CONFIG SET failed (possibly related to argument '%.*s') - %s",
                       int(c.argv[i].size()), c.argv[i].data(), err.c_str());
@@ -498,7 +378,7 @@ static void config_set(Client& c) {
     }
     changed.push_back(o);
   }
-  for (Option* o : changed) {
+  for (const Row* o : changed) {
     if ((!strcmp(o->name, "port") || !strcmp(o->name, "bind")) && srv().base &&
         !rebind_listeners()) {
       srv().cfg.port = backup.port;
@@ -512,7 +392,7 @@ static void config_set(Client& c) {
   c.reply().ok();
 }
 
-static void config_resetstat(Client& c) {
+static void config_resetstat_command(Client& c) {
   Stats& st = srv().stats;
   st = Stats{};
   errorstats_reset();
@@ -522,8 +402,8 @@ static void config_resetstat(Client& c) {
   c.reply().ok();
 }
 
-static void config_help(Client& c) {
-  static const char* kLines[] = {
+static void config_help_command(Client& c) {
+  static const char* const kLines[] = {
       "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
       "GET <pattern>",
       "    Return parameters matching the glob-like <pattern> and their values.",
@@ -533,24 +413,22 @@ static void config_help(Client& c) {
       "    Reset statistics reported by the INFO command.",
       "HELP",
       "    Print this help."};
-  c.reply().array(std::size(kLines));
-  for (auto* l : kLines) c.reply().simple(l);
+  reply_help(c, kLines);
 }
 
-static Command kConfigSub[] = {
-    {"get", -3, kCmdAdmin | kCmdNoAuth * 0, 0, 0, 0, config_get},
-    {"set", -4, kCmdAdmin, 0, 0, 0, config_set},
-    {"resetstat", 2, kCmdAdmin, 0, 0, 0, config_resetstat},
-    {"help", 2, 0, 0, 0, 0, config_help},
-    {nullptr, 0, 0, 0, 0, 0, nullptr},
+static Command kSubcommands[] = {
+    {.name = "get", .arity = -3, .flags = kCmdAdmin, .proc = config_get_command},
+    {.name = "set", .arity = -4, .flags = kCmdAdmin, .proc = config_set_command},
+    {.name = "resetstat", .arity = 2, .flags = kCmdAdmin, .proc = config_resetstat_command},
+    {.name = "help", .arity = 2, .proc = config_help_command},
+    {},
 };
 
-static void config_container(Client& c) { reply_wrong_arity(c); }
-
-static Command kConfigCommands[] = {
-    {"config", -2, kCmdAdmin, 0, 0, 0, config_container, kConfigSub},
+static Command kCommands[] = {
+    {.name = "config", .arity = -2, .flags = kCmdAdmin, .proc = container_command,
+     .subcommands = kSubcommands},
 };
 
-std::span<Command> config_commands() { return kConfigCommands; }
+std::span<Command> config_commands() { return kCommands; }
 
 }  // namespace sc::broker

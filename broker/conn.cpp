@@ -9,7 +9,7 @@ static bool valid_client_name(std::string_view s) {
   return true;
 }
 
-static void ping_cmd(Client& c) {
+static void ping_command(Client& c) {
   if (c.argv.size() > 2) {
     reply_wrong_arity(c);
     return;
@@ -26,7 +26,7 @@ static void ping_cmd(Client& c) {
     c.reply().simple("PONG");
 }
 
-static void echo_cmd(Client& c) { c.reply().bulk(c.argv[1]); }
+static void echo_command(Client& c) { c.reply().bulk(c.argv[1]); }
 
 // Checks a password for the default user (the only user).  Replies the error on failure.
 static bool check_password(Client& c, std::string_view user, std::string_view pass) {
@@ -39,7 +39,7 @@ static bool check_password(Client& c, std::string_view user, std::string_view pa
   return false;
 }
 
-static void auth_cmd(Client& c) {
+static void auth_command(Client& c) {
   if (c.argv.size() > 3) {
     reply_syntax_error(c);
     return;
@@ -54,7 +54,7 @@ static void auth_cmd(Client& c) {
   if (check_password(c, user, c.argv.back())) c.reply().ok();
 }
 
-static void hello_cmd(Client& c) {
+static void hello_command(Client& c) {
   long long ver = 0;
   size_t next = 1;
   if (c.argv.size() >= 2) {
@@ -125,7 +125,7 @@ static void hello_cmd(Client& c) {
   w.array(0);
 }
 
-static void select_cmd(Client& c) {
+static void select_command(Client& c) {
   long long id;
   if (!arg_ll(c, c.argv[1], &id)) return;
   if (id < 0 || id >= (long long)srv().dbs.size() || id > INT32_MAX) {
@@ -136,12 +136,12 @@ static void select_cmd(Client& c) {
   c.reply().ok();
 }
 
-static void quit_cmd(Client& c) {
+static void quit_command(Client& c) {
   c.reply().ok();
   c.flags |= kClientCloseAfterReply;
 }
 
-static void reset_cmd(Client& c) {
+static void reset_command(Client& c) {
   // Like Redis, RESET always discards the transaction state, in MULTI or not.
   c.mstate.clear();
   c.flags &= ~(kClientMulti | kClientDirtyCas | kClientDirtyExec);
@@ -159,13 +159,17 @@ static void reset_cmd(Client& c) {
 }
 
 static Command kCommands[] = {
-    {"ping", -1, kCmdFast | kCmdSubCtx, 0, 0, 0, ping_cmd},
-    {"echo", 2, kCmdFast, 0, 0, 0, echo_cmd},
-    {"auth", -2, kCmdNoAuth | kCmdNoMonitor | kCmdFast, 0, 0, 0, auth_cmd},
-    {"hello", -1, kCmdNoAuth | kCmdNoMonitor | kCmdFast, 0, 0, 0, hello_cmd},
-    {"select", 2, kCmdFast | kCmdLoading, 0, 0, 0, select_cmd},
-    {"quit", -1, kCmdNoAuth | kCmdFast | kCmdSubCtx | kCmdMultiCtl, 0, 0, 0, quit_cmd},
-    {"reset", 1, kCmdNoAuth | kCmdFast | kCmdSubCtx | kCmdMultiCtl, 0, 0, 0, reset_cmd},
+    {.name = "ping", .arity = -1, .flags = kCmdFast | kCmdSubCtx, .proc = ping_command},
+    {.name = "echo", .arity = 2, .flags = kCmdFast, .proc = echo_command},
+    {.name = "auth", .arity = -2, .flags = kCmdNoAuth | kCmdNoMonitor | kCmdFast,
+     .proc = auth_command},
+    {.name = "hello", .arity = -1, .flags = kCmdNoAuth | kCmdNoMonitor | kCmdFast,
+     .proc = hello_command},
+    {.name = "select", .arity = 2, .flags = kCmdFast | kCmdLoading, .proc = select_command},
+    {.name = "quit", .arity = -1, .flags = kCmdNoAuth | kCmdFast | kCmdSubCtx | kCmdMultiCtl,
+     .proc = quit_command},
+    {.name = "reset", .arity = 1, .flags = kCmdNoAuth | kCmdFast | kCmdSubCtx | kCmdMultiCtl,
+     .proc = reset_command},
 };
 
 std::span<Command> connection_commands() { return kCommands; }

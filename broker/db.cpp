@@ -9,7 +9,7 @@
 
 namespace sc::broker {
 
-static KeyEntry* entry_new(std::string_view key, Value v) {
+static KeyEntry* entry_new(std::string_view key, Robj v) {
   auto* e = static_cast<KeyEntry*>(std::malloc(sizeof(KeyEntry) + key.size()));
   if (!e) std::abort();
   e->next = nullptr;
@@ -88,41 +88,51 @@ KeyEntry* lookup_read(Db& db, std::string_view key) {
   return e;
 }
 
-KeyEntry* lookup_read_type(Client& c, std::string_view key, Type t, bool* wrongtype) {
-  *wrongtype = false;
+// Redis's shared replies for a missing key.
+static void reply_missing(Client& c, IfMissing missing) {
+  resp::Writer& w = c.reply();
+  switch (missing) {
+    case IfMissing::Zero: return w.integer(0);
+    case IfMissing::MinusOne: return w.integer(-1);
+    case IfMissing::Null: return w.null();
+    case IfMissing::NullArray: return w.null_array();
+    case IfMissing::EmptyArray: return w.array(0);
+    case IfMissing::EmptyMap: return w.map(0);
+    case IfMissing::EmptySet: return w.set(0);
+    case IfMissing::EmptyBulk: return w.bulk("");
+    case IfMissing::EmptyScan: return w.raw("*2\r\n$1\r\n0\r\n*0\r\n");
+    case IfMissing::Ok: return w.ok();
+    case IfMissing::NoSuchKey: return reply_error(c, "ERR no such key");
+  }
+}
+
+KeyEntry* lookup_read_or_reply(Client& c, std::string_view key, Type t, IfMissing missing) {
   KeyEntry* e = lookup_read(*c.db, key);
-  if (e && e->val.type != t) {
-    *wrongtype = true;
-    reply_wrongtype(c);
-    return nullptr;
-  }
+  if (wrong_type(c, e, t)) return nullptr;
+  if (!e) reply_missing(c, missing);
   return e;
 }
 
-KeyEntry* lookup_write_type(Client& c, std::string_view key, Type t, bool* wrongtype) {
-  *wrongtype = false;
+KeyEntry* lookup_write_or_reply(Client& c, std::string_view key, Type t, IfMissing missing) {
   KeyEntry* e = lookup_write(*c.db, key);
-  if (e && e->val.type != t) {
-    *wrongtype = true;
-    reply_wrongtype(c);
-    return nullptr;
-  }
+  if (wrong_type(c, e, t)) return nullptr;
+  if (!e) reply_missing(c, missing);
   return e;
 }
 
-KeyEntry* db_add(Db& db, std::string_view key, Value v) {
+KeyEntry* db_add(Db& db, std::string_view key, Robj v) {
   KeyEntry* e = entry_new(key, v);
   db.keys.insert(e);
   notify_keyspace_event(kNotifyNew, "new", key, db.id);
   return e;
 }
 
-void db_overwrite(KeyEntry* e, Value v) {
+void db_overwrite(KeyEntry* e, Robj v) {
   value_free(e->val);
   e->val = v;
 }
 
-KeyEntry* db_set(Db& db, std::string_view key, Value v, bool keep_ttl) {
+KeyEntry* db_set(Db& db, std::string_view key, Robj v, bool keep_ttl) {
   KeyEntry* e = lookup_write(db, key);
   if (!e) return db_add(db, key, v);
   db_overwrite(e, v);
@@ -137,12 +147,10 @@ bool db_delete(Db& db, std::string_view key) {
   return true;
 }
 
-void remove_members_command(Client& c, Type type, bool (*remove)(Value&, std::string_view),
-                            size_t (*len)(const Value&), int klass, const char* event) {
-  bool wrongtype = false;
-  KeyEntry* e = lookup_write_type(c, c.argv[1], type, &wrongtype);
-  if (wrongtype) return;
-  if (!e) return c.reply().integer(0);
+void remove_members_command(Client& c, Type type, bool (*remove)(Robj&, std::string_view),
+                            size_t (*len)(const Robj&), int klass, const char* event) {
+  KeyEntry* e = lookup_write_or_reply(c, c.argv[1], type, IfMissing::Zero);
+  if (!e) return;
   Db& db = *c.db;
   std::string_view key = c.argv[1];
   long long deleted = 0;
@@ -157,12 +165,15 @@ void remove_members_command(Client& c, Type type, bool (*remove)(Value&, std::st
     }
   }
   if (deleted) {
-    signal_modified_key(db, key);
-    notify_keyspace_event(klass, event, key, db.id);
+    key_changed(db, key, klass, event, deleted);
     if (emptied) notify_keyspace_event(kNotifyGeneric, "del", key, db.id);
-    srv().dirty += deleted;
   }
   c.reply().integer(deleted);
+}
+
+void length_command(Client& c, Type type, size_t (*len)(const Robj&)) {
+  KeyEntry* e = lookup_read_or_reply(c, c.argv[1], type, IfMissing::Zero);
+  if (e) c.reply().integer((long long)len(e->val));
 }
 
 size_t db_clear(Db& db) {

@@ -1,8 +1,7 @@
-// Server commands: INFO (Redis 7.0's sections and field names), TIME, LASTSAVE, SHUTDOWN,
-// DEBUG, MEMORY, and server_commands(), the table that gathers them with CLIENT (client.cpp),
-// COMMAND (command_cmd.cpp) and MONITOR (monitor.cpp).
+// INFO, with Redis 7.0's sections and field names, and the error counters of INFO errorstats.
+#include "info.h"
+
 #include <sys/resource.h>
-#include <sys/time.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -13,26 +12,15 @@
 #include <cstring>
 #include <map>
 #include <string>
-#include <thread>
 
 #ifdef SC_HAVE_JEMALLOC
 #include <jemalloc/jemalloc.h>
 #endif
 
 #include "aof.h"
-#include "monitor.h"
 #include "server.h"
 
-// Command tables list only the leading fields; the rest (fullname, counters) are filled in by
-// commands_init().
-#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
-
 namespace sc::broker {
-
-// Handlers and subcommand tables defined in client.cpp and command_cmd.cpp.
-extern Command client_subcommand_table[];
-extern Command command_subcommand_table[];
-void command_command(Client& c);
 
 namespace {
 
@@ -170,13 +158,6 @@ long long instantaneous(const long long* samples) {
   long long sum = 0;
   for (int i = 0; i < 16; i++) sum += samples[i];
   return sum / 16;
-}
-
-size_t client_memory(const Client& c) {
-  size_t m = sizeof(Client) + c.in.capacity() + c.out.capacity();
-  for (const auto& q : c.mstate)
-    for (const auto& a : q.argv) m += a.capacity() + sizeof(std::string);
-  return m;
 }
 
 std::string os_string() {
@@ -558,183 +539,12 @@ void info_command(Client& c) {
   c.reply().verbatim(info_string_bits(bits));
 }
 
-void time_command(Client& c) {
-  timeval tv;
-  gettimeofday(&tv, nullptr);
-  c.reply().array(2);
-  c.reply().bulk_int(tv.tv_sec);
-  c.reply().bulk_int(tv.tv_usec);
-}
-
-// No RDB snapshots: the last "save" is the start of the server, as in a fresh Redis.
-void lastsave_command(Client& c) { c.reply().integer(srv().start_ms / 1000); }
-
-// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]: there is no RDB to save and no replica to wait
-// for, so every accepted form stops the loop; the AOF, if on, is flushed by the exit path.
-void shutdown_command(Client& c) {
-  bool nosave = false, save = false, abort = false;
-  for (size_t i = 1; i < c.argv.size(); i++) {
-    std::string_view a = c.argv[i];
-    if (eq_nocase(a, "nosave"))
-      nosave = true;
-    else if (eq_nocase(a, "save"))
-      save = true;
-    else if (eq_nocase(a, "now") || eq_nocase(a, "force"))
-      ;
-    else if (eq_nocase(a, "abort"))
-      abort = true;
-    else
-      return reply_syntax_error(c);
-  }
-  if ((abort && c.argv.size() != 2) || (nosave && save)) return reply_syntax_error(c);
-  if (abort) return reply_error(c, "ERR No shutdown in progress.");
-  srv().shutdown_asap = true;
-  srv().shutdown_exit_code = 0;
-  if (srv().base) event_base_loopbreak(srv().base.get());
-  // Like Redis, the client gets no reply: the connection closes when the server exits.
-}
-
-void reply_help(Client& c, const char* const* lines, size_t n) {
-  c.reply().array(n);
-  for (size_t i = 0; i < n; i++) c.reply().simple(lines[i]);
-}
-
-// DEBUG, reduced to what tests use.  Refused by the dispatcher unless enable-debug-command
-// allows it (kCmdProtected), as in Redis 7: DEBUG SLEEP stops the whole server.
-void debug_command(Client& c) {
-  std::string_view sub = c.argv[1];
-  if (eq_nocase(sub, "help")) {
-    static const char* const kHelp[] = {
-        "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-        "SLEEP <seconds>",
-        "    Stop the server for <seconds>. Decimals allowed.",
-        "SET-ACTIVE-EXPIRE <0|1>",
-        "    Setting it to 0 disables expiring keys in background when they are not",
-        "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
-        "    default.",
-        "HELP",
-        "    Prints this help.",
-    };
-    return reply_help(c, kHelp, std::size(kHelp));
-  }
-  if (eq_nocase(sub, "sleep") && c.argv.size() == 3) {
-    double secs;
-    if (!arg_double(c, c.argv[2], &secs)) return;
-    if (secs > 0)
-      std::this_thread::sleep_for(std::chrono::microseconds(static_cast<long long>(secs * 1e6)));
-    return c.reply().ok();
-  }
-  if (eq_nocase(sub, "set-active-expire") && c.argv.size() == 3) return c.reply().ok();
-  std::string up(sub.substr(0, 128));
-  reply_error_fmt(c, "ERR unknown subcommand '%s'. Try DEBUG HELP.", up.c_str());
-}
-
-void memory_help(Client& c) {
-  static const char* const kHelp[] = {
-      "MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-      "DOCTOR",
-      "    Return memory problems reports.",
-      "MALLOC-STATS",
-      "    Return internal statistics report from the memory allocator.",
-      "PURGE",
-      "    Attempt to purge dirty pages for reclamation by the allocator.",
-      "STATS",
-      "    Return information about the memory usage of the server.",
-      "USAGE <key> [SAMPLES <count>]",
-      "    Return memory in bytes used by <key> and its value. Nested values are",
-      "    sampled up to <count> times (default: 5, 0 means sample all).",
-      "HELP",
-      "    Prints this help.",
-  };
-  reply_help(c, kHelp, std::size(kHelp));
-}
-
-// MEMORY USAGE key [SAMPLES count]: the value's bytes plus the key entry; nil if no key.
-void memory_usage(Client& c) {
-  for (size_t i = 3; i < c.argv.size(); i += 2) {
-    if (eq_nocase(c.argv[i], "samples") && i + 1 < c.argv.size()) {
-      long long n;
-      if (!arg_ll(c, c.argv[i + 1], &n)) return;
-      if (n < 0) return reply_syntax_error(c);
-    } else {
-      return reply_syntax_error(c);
-    }
-  }
-  KeyEntry* e = lookup_read(*c.db, c.argv[2]);
-  if (!e) return c.reply().null();
-  size_t key_bytes = sizeof(KeyEntry) + e->klen;
-  c.reply().integer((long long)(key_bytes + value_mem(e->val)));
-}
-
-void memory_doctor(Client& c) {
-  c.reply().verbatim(
-      "Hi Sam, I can't find any memory issue in your instance. I can only "
-      "account for what occurs on this base.");
-}
-
-void memory_purge(Client& c) {
-#ifdef SC_HAVE_JEMALLOC
-  char cmd[64];
-  snprintf(cmd, sizeof cmd, "arena.%d.purge", MALLCTL_ARENAS_ALL);
-  mallctl(cmd, nullptr, nullptr, nullptr, 0);
-#endif
-  c.reply().ok();
-}
-
-void memory_malloc_stats(Client& c) {
-  c.reply().verbatim("Stats not supported for the current allocator");
-}
-
-void memory_stats(Client& c) {
-  Server& s = srv();
-  size_t used = used_memory();
-  size_t keys = 0;
-  for (const Db& db : s.dbs) keys += db.keys.size();
-  c.reply().map(6);
-  c.reply().bulk("peak.allocated");
-  c.reply().integer((long long)std::max(s.peak_memory, used));
-  c.reply().bulk("total.allocated");
-  c.reply().integer((long long)used);
-  c.reply().bulk("clients.normal");
-  size_t cm = 0;
-  for (const auto& [id, cl] : s.clients) cm += client_memory(*cl);
-  c.reply().integer((long long)cm);
-  c.reply().bulk("keys.count");
-  c.reply().integer((long long)keys);
-  c.reply().bulk("dataset.bytes");
-  c.reply().integer((long long)(used > cm ? used - cm : 0));
-  c.reply().bulk("fragmentation");
-  c.reply().dbl(used ? double(rss_memory()) / double(used) : 0.0);
-}
-
-Command memory_subcommands[] = {
-    {"doctor", 2, 0, 0, 0, 0, memory_doctor},
-    {"malloc-stats", 2, 0, 0, 0, 0, memory_malloc_stats},
-    {"purge", 2, 0, 0, 0, 0, memory_purge},
-    {"stats", 2, 0, 0, 0, 0, memory_stats},
-    {"usage", -3, kCmdReadonly, 2, 2, 1, memory_usage},
-    {"help", 2, kCmdLoading, 0, 0, 0, memory_help},
-    {nullptr, 0, 0, 0, 0, 0, nullptr},
-};
-
-// A container called without a subcommand never reaches its own proc (arity -2 stops it);
-// this is what runs if a future table change lets it through.
-void container_proc(Client& c) { reply_wrong_arity(c); }
-
-Command server_table[] = {
-    {"info", -1, kCmdLoading, 0, 0, 0, info_command},
-    {"client", -2, 0, 0, 0, 0, container_proc, client_subcommand_table},
-    {"command", -1, kCmdLoading, 0, 0, 0, command_command, command_subcommand_table},
-    {"monitor", 1, kCmdAdmin | kCmdLoading, 0, 0, 0, monitor_command},
-    {"time", 1, kCmdLoading | kCmdFast, 0, 0, 0, time_command},
-    {"lastsave", 1, kCmdLoading | kCmdFast, 0, 0, 0, lastsave_command},
-    {"shutdown", -1, kCmdAdmin | kCmdLoading | kCmdNoMulti, 0, 0, 0, shutdown_command},
-    {"debug", -2, kCmdAdmin | kCmdLoading | kCmdProtected, 0, 0, 0, debug_command},
-    {"memory", -2, 0, 0, 0, 0, container_proc, memory_subcommands},
+Command kCommands[] = {
+    {.name = "info", .arity = -1, .flags = kCmdLoading, .proc = info_command},
 };
 
 }  // namespace
 
-std::span<Command> server_commands() { return server_table; }
+std::span<Command> info_commands() { return kCommands; }
 
 }  // namespace sc::broker

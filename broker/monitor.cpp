@@ -46,6 +46,8 @@ void append_repr(std::string* out, std::string_view s) {
   out->push_back('"');
 }
 
+namespace {
+
 void monitor_command(Client& c) {
   // Like Redis: a client inside a transaction expects one reply per command, so it cannot
   // become a monitor; a client that already is one gets no second reply.
@@ -58,6 +60,14 @@ void monitor_command(Client& c) {
   srv().monitors.push_back(&c);
   c.reply().ok();
 }
+
+Command kCommands[] = {
+    {.name = "monitor", .arity = 1, .flags = kCmdAdmin | kCmdLoading, .proc = monitor_command},
+};
+
+}  // namespace
+
+std::span<Command> monitor_commands() { return kCommands; }
 
 void monitor_remove(Client& c) {
   auto& m = srv().monitors;

@@ -8,8 +8,8 @@
 
 namespace sc::broker {
 
-// MONITOR's handler: flags `c` kClientMonitor, adds it to srv().monitors and replies +OK.
-void monitor_command(Client& c);
+// MONITOR (monitor_commands() in server.h) flags a client kClientMonitor and adds it to
+// srv().monitors.
 // Removes `c` from srv().monitors (no-op if it is not there).  Call when a monitor is freed
 // or RESET.
 void monitor_remove(Client& c);

@@ -148,19 +148,18 @@ void unwatch_command(Client& c) {
   c.reply().ok();
 }
 
-constexpr uint32_t kNm = kCmdMultiCtl, kF = kCmdFast;
-
-Command g_multi_commands[] = {
-    {"multi", 1, kNm | kF, 0, 0, 0, multi_command},
-    {"exec", 1, kNm, 0, 0, 0, exec_command},
-    {"discard", 1, kNm | kF, 0, 0, 0, discard_command},
-    {"watch", -2, kNm | kF, 1, -1, 1, watch_command},
-    {"unwatch", 1, kF, 0, 0, 0, unwatch_command},
+Command kCommands[] = {
+    {.name = "multi", .arity = 1, .flags = kCmdMultiCtl | kCmdFast, .proc = multi_command},
+    {.name = "exec", .arity = 1, .flags = kCmdMultiCtl, .proc = exec_command},
+    {.name = "discard", .arity = 1, .flags = kCmdMultiCtl | kCmdFast, .proc = discard_command},
+    {.name = "watch", .arity = -2, .flags = kCmdMultiCtl | kCmdFast, .keys = {1, -1, 1},
+     .proc = watch_command},
+    {.name = "unwatch", .arity = 1, .flags = kCmdFast, .proc = unwatch_command},
 };
 
 }  // namespace
 
-std::span<Command> multi_commands() { return g_multi_commands; }
+std::span<Command> multi_commands() { return kCommands; }
 
 void unwatch_all(Client& c) {
   if (c.watched.empty()) return;

@@ -22,11 +22,10 @@
 #include <map>
 #include <set>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "aof.h"
-#include "json.h"
+#include "t_json.h"
 #include "json_path.h"
 #include "log.h"
 #include "pubsub.h"
@@ -144,7 +143,7 @@ void log_deep_deadline(int dbid, const std::vector<std::string>& chain, int64_t 
 
 // A document changed by nData: WATCH, keyspace event, dirty, AOF.
 void ndata_changed(Db& db, std::string_view key, const char* event, bool replaced_other = false) {
-  json_changed(db, key, event);
+  key_changed(db, key, kNotifyModule, event);
   log_key(db, key, replaced_other);
 }
 
@@ -817,16 +816,12 @@ bool act_expire(Request& r) {
       if (!e) continue;
       if (when <= cmd_time_ms()) {
         db_delete(*r.c.db, chain[0]);
-        signal_modified_key(*r.c.db, chain[0]);
-        notify_keyspace_event(kNotifyGeneric, "del", chain[0], r.c.db->id);
-        srv().dirty++;
+        key_changed(r.c, chain[0], kNotifyGeneric, "del");
         log_key(*r.c.db, chain[0]);
         continue;
       }
       set_expire(*r.c.db, e, when);
-      signal_modified_key(*r.c.db, chain[0]);
-      notify_keyspace_event(kNotifyGeneric, "expire", chain[0], r.c.db->id);
-      srv().dirty++;
+      key_changed(r.c, chain[0], kNotifyGeneric, "expire");
       if (aof_active()) {
         std::string ms = std::to_string(when);
         aof_log(r.c.db->id, {"PEXPIREAT", chain[0], ms});
@@ -846,9 +841,7 @@ bool act_unexpire(Request& r) {
     if (chain.size() == 1) {
       KeyEntry* e = lookup_write(*r.c.db, chain[0]);
       if (e && remove_expire(*r.c.db, e)) {
-        signal_modified_key(*r.c.db, chain[0]);
-        notify_keyspace_event(kNotifyGeneric, "persist", chain[0], r.c.db->id);
-        srv().dirty++;
+        key_changed(r.c, chain[0], kNotifyGeneric, "persist");
         if (aof_active()) aof_log(r.c.db->id, {"PERSIST", chain[0]});
       }
     } else {
@@ -1062,7 +1055,7 @@ static std::vector<std::string> chain_of(const Client& c, size_t from) {
 
 // NDATA.PEXPIREAT key unix-time-milliseconds elem [elem ...]: the deadline of the member at
 // key/elem/... (nData `expire` on a deeper chain).  Replies 1.
-static void ndata_pexpireat_cmd(Client& c) {
+static void ndata_pexpireat_command(Client& c) {
   long long when;
   if (!arg_ll(c, c.argv[2], &when)) return;
   if (when < 0) return reply_error(c, "ERR invalid expire time in 'ndata.pexpireat' command");
@@ -1075,15 +1068,17 @@ static void ndata_pexpireat_cmd(Client& c) {
 }
 
 // NDATA.PERSIST key elem [elem ...]: forgets that member's deadline.  Replies 1 if it had one.
-static void ndata_persist_cmd(Client& c) {
+static void ndata_persist_command(Client& c) {
   bool had = deep_unexpire(encode_chain(c.db_index, chain_of(c, 2)));
   if (had) srv().dirty++;
   c.reply().integer(had ? 1 : 0);
 }
 
 static Command kCommands[] = {
-    {"ndata.pexpireat", -4, kCmdWrite | kCmdFast, 1, 1, 1, ndata_pexpireat_cmd},
-    {"ndata.persist", -3, kCmdWrite | kCmdFast, 1, 1, 1, ndata_persist_cmd},
+    {.name = "ndata.pexpireat", .arity = -4, .flags = kCmdWrite | kCmdFast, .keys = {1, 1, 1},
+     .proc = ndata_pexpireat_command},
+    {.name = "ndata.persist", .arity = -3, .flags = kCmdWrite | kCmdFast, .keys = {1, 1, 1},
+     .proc = ndata_persist_command},
 };
 
 std::span<Command> ndata_commands() { return kCommands; }
@@ -1098,11 +1093,6 @@ void ndata_for_each_deadline(
   }
 }
 
-// How far each client's current (incomplete) line was already scanned for its end, so a big
-// line arriving in many reads is scanned once.  Keyed by client id; an entry goes when its line
-// completes (the map is cleared if closed clients ever leave too many behind).
-static std::unordered_map<uint64_t, size_t> g_scanned;
-
 // Before `init` succeeds (with requirepass) a request line may be this long at most, so an
 // unauthenticated client can neither hold a big query buffer nor get a big line parsed; the
 // same bound as Redis's 16 KiB bulk length for unauthenticated RESP clients.
@@ -1112,13 +1102,11 @@ void ndata_process_input(Client& c) {
   while (!c.in.empty() && !(c.flags & (kClientCloseAfterReply | kClientCloseAsap))) {
     size_t max_line = c.authenticated ? size_t(srv().cfg.json_max_size) : kMaxUnauthenticatedLine;
     std::string_view in = c.in.view();
-    size_t from = 0;
-    if (auto it = g_scanned.find(c.id); it != g_scanned.end())
-      from = std::min(it->second, in.size());
+    size_t from = std::min(c.ndata_scanned, in.size());
     size_t nl = in.find_first_of("\n\x17", from);
     size_t limit = std::min(nl, in.size());
     if (limit > max_line) {
-      g_scanned.erase(c.id);
+      c.ndata_scanned = 0;
       if (c.authenticated)
         reply_error_line(c, "null", "BadRequest", "request line too long");
       else
@@ -1129,13 +1117,10 @@ void ndata_process_input(Client& c) {
       return;
     }
     if (nl == std::string_view::npos) {  // incomplete line: remember where to resume
-      if (in.size() > 65536) {
-        if (g_scanned.size() > 10000) g_scanned.clear();
-        g_scanned[c.id] = in.size();
-      }
+      c.ndata_scanned = in.size();
       return;
     }
-    if (from) g_scanned.erase(c.id);
+    c.ndata_scanned = 0;
     std::string_view line = in.substr(0, nl);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     size_t first = line.find_first_not_of(" \t");

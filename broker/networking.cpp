@@ -174,7 +174,6 @@ static bool write_some(Client& c) {
     }
     c.out.consume(size_t(n));
     written += size_t(n);
-    c.net_out += n;
     srv().stats.net_output_bytes += n;
   }
   if (c.out.empty()) {
@@ -262,7 +261,6 @@ static void read_cb(evutil_socket_t fd, short, void* arg) {
   }
   c->in.commit(size_t(n));
   if (c->in.size() > c->qbuf_peak) c->qbuf_peak = c->in.size();
-  c->net_in += n;
   s.stats.net_input_bytes += n;
   s.stats.total_reads++;
   c->last_interaction_ms = now_ms();

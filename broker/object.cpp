@@ -1,4 +1,4 @@
-// Value lifecycle shared by every type, and the String encodings.
+// Robj lifecycle shared by every type, and the String encodings.
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -14,36 +14,36 @@
 
 namespace sc::broker {
 
-Value string_value_int(long long v) {
-  Value out;
+Robj string_value_int(long long v) {
+  Robj out;
   out.type = Type::String;
   out.enc = Enc::Int;
   out.i = v;
   return out;
 }
 
-Value string_value(std::string_view s) {
+Robj string_value(std::string_view s) {
   long long v;
   // Only values that print back identically become integers ("007" stays a string).
   if (s.size() <= 20 && resp::parse_ll(s, &v)) return string_value_int(v);
-  Value out;
+  Robj out;
   out.type = Type::String;
   out.enc = Enc::Raw;
   out.ptr = str_new(s);
   return out;
 }
 
-std::string_view string_view_of(const Value& v, char* buf) {
+std::string_view string_view_of(const Robj& v, char* buf) {
   if (v.enc == Enc::Int) return {buf, resp::format_ll(buf, v.i)};
-  return str_view(static_cast<const Str*>(v.ptr));
+  return str_view(static_cast<const Sds*>(v.ptr));
 }
 
-size_t string_len(const Value& v) {
+size_t string_len(const Robj& v) {
   char buf[24];
   return string_view_of(v, buf).size();
 }
 
-Str* string_grow(Value& v, size_t len) {
+Sds* string_grow(Robj& v, size_t len) {
   if (v.enc == Enc::Int) {
     char buf[24];
     std::string_view digits = string_view_of(v, buf);
@@ -51,10 +51,10 @@ Str* string_grow(Value& v, size_t len) {
     v.enc = Enc::Raw;
   }
   v.grown = true;
-  Str* s = static_cast<Str*>(v.ptr);
+  Sds* s = static_cast<Sds*>(v.ptr);
   size_t old = s->len;
   if (len <= old) return s;
-  size_t capacity = malloc_usable_size(s) - sizeof(Str);
+  size_t capacity = malloc_usable_size(s) - sizeof(Sds);
   if (len > capacity) {
     constexpr size_t kGreedyLimit = 1 << 20;
     size_t want = len < kGreedyLimit ? len * 2 : len + kGreedyLimit;
@@ -62,7 +62,7 @@ Str* string_grow(Value& v, size_t len) {
     if (len - old >= kGreedyLimit) {
       // A big jump (SETBIT or SETRANGE far past the end): calloc hands out pages that are
       // already zero, so only the bytes written later are ever touched.
-      Str* n = static_cast<Str*>(std::calloc(1, sizeof(Str) + want));
+      Sds* n = static_cast<Sds*>(std::calloc(1, sizeof(Sds) + want));
       if (!n) std::abort();
       std::memcpy(n->data, s->data, old);
       std::free(s);
@@ -70,7 +70,7 @@ Str* string_grow(Value& v, size_t len) {
       v.ptr = n;
       return n;
     }
-    s = static_cast<Str*>(std::realloc(s, sizeof(Str) + want));
+    s = static_cast<Sds*>(std::realloc(s, sizeof(Sds) + want));
     if (!s) std::abort();
     v.ptr = s;
   }
@@ -79,10 +79,10 @@ Str* string_grow(Value& v, size_t len) {
   return s;
 }
 
-void value_free(Value& v) {
+void value_free(Robj& v) {
   switch (v.type) {
     case Type::String:
-      if (v.enc == Enc::Raw) str_free(static_cast<Str*>(v.ptr));
+      if (v.enc == Enc::Raw) str_free(static_cast<Sds*>(v.ptr));
       break;
     case Type::Hash: hash_free(v); break;
     case Type::Set: set_free(v); break;
@@ -92,12 +92,12 @@ void value_free(Value& v) {
   v.ptr = nullptr;
 }
 
-Value value_dup(const Value& v) {
+Robj value_dup(const Robj& v) {
   switch (v.type) {
     case Type::String:
       if (v.enc == Enc::Raw) {
-        Value out = v;
-        out.ptr = str_new(str_view(static_cast<const Str*>(v.ptr)));
+        Robj out = v;
+        out.ptr = str_new(str_view(static_cast<const Sds*>(v.ptr)));
         return out;
       }
       return v;
@@ -150,7 +150,7 @@ std::string format_long_double_human(long double v) {
   return std::string(buf, size_t(l));
 }
 
-size_t value_mem(const Value& v) {
+size_t value_mem(const Robj& v) {
   switch (v.type) {
     case Type::String:
       return v.enc == Enc::Raw ? malloc_usable_size(v.ptr) : 0;

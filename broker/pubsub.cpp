@@ -270,10 +270,6 @@ void publish_command(Client& c) {
   c.reply().integer(receivers);
 }
 
-// PUBSUB without a subcommand: the arity check refuses it before this runs; kept so the table
-// entry is never a null handler.
-void pubsub_container_command(Client& c) { reply_wrong_arity(c); }
-
 // Redis's addReplySubcommandSyntaxError (the subcommand as the client typed it).
 void reply_subcommand_syntax(Client& c) {
   std::string sub(c.argv[1].substr(0, 128));
@@ -301,8 +297,7 @@ void pubsub_help_command(Client& c) {
       "HELP",
       "    Prints this help.",
   };
-  c.reply().array(std::size(kHelp));
-  for (const char* line : kHelp) c.reply().simple(line);
+  reply_help(c, kHelp);
 }
 
 void pubsub_channels_command(Client& c) {
@@ -347,30 +342,33 @@ void pubsub_shardnumsub_command(Client& c) {
   }
 }
 
-constexpr uint32_t kPs = kCmdPubsub;
-
-const Command g_pubsub_subcommands[] = {
-    {"channels", -2, kPs, 0, 0, 0, pubsub_channels_command},
-    {"numsub", -2, kPs, 0, 0, 0, pubsub_numsub_command},
-    {"numpat", 2, kPs, 0, 0, 0, pubsub_numpat_command},
-    {"shardchannels", -2, kPs, 0, 0, 0, pubsub_shardchannels_command},
-    {"shardnumsub", -2, kPs, 0, 0, 0, pubsub_shardnumsub_command},
-    {"help", 2, kPs, 0, 0, 0, pubsub_help_command},
-    {nullptr, 0, 0, 0, 0, 0, nullptr},
+Command kSubcommands[] = {
+    {.name = "channels", .arity = -2, .flags = kCmdPubsub, .proc = pubsub_channels_command},
+    {.name = "numsub", .arity = -2, .flags = kCmdPubsub, .proc = pubsub_numsub_command},
+    {.name = "numpat", .arity = 2, .flags = kCmdPubsub, .proc = pubsub_numpat_command},
+    {.name = "shardchannels", .arity = -2, .flags = kCmdPubsub,
+     .proc = pubsub_shardchannels_command},
+    {.name = "shardnumsub", .arity = -2, .flags = kCmdPubsub, .proc = pubsub_shardnumsub_command},
+    {.name = "help", .arity = 2, .flags = kCmdPubsub, .proc = pubsub_help_command},
+    {},
 };
 
-Command g_pubsub_commands[] = {
-    {"subscribe", -2, kPs | kCmdSubCtx, 0, 0, 0, subscribe_command},
-    {"unsubscribe", -1, kPs | kCmdSubCtx, 0, 0, 0, unsubscribe_command},
-    {"psubscribe", -2, kPs | kCmdSubCtx, 0, 0, 0, psubscribe_command},
-    {"punsubscribe", -1, kPs | kCmdSubCtx, 0, 0, 0, punsubscribe_command},
-    {"publish", 3, kPs | kCmdFast, 0, 0, 0, publish_command},
-    {"pubsub", -2, 0, 0, 0, 0, pubsub_container_command, g_pubsub_subcommands},
+Command kCommands[] = {
+    {.name = "subscribe", .arity = -2, .flags = kCmdPubsub | kCmdSubCtx, .proc = subscribe_command},
+    {.name = "unsubscribe", .arity = -1, .flags = kCmdPubsub | kCmdSubCtx,
+     .proc = unsubscribe_command},
+    {.name = "psubscribe", .arity = -2, .flags = kCmdPubsub | kCmdSubCtx,
+     .proc = psubscribe_command},
+    {.name = "punsubscribe", .arity = -1, .flags = kCmdPubsub | kCmdSubCtx,
+     .proc = punsubscribe_command},
+    {.name = "publish", .arity = 3, .flags = kCmdPubsub | kCmdFast, .proc = publish_command},
+    {.name = "pubsub", .arity = -2, .proc = container_command,
+     .subcommands = kSubcommands},
 };
 
 }  // namespace
 
-std::span<Command> pubsub_commands() { return g_pubsub_commands; }
+std::span<Command> pubsub_commands() { return kCommands; }
 
 long long pubsub_publish(std::string_view channel, std::string_view message) {
   PubsubState& ps = state();

@@ -1,5 +1,6 @@
 // sc-broker's main: configuration, the event loop, the cron (active expiry, rehashing,
-// statistics) and clean shutdown on SIGTERM/SIGINT.
+// statistics) and clean shutdown on SIGTERM/SIGINT; the commands about the server process
+// itself: TIME, LASTSAVE, SHUTDOWN.
 //
 // Exit codes (docs/broker.md):
 //   0  --help, --version, or a clean shutdown (SIGTERM, SIGINT, SHUTDOWN)
@@ -10,17 +11,12 @@
 #include <signal.h>
 #include <sys/random.h>
 #include <sys/resource.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstring>
 #include <ctime>
-
-#ifdef SC_HAVE_JEMALLOC
-#include <jemalloc/jemalloc.h>
-#else
-#include <malloc.h>
-#endif
 
 #include "aof.h"
 #include "log.h"
@@ -39,33 +35,6 @@ int64_t now_us() {
   return int64_t(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
 }
 int64_t now_ms() { return now_us() / 1000; }
-
-size_t used_memory() {
-#ifdef SC_HAVE_JEMALLOC
-  uint64_t epoch = 1;
-  size_t sz = sizeof epoch;
-  mallctl("epoch", &epoch, &sz, &epoch, sz);
-  size_t allocated = 0;
-  sz = sizeof allocated;
-  if (mallctl("stats.allocated", &allocated, &sz, nullptr, 0) != 0) return 0;
-  return allocated;
-#else
-  // Sanitizer runtimes replace malloc and may report nothing here; fall back to the RSS so
-  // maxmemory still works in those builds.
-  struct mallinfo2 mi = mallinfo2();
-  size_t v = mi.uordblks + mi.hblkhd;
-  return v ? v : rss_memory();
-#endif
-}
-
-size_t rss_memory() {
-  FILE* f = fopen("/proc/self/statm", "r");
-  if (!f) return 0;
-  unsigned long size = 0, rss = 0;
-  int n = fscanf(f, "%lu %lu", &size, &rss);
-  fclose(f);
-  return n == 2 ? rss * size_t(sysconf(_SC_PAGESIZE)) : 0;
-}
 
 static void track_instantaneous(Stats& st) {
   int64_t now = now_ms();
@@ -139,6 +108,57 @@ static void raise_fd_limit(long long maxclients) {
 // of this turn and cannot be taken back, so the broker stops (as Redis does) instead of serving
 // on.  Called from the AOF flush, in the middle of a loop turn, so it cannot return to run().
 [[noreturn]] void exit_on_lost_aof_write() { exit(1); }
+
+// ---- TIME, LASTSAVE, SHUTDOWN ----
+
+namespace {
+
+void time_command(Client& c) {
+  timeval tv;
+  gettimeofday(&tv, nullptr);
+  c.reply().array(2);
+  c.reply().bulk_int(tv.tv_sec);
+  c.reply().bulk_int(tv.tv_usec);
+}
+
+// No RDB snapshots: the last "save" is the start of the server, as in a fresh Redis.
+void lastsave_command(Client& c) { c.reply().integer(srv().start_ms / 1000); }
+
+// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]: there is no RDB to save and no replica to wait
+// for, so every accepted form stops the loop; the AOF, if on, is flushed by the exit path.
+void shutdown_command(Client& c) {
+  bool nosave = false, save = false, abort = false;
+  for (size_t i = 1; i < c.argv.size(); i++) {
+    std::string_view a = c.argv[i];
+    if (eq_nocase(a, "nosave"))
+      nosave = true;
+    else if (eq_nocase(a, "save"))
+      save = true;
+    else if (eq_nocase(a, "now") || eq_nocase(a, "force"))
+      ;
+    else if (eq_nocase(a, "abort"))
+      abort = true;
+    else
+      return reply_syntax_error(c);
+  }
+  if ((abort && c.argv.size() != 2) || (nosave && save)) return reply_syntax_error(c);
+  if (abort) return reply_error(c, "ERR No shutdown in progress.");
+  srv().shutdown_asap = true;
+  srv().shutdown_exit_code = 0;
+  if (srv().base) event_base_loopbreak(srv().base.get());
+  // Like Redis, the client gets no reply: the connection closes when the server exits.
+}
+
+Command kCommands[] = {
+    {.name = "time", .arity = 1, .flags = kCmdLoading | kCmdFast, .proc = time_command},
+    {.name = "lastsave", .arity = 1, .flags = kCmdLoading | kCmdFast, .proc = lastsave_command},
+    {.name = "shutdown", .arity = -1, .flags = kCmdAdmin | kCmdLoading | kCmdNoMulti,
+     .proc = shutdown_command},
+};
+
+}  // namespace
+
+std::span<Command> server_commands() { return kCommands; }
 
 int run(int argc, char** argv) {
   Server* s = new Server();

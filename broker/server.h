@@ -5,7 +5,6 @@
 #include <event2/event.h>
 
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <span>
@@ -15,10 +14,13 @@
 #include <unordered_set>
 #include <vector>
 
+#include "args.h"
 #include "buffer.h"
 #include "dict.h"
 #include "event_handles.h"
+#include "glob.h"
 #include "object.h"
+#include "reply.h"
 #include "resp.h"
 
 namespace sc::broker {
@@ -47,25 +49,36 @@ enum CmdFlag : uint32_t {
 
 using CmdProc = void (*)(Client& c);
 
+// Where a command's keys are in argv, as COMMAND INFO gives them: argv[first], then every
+// `step` up to argv[last] (last < 0 counts from the end).  first == 0: no key arguments.
+struct KeySpec {
+  int first = 0;
+  int last = 0;
+  int step = 0;
+};
+
+// One row of a command table, written with designated initialisers; a subcommand table ends
+// with an empty row {}.  Example:
+//   {.name = "hget", .arity = 3, .flags = kCmdReadonly | kCmdFast, .keys = {1, 1, 1},
+//    .proc = hget_command},
 struct Command {
-  const char* name;   // lower case
-  int arity;          // > 0 exact argc, < 0 at least -arity
-  uint32_t flags;     // CmdFlag bits
-  int first_key;      // key positions, as in COMMAND INFO
-  int last_key;
-  int key_step;
-  CmdProc proc;
-  const Command* subcommands = nullptr;  // container commands: array ended by name == nullptr
-  // Filled in by the table at start:
-  const Command* parent = nullptr;
-  std::string fullname;                  // "get", "config|get"
+  const char* name = nullptr;            // lower case
+  int arity = 0;                         // > 0 exact argc, < 0 at least -arity
+  uint32_t flags = 0;                    // CmdFlag bits
+  KeySpec keys = {};                     // COMMAND INFO, COMMAND GETKEYS
+  CmdProc proc = nullptr;                // the handler, named <name>_command
+  const Command* subcommands = nullptr;  // container commands: their subcommand table
+  // Filled in by commands_init():
+  const Command* parent = nullptr;       // the container of a subcommand
+  std::string fullname = {};             // "get", "config|get"
   mutable long long calls = 0;
   mutable long long usec = 0;
   mutable long long rejected_calls = 0;
   mutable long long failed_calls = 0;
 };
 
-// Every command family exports its table (defined in its own file).
+// Every command family exports its table from its own file.  A family's group and ACL category
+// (COMMAND DOCS, COMMAND INFO) are in commands.cpp's list of families.
 std::span<Command> connection_commands();  // conn.cpp
 std::span<Command> keys_commands();        // t_keys.cpp
 std::span<Command> string_commands();      // t_string.cpp
@@ -75,11 +88,25 @@ std::span<Command> set_commands();         // t_set.cpp
 std::span<Command> list_commands();        // t_list.cpp
 std::span<Command> pubsub_commands();      // pubsub.cpp
 std::span<Command> multi_commands();       // multi.cpp
-std::span<Command> server_commands();      // info.cpp, config.cpp, client.cpp
-std::span<Command> config_commands();      // config.cpp
-std::span<Command> json_commands();        // json.cpp
-std::span<Command> aof_commands();         // aof.cpp
+std::span<Command> info_commands();        // info.cpp: INFO
+std::span<Command> client_commands();      // client.cpp: CLIENT
+std::span<Command> command_commands();     // command_cmd.cpp: COMMAND
+std::span<Command> monitor_commands();     // monitor.cpp: MONITOR
+std::span<Command> server_commands();      // server.cpp: TIME LASTSAVE SHUTDOWN
+std::span<Command> debug_commands();       // debug.cpp: DEBUG
+std::span<Command> memory_commands();      // memory.cpp: MEMORY
+std::span<Command> config_commands();      // config.cpp: CONFIG
+std::span<Command> json_commands();        // t_json.cpp
+std::span<Command> aof_commands();         // aof.cpp: BGREWRITEAOF
 std::span<Command> ndata_commands();       // ndata.cpp
+
+// A family as COMMAND DOCS and the ACL categories of COMMAND INFO describe its commands.
+struct CommandFamily {
+  std::span<Command> (*table)();
+  const char* group;     // COMMAND DOCS group
+  const char* category;  // its data-type or connection ACL category, or nullptr
+};
+std::span<const CommandFamily> command_families();
 
 void commands_init();
 const Command* lookup_command(std::string_view name);
@@ -88,6 +115,9 @@ const Command* lookup_command(std::string_view name);
 const Command* lookup_command_argv(const std::vector<std::string_view>& argv,
                                    const Command** container);
 size_t command_count();
+// The proc of a container command (CLIENT CONFIG MEMORY PUBSUB): their arity -2 makes the
+// dispatcher run a subcommand instead, so this only replies the arity error if ever reached.
+void container_command(Client& c);
 template <class F>
 void for_each_command(F&& fn);
 
@@ -95,7 +125,7 @@ void for_each_command(F&& fn);
 
 struct KeyEntry {
   KeyEntry* next;      // dict chain
-  Value val;           // the value (owned)
+  Robj val;           // the value (owned)
   int64_t expire;      // unix time in ms, or -1
   uint32_t exp_idx;    // position in Db::expiring when expire >= 0
   uint32_t klen;       // key length
@@ -117,23 +147,41 @@ struct Db {
 // Lookups expire the key lazily.  lookup_read counts keyspace hits/misses.
 KeyEntry* lookup_read(Db& db, std::string_view key);
 KeyEntry* lookup_write(Db& db, std::string_view key);
-// Like lookup_read/lookup_write, but replies WRONGTYPE and returns nullptr (with *wrongtype
-// set) if the key exists with another type.
-KeyEntry* lookup_read_type(Client& c, std::string_view key, Type t, bool* wrongtype);
-KeyEntry* lookup_write_type(Client& c, std::string_view key, Type t, bool* wrongtype);
+// What a command replies when its key does not exist (Redis's shared.czero, shared.null...).
+enum class IfMissing : uint8_t {
+  Zero,        // :0
+  MinusOne,    // :-1
+  Null,        // a null bulk string
+  NullArray,   // a null array
+  EmptyArray,  // *0
+  EmptyMap,    // an empty map (*0 in RESP2)
+  EmptySet,    // an empty set (*0 in RESP2)
+  EmptyBulk,   // ""
+  EmptyScan,   // cursor 0 and no elements (HSCAN, SSCAN)
+  Ok,          // +OK
+  NoSuchKey,   // the error "ERR no such key"
+};
+// The entry of `key` (looked up as lookup_read / lookup_write do) when it holds a `t`; else
+// nullptr after replying: WRONGTYPE for another type, `missing` when there is no such key.
+// Commands that go on without the key use lookup_read/lookup_write and wrong_type() instead.
+KeyEntry* lookup_read_or_reply(Client& c, std::string_view key, Type t, IfMissing missing);
+KeyEntry* lookup_write_or_reply(Client& c, std::string_view key, Type t, IfMissing missing);
 // Adds a key that does not exist; takes ownership of `v`.
-KeyEntry* db_add(Db& db, std::string_view key, Value v);
+KeyEntry* db_add(Db& db, std::string_view key, Robj v);
 // Sets a key, replacing any value (and its TTL unless keep_ttl).  Takes ownership of `v`.
-KeyEntry* db_set(Db& db, std::string_view key, Value v, bool keep_ttl = false);
+KeyEntry* db_set(Db& db, std::string_view key, Robj v, bool keep_ttl = false);
 // Replaces the value of an existing entry (frees the old one).
-void db_overwrite(KeyEntry* e, Value v);
+void db_overwrite(KeyEntry* e, Robj v);
 bool db_delete(Db& db, std::string_view key);
 // HDEL/SREM: removes c.argv[2..] from the `type` collection at c.argv[1] with `remove`, deletes
 // the key once `len` says it is empty, does the bookkeeping (WATCH, `event` in class `klass`,
 // "del" when emptied, dirty) and replies with how many were removed (WRONGTYPE, or 0 for a
 // missing key).
-void remove_members_command(Client& c, Type type, bool (*remove)(Value&, std::string_view),
-                            size_t (*len)(const Value&), int klass, const char* event);
+void remove_members_command(Client& c, Type type, bool (*remove)(Robj&, std::string_view),
+                            size_t (*len)(const Robj&), int klass, const char* event);
+// HLEN/SCARD/LLEN: replies `len` of the `type` collection at c.argv[1] (WRONGTYPE, or 0 for a
+// missing key).
+void length_command(Client& c, Type type, size_t (*len)(const Robj&));
 void db_delete_entry(Db& db, KeyEntry* e);
 // Empties a database; returns the number of keys removed.
 size_t db_clear(Db& db);
@@ -145,6 +193,13 @@ bool expire_if_needed(Db& db, KeyEntry* e);
 void active_expire_cycle(bool fast);
 // WATCH invalidation: every client watching `key` in `db` is flagged dirty.
 void signal_modified_key(Db& db, std::string_view key);
+// After a command changed `key`: its WATCHers are flagged (signal_modified_key), the keyspace
+// event `event` of class `klass` (kNotify*) goes out, the dirty counter grows by `dirty`.
+// Defined below, after srv(); the Client form is for `key` in c's database.
+inline void key_changed(Db& db, std::string_view key, int klass, const char* event,
+                        long long dirty = 1);
+inline void key_changed(Client& c, std::string_view key, int klass, const char* event,
+                        long long dirty = 1);
 void signal_flushed_db(int dbid);  // -1: all
 // SWAPDB: flags the watchers of `emptied` whose key changes when its contents are replaced by
 // `replaced_with`'s (Redis's touchAllWatchedKeysInDb).  Call for both sides before swapping.
@@ -164,7 +219,6 @@ enum NotifyClass : int {
   kNotifyEvicted = 1 << 9,   // e
   kNotifyStream = 1 << 10,   // t
   kNotifyKeyMiss = 1 << 11,  // m
-  kNotifyLoaded = 1 << 12,
   kNotifyModule = 1 << 13,   // d
   kNotifyNew = 1 << 14,      // n
   kNotifyAll = kNotifyGeneric | kNotifyString | kNotifyList | kNotifySet | kNotifyHash |
@@ -196,9 +250,7 @@ enum ClientFlag : uint32_t {
   kClientReplySkip = 1 << 9,
   kClientPubsub = 1 << 10,          // subscribed to something
   kClientExecuting = 1 << 11,
-  kClientProtected = 1 << 12,       // never closed by output limits (not used by clients)
   kClientNoEvict = 1 << 13,
-  kClientLua = 1 << 14,
 };
 
 enum class ClientClass : uint8_t { Normal = 0, Pubsub = 1 };
@@ -231,6 +283,8 @@ struct Client {
   resp::Proto proto = resp::Proto::Resp2;
   bool authenticated = false;
   bool ndata = false;  // speaks the nData-like JSON line protocol (first byte was '{')
+  size_t ndata_scanned = 0;  // nData: bytes of `in` already searched for the line's end, so a
+                             // long line arriving in many reads is scanned once
   bool loopback = false;  // peer address is 127.0.0.0/8 or ::1 (protected-mode, "local")
   std::string name;
   std::string addr;   // "ip:port"
@@ -238,7 +292,7 @@ struct Client {
   int64_t ctime_ms = 0;
   int64_t last_interaction_ms = 0;
   int64_t obuf_soft_since_ms = 0;  // when the soft output limit was first exceeded (0: not)
-  long long net_in = 0, net_out = 0, commands = 0;
+  long long commands = 0;  // commands run (the first decides RESP or nData)
 
   // MULTI/EXEC
   std::vector<QueuedCommand> mstate;
@@ -263,29 +317,12 @@ Client* client_by_id(uint64_t id);
 std::string client_info_string(const Client& c);  // one CLIENT LIST line, without "\n"
 void select_db(Client& c, int index);
 
-// ---- Reply helpers ----
-void reply_wrong_arity(Client& c);
-void reply_error(Client& c, std::string_view err);  // counts error stats; err includes code
-void reply_error_fmt(Client& c, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
-void reply_syntax_error(Client& c);
-void reply_not_integer(Client& c);
-void reply_wrongtype(Client& c);
-// Parses argv[i] as an integer; replies the Redis error and returns false if it is not one.
-bool arg_ll(Client& c, std::string_view s, long long* out, const char* err = nullptr);
-bool arg_double(Client& c, std::string_view s, double* out);
-bool eq_nocase(std::string_view a, std::string_view b);
-// Redis's glob matching (KEYS, SCAN MATCH, PSUBSCRIBE, CONFIG GET).
-bool glob_match(std::string_view pattern, std::string_view str, bool nocase = false);
-
-inline constexpr const char* kErrWrongType =
-    "WRONGTYPE Operation against a key holding the wrong kind of value";
-inline constexpr const char* kErrNotInteger = "ERR value is not an integer or out of range";
-inline constexpr const char* kErrNotFloat = "ERR value is not a valid float";
-inline constexpr const char* kErrSyntax = "ERR syntax error";
-inline constexpr const char* kErrNoAuth = "NOAUTH Authentication required.";
-inline constexpr const char* kErrOverflow = "ERR increment or decrement would overflow";
-inline constexpr const char* kErrOom =
-    "OOM command not allowed when used memory > 'maxmemory'.";
+// Redis's checkType: true after replying WRONGTYPE when `e` exists and holds another type.
+inline bool wrong_type(Client& c, const KeyEntry* e, Type t) {
+  if (!e || e->val.type == t) return false;
+  reply_wrongtype(c);
+  return true;
+}
 
 // ---- Configuration (config.cpp) ----
 
@@ -406,20 +443,32 @@ struct Server {
   long long cronloops = 0;
   int notify_flags = 0;
   size_t peak_memory = 0;
-  long long stat_numconnections() const { return (long long)clients.size(); }
 };
 
 extern Server* g_srv;
 inline Server& srv() { return *g_srv; }
+
+inline void key_changed(Db& db, std::string_view key, int klass, const char* event,
+                        long long dirty) {
+  signal_modified_key(db, key);
+  notify_keyspace_event(klass, event, key, db.id);
+  srv().dirty += dirty;
+}
+inline void key_changed(Client& c, std::string_view key, int klass, const char* event,
+                        long long dirty) {
+  key_changed(*c.db, key, klass, event, dirty);
+}
 
 int64_t now_ms();
 int64_t now_us();
 // The time expiry decisions use: fixed during a command so a transaction sees one time.
 inline int64_t cmd_time_ms() { return srv().cmd_time_ms ? srv().cmd_time_ms : now_ms(); }
 
-// Memory in use as INFO's used_memory reports it (allocator's allocated bytes).
+// Memory (memory.cpp).  In use as INFO's used_memory reports it (the allocator's allocated
+// bytes), the resident set, and what one client holds (its buffers and MULTI queue).
 size_t used_memory();
 size_t rss_memory();
+size_t client_memory(const Client& c);
 
 // Executes the parsed command in c.argv (the dispatcher: auth, arity, MULTI queueing...).
 void process_command(Client& c);

@@ -41,10 +41,7 @@ bool parse_bit_offset(Client& c, std::string_view arg, int bits, uint64_t* out) 
 KeyEntry* string_for_bit_write(Client& c, uint64_t maxbit, bool* grew) {
   Db& db = *c.db;
   KeyEntry* e = lookup_write(db, c.argv[1]);
-  if (e && e->val.type != Type::String) {
-    reply_wrongtype(c);
-    return nullptr;
-  }
+  if (wrong_type(c, e, Type::String)) return nullptr;
   size_t need = size_t(maxbit >> 3) + 1;
   size_t old = 0;
   if (!e)
@@ -97,7 +94,7 @@ long long popcount(const unsigned char* p, size_t n) {
   return count;
 }
 
-void setbit_cmd(Client& c) {
+void setbit_command(Client& c) {
   uint64_t offset;
   if (!parse_bit_offset(c, c.argv[2], 0, &offset)) return;
   long long on;
@@ -108,37 +105,31 @@ void setbit_cmd(Client& c) {
   bool grew;
   KeyEntry* e = string_for_bit_write(c, offset, &grew);
   if (!e) return;
-  Str* s = static_cast<Str*>(e->val.ptr);
+  Sds* s = static_cast<Sds*>(e->val.ptr);
   unsigned char& byte = reinterpret_cast<unsigned char&>(s->data[offset >> 3]);
   unsigned char mask = (unsigned char)(1u << (7 - (offset & 7)));
   bool old = byte & mask;
   if (grew || old != bool(on)) {
     byte = on ? (byte | mask) : (byte & ~mask);
-    signal_modified_key(*c.db, c.argv[1]);
-    notify_keyspace_event(kNotifyString, "setbit", c.argv[1], c.db->id);
-    srv().dirty++;
+    key_changed(c, c.argv[1], kNotifyString, "setbit");
   }
   c.reply().integer(old);
 }
 
-void getbit_cmd(Client& c) {
+void getbit_command(Client& c) {
   uint64_t offset;
   if (!parse_bit_offset(c, c.argv[2], 0, &offset)) return;
-  bool wrong;
-  KeyEntry* e = lookup_read_type(c, c.argv[1], Type::String, &wrong);
-  if (wrong) return;
-  if (!e) return c.reply().integer(0);
+  KeyEntry* e = lookup_read_or_reply(c, c.argv[1], Type::String, IfMissing::Zero);
+  if (!e) return;
   char buf[24];
   std::string_view s = string_view_of(e->val, buf);
   c.reply().integer(bit_at(reinterpret_cast<const unsigned char*>(s.data()), s.size(), offset));
 }
 
 // BITCOUNT key [start end [BYTE|BIT]]: a missing key is 0 whatever the other arguments.
-void bitcount_cmd(Client& c) {
-  bool wrong;
-  KeyEntry* e = lookup_read_type(c, c.argv[1], Type::String, &wrong);
-  if (wrong) return;
-  if (!e) return c.reply().integer(0);
+void bitcount_command(Client& c) {
+  KeyEntry* e = lookup_read_or_reply(c, c.argv[1], Type::String, IfMissing::Zero);
+  if (!e) return;
   char buf[24];
   std::string_view s = string_view_of(e->val, buf);
   auto p = reinterpret_cast<const unsigned char*>(s.data());
@@ -193,14 +184,13 @@ long long find_bit(const unsigned char* p, size_t len, bool bit, uint64_t from, 
 
 // BITPOS key bit [start [end [BYTE|BIT]]].  When looking for a 0 with no end given, a string of
 // all ones answers the first bit past its end (the string is seen as padded with zeros).
-void bitpos_cmd(Client& c) {
+void bitpos_command(Client& c) {
   long long bit;
   if (!arg_ll(c, c.argv[2], &bit)) return;
   if (bit != 0 && bit != 1) return reply_error(c, "ERR The bit argument must be 1 or 0.");
-  bool wrong;
-  KeyEntry* e = lookup_read_type(c, c.argv[1], Type::String, &wrong);
-  if (wrong) return;
-  if (!e) return c.reply().integer(bit ? -1 : 0);
+  KeyEntry* e = lookup_read_or_reply(c, c.argv[1], Type::String,
+                                     bit ? IfMissing::MinusOne : IfMissing::Zero);
+  if (!e) return;
   char buf[24];
   std::string_view s = string_view_of(e->val, buf);
   auto p = reinterpret_cast<const unsigned char*>(s.data());
@@ -230,7 +220,7 @@ void bitpos_cmd(Client& c) {
 
 // BITOP AND|OR|XOR|NOT destkey key [key ...]: missing sources are empty strings, shorter ones
 // are padded with zeros; an empty result deletes destkey.  Replies the result's length.
-void bitop_cmd(Client& c) {
+void bitop_command(Client& c) {
   std::string_view op = c.argv[1];
   enum { And, Or, Xor, Not } kind;
   if (eq_nocase(op, "and"))
@@ -261,11 +251,7 @@ void bitop_cmd(Client& c) {
   }
   std::string_view dest = c.argv[2];
   if (maxlen == 0) {
-    if (db_delete(db, dest)) {
-      signal_modified_key(db, dest);
-      notify_keyspace_event(kNotifyGeneric, "del", dest, db.id);
-      srv().dirty++;
-    }
+    if (db_delete(db, dest)) key_changed(db, dest, kNotifyGeneric, "del");
     return c.reply().integer(0);
   }
   std::string res(maxlen, '\0');
@@ -286,15 +272,13 @@ void bitop_cmd(Client& c) {
     }
     res[i] = char(out);
   }
-  Value v;  // stays raw even if it reads as a number, as in Redis
+  Robj v;  // stays raw even if it reads as a number, as in Redis
   v.type = Type::String;
   v.enc = Enc::Raw;
   v.grown = true;
   v.ptr = str_new(res);
   db_set(db, dest, v);
-  signal_modified_key(db, dest);
-  notify_keyspace_event(kNotifyString, "set", dest, db.id);
-  srv().dirty++;
+  key_changed(db, dest, kNotifyString, "set");
   c.reply().integer((long long)maxlen);
 }
 
@@ -444,9 +428,8 @@ void bitfield_generic(Client& c, bool readonly_cmd) {
   KeyEntry* e;
   bool grew = false;
   if (readonly) {
-    bool wrong;
-    e = lookup_read_type(c, c.argv[1], Type::String, &wrong);
-    if (wrong) return;
+    e = lookup_read(*c.db, c.argv[1]);
+    if (wrong_type(c, e, Type::String)) return;
   } else {
     if (readonly_cmd) return reply_error(c, "ERR BITFIELD_RO only supports the GET subcommand");
     if (!(e = string_for_bit_write(c, highest, &grew))) return;
@@ -473,29 +456,31 @@ void bitfield_generic(Client& c, bool readonly_cmd) {
       continue;
     }
     c.reply().integer(op.kind == FieldOp::Set ? old : stored);
-    Str* str = static_cast<Str*>(e->val.ptr);
+    Sds* str = static_cast<Sds*>(e->val.ptr);
     write_field(reinterpret_cast<unsigned char*>(str->data), op.offset, op.bits, uint64_t(stored));
     if (grew || old != stored) changes++;
   }
-  if (changes) {
-    signal_modified_key(*c.db, c.argv[1]);
-    notify_keyspace_event(kNotifyString, "setbit", c.argv[1], c.db->id);
-    srv().dirty += changes;
-  }
+  if (changes) key_changed(c, c.argv[1], kNotifyString, "setbit", changes);
 }
 
-void bitfield_cmd(Client& c) { bitfield_generic(c, false); }
-void bitfield_ro_cmd(Client& c) { bitfield_generic(c, true); }
+void bitfield_command(Client& c) { bitfield_generic(c, false); }
+void bitfield_ro_command(Client& c) { bitfield_generic(c, true); }
 
-constexpr uint32_t W = kCmdWrite | kCmdDenyOom;
 Command kCommands[] = {
-    {"setbit", 4, W, 1, 1, 1, setbit_cmd},
-    {"getbit", 3, kCmdReadonly | kCmdFast, 1, 1, 1, getbit_cmd},
-    {"bitcount", -2, kCmdReadonly, 1, 1, 1, bitcount_cmd},
-    {"bitpos", -3, kCmdReadonly, 1, 1, 1, bitpos_cmd},
-    {"bitop", -4, W, 2, -1, 1, bitop_cmd},
-    {"bitfield", -2, W, 1, 1, 1, bitfield_cmd},
-    {"bitfield_ro", -2, kCmdReadonly | kCmdFast, 1, 1, 1, bitfield_ro_cmd},
+    {.name = "setbit", .arity = 4, .flags = kCmdWrite | kCmdDenyOom, .keys = {1, 1, 1},
+     .proc = setbit_command},
+    {.name = "getbit", .arity = 3, .flags = kCmdReadonly | kCmdFast, .keys = {1, 1, 1},
+     .proc = getbit_command},
+    {.name = "bitcount", .arity = -2, .flags = kCmdReadonly, .keys = {1, 1, 1},
+     .proc = bitcount_command},
+    {.name = "bitpos", .arity = -3, .flags = kCmdReadonly, .keys = {1, 1, 1},
+     .proc = bitpos_command},
+    {.name = "bitop", .arity = -4, .flags = kCmdWrite | kCmdDenyOom, .keys = {2, -1, 1},
+     .proc = bitop_command},
+    {.name = "bitfield", .arity = -2, .flags = kCmdWrite | kCmdDenyOom, .keys = {1, 1, 1},
+     .proc = bitfield_command},
+    {.name = "bitfield_ro", .arity = -2, .flags = kCmdReadonly | kCmdFast, .keys = {1, 1, 1},
+     .proc = bitfield_ro_command},
 };
 
 }  // namespace

@@ -57,19 +57,19 @@ HashNode* node_new(std::string_view f, std::string_view v) {
   return n;
 }
 
-inline Listpack*& lp_of(Value& v) { return reinterpret_cast<Listpack*&>(v.ptr); }
-inline const Listpack* lp_of(const Value& v) { return static_cast<const Listpack*>(v.ptr); }
-inline HashDict* ht_of(const Value& v) { return static_cast<HashDict*>(v.ptr); }
+inline Listpack*& lp_of(Robj& v) { return reinterpret_cast<Listpack*&>(v.ptr); }
+inline const Listpack* lp_of(const Robj& v) { return static_cast<const Listpack*>(v.ptr); }
+inline HashDict* ht_of(const Robj& v) { return static_cast<HashDict*>(v.ptr); }
 
-Value hash_new() {
-  Value v;
+Robj hash_new() {
+  Robj v;
   v.type = Type::Hash;
   v.enc = Enc::Listpack;
   v.ptr = lp_new();
   return v;
 }
 
-void hash_convert(Value& v) {
+void hash_convert(Robj& v) {
   if (v.enc != Enc::Listpack) return;
   Listpack* lp = lp_of(v);
   auto* d = new HashDict();
@@ -87,7 +87,7 @@ void hash_convert(Value& v) {
 
 // Looks `field` up.  Found: *out views the value (valid until the hash changes; integers are
 // formatted into `buf`, 24 bytes).  For listpacks *ent (if given) gets the raw entry.
-bool hash_get(const Value& v, std::string_view field, std::string_view* out, char* buf,
+bool hash_get(const Robj& v, std::string_view field, std::string_view* out, char* buf,
               LpEntry* ent = nullptr) {
   if (v.enc == Enc::Listpack) {
     const Listpack* lp = lp_of(v);
@@ -110,7 +110,7 @@ bool hash_get(const Value& v, std::string_view field, std::string_view* out, cha
 }
 
 // Sets field to value; returns true if the field is new.
-bool hash_set(Value& v, std::string_view field, std::string_view value) {
+bool hash_set(Robj& v, std::string_view field, std::string_view value) {
   const Config& cfg = srv().cfg;
   if (v.enc == Enc::Listpack) {
     if (field.size() > size_t(cfg.hash_max_listpack_value) ||
@@ -146,7 +146,7 @@ bool hash_set(Value& v, std::string_view field, std::string_view value) {
   return true;
 }
 
-bool hash_delete(Value& v, std::string_view field) {
+bool hash_delete(Robj& v, std::string_view field) {
   if (v.enc == Enc::Listpack) {
     Listpack*& lp = lp_of(v);
     uint32_t p = lp_find(lp, LpKey(field), 2);
@@ -164,7 +164,7 @@ bool hash_delete(Value& v, std::string_view field) {
 
 // Iterates field/value pairs as raw entries (no formatting) for the reply paths.
 template <class F>
-void hash_iter(const Value& v, F&& fn) {
+void hash_iter(const Robj& v, F&& fn) {
   if (v.enc == Enc::Listpack) {
     const Listpack* lp = lp_of(v);
     LpEntry f, val;
@@ -191,22 +191,13 @@ inline void reply_entry(resp::Writer& w, const LpEntry& e) {
   }
 }
 
-// Shared tail of every write: WATCH, keyspace event, dirty counter.
-void hash_changed(Client& c, std::string_view key, const char* event, long long dirty) {
-  signal_modified_key(*c.db, key);
-  notify_keyspace_event(kNotifyHash, event, key, c.db->id);
-  srv().dirty += dirty;
-}
-
 // The hash at `key` for writing; a missing key is added to the keyspace with an empty hash,
 // which the caller must fill.  nullptr (reply sent) on WRONGTYPE.
 KeyEntry* hash_lookup_write_or_create(Client& c, std::string_view key) {
-  bool wrongtype = false;
-  KeyEntry* e = lookup_write_type(c, key, Type::Hash, &wrongtype);
-  if (e || wrongtype) return e;
-  return db_add(*c.db, key, hash_new());
+  KeyEntry* e = lookup_write(*c.db, key);
+  if (wrong_type(c, e, Type::Hash)) return nullptr;
+  return e ? e : db_add(*c.db, key, hash_new());
 }
-
 
 // ---- Commands ----
 
@@ -227,7 +218,7 @@ void hset_command(Client& c) {
   } else {
     c.reply().ok();
   }
-  hash_changed(c, c.argv[1], "hset", (long long)(c.argv.size() - 2) / 2);
+  key_changed(c, c.argv[1], kNotifyHash, "hset", (long long)(c.argv.size() - 2) / 2);
 }
 
 void hsetnx_command(Client& c) {
@@ -241,26 +232,21 @@ void hsetnx_command(Client& c) {
   }
   hash_set(e->val, c.argv[2], c.argv[3]);
   c.reply().integer(1);
-  hash_changed(c, c.argv[1], "hset", 1);
+  key_changed(c, c.argv[1], kNotifyHash, "hset");
 }
 
 void hget_command(Client& c) {
-  bool wrongtype = false;
-  KeyEntry* e = lookup_read_type(c, c.argv[1], Type::Hash, &wrongtype);
-  if (wrongtype) return;
+  KeyEntry* e = lookup_read_or_reply(c, c.argv[1], Type::Hash, IfMissing::Null);
+  if (!e) return;
   std::string_view v;
   char buf[24];
-  if (!e || !hash_get(e->val, c.argv[2], &v, buf)) {
-    c.reply().null();
-    return;
-  }
+  if (!hash_get(e->val, c.argv[2], &v, buf)) return c.reply().null();
   c.reply().bulk(v);
 }
 
 void hmget_command(Client& c) {
-  bool wrongtype = false;
-  KeyEntry* e = lookup_read_type(c, c.argv[1], Type::Hash, &wrongtype);
-  if (wrongtype) return;
+  KeyEntry* e = lookup_read(*c.db, c.argv[1]);
+  if (wrong_type(c, e, Type::Hash)) return;
   resp::Writer& w = c.reply();
   w.array(c.argv.size() - 2);
   for (size_t i = 2; i < c.argv.size(); i++) {
@@ -278,37 +264,29 @@ void hdel_command(Client& c) {
   remove_members_command(c, Type::Hash, hash_delete, hash_len, kNotifyHash, "hdel");
 }
 
-void hlen_command(Client& c) {
-  bool wrongtype = false;
-  KeyEntry* e = lookup_read_type(c, c.argv[1], Type::Hash, &wrongtype);
-  if (wrongtype) return;
-  c.reply().integer(e ? (long long)hash_len(e->val) : 0);
-}
+void hlen_command(Client& c) { length_command(c, Type::Hash, hash_len); }
 
 void hstrlen_command(Client& c) {
-  bool wrongtype = false;
-  KeyEntry* e = lookup_read_type(c, c.argv[1], Type::Hash, &wrongtype);
-  if (wrongtype) return;
+  KeyEntry* e = lookup_read_or_reply(c, c.argv[1], Type::Hash, IfMissing::Zero);
+  if (!e) return;
   std::string_view v;
   char buf[24];
-  c.reply().integer(e && hash_get(e->val, c.argv[2], &v, buf) ? (long long)v.size() : 0);
+  c.reply().integer(hash_get(e->val, c.argv[2], &v, buf) ? (long long)v.size() : 0);
 }
 
 void hexists_command(Client& c) {
-  bool wrongtype = false;
-  KeyEntry* e = lookup_read_type(c, c.argv[1], Type::Hash, &wrongtype);
-  if (wrongtype) return;
+  KeyEntry* e = lookup_read_or_reply(c, c.argv[1], Type::Hash, IfMissing::Zero);
+  if (!e) return;
   std::string_view v;
   char buf[24];
-  c.reply().integer(e && hash_get(e->val, c.argv[2], &v, buf) ? 1 : 0);
+  c.reply().integer(hash_get(e->val, c.argv[2], &v, buf) ? 1 : 0);
 }
 
 void hincrby_command(Client& c) {
   long long incr;
   if (!arg_ll(c, c.argv[3], &incr)) return;
-  bool wrongtype = false;
-  KeyEntry* e = lookup_write_type(c, c.argv[1], Type::Hash, &wrongtype);
-  if (wrongtype) return;
+  KeyEntry* e = lookup_write(*c.db, c.argv[1]);
+  if (wrong_type(c, e, Type::Hash)) return;
   long long value = 0;
   std::string_view cur;
   char buf[24];
@@ -330,7 +308,7 @@ void hincrby_command(Client& c) {
   char nb[24];
   hash_set(e->val, c.argv[2], std::string_view(nb, resp::format_ll(nb, value)));
   c.reply().integer(value);
-  hash_changed(c, c.argv[1], "hincrby", 1);
+  key_changed(c, c.argv[1], kNotifyHash, "hincrby");
 }
 
 void hincrbyfloat_command(Client& c) {
@@ -343,9 +321,8 @@ void hincrbyfloat_command(Client& c) {
     reply_error(c, "ERR value is NaN or Infinity");
     return;
   }
-  bool wrongtype = false;
-  KeyEntry* e = lookup_write_type(c, c.argv[1], Type::Hash, &wrongtype);
-  if (wrongtype) return;
+  KeyEntry* e = lookup_write(*c.db, c.argv[1]);
+  if (wrong_type(c, e, Type::Hash)) return;
   std::string_view cur;
   char buf[24];
   LpEntry ent;
@@ -368,23 +345,23 @@ void hincrbyfloat_command(Client& c) {
   c.reply().bulk(out);
   // Logged as HSET of the result so replay does not depend on float arithmetic.
   c.prop.push_back({"HSET", std::string(c.argv[1]), std::string(c.argv[2]), out});
-  hash_changed(c, c.argv[1], "hincrbyfloat", 1);
+  key_changed(c, c.argv[1], kNotifyHash, "hincrbyfloat");
 }
 
 enum : int { kWantFields = 1, kWantValues = 2 };
 
 void hgetall_generic(Client& c, int want) {
-  bool wrongtype = false;
-  KeyEntry* e = lookup_read_type(c, c.argv[1], Type::Hash, &wrongtype);
-  if (wrongtype) return;
+  bool pairs = want == (kWantFields | kWantValues);
+  KeyEntry* e = lookup_read_or_reply(c, c.argv[1], Type::Hash,
+                                     pairs ? IfMissing::EmptyMap : IfMissing::EmptyArray);
+  if (!e) return;
   resp::Writer& w = c.reply();
-  size_t n = e ? hash_len(e->val) : 0;
-  if (want == (kWantFields | kWantValues)) {
+  size_t n = hash_len(e->val);
+  if (pairs) {
     w.map(n);
   } else {
     w.array(n);
   }
-  if (!e) return;
   hash_iter(e->val, [&](const LpEntry& f, const LpEntry& v) {
     if (want & kWantFields) reply_entry(w, f);
     if (want & kWantValues) reply_entry(w, v);
@@ -398,13 +375,8 @@ void hgetall_command(Client& c) { hgetall_generic(c, kWantFields | kWantValues);
 void hscan_command(Client& c) {
   uint64_t cursor;
   if (!scan_parse_cursor(c, c.argv[2], &cursor)) return;
-  bool wrongtype = false;
-  KeyEntry* e = lookup_read_type(c, c.argv[1], Type::Hash, &wrongtype);
-  if (wrongtype) return;
-  if (!e) {
-    c.reply().raw("*2\r\n$1\r\n0\r\n*0\r\n");
-    return;
-  }
+  KeyEntry* e = lookup_read_or_reply(c, c.argv[1], Type::Hash, IfMissing::EmptyScan);
+  if (!e) return;
   ScanOpts o;
   if (!scan_parse_opts(c, 3, &o)) return;
   std::vector<std::string_view> items;
@@ -438,15 +410,10 @@ void hscan_command(Client& c) {
 
 // HRANDFIELD key [count [WITHVALUES]]
 void hrandfield_with_count(Client& c, long long l, bool withvalues) {
-  bool wrongtype = false;
-  KeyEntry* e = lookup_read_type(c, c.argv[1], Type::Hash, &wrongtype);
-  if (wrongtype) return;
+  KeyEntry* e = lookup_read_or_reply(c, c.argv[1], Type::Hash, IfMissing::EmptyArray);
+  if (!e) return;
   resp::Writer& w = c.reply();
-  if (!e) {
-    w.array(0);
-    return;
-  }
-  const Value& v = e->val;
+  const Robj& v = e->val;
   bool resp3 = w.proto() == resp::Proto::Resp3;
   uint64_t count;
   bool uniq = true;
@@ -563,14 +530,9 @@ void hrandfield_command(Client& c) {
     hrandfield_with_count(c, l, withvalues);
     return;
   }
-  bool wrongtype = false;
-  KeyEntry* e = lookup_read_type(c, c.argv[1], Type::Hash, &wrongtype);
-  if (wrongtype) return;
-  if (!e) {
-    c.reply().null();
-    return;
-  }
-  const Value& v = e->val;
+  KeyEntry* e = lookup_read_or_reply(c, c.argv[1], Type::Hash, IfMissing::Null);
+  if (!e) return;
+  const Robj& v = e->val;
   if (v.enc == Enc::Listpack) {
     const Listpack* lp = lp_of(v);
     uint32_t idx = uint32_t(rand64() % (lp_count(lp) / 2));
@@ -584,49 +546,48 @@ void hrandfield_command(Client& c) {
   }
 }
 
-// Command table entry (the later members are filled in by the command table at start).
-Command cmd(const char* name, int arity, uint32_t flags, int first, int last, int step,
-            CmdProc proc) {
-  Command c{};
-  c.name = name;
-  c.arity = arity;
-  c.flags = flags;
-  c.first_key = first;
-  c.last_key = last;
-  c.key_step = step;
-  c.proc = proc;
-  return c;
-}
-
-Command kHashCommands[] = {
-    cmd("hset", -4, kCmdWrite | kCmdDenyOom | kCmdFast, 1, 1, 1, hset_command),
-    cmd("hsetnx", 4, kCmdWrite | kCmdDenyOom | kCmdFast, 1, 1, 1, hsetnx_command),
-    cmd("hget", 3, kCmdReadonly | kCmdFast, 1, 1, 1, hget_command),
-    cmd("hmset", -4, kCmdWrite | kCmdDenyOom | kCmdFast, 1, 1, 1, hset_command),
-    cmd("hmget", -3, kCmdReadonly | kCmdFast, 1, 1, 1, hmget_command),
-    cmd("hdel", -3, kCmdWrite | kCmdFast, 1, 1, 1, hdel_command),
-    cmd("hlen", 2, kCmdReadonly | kCmdFast, 1, 1, 1, hlen_command),
-    cmd("hstrlen", 3, kCmdReadonly | kCmdFast, 1, 1, 1, hstrlen_command),
-    cmd("hexists", 3, kCmdReadonly | kCmdFast, 1, 1, 1, hexists_command),
-    cmd("hincrby", 4, kCmdWrite | kCmdDenyOom | kCmdFast, 1, 1, 1, hincrby_command),
-    cmd("hincrbyfloat", 4, kCmdWrite | kCmdDenyOom | kCmdFast, 1, 1, 1, hincrbyfloat_command),
-    cmd("hkeys", 2, kCmdReadonly, 1, 1, 1, hkeys_command),
-    cmd("hvals", 2, kCmdReadonly, 1, 1, 1, hvals_command),
-    cmd("hgetall", 2, kCmdReadonly, 1, 1, 1, hgetall_command),
-    cmd("hscan", -3, kCmdReadonly, 1, 1, 1, hscan_command),
-    cmd("hrandfield", -2, kCmdReadonly, 1, 1, 1, hrandfield_command),
+Command kCommands[] = {
+    {.name = "hset", .arity = -4, .flags = kCmdWrite | kCmdDenyOom | kCmdFast, .keys = {1, 1, 1},
+     .proc = hset_command},
+    {.name = "hsetnx", .arity = 4, .flags = kCmdWrite | kCmdDenyOom | kCmdFast, .keys = {1, 1, 1},
+     .proc = hsetnx_command},
+    {.name = "hget", .arity = 3, .flags = kCmdReadonly | kCmdFast, .keys = {1, 1, 1},
+     .proc = hget_command},
+    {.name = "hmset", .arity = -4, .flags = kCmdWrite | kCmdDenyOom | kCmdFast, .keys = {1, 1, 1},
+     .proc = hset_command},
+    {.name = "hmget", .arity = -3, .flags = kCmdReadonly | kCmdFast, .keys = {1, 1, 1},
+     .proc = hmget_command},
+    {.name = "hdel", .arity = -3, .flags = kCmdWrite | kCmdFast, .keys = {1, 1, 1},
+     .proc = hdel_command},
+    {.name = "hlen", .arity = 2, .flags = kCmdReadonly | kCmdFast, .keys = {1, 1, 1},
+     .proc = hlen_command},
+    {.name = "hstrlen", .arity = 3, .flags = kCmdReadonly | kCmdFast, .keys = {1, 1, 1},
+     .proc = hstrlen_command},
+    {.name = "hexists", .arity = 3, .flags = kCmdReadonly | kCmdFast, .keys = {1, 1, 1},
+     .proc = hexists_command},
+    {.name = "hincrby", .arity = 4, .flags = kCmdWrite | kCmdDenyOom | kCmdFast, .keys = {1, 1, 1},
+     .proc = hincrby_command},
+    {.name = "hincrbyfloat", .arity = 4, .flags = kCmdWrite | kCmdDenyOom | kCmdFast,
+     .keys = {1, 1, 1}, .proc = hincrbyfloat_command},
+    {.name = "hkeys", .arity = 2, .flags = kCmdReadonly, .keys = {1, 1, 1}, .proc = hkeys_command},
+    {.name = "hvals", .arity = 2, .flags = kCmdReadonly, .keys = {1, 1, 1}, .proc = hvals_command},
+    {.name = "hgetall", .arity = 2, .flags = kCmdReadonly, .keys = {1, 1, 1},
+     .proc = hgetall_command},
+    {.name = "hscan", .arity = -3, .flags = kCmdReadonly, .keys = {1, 1, 1}, .proc = hscan_command},
+    {.name = "hrandfield", .arity = -2, .flags = kCmdReadonly, .keys = {1, 1, 1},
+     .proc = hrandfield_command},
 };
 
 }  // namespace
 
-std::span<Command> hash_commands() { return kHashCommands; }
+std::span<Command> hash_commands() { return kCommands; }
 
-size_t hash_len(const Value& v) {
+size_t hash_len(const Robj& v) {
   if (v.enc == Enc::Listpack) return lp_count(lp_of(v)) / 2;
   return ht_of(v)->size();
 }
 
-size_t hash_mem(const Value& v) {
+size_t hash_mem(const Robj& v) {
   if (v.enc == Enc::Listpack) return lp_bytes(lp_of(v));
   HashDict* d = ht_of(v);
   size_t n = sizeof(HashDict) + d->overhead_bytes();
@@ -634,7 +595,7 @@ size_t hash_mem(const Value& v) {
   return n;
 }
 
-void hash_for_each_raw(const Value& v,
+void hash_for_each_raw(const Robj& v,
                        void (*fn)(void* ctx, std::string_view field, std::string_view value),
                        void* ctx) {
   hash_iter(v, [&](const LpEntry& f, const LpEntry& val) {
@@ -643,7 +604,7 @@ void hash_for_each_raw(const Value& v,
   });
 }
 
-void hash_free(Value& v) {
+void hash_free(Robj& v) {
   if (!v.ptr) return;
   if (v.enc == Enc::Listpack) {
     lp_free(lp_of(v));
@@ -655,8 +616,8 @@ void hash_free(Value& v) {
   v.ptr = nullptr;
 }
 
-Value hash_dup(const Value& v) {
-  Value out;
+Robj hash_dup(const Robj& v) {
+  Robj out;
   out.type = Type::Hash;
   out.enc = v.enc;
   if (v.enc == Enc::Listpack) {

@@ -10,16 +10,16 @@
 namespace sc::broker {
 
 // Number of fields of a Type::Hash value.
-size_t hash_len(const Value& v);
+size_t hash_len(const Robj& v);
 // Bytes owned by the value (its blocks and tables), for memory reporting.
-size_t hash_mem(const Value& v);
+size_t hash_mem(const Robj& v);
 // Calls fn(ctx, field, value) for every field in the value's order.  The views are valid only
 // during the call; fn must not modify the hash.
-void hash_for_each_raw(const Value& v,
+void hash_for_each_raw(const Robj& v,
                        void (*fn)(void* ctx, std::string_view field, std::string_view value),
                        void* ctx);
 template <class F>
-void hash_for_each(const Value& v, F&& fn) {
+void hash_for_each(const Robj& v, F&& fn) {
   hash_for_each_raw(
       v,
       [](void* ctx, std::string_view f, std::string_view val) { (*static_cast<F*>(ctx))(f, val); },

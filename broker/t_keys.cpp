@@ -10,42 +10,40 @@ namespace sc::broker {
 
 namespace {
 
-void del_generic(Client& c) {
+void del_command(Client& c) {
   Db& db = *c.db;
   long long deleted = 0;
   for (size_t j = 1; j < c.argv.size(); j++) {
     if (db_delete(db, c.argv[j])) {
-      signal_modified_key(db, c.argv[j]);
-      notify_keyspace_event(kNotifyGeneric, "del", c.argv[j], db.id);
-      srv().dirty++;
+      key_changed(db, c.argv[j], kNotifyGeneric, "del");
       deleted++;
     }
   }
   c.reply().integer(deleted);
 }
 
-void exists_cmd(Client& c) {
+void exists_command(Client& c) {
   long long n = 0;
   for (size_t j = 1; j < c.argv.size(); j++)
     if (lookup_read(*c.db, c.argv[j])) n++;
   c.reply().integer(n);
 }
 
-void touch_cmd(Client& c) {
+void touch_command(Client& c) {
   long long n = 0;
   for (size_t j = 1; j < c.argv.size(); j++)
     if (lookup_read(*c.db, c.argv[j])) n++;
   c.reply().integer(n);
 }
 
-void type_cmd(Client& c) {
+void type_command(Client& c) {
   KeyEntry* e = lookup_read(*c.db, c.argv[1]);
   c.reply().simple(e ? type_name(e->val.type) : "none");
 }
 
 bool expired_now(const KeyEntry* e) { return e->expire >= 0 && e->expire <= cmd_time_ms(); }
 
-void keys_cmd(Client& c) {
+void keys_command(Client& c) {
   std::string_view pat = c.argv[1];
   bool all = pat == "*";
   std::vector<KeyEntry*> out;
@@ -77,7 +75,7 @@ bool parse_cursor(Client& c, std::string_view s, uint64_t* out) {
   return true;
 }
 
-void scan_cmd(Client& c) {
+void scan_command(Client& c) {
   uint64_t cursor;
   if (!parse_cursor(c, c.argv[1], &cursor)) return;
   long long count = 10;
@@ -148,25 +146,22 @@ void rename_generic(Client& c, bool nx) {
     }
     db_delete_entry(db, d);
   }
-  Value v = e->val;
+  Robj v = e->val;
   int64_t expire = e->expire;
-  e->val = Value();  // moved
+  e->val = Robj();  // moved
   db_delete_entry(db, e);
   KeyEntry* n = db_add(db, dst, v);
   if (expire >= 0) set_expire(db, n, expire);
-  signal_modified_key(db, src);
-  signal_modified_key(db, dst);
-  notify_keyspace_event(kNotifyGeneric, "rename_from", src, db.id);
-  notify_keyspace_event(kNotifyGeneric, "rename_to", dst, db.id);
-  srv().dirty++;
+  key_changed(db, src, kNotifyGeneric, "rename_from");
+  key_changed(db, dst, kNotifyGeneric, "rename_to", 0);  // one change: counted with src
   if (nx)
     c.reply().integer(1);
   else
     c.reply().ok();
 }
 
-void rename_cmd(Client& c) { rename_generic(c, false); }
-void renamenx_cmd(Client& c) { rename_generic(c, true); }
+void rename_command(Client& c) { rename_generic(c, false); }
+void renamenx_command(Client& c) { rename_generic(c, true); }
 
 bool db_index_arg(Client& c, std::string_view s, int* out) {
   long long id;
@@ -179,7 +174,7 @@ bool db_index_arg(Client& c, std::string_view s, int* out) {
   return true;
 }
 
-void copy_cmd(Client& c) {
+void copy_command(Client& c) {
   bool replace = false;
   int dbid = c.db_index;
   for (size_t j = 3; j < c.argv.size(); j++) {
@@ -213,13 +208,11 @@ void copy_cmd(Client& c) {
   }
   KeyEntry* n = db_add(dstdb, dst, value_dup(e->val));
   if (e->expire >= 0) set_expire(dstdb, n, e->expire);
-  signal_modified_key(dstdb, dst);
-  notify_keyspace_event(kNotifyGeneric, "copy_to", dst, dstdb.id);
-  srv().dirty++;
+  key_changed(dstdb, dst, kNotifyGeneric, "copy_to");
   c.reply().integer(1);
 }
 
-void move_cmd(Client& c) {
+void move_command(Client& c) {
   int dbid;
   long long id;
   if (!arg_ll(c, c.argv[2], &id)) return;
@@ -240,21 +233,18 @@ void move_cmd(Client& c) {
     c.reply().integer(0);
     return;
   }
-  Value v = e->val;
+  Robj v = e->val;
   int64_t expire = e->expire;
-  e->val = Value();
+  e->val = Robj();
   db_delete_entry(src, e);
   KeyEntry* n = db_add(dst, key, v);
   if (expire >= 0) set_expire(dst, n, expire);
-  signal_modified_key(src, key);
-  signal_modified_key(dst, key);
-  notify_keyspace_event(kNotifyGeneric, "move_from", key, src.id);
-  notify_keyspace_event(kNotifyGeneric, "move_to", key, dst.id);
-  srv().dirty++;
+  key_changed(src, key, kNotifyGeneric, "move_from");
+  key_changed(dst, key, kNotifyGeneric, "move_to", 0);  // one change: counted with src
   c.reply().integer(1);
 }
 
-void dbsize_cmd(Client& c) { c.reply().integer((long long)c.db->keys.size()); }
+void dbsize_command(Client& c) { c.reply().integer((long long)c.db->keys.size()); }
 
 bool flush_args(Client& c) {
   if (c.argv.size() > 2) {
@@ -270,7 +260,7 @@ bool flush_args(Client& c) {
 
 // SWAPDB index1 index2: exchanges the contents of two databases; clients stay on their index,
 // so they see the other data at once.  Watches on keys that change are invalidated.
-void swapdb_cmd(Client& c) {
+void swapdb_command(Client& c) {
   long long ids[2];
   const char* errs[2] = {"ERR invalid first DB index", "ERR invalid second DB index"};
   for (int j = 0; j < 2; j++) {
@@ -294,21 +284,21 @@ void swapdb_cmd(Client& c) {
   c.reply().ok();
 }
 
-void flushdb_cmd(Client& c) {
+void flushdb_command(Client& c) {
   if (!flush_args(c)) return;
   signal_flushed_db(c.db_index);
   srv().dirty += (long long)db_clear(*c.db);
   c.reply().ok();
 }
 
-void flushall_cmd(Client& c) {
+void flushall_command(Client& c) {
   if (!flush_args(c)) return;
   signal_flushed_db(-1);
   for (Db& db : srv().dbs) srv().dirty += (long long)db_clear(db);
   c.reply().ok();
 }
 
-void randomkey_cmd(Client& c) {
+void randomkey_command(Client& c) {
   Db& db = *c.db;
   for (int tries = 0; tries < 100; tries++) {
     KeyEntry* e = db.keys.random();
@@ -376,23 +366,19 @@ void expire_generic(Client& c, long long base, bool seconds) {
   }
   if (when <= cmd_time_ms()) {
     db_delete_entry(db, e);
-    signal_modified_key(db, key);
-    notify_keyspace_event(kNotifyGeneric, "del", key, db.id);
-    srv().dirty++;
+    key_changed(db, key, kNotifyGeneric, "del");
     c.reply().integer(1);
     return;
   }
   set_expire(db, e, when);
   c.reply().integer(1);
-  signal_modified_key(db, key);
-  notify_keyspace_event(kNotifyGeneric, "expire", key, db.id);
-  srv().dirty++;
+  key_changed(db, key, kNotifyGeneric, "expire");
 }
 
-void expire_cmd(Client& c) { expire_generic(c, cmd_time_ms(), true); }
-void pexpire_cmd(Client& c) { expire_generic(c, cmd_time_ms(), false); }
-void expireat_cmd(Client& c) { expire_generic(c, 0, true); }
-void pexpireat_cmd(Client& c) { expire_generic(c, 0, false); }
+void expire_command(Client& c) { expire_generic(c, cmd_time_ms(), true); }
+void pexpire_command(Client& c) { expire_generic(c, cmd_time_ms(), false); }
+void expireat_command(Client& c) { expire_generic(c, 0, true); }
+void pexpireat_command(Client& c) { expire_generic(c, 0, false); }
 
 // TTL/PTTL/EXPIRETIME/PEXPIRETIME.
 void ttl_generic(Client& c, bool ms, bool absolute) {
@@ -414,28 +400,26 @@ void ttl_generic(Client& c, bool ms, bool absolute) {
   c.reply().integer(ms ? ttl : (ttl + 500) / 1000);
 }
 
-void ttl_cmd(Client& c) { ttl_generic(c, false, false); }
-void pttl_cmd(Client& c) { ttl_generic(c, true, false); }
-void expiretime_cmd(Client& c) { ttl_generic(c, false, true); }
-void pexpiretime_cmd(Client& c) { ttl_generic(c, true, true); }
+void ttl_command(Client& c) { ttl_generic(c, false, false); }
+void pttl_command(Client& c) { ttl_generic(c, true, false); }
+void expiretime_command(Client& c) { ttl_generic(c, false, true); }
+void pexpiretime_command(Client& c) { ttl_generic(c, true, true); }
 
-void persist_cmd(Client& c) {
+void persist_command(Client& c) {
   Db& db = *c.db;
   KeyEntry* e = lookup_write(db, c.argv[1]);
   if (e && remove_expire(db, e)) {
-    signal_modified_key(db, c.argv[1]);
-    notify_keyspace_event(kNotifyGeneric, "persist", c.argv[1], db.id);
-    srv().dirty++;
+    key_changed(db, c.argv[1], kNotifyGeneric, "persist");
     c.reply().integer(1);
   } else {
     c.reply().integer(0);
   }
 }
 
-void object_cmd(Client& c) {
+void object_command(Client& c) {
   std::string_view sub = c.argv[1];
   if (eq_nocase(sub, "help")) {
-    static const char* kLines[] = {
+    static const char* const kLines[] = {
         "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
         "ENCODING <key>",
         "    Return the kind of internal representation used in order to store the value",
@@ -445,9 +429,7 @@ void object_cmd(Client& c) {
         "    <key>.",
         "HELP",
         "    Print this help."};
-    c.reply().array(std::size(kLines));
-    for (auto* l : kLines) c.reply().simple(l);
-    return;
+    return reply_help(c, kLines);
   }
   if (eq_nocase(sub, "encoding") && c.argv.size() == 3) {
     KeyEntry* e = lookup_read(*c.db, c.argv[2]);
@@ -457,7 +439,7 @@ void object_cmd(Client& c) {
     }
     const char* enc = enc_name(e->val.enc);
     if (e->val.type == Type::String && e->val.enc == Enc::Raw && !e->val.grown &&
-        static_cast<Str*>(e->val.ptr)->len <= 44)
+        static_cast<Sds*>(e->val.ptr)->len <= 44)
       enc = "embstr";
     c.reply().bulk(enc);
     return;
@@ -480,34 +462,51 @@ void object_cmd(Client& c) {
                   sub.data());
 }
 
-constexpr uint32_t W = kCmdWrite;
 Command kCommands[] = {
-    {"del", -2, W, 1, -1, 1, del_generic},
-    {"unlink", -2, W | kCmdFast, 1, -1, 1, del_generic},
-    {"exists", -2, kCmdReadonly | kCmdFast, 1, -1, 1, exists_cmd},
-    {"touch", -2, kCmdReadonly | kCmdFast, 1, -1, 1, touch_cmd},
-    {"type", 2, kCmdReadonly | kCmdFast, 1, 1, 1, type_cmd},
-    {"keys", 2, kCmdReadonly, 0, 0, 0, keys_cmd},
-    {"scan", -2, kCmdReadonly, 0, 0, 0, scan_cmd},
-    {"rename", 3, W, 1, 2, 1, rename_cmd},
-    {"renamenx", 3, W | kCmdFast, 1, 2, 1, renamenx_cmd},
-    {"copy", -3, W | kCmdDenyOom, 1, 2, 1, copy_cmd},
-    {"move", 3, W | kCmdFast, 1, 1, 1, move_cmd},
-    {"dbsize", 1, kCmdReadonly | kCmdFast, 0, 0, 0, dbsize_cmd},
-    {"flushdb", -1, W, 0, 0, 0, flushdb_cmd},
-    {"swapdb", 3, W | kCmdFast, 0, 0, 0, swapdb_cmd},
-    {"flushall", -1, W, 0, 0, 0, flushall_cmd},
-    {"randomkey", 1, kCmdReadonly, 0, 0, 0, randomkey_cmd},
-    {"expire", -3, W | kCmdFast, 1, 1, 1, expire_cmd},
-    {"pexpire", -3, W | kCmdFast, 1, 1, 1, pexpire_cmd},
-    {"expireat", -3, W | kCmdFast, 1, 1, 1, expireat_cmd},
-    {"pexpireat", -3, W | kCmdFast, 1, 1, 1, pexpireat_cmd},
-    {"ttl", 2, kCmdReadonly | kCmdFast, 1, 1, 1, ttl_cmd},
-    {"pttl", 2, kCmdReadonly | kCmdFast, 1, 1, 1, pttl_cmd},
-    {"expiretime", 2, kCmdReadonly | kCmdFast, 1, 1, 1, expiretime_cmd},
-    {"pexpiretime", 2, kCmdReadonly | kCmdFast, 1, 1, 1, pexpiretime_cmd},
-    {"persist", 2, W | kCmdFast, 1, 1, 1, persist_cmd},
-    {"object", -2, kCmdReadonly, 2, 2, 1, object_cmd},
+    {.name = "del", .arity = -2, .flags = kCmdWrite, .keys = {1, -1, 1},
+     .proc = del_command},
+    {.name = "unlink", .arity = -2, .flags = kCmdWrite | kCmdFast, .keys = {1, -1, 1},
+     .proc = del_command},
+    {.name = "exists", .arity = -2, .flags = kCmdReadonly | kCmdFast, .keys = {1, -1, 1},
+     .proc = exists_command},
+    {.name = "touch", .arity = -2, .flags = kCmdReadonly | kCmdFast, .keys = {1, -1, 1},
+     .proc = touch_command},
+    {.name = "type", .arity = 2, .flags = kCmdReadonly | kCmdFast, .keys = {1, 1, 1},
+     .proc = type_command},
+    {.name = "keys", .arity = 2, .flags = kCmdReadonly, .proc = keys_command},
+    {.name = "scan", .arity = -2, .flags = kCmdReadonly, .proc = scan_command},
+    {.name = "rename", .arity = 3, .flags = kCmdWrite, .keys = {1, 2, 1}, .proc = rename_command},
+    {.name = "renamenx", .arity = 3, .flags = kCmdWrite | kCmdFast, .keys = {1, 2, 1},
+     .proc = renamenx_command},
+    {.name = "copy", .arity = -3, .flags = kCmdWrite | kCmdDenyOom, .keys = {1, 2, 1},
+     .proc = copy_command},
+    {.name = "move", .arity = 3, .flags = kCmdWrite | kCmdFast, .keys = {1, 1, 1},
+     .proc = move_command},
+    {.name = "dbsize", .arity = 1, .flags = kCmdReadonly | kCmdFast, .proc = dbsize_command},
+    {.name = "flushdb", .arity = -1, .flags = kCmdWrite, .proc = flushdb_command},
+    {.name = "swapdb", .arity = 3, .flags = kCmdWrite | kCmdFast, .proc = swapdb_command},
+    {.name = "flushall", .arity = -1, .flags = kCmdWrite, .proc = flushall_command},
+    {.name = "randomkey", .arity = 1, .flags = kCmdReadonly, .proc = randomkey_command},
+    {.name = "expire", .arity = -3, .flags = kCmdWrite | kCmdFast, .keys = {1, 1, 1},
+     .proc = expire_command},
+    {.name = "pexpire", .arity = -3, .flags = kCmdWrite | kCmdFast, .keys = {1, 1, 1},
+     .proc = pexpire_command},
+    {.name = "expireat", .arity = -3, .flags = kCmdWrite | kCmdFast, .keys = {1, 1, 1},
+     .proc = expireat_command},
+    {.name = "pexpireat", .arity = -3, .flags = kCmdWrite | kCmdFast, .keys = {1, 1, 1},
+     .proc = pexpireat_command},
+    {.name = "ttl", .arity = 2, .flags = kCmdReadonly | kCmdFast, .keys = {1, 1, 1},
+     .proc = ttl_command},
+    {.name = "pttl", .arity = 2, .flags = kCmdReadonly | kCmdFast, .keys = {1, 1, 1},
+     .proc = pttl_command},
+    {.name = "expiretime", .arity = 2, .flags = kCmdReadonly | kCmdFast, .keys = {1, 1, 1},
+     .proc = expiretime_command},
+    {.name = "pexpiretime", .arity = 2, .flags = kCmdReadonly | kCmdFast, .keys = {1, 1, 1},
+     .proc = pexpiretime_command},
+    {.name = "persist", .arity = 2, .flags = kCmdWrite | kCmdFast, .keys = {1, 1, 1},
+     .proc = persist_command},
+    {.name = "object", .arity = -2, .flags = kCmdReadonly, .keys = {2, 2, 1},
+     .proc = object_command},
 };
 
 }  // namespace

@@ -220,7 +220,7 @@ struct List {
   size_t count = 0;
 };
 
-inline List* as_list(const Value& v) { return static_cast<List*>(v.ptr); }
+inline List* as_list(const Robj& v) { return static_cast<List*>(v.ptr); }
 
 enum Where { kHead = 0, kTail = 1 };
 
@@ -493,8 +493,8 @@ void list_destroy(List* l) {
 
 // ---- Command helpers ----
 
-Value make_list_value() {
-  Value v;
+Robj make_list_value() {
+  Robj v;
   v.type = Type::List;
   v.enc = Enc::Quicklist;
   v.ptr = new List;
@@ -577,30 +577,20 @@ void reply_list_range(Client& c, const List* l, long long start, long long end, 
 // After elements were popped from `key`: events, deletion of an empty list, WATCH, dirty.
 // Returns true if the key was deleted.
 bool elements_removed(Client& c, std::string_view key, KeyEntry* e, Where where, size_t count) {
-  Db& db = *c.db;
-  notify_keyspace_event(kNotifyList, where == kHead ? "lpop" : "rpop", key, db.id);
-  bool deleted = false;
-  if (as_list(e->val)->count == 0) {
-    std::string k(key);  // `key` may point into the entry
-    db_delete_entry(db, e);
-    notify_keyspace_event(kNotifyGeneric, "del", k, db.id);
-    signal_modified_key(db, k);
-    deleted = true;
-  } else {
-    signal_modified_key(db, key);
-  }
-  srv().dirty += (long long)count;
-  return deleted;
+  key_changed(c, key, kNotifyList, where == kHead ? "lpop" : "rpop", (long long)count);
+  if (as_list(e->val)->count != 0) return false;
+  std::string k(key);  // `key` may point into the entry
+  db_delete_entry(*c.db, e);
+  notify_keyspace_event(kNotifyGeneric, "del", k, c.db->id);
+  return true;
 }
 
-// Pops up to `count` elements and replies [key, [elements...]] (LMPOP).
-void pop_range_with_key(Client& c, KeyEntry* e, std::string_view key, Where where,
-                        long long count) {
+// Pops up to `count` (> 0) elements from the `where` end of the list at `key` and replies them
+// as an array, in the order they were popped (LPOP/RPOP with a count).
+void pop_range(Client& c, KeyEntry* e, std::string_view key, Where where, long long count) {
   List* l = as_list(e->val);
   long long llen = (long long)l->count;
   long long n = std::min(count, llen);
-  c.reply().array(2);
-  c.reply().bulk(key);
   if (where == kHead)
     reply_range(c, l, 0, n - 1, false);
   else
@@ -609,28 +599,29 @@ void pop_range_with_key(Client& c, KeyEntry* e, std::string_view key, Where wher
   elements_removed(c, key, e, where, size_t(n));
 }
 
+// Pops up to `count` elements and replies [key, [elements...]] (LMPOP).
+void pop_range_with_key(Client& c, KeyEntry* e, std::string_view key, Where where,
+                        long long count) {
+  c.reply().array(2);
+  c.reply().bulk(key);
+  pop_range(c, e, key, where, count);
+}
+
 // ---- Commands ----
 
 void push_generic(Client& c, Where where, bool xx) {
   std::string_view key = c.argv[1];
-  bool wrong;
-  KeyEntry* e = lookup_write_type(c, key, Type::List, &wrong);
-  if (wrong) return;
+  KeyEntry* e = lookup_write(*c.db, key);
+  if (wrong_type(c, e, Type::List)) return;
   if (!e) {
-    if (xx) {
-      c.reply().integer(0);
-      return;
-    }
+    if (xx) return c.reply().integer(0);
     e = db_add(*c.db, key, make_list_value());
   }
   List* l = as_list(e->val);
-  for (size_t j = 2; j < c.argv.size(); j++) {
-    list_push(l, c.argv[j], where);
-    srv().dirty++;
-  }
+  for (size_t j = 2; j < c.argv.size(); j++) list_push(l, c.argv[j], where);
   c.reply().integer((long long)l->count);
-  signal_modified_key(*c.db, key);
-  notify_keyspace_event(kNotifyList, where == kHead ? "lpush" : "rpush", key, c.db->id);
+  key_changed(c, key, kNotifyList, where == kHead ? "lpush" : "rpush",
+              (long long)c.argv.size() - 2);
 }
 
 void lpush_command(Client& c) { push_generic(c, kHead, false); }
@@ -648,13 +639,8 @@ void linsert_command(Client& c) {
     reply_syntax_error(c);
     return;
   }
-  bool wrong;
-  KeyEntry* e = lookup_write_type(c, c.argv[1], Type::List, &wrong);
-  if (wrong) return;
-  if (!e) {
-    c.reply().integer(0);
-    return;
-  }
+  KeyEntry* e = lookup_write_or_reply(c, c.argv[1], Type::List, IfMissing::Zero);
+  if (!e) return;
   List* l = as_list(e->val);
   FwdIter it(l, Pos{0, l->nodes[0]->head});
   std::string_view el;
@@ -671,63 +657,48 @@ void linsert_command(Client& c) {
     return;
   }
   list_insert_at(l, at, c.argv[4], where);
-  signal_modified_key(*c.db, c.argv[1]);
-  notify_keyspace_event(kNotifyList, "linsert", c.argv[1], c.db->id);
-  srv().dirty++;
+  key_changed(c, c.argv[1], kNotifyList, "linsert");
   c.reply().integer((long long)l->count);
 }
 
-void llen_command(Client& c) {
-  bool wrong;
-  KeyEntry* e = lookup_read_type(c, c.argv[1], Type::List, &wrong);
-  if (wrong) return;
-  c.reply().integer(e ? (long long)as_list(e->val)->count : 0);
+void llen_command(Client& c) { length_command(c, Type::List, list_length); }
+
+// LINDEX/LSET: where element argv[2] (negative counts from the tail) is in the list of `e`.
+// False when there is none: `e` is nullptr (its lookup replied), argv[2] is not an integer
+// (replied), or the index is past either end (`out_of_range` replies).
+bool element_at(Client& c, KeyEntry* e, List** l, Pos* at, void (*out_of_range)(Client&)) {
+  if (!e) return false;
+  long long index;
+  if (!get_long(c, c.argv[2], &index)) return false;
+  *l = as_list(e->val);
+  long long llen = (long long)(*l)->count;
+  if (index < 0) index = llen + index;
+  if (index < 0 || index >= llen) {
+    out_of_range(c);
+    return false;
+  }
+  *at = list_locate(*l, size_t(index));
+  return true;
 }
 
 void lindex_command(Client& c) {
-  bool wrong;
-  KeyEntry* e = lookup_read_type(c, c.argv[1], Type::List, &wrong);
-  if (wrong) return;
-  if (!e) {
-    c.reply().null();
-    return;
-  }
-  long long index;
-  if (!get_long(c, c.argv[2], &index)) return;
-  List* l = as_list(e->val);
-  long long llen = (long long)l->count;
-  if (index < 0) index = llen + index;
-  if (index < 0 || index >= llen) {
-    c.reply().null();
-    return;
-  }
-  Pos p = list_locate(l, size_t(index));
+  List* l;
+  Pos p;
+  KeyEntry* e = lookup_read_or_reply(c, c.argv[1], Type::List, IfMissing::Null);
+  if (!element_at(c, e, &l, &p, [](Client& c) { c.reply().null(); })) return;
   uint32_t total;
   c.reply().bulk(read_fwd(l->nodes[p.ni]->data + p.off, &total));
 }
 
 void lset_command(Client& c) {
-  bool wrong;
-  KeyEntry* e = lookup_write_type(c, c.argv[1], Type::List, &wrong);
-  if (wrong) return;
-  if (!e) {
-    reply_error(c, "ERR no such key");
+  List* l;
+  Pos p;
+  KeyEntry* e = lookup_write_or_reply(c, c.argv[1], Type::List, IfMissing::NoSuchKey);
+  if (!element_at(c, e, &l, &p, [](Client& c) { reply_error(c, "ERR index out of range"); }))
     return;
-  }
-  long long index;
-  if (!get_long(c, c.argv[2], &index)) return;
-  List* l = as_list(e->val);
-  long long llen = (long long)l->count;
-  if (index < 0) index = llen + index;
-  if (index < 0 || index >= llen) {
-    reply_error(c, "ERR index out of range");
-    return;
-  }
-  list_replace_at(l, list_locate(l, size_t(index)), c.argv[3]);
+  list_replace_at(l, p, c.argv[3]);
   c.reply().ok();
-  signal_modified_key(*c.db, c.argv[1]);
-  notify_keyspace_event(kNotifyList, "lset", c.argv[1], c.db->id);
-  srv().dirty++;
+  key_changed(c, c.argv[1], kNotifyList, "lset");
 }
 
 void pop_generic(Client& c, Where where) {
@@ -738,16 +709,9 @@ void pop_generic(Client& c, Where where) {
     return;
   }
   if (hascount && !get_positive(c, c.argv[2], &count)) return;
-  bool wrong;
-  KeyEntry* e = lookup_write_type(c, c.argv[1], Type::List, &wrong);
-  if (wrong) return;
-  if (!e) {
-    if (hascount)
-      c.reply().null_array();
-    else
-      c.reply().null();
-    return;
-  }
+  KeyEntry* e = lookup_write_or_reply(c, c.argv[1], Type::List,
+                                      hascount ? IfMissing::NullArray : IfMissing::Null);
+  if (!e) return;
   if (hascount && count == 0) {
     c.reply().array(0);
     return;
@@ -761,14 +725,7 @@ void pop_generic(Client& c, Where where) {
     list_del_end(l, 1, where);
     elements_removed(c, key, e, where, 1);
   } else {
-    long long llen = (long long)l->count;
-    long long n = std::min(count, llen);
-    if (where == kHead)
-      reply_range(c, l, 0, n - 1, false);
-    else
-      reply_range(c, l, llen - n, llen - 1, true);
-    list_del_end(l, size_t(n), where);
-    elements_removed(c, key, e, where, size_t(n));
+    pop_range(c, e, key, where, count);
   }
 }
 
@@ -778,26 +735,15 @@ void rpop_command(Client& c) { pop_generic(c, kTail); }
 void lrange_command(Client& c) {
   long long start, end;
   if (!get_long(c, c.argv[2], &start) || !get_long(c, c.argv[3], &end)) return;
-  bool wrong;
-  KeyEntry* e = lookup_read_type(c, c.argv[1], Type::List, &wrong);
-  if (wrong) return;
-  if (!e) {
-    c.reply().array(0);
-    return;
-  }
-  reply_list_range(c, as_list(e->val), start, end, false);
+  KeyEntry* e = lookup_read_or_reply(c, c.argv[1], Type::List, IfMissing::EmptyArray);
+  if (e) reply_list_range(c, as_list(e->val), start, end, false);
 }
 
 void ltrim_command(Client& c) {
   long long start, end;
   if (!get_long(c, c.argv[2], &start) || !get_long(c, c.argv[3], &end)) return;
-  bool wrong;
-  KeyEntry* e = lookup_write_type(c, c.argv[1], Type::List, &wrong);
-  if (wrong) return;
-  if (!e) {
-    c.reply().ok();
-    return;
-  }
+  KeyEntry* e = lookup_write_or_reply(c, c.argv[1], Type::List, IfMissing::Ok);
+  if (!e) return;
   List* l = as_list(e->val);
   long long llen = (long long)l->count, ltrim, rtrim;
   if (start < 0) start = llen + start;
@@ -814,13 +760,11 @@ void ltrim_command(Client& c) {
   list_del_end(l, size_t(ltrim), kHead);
   list_del_end(l, size_t(rtrim), kTail);
   std::string_view key = c.argv[1];
-  notify_keyspace_event(kNotifyList, "ltrim", key, c.db->id);
+  key_changed(c, key, kNotifyList, "ltrim", ltrim + rtrim);
   if (l->count == 0) {
     db_delete_entry(*c.db, e);
     notify_keyspace_event(kNotifyGeneric, "del", key, c.db->id);
   }
-  signal_modified_key(*c.db, key);
-  srv().dirty += ltrim + rtrim;
   c.reply().ok();
 }
 
@@ -855,16 +799,9 @@ void lpos_command(Client& c) {
     rank = (long long)(0ULL - (unsigned long long)rank);
     direction = kHead;
   }
-  bool wrong;
-  KeyEntry* e = lookup_read_type(c, c.argv[1], Type::List, &wrong);
-  if (wrong) return;
-  if (!e) {
-    if (count != -1)
-      c.reply().array(0);
-    else
-      c.reply().null();
-    return;
-  }
+  KeyEntry* e = lookup_read_or_reply(c, c.argv[1], Type::List,
+                                     count != -1 ? IfMissing::EmptyArray : IfMissing::Null);
+  if (!e) return;
   List* l = as_list(e->val);
   std::string_view ele = c.argv[2];
   long long llen = (long long)l->count;
@@ -914,13 +851,8 @@ void lpos_command(Client& c) {
 void lrem_command(Client& c) {
   long long toremove;
   if (!get_long(c, c.argv[2], &toremove)) return;
-  bool wrong;
-  KeyEntry* e = lookup_write_type(c, c.argv[1], Type::List, &wrong);
-  if (wrong) return;
-  if (!e) {
-    c.reply().integer(0);
-    return;
-  }
+  KeyEntry* e = lookup_write_or_reply(c, c.argv[1], Type::List, IfMissing::Zero);
+  if (!e) return;
   List* l = as_list(e->val);
   Where from = kHead;
   size_t limit;
@@ -932,11 +864,7 @@ void lrem_command(Client& c) {
   }
   size_t removed = list_remove_matching(l, c.argv[3], limit, from);
   std::string_view key = c.argv[1];
-  if (removed) {
-    srv().dirty += (long long)removed;
-    signal_modified_key(*c.db, key);
-    notify_keyspace_event(kNotifyList, "lrem", key, c.db->id);
-  }
+  if (removed) key_changed(c, key, kNotifyList, "lrem", (long long)removed);
   if (l->count == 0) {
     db_delete_entry(*c.db, e);
     notify_keyspace_event(kNotifyGeneric, "del", key, c.db->id);
@@ -946,16 +874,11 @@ void lrem_command(Client& c) {
 
 void lmove_generic(Client& c, Where wherefrom, Where whereto) {
   std::string_view src = c.argv[1], dst = c.argv[2];
-  bool wrong;
-  KeyEntry* se = lookup_write_type(c, src, Type::List, &wrong);
-  if (wrong) return;
-  if (!se) {
-    c.reply().null();
-    return;
-  }
+  KeyEntry* se = lookup_write_or_reply(c, src, Type::List, IfMissing::Null);
+  if (!se) return;
   List* sl = as_list(se->val);
-  KeyEntry* de = lookup_write_type(c, dst, Type::List, &wrong);
-  if (wrong) return;
+  KeyEntry* de = lookup_write(*c.db, dst);
+  if (wrong_type(c, de, Type::List)) return;
   // Pop (a copy: pushing may move the bytes, even within the same list).
   Pos p = wherefrom == kHead ? Pos{0, sl->nodes[0]->head} : list_locate(sl, sl->count - 1);
   uint32_t total;
@@ -963,19 +886,16 @@ void lmove_generic(Client& c, Where wherefrom, Where whereto) {
   list_del_end(sl, 1, wherefrom);
   // Push to the destination (created if missing).
   if (!de) de = db_add(*c.db, dst, make_list_value());
-  signal_modified_key(*c.db, dst);
   list_push(as_list(de->val), value, whereto);
-  notify_keyspace_event(kNotifyList, whereto == kHead ? "lpush" : "rpush", dst, c.db->id);
+  key_changed(c, dst, kNotifyList, whereto == kHead ? "lpush" : "rpush", 0);
   c.reply().bulk(value);
   // The source: events and deletion when empty.  db_add may have rehashed, but entries do not
-  // move, so `se` is still valid.
-  notify_keyspace_event(kNotifyList, wherefrom == kHead ? "lpop" : "rpop", src, c.db->id);
+  // move, so `se` is still valid.  One move is one change for the dirty counter.
+  key_changed(c, src, kNotifyList, wherefrom == kHead ? "lpop" : "rpop");
   if (sl->count == 0) {
     db_delete_entry(*c.db, se);
     notify_keyspace_event(kNotifyGeneric, "del", src, c.db->id);
   }
-  signal_modified_key(*c.db, src);
-  srv().dirty++;
 }
 
 void lmove_command(Client& c) {
@@ -1013,9 +933,8 @@ void lmpop_command(Client& c) {
   }
   if (count == -1) count = 1;
   for (size_t j = 2; j < where_idx; j++) {
-    bool wrong;
-    KeyEntry* e = lookup_write_type(c, c.argv[j], Type::List, &wrong);
-    if (wrong) return;
+    KeyEntry* e = lookup_write(*c.db, c.argv[j]);
+    if (wrong_type(c, e, Type::List)) return;
     if (!e || as_list(e->val)->count == 0) continue;
     pop_range_with_key(c, e, c.argv[j], where, count);
     return;
@@ -1023,40 +942,51 @@ void lmpop_command(Client& c) {
   c.reply().null_array();
 }
 
-constexpr uint32_t kW = kCmdWrite, kR = kCmdReadonly, kOom = kCmdDenyOom, kF = kCmdFast;
-
-Command g_list_commands[] = {
-    {"lpush", -3, kW | kOom | kF, 1, 1, 1, lpush_command},
-    {"rpush", -3, kW | kOom | kF, 1, 1, 1, rpush_command},
-    {"lpushx", -3, kW | kOom | kF, 1, 1, 1, lpushx_command},
-    {"rpushx", -3, kW | kOom | kF, 1, 1, 1, rpushx_command},
-    {"linsert", 5, kW | kOom, 1, 1, 1, linsert_command},
-    {"lpop", -2, kW | kF, 1, 1, 1, lpop_command},
-    {"rpop", -2, kW | kF, 1, 1, 1, rpop_command},
-    {"llen", 2, kR | kF, 1, 1, 1, llen_command},
-    {"lindex", 3, kR, 1, 1, 1, lindex_command},
-    {"lset", 4, kW | kOom, 1, 1, 1, lset_command},
-    {"lrange", 4, kR, 1, 1, 1, lrange_command},
-    {"ltrim", 4, kW, 1, 1, 1, ltrim_command},
-    {"lpos", -3, kR, 1, 1, 1, lpos_command},
-    {"lrem", 4, kW, 1, 1, 1, lrem_command},
-    {"rpoplpush", 3, kW | kOom, 1, 2, 1, rpoplpush_command},
-    {"lmove", 5, kW | kOom, 1, 2, 1, lmove_command},
-    {"lmpop", -4, kW, 0, 0, 0, lmpop_command},
+Command kCommands[] = {
+    {.name = "lpush", .arity = -3, .flags = kCmdWrite | kCmdDenyOom | kCmdFast, .keys = {1, 1, 1},
+     .proc = lpush_command},
+    {.name = "rpush", .arity = -3, .flags = kCmdWrite | kCmdDenyOom | kCmdFast, .keys = {1, 1, 1},
+     .proc = rpush_command},
+    {.name = "lpushx", .arity = -3, .flags = kCmdWrite | kCmdDenyOom | kCmdFast, .keys = {1, 1, 1},
+     .proc = lpushx_command},
+    {.name = "rpushx", .arity = -3, .flags = kCmdWrite | kCmdDenyOom | kCmdFast, .keys = {1, 1, 1},
+     .proc = rpushx_command},
+    {.name = "linsert", .arity = 5, .flags = kCmdWrite | kCmdDenyOom, .keys = {1, 1, 1},
+     .proc = linsert_command},
+    {.name = "lpop", .arity = -2, .flags = kCmdWrite | kCmdFast, .keys = {1, 1, 1},
+     .proc = lpop_command},
+    {.name = "rpop", .arity = -2, .flags = kCmdWrite | kCmdFast, .keys = {1, 1, 1},
+     .proc = rpop_command},
+    {.name = "llen", .arity = 2, .flags = kCmdReadonly | kCmdFast, .keys = {1, 1, 1},
+     .proc = llen_command},
+    {.name = "lindex", .arity = 3, .flags = kCmdReadonly, .keys = {1, 1, 1},
+     .proc = lindex_command},
+    {.name = "lset", .arity = 4, .flags = kCmdWrite | kCmdDenyOom, .keys = {1, 1, 1},
+     .proc = lset_command},
+    {.name = "lrange", .arity = 4, .flags = kCmdReadonly, .keys = {1, 1, 1},
+     .proc = lrange_command},
+    {.name = "ltrim", .arity = 4, .flags = kCmdWrite, .keys = {1, 1, 1}, .proc = ltrim_command},
+    {.name = "lpos", .arity = -3, .flags = kCmdReadonly, .keys = {1, 1, 1}, .proc = lpos_command},
+    {.name = "lrem", .arity = 4, .flags = kCmdWrite, .keys = {1, 1, 1}, .proc = lrem_command},
+    {.name = "rpoplpush", .arity = 3, .flags = kCmdWrite | kCmdDenyOom, .keys = {1, 2, 1},
+     .proc = rpoplpush_command},
+    {.name = "lmove", .arity = 5, .flags = kCmdWrite | kCmdDenyOom, .keys = {1, 2, 1},
+     .proc = lmove_command},
+    {.name = "lmpop", .arity = -4, .flags = kCmdWrite, .proc = lmpop_command},
 };
 
 }  // namespace
 
-std::span<Command> list_commands() { return g_list_commands; }
+std::span<Command> list_commands() { return kCommands; }
 
-void list_free(Value& v) {
+void list_free(Robj& v) {
   if (v.ptr) list_destroy(as_list(v));
   v.ptr = nullptr;
 }
 
-Value list_dup(const Value& v) {
+Robj list_dup(const Robj& v) {
   const List* src = as_list(v);
-  Value out = make_list_value();
+  Robj out = make_list_value();
   List* dst = as_list(out);
   dst->count = src->count;
   dst->nodes.reserve(src->nodes.size());
@@ -1071,13 +1001,13 @@ Value list_dup(const Value& v) {
   return out;
 }
 
-Value list_new_value() { return make_list_value(); }
+Robj list_new_value() { return make_list_value(); }
 
-void list_push_back(Value& v, std::string_view s) { list_push(as_list(v), s, kTail); }
+void list_push_back(Robj& v, std::string_view s) { list_push(as_list(v), s, kTail); }
 
-size_t list_length(const Value& v) { return as_list(v)->count; }
+size_t list_length(const Robj& v) { return as_list(v)->count; }
 
-void list_for_each(const Value& v, const std::function<void(std::string_view)>& fn) {
+void list_for_each(const Robj& v, const std::function<void(std::string_view)>& fn) {
   const List* l = as_list(v);
   if (l->count == 0) return;
   FwdIter it(l, Pos{0, l->nodes[0]->head});
@@ -1085,7 +1015,7 @@ void list_for_each(const Value& v, const std::function<void(std::string_view)>& 
   while (it.next(&e)) fn(e);
 }
 
-size_t list_mem(const Value& v) {
+size_t list_mem(const Robj& v) {
   const List* l = as_list(v);
   size_t n = sizeof(List) + l->nodes.capacity() * sizeof(ListNode*);
   for (const ListNode* node : l->nodes) n += sizeof(ListNode) + node->cap;

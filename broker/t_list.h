@@ -10,14 +10,14 @@
 namespace sc::broker {
 
 // An empty list value (Type::List, Enc::Quicklist) owned by the caller.
-Value list_new_value();
+Robj list_new_value();
 // Appends `s` at the tail of the list value `v`.
-void list_push_back(Value& v, std::string_view s);
-size_t list_length(const Value& v);
+void list_push_back(Robj& v, std::string_view s);
+size_t list_length(const Robj& v);
 // Calls `fn` for every element from head to tail.  The views are valid during the call only;
 // `fn` must not modify the list.
-void list_for_each(const Value& v, const std::function<void(std::string_view)>& fn);
+void list_for_each(const Robj& v, const std::function<void(std::string_view)>& fn);
 // Bytes owned by the list (nodes, their slack and the node index).
-size_t list_mem(const Value& v);
+size_t list_mem(const Robj& v);
 
 }  // namespace sc::broker

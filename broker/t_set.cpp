@@ -49,14 +49,14 @@ SetNode* node_new(std::string_view m) {
   return n;
 }
 
-inline Intset*& is_of(Value& v) { return reinterpret_cast<Intset*&>(v.ptr); }
-inline const Intset* is_of(const Value& v) { return static_cast<const Intset*>(v.ptr); }
-inline Listpack*& lp_of(Value& v) { return reinterpret_cast<Listpack*&>(v.ptr); }
-inline const Listpack* lp_of(const Value& v) { return static_cast<const Listpack*>(v.ptr); }
-inline SetDict* ht_of(const Value& v) { return static_cast<SetDict*>(v.ptr); }
+inline Intset*& is_of(Robj& v) { return reinterpret_cast<Intset*&>(v.ptr); }
+inline const Intset* is_of(const Robj& v) { return static_cast<const Intset*>(v.ptr); }
+inline Listpack*& lp_of(Robj& v) { return reinterpret_cast<Listpack*&>(v.ptr); }
+inline const Listpack* lp_of(const Robj& v) { return static_cast<const Listpack*>(v.ptr); }
+inline SetDict* ht_of(const Robj& v) { return static_cast<SetDict*>(v.ptr); }
 
-Value set_new_intset() {
-  Value v;
+Robj set_new_intset() {
+  Robj v;
   v.type = Type::Set;
   v.enc = Enc::Intset;
   v.ptr = intset_new();
@@ -64,10 +64,10 @@ Value set_new_intset() {
 }
 
 // An empty set in the encoding Redis would pick for a first member `m`.
-Value set_new_for(std::string_view m) {
+Robj set_new_for(std::string_view m) {
   LpKey k(m);
   if (k.is_int) return set_new_intset();
-  Value v;
+  Robj v;
   v.type = Type::Set;
   if (srv().cfg.set_max_listpack_entries > 0 &&
       m.size() <= size_t(srv().cfg.set_max_listpack_value)) {
@@ -82,7 +82,7 @@ Value set_new_for(std::string_view m) {
 
 // Calls fn(const LpEntry&) for each member in the set's order.
 template <class F>
-void set_iter(const Value& v, F&& fn) {
+void set_iter(const Robj& v, F&& fn) {
   LpEntry e;
   switch (v.enc) {
     case Enc::Intset: {
@@ -106,7 +106,7 @@ void set_iter(const Value& v, F&& fn) {
 }
 
 // Converts to `to` (Hashtable, or Listpack from Intset).
-void set_convert(Value& v, Enc to) {
+void set_convert(Robj& v, Enc to) {
   if (v.enc == to) return;
   if (to == Enc::Hashtable) {
     auto* d = new SetDict();
@@ -132,7 +132,7 @@ void set_convert(Value& v, Enc to) {
   v.ptr = lp;
 }
 
-bool set_is_member(const Value& v, const LpKey& k) {
+bool set_is_member(const Robj& v, const LpKey& k) {
   switch (v.enc) {
     case Enc::Intset:
       return k.is_int && intset_find(is_of(v), k.iv);
@@ -144,7 +144,7 @@ bool set_is_member(const Value& v, const LpKey& k) {
 }
 
 // Adds `m`; true if it was not a member.
-bool set_add(Value& v, std::string_view m) {
+bool set_add(Robj& v, std::string_view m) {
   const Config& cfg = srv().cfg;
   LpKey k(m);
   if (v.enc == Enc::Intset) {
@@ -178,7 +178,7 @@ bool set_add(Value& v, std::string_view m) {
   return true;
 }
 
-bool set_remove(Value& v, std::string_view m) {
+bool set_remove(Robj& v, std::string_view m) {
   LpKey k(m);
   switch (v.enc) {
     case Enc::Intset:
@@ -204,7 +204,7 @@ bool set_remove(Value& v, std::string_view m) {
 // Random access to members, prepared once for many picks.
 class SetSampler {
  public:
-  explicit SetSampler(const Value& v) : v_(v) {
+  explicit SetSampler(const Robj& v) : v_(v) {
     if (v.enc == Enc::Listpack) {
       const Listpack* lp = lp_of(v);
       pos_.reserve(lp_count(lp));
@@ -230,7 +230,7 @@ class SetSampler {
   }
 
  private:
-  const Value& v_;
+  const Robj& v_;
   std::vector<uint32_t> pos_;
 };
 
@@ -247,7 +247,7 @@ std::string entry_string(const LpEntry& e) {
   return std::string(e.view(b));
 }
 
-void reply_set_members(Client& c, const Value& v) {
+void reply_set_members(Client& c, const Robj& v) {
   resp::Writer& w = c.reply();
   w.set(set_len(v));
   set_iter(v, [&](const LpEntry& e) { reply_entry(w, e); });
@@ -264,17 +264,12 @@ bool set_delete_if_empty(Client& c, KeyEntry* e, std::string_view key) {
 // ---- Commands ----
 
 void sadd_command(Client& c) {
-  bool wrongtype = false;
-  KeyEntry* e = lookup_write_type(c, c.argv[1], Type::Set, &wrongtype);
-  if (wrongtype) return;
+  KeyEntry* e = lookup_write(*c.db, c.argv[1]);
+  if (wrong_type(c, e, Type::Set)) return;
   if (!e) e = db_add(*c.db, c.argv[1], set_new_for(c.argv[2]));
   long long added = 0;
   for (size_t i = 2; i < c.argv.size(); i++) added += set_add(e->val, c.argv[i]) ? 1 : 0;
-  if (added) {
-    signal_modified_key(*c.db, c.argv[1]);
-    notify_keyspace_event(kNotifySet, "sadd", c.argv[1], c.db->id);
-  }
-  srv().dirty += added;
+  if (added) key_changed(c, c.argv[1], kNotifySet, "sadd", added);
   c.reply().integer(added);
 }
 
@@ -282,24 +277,16 @@ void srem_command(Client& c) {
   remove_members_command(c, Type::Set, set_remove, set_len, kNotifySet, "srem");
 }
 
-void scard_command(Client& c) {
-  bool wrongtype = false;
-  KeyEntry* e = lookup_read_type(c, c.argv[1], Type::Set, &wrongtype);
-  if (wrongtype) return;
-  c.reply().integer(e ? (long long)set_len(e->val) : 0);
-}
+void scard_command(Client& c) { length_command(c, Type::Set, set_len); }
 
 void sismember_command(Client& c) {
-  bool wrongtype = false;
-  KeyEntry* e = lookup_read_type(c, c.argv[1], Type::Set, &wrongtype);
-  if (wrongtype) return;
-  c.reply().integer(e && set_is_member(e->val, LpKey(c.argv[2])) ? 1 : 0);
+  KeyEntry* e = lookup_read_or_reply(c, c.argv[1], Type::Set, IfMissing::Zero);
+  if (e) c.reply().integer(set_is_member(e->val, LpKey(c.argv[2])) ? 1 : 0);
 }
 
 void smismember_command(Client& c) {
-  bool wrongtype = false;
-  KeyEntry* e = lookup_read_type(c, c.argv[1], Type::Set, &wrongtype);
-  if (wrongtype) return;
+  KeyEntry* e = lookup_read(*c.db, c.argv[1]);
+  if (wrong_type(c, e, Type::Set)) return;
   resp::Writer& w = c.reply();
   w.array(c.argv.size() - 2);
   for (size_t i = 2; i < c.argv.size(); i++)
@@ -326,16 +313,10 @@ void smove_command(Client& c) {
     c.reply().integer(0);
     return;
   }
-  notify_keyspace_event(kNotifySet, "srem", src_key, c.db->id);
+  key_changed(c, src_key, kNotifySet, "srem");
   set_delete_if_empty(c, src, src_key);
   if (!dst) dst = db_add(*c.db, dst_key, set_new_for(m));
-  signal_modified_key(*c.db, src_key);
-  srv().dirty++;
-  if (set_add(dst->val, m)) {
-    srv().dirty++;
-    signal_modified_key(*c.db, dst_key);
-    notify_keyspace_event(kNotifySet, "sadd", dst_key, c.db->id);
-  }
+  if (set_add(dst->val, m)) key_changed(c, dst_key, kNotifySet, "sadd");
   c.reply().integer(1);
 }
 
@@ -346,26 +327,20 @@ void spop_with_count(Client& c) {
     return;
   }
   uint64_t count = uint64_t(l);
-  bool wrongtype = false;
-  KeyEntry* e = lookup_write_type(c, c.argv[1], Type::Set, &wrongtype);
-  if (wrongtype) return;
+  KeyEntry* e = lookup_write_or_reply(c, c.argv[1], Type::Set, IfMissing::EmptySet);
+  if (!e) return;
   resp::Writer& w = c.reply();
-  if (!e || count == 0) {
-    w.set(0);
-    return;
-  }
+  if (count == 0) return w.set(0);
   std::string_view key = c.argv[1];
-  Value& v = e->val;
+  Robj& v = e->val;
   size_t size = set_len(v);
-  notify_keyspace_event(kNotifySet, "spop", key, c.db->id);
-  srv().dirty += l;
+  key_changed(c, key, kNotifySet, "spop", l);
   // Case 1: everything: reply the whole set and delete the key.
   if (count >= size) {
     reply_set_members(c, v);
     c.prop.push_back({"DEL", std::string(key)});  // the AOF replays the effect, not the draw
     db_delete_entry(*c.db, e);
     notify_keyspace_event(kNotifyGeneric, "del", key, c.db->id);
-    signal_modified_key(*c.db, key);
     return;
   }
   w.set(size_t(count));
@@ -416,7 +391,6 @@ void spop_with_count(Client& c) {
     }
     d->shrink_if_needed();
   }
-  signal_modified_key(*c.db, key);
 }
 
 void spop_command(Client& c) {
@@ -428,24 +402,17 @@ void spop_command(Client& c) {
     reply_error(c, kErrSyntax);
     return;
   }
-  bool wrongtype = false;
-  KeyEntry* e = lookup_write_type(c, c.argv[1], Type::Set, &wrongtype);
-  if (wrongtype) return;
-  if (!e) {
-    c.reply().null();
-    return;
-  }
+  KeyEntry* e = lookup_write_or_reply(c, c.argv[1], Type::Set, IfMissing::Null);
+  if (!e) return;
   std::string_view key = c.argv[1];
   LpEntry x;
   SetSampler(e->val).pick(&x);
   std::string m = entry_string(x);
   set_remove(e->val, m);
-  notify_keyspace_event(kNotifySet, "spop", key, c.db->id);
+  key_changed(c, key, kNotifySet, "spop");
   c.prop.push_back({"SREM", std::string(key), m});
   c.reply().bulk(m);
   set_delete_if_empty(c, e, key);
-  signal_modified_key(*c.db, key);
-  srv().dirty++;
 }
 
 void srandmember_with_count(Client& c) {
@@ -457,16 +424,12 @@ void srandmember_with_count(Client& c) {
                 "9223372036854775807");
     return;
   }
-  bool wrongtype = false;
-  KeyEntry* e = lookup_read_type(c, c.argv[1], Type::Set, &wrongtype);
-  if (wrongtype) return;
+  KeyEntry* e = lookup_read_or_reply(c, c.argv[1], Type::Set, IfMissing::EmptyArray);
+  if (!e) return;
   resp::Writer& w = c.reply();
   uint64_t count = l >= 0 ? uint64_t(l) : uint64_t(-l);
-  if (!e || count == 0) {
-    w.array(0);
-    return;
-  }
-  const Value& v = e->val;
+  if (count == 0) return w.array(0);
+  const Robj& v = e->val;
   size_t size = set_len(v);
   LpEntry x;
   // Case 1: negative count: independent samples, repetitions allowed.
@@ -517,13 +480,8 @@ void srandmember_command(Client& c) {
     reply_error(c, kErrSyntax);
     return;
   }
-  bool wrongtype = false;
-  KeyEntry* e = lookup_read_type(c, c.argv[1], Type::Set, &wrongtype);
-  if (wrongtype) return;
-  if (!e) {
-    c.reply().null();
-    return;
-  }
+  KeyEntry* e = lookup_read_or_reply(c, c.argv[1], Type::Set, IfMissing::Null);
+  if (!e) return;
   LpEntry x;
   SetSampler(e->val).pick(&x);
   reply_entry(c.reply(), x);
@@ -531,7 +489,7 @@ void srandmember_command(Client& c) {
 
 // Looks up the source sets of SINTER/SUNION/SDIFF; nullptr entries for missing keys.  False
 // (WRONGTYPE replied) if any key holds another type.
-bool lookup_sets(Client& c, size_t first, size_t n, bool write, std::vector<const Value*>* sets) {
+bool lookup_sets(Client& c, size_t first, size_t n, bool write, std::vector<const Robj*>* sets) {
   sets->assign(n, nullptr);
   for (size_t j = 0; j < n; j++) {
     std::string_view key = c.argv[first + j];
@@ -548,30 +506,24 @@ bool lookup_sets(Client& c, size_t first, size_t n, bool write, std::vector<cons
 
 // Stores `result` at dstkey (or deletes dstkey when empty) and replies the cardinality, as
 // SINTERSTORE/SUNIONSTORE/SDIFFSTORE do.  Takes ownership of `result`.
-void store_result(Client& c, std::string_view dstkey, Value result, const char* event) {
+void store_result(Client& c, std::string_view dstkey, Robj result, const char* event) {
   size_t n = set_len(result);
   if (n > 0) {
     db_set(*c.db, dstkey, result);
-    signal_modified_key(*c.db, dstkey);
     c.reply().integer((long long)n);
-    notify_keyspace_event(kNotifySet, event, dstkey, c.db->id);
-    srv().dirty++;
+    key_changed(c, dstkey, kNotifySet, event);
     return;
   }
   set_free(result);
   c.reply().integer(0);
-  if (db_delete(*c.db, dstkey)) {
-    srv().dirty++;
-    signal_modified_key(*c.db, dstkey);
-    notify_keyspace_event(kNotifyGeneric, "del", dstkey, c.db->id);
-  }
+  if (db_delete(*c.db, dstkey)) key_changed(c, dstkey, kNotifyGeneric, "del");
 }
 
 // SINTER / SINTERSTORE / SINTERCARD / SMEMBERS.  `dstkey` empty: reply the members (or their
 // count with cardinality_only, stopping at `limit` when it is > 0).
 void sinter_generic(Client& c, size_t first, size_t n, std::string_view dstkey, bool store,
                     bool cardinality_only, long long limit) {
-  std::vector<const Value*> sets;
+  std::vector<const Robj*> sets;
   if (!lookup_sets(c, first, n, store, &sets)) return;
   bool empty = std::find(sets.begin(), sets.end(), nullptr) != sets.end();
   if (empty) {
@@ -585,11 +537,11 @@ void sinter_generic(Client& c, size_t first, size_t n, std::string_view dstkey, 
     return;
   }
   std::stable_sort(sets.begin(), sets.end(),
-                   [](const Value* a, const Value* b) { return set_len(*a) < set_len(*b); });
+                   [](const Robj* a, const Robj* b) { return set_len(*a) < set_len(*b); });
   std::vector<std::string> out;
   long long cardinality = 0;
-  Value result = store ? set_new_intset() : Value();
-  const Value& smallest = *sets[0];
+  Robj result = store ? set_new_intset() : Robj();
+  const Robj& smallest = *sets[0];
   auto in_all = [&](const LpEntry& x) {
     char b[24];
     LpKey k(x.view(b));
@@ -627,11 +579,11 @@ enum class SetOp { Union, Diff };
 
 void sunion_diff_generic(Client& c, size_t first, size_t n, std::string_view dstkey, bool store,
                          SetOp op) {
-  std::vector<const Value*> sets;
+  std::vector<const Robj*> sets;
   if (!lookup_sets(c, first, n, store, &sets)) return;
-  Value result = set_new_intset();
+  Robj result = set_new_intset();
   if (op == SetOp::Union) {
-    for (const Value* s : sets) {
+    for (const Robj* s : sets) {
       if (!s) continue;
       set_iter(*s, [&](const LpEntry& x) {
         char b[24];
@@ -663,14 +615,8 @@ void sunion_diff_generic(Client& c, size_t first, size_t n, std::string_view dst
 
 void smembers_command(Client& c) {
   // Redis 7.0 serves SMEMBERS with SINTER of one key.
-  bool wrongtype = false;
-  KeyEntry* e = lookup_read_type(c, c.argv[1], Type::Set, &wrongtype);
-  if (wrongtype) return;
-  if (!e) {
-    c.reply().set(0);
-    return;
-  }
-  reply_set_members(c, e->val);
+  KeyEntry* e = lookup_read_or_reply(c, c.argv[1], Type::Set, IfMissing::EmptySet);
+  if (e) reply_set_members(c, e->val);
 }
 
 void sinter_command(Client& c) { sinter_generic(c, 1, c.argv.size() - 1, {}, false, false, 0); }
@@ -721,18 +667,13 @@ void sdiffstore_command(Client& c) {
 void sscan_command(Client& c) {
   uint64_t cursor;
   if (!scan_parse_cursor(c, c.argv[2], &cursor)) return;
-  bool wrongtype = false;
-  KeyEntry* e = lookup_read_type(c, c.argv[1], Type::Set, &wrongtype);
-  if (wrongtype) return;
-  if (!e) {
-    c.reply().raw("*2\r\n$1\r\n0\r\n*0\r\n");
-    return;
-  }
+  KeyEntry* e = lookup_read_or_reply(c, c.argv[1], Type::Set, IfMissing::EmptyScan);
+  if (!e) return;
   ScanOpts o;
   if (!scan_parse_opts(c, 3, &o)) return;
   std::vector<std::string_view> items;
   std::vector<std::string> ints;
-  const Value& v = e->val;
+  const Robj& v = e->val;
   if (v.enc != Enc::Hashtable) {
     size_t n = set_len(v);
     items.reserve(n);
@@ -756,45 +697,46 @@ void sscan_command(Client& c) {
   scan_reply(c, cursor, items, false, o);
 }
 
-// Command table entry (the later members are filled in by the command table at start).
-Command cmd(const char* name, int arity, uint32_t flags, int first, int last, int step,
-            CmdProc proc) {
-  Command c{};
-  c.name = name;
-  c.arity = arity;
-  c.flags = flags;
-  c.first_key = first;
-  c.last_key = last;
-  c.key_step = step;
-  c.proc = proc;
-  return c;
-}
-
-Command kSetCommands[] = {
-    cmd("sadd", -3, kCmdWrite | kCmdDenyOom | kCmdFast, 1, 1, 1, sadd_command),
-    cmd("srem", -3, kCmdWrite | kCmdFast, 1, 1, 1, srem_command),
-    cmd("scard", 2, kCmdReadonly | kCmdFast, 1, 1, 1, scard_command),
-    cmd("sismember", 3, kCmdReadonly | kCmdFast, 1, 1, 1, sismember_command),
-    cmd("smismember", -3, kCmdReadonly | kCmdFast, 1, 1, 1, smismember_command),
-    cmd("smembers", 2, kCmdReadonly, 1, 1, 1, smembers_command),
-    cmd("spop", -2, kCmdWrite | kCmdFast, 1, 1, 1, spop_command),
-    cmd("srandmember", -2, kCmdReadonly, 1, 1, 1, srandmember_command),
-    cmd("smove", 4, kCmdWrite | kCmdFast, 1, 2, 1, smove_command),
-    cmd("sinter", -2, kCmdReadonly, 1, -1, 1, sinter_command),
-    cmd("sinterstore", -3, kCmdWrite | kCmdDenyOom, 1, -1, 1, sinterstore_command),
-    cmd("sintercard", -3, kCmdReadonly, 0, 0, 0, sintercard_command),
-    cmd("sunion", -2, kCmdReadonly, 1, -1, 1, sunion_command),
-    cmd("sunionstore", -3, kCmdWrite | kCmdDenyOom, 1, -1, 1, sunionstore_command),
-    cmd("sdiff", -2, kCmdReadonly, 1, -1, 1, sdiff_command),
-    cmd("sdiffstore", -3, kCmdWrite | kCmdDenyOom, 1, -1, 1, sdiffstore_command),
-    cmd("sscan", -3, kCmdReadonly, 1, 1, 1, sscan_command),
+Command kCommands[] = {
+    {.name = "sadd", .arity = -3, .flags = kCmdWrite | kCmdDenyOom | kCmdFast, .keys = {1, 1, 1},
+     .proc = sadd_command},
+    {.name = "srem", .arity = -3, .flags = kCmdWrite | kCmdFast, .keys = {1, 1, 1},
+     .proc = srem_command},
+    {.name = "scard", .arity = 2, .flags = kCmdReadonly | kCmdFast, .keys = {1, 1, 1},
+     .proc = scard_command},
+    {.name = "sismember", .arity = 3, .flags = kCmdReadonly | kCmdFast, .keys = {1, 1, 1},
+     .proc = sismember_command},
+    {.name = "smismember", .arity = -3, .flags = kCmdReadonly | kCmdFast, .keys = {1, 1, 1},
+     .proc = smismember_command},
+    {.name = "smembers", .arity = 2, .flags = kCmdReadonly, .keys = {1, 1, 1},
+     .proc = smembers_command},
+    {.name = "spop", .arity = -2, .flags = kCmdWrite | kCmdFast, .keys = {1, 1, 1},
+     .proc = spop_command},
+    {.name = "srandmember", .arity = -2, .flags = kCmdReadonly, .keys = {1, 1, 1},
+     .proc = srandmember_command},
+    {.name = "smove", .arity = 4, .flags = kCmdWrite | kCmdFast, .keys = {1, 2, 1},
+     .proc = smove_command},
+    {.name = "sinter", .arity = -2, .flags = kCmdReadonly, .keys = {1, -1, 1},
+     .proc = sinter_command},
+    {.name = "sinterstore", .arity = -3, .flags = kCmdWrite | kCmdDenyOom, .keys = {1, -1, 1},
+     .proc = sinterstore_command},
+    {.name = "sintercard", .arity = -3, .flags = kCmdReadonly, .proc = sintercard_command},
+    {.name = "sunion", .arity = -2, .flags = kCmdReadonly, .keys = {1, -1, 1},
+     .proc = sunion_command},
+    {.name = "sunionstore", .arity = -3, .flags = kCmdWrite | kCmdDenyOom, .keys = {1, -1, 1},
+     .proc = sunionstore_command},
+    {.name = "sdiff", .arity = -2, .flags = kCmdReadonly, .keys = {1, -1, 1},
+     .proc = sdiff_command},
+    {.name = "sdiffstore", .arity = -3, .flags = kCmdWrite | kCmdDenyOom, .keys = {1, -1, 1},
+     .proc = sdiffstore_command},
+    {.name = "sscan", .arity = -3, .flags = kCmdReadonly, .keys = {1, 1, 1}, .proc = sscan_command},
 };
 
 }  // namespace
 
-std::span<Command> set_commands() { return kSetCommands; }
+std::span<Command> set_commands() { return kCommands; }
 
-size_t set_len(const Value& v) {
+size_t set_len(const Robj& v) {
   switch (v.enc) {
     case Enc::Intset:
       return intset_len(is_of(v));
@@ -805,7 +747,7 @@ size_t set_len(const Value& v) {
   }
 }
 
-size_t set_mem(const Value& v) {
+size_t set_mem(const Robj& v) {
   switch (v.enc) {
     case Enc::Intset:
       return intset_bytes(is_of(v));
@@ -820,14 +762,14 @@ size_t set_mem(const Value& v) {
   }
 }
 
-void set_for_each_raw(const Value& v, void (*fn)(void* ctx, std::string_view member), void* ctx) {
+void set_for_each_raw(const Robj& v, void (*fn)(void* ctx, std::string_view member), void* ctx) {
   set_iter(v, [&](const LpEntry& e) {
     char b[24];
     fn(ctx, e.view(b));
   });
 }
 
-void set_free(Value& v) {
+void set_free(Robj& v) {
   if (!v.ptr) return;
   switch (v.enc) {
     case Enc::Intset:
@@ -845,8 +787,8 @@ void set_free(Value& v) {
   v.ptr = nullptr;
 }
 
-Value set_dup(const Value& v) {
-  Value out;
+Robj set_dup(const Robj& v) {
+  Robj out;
   out.type = Type::Set;
   out.enc = v.enc;
   switch (v.enc) {

@@ -10,14 +10,14 @@
 namespace sc::broker {
 
 // Number of members of a Type::Set value.
-size_t set_len(const Value& v);
+size_t set_len(const Robj& v);
 // Bytes owned by the value, for memory reporting.
-size_t set_mem(const Value& v);
+size_t set_mem(const Robj& v);
 // Calls fn(ctx, member) for every member (intsets: ascending).  The view is valid only during
 // the call; fn must not modify the set.
-void set_for_each_raw(const Value& v, void (*fn)(void* ctx, std::string_view member), void* ctx);
+void set_for_each_raw(const Robj& v, void (*fn)(void* ctx, std::string_view member), void* ctx);
 template <class F>
-void set_for_each(const Value& v, F&& fn) {
+void set_for_each(const Robj& v, F&& fn) {
   set_for_each_raw(
       v, [](void* ctx, std::string_view m) { (*static_cast<F*>(ctx))(m); }, &fn);
 }

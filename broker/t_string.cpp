@@ -105,16 +105,12 @@ bool expire_ms(Client& c, std::string_view arg, int flags, long long* ms) {
 // Replies the value of `key` (or null); false (after replying WRONGTYPE) if not a string.
 bool reply_get(Client& c, std::string_view key) {
   KeyEntry* e = lookup_read(*c.db, key);
-  if (!e) {
-    c.reply().null();
-    return true;
-  }
-  if (e->val.type != Type::String) {
-    reply_wrongtype(c);
-    return false;
-  }
+  if (wrong_type(c, e, Type::String)) return false;
   char buf[24];
-  c.reply().bulk(string_view_of(e->val, buf));
+  if (e)
+    c.reply().bulk(string_view_of(e->val, buf));
+  else
+    c.reply().null();
   return true;
 }
 
@@ -142,9 +138,7 @@ void set_generic(Client& c, int flags, std::string_view key, std::string_view va
   } else {
     e = db_add(db, key, string_value(val));
   }
-  signal_modified_key(db, key);
-  srv().dirty++;
-  notify_keyspace_event(kNotifyString, "set", key, db.id);
+  key_changed(db, key, kNotifyString, "set");
   if (flags & kAnyExpire) {
     set_expire(db, e, when);
     notify_keyspace_event(kNotifyGeneric, "expire", key, db.id);
@@ -157,51 +151,42 @@ void set_generic(Client& c, int flags, std::string_view key, std::string_view va
   }
 }
 
-void set_cmd(Client& c) {
+void set_command(Client& c) {
   int flags = 0;
   std::string_view expire;
   if (!parse_set_options(c, 3, Cmd::Set, &flags, &expire)) return;
   set_generic(c, flags, c.argv[1], c.argv[2], expire, nullptr, true);
 }
 
-void setnx_cmd(Client& c) {
+void setnx_command(Client& c) {
   set_generic(c, kSetNx, c.argv[1], c.argv[2], {}, ":1\r\n", false);
 }
 
-void setex_cmd(Client& c) {
+void setex_command(Client& c) {
   set_generic(c, kSetEx, c.argv[1], c.argv[3], c.argv[2], nullptr, true);
 }
 
-void psetex_cmd(Client& c) {
+void psetex_command(Client& c) {
   set_generic(c, kSetPx, c.argv[1], c.argv[3], c.argv[2], nullptr, true);
 }
 
-void get_cmd(Client& c) { reply_get(c, c.argv[1]); }
+void get_command(Client& c) { reply_get(c, c.argv[1]); }
 
-void getset_cmd(Client& c) {
+void getset_command(Client& c) {
   if (!reply_get(c, c.argv[1])) return;
   Db& db = *c.db;
   db_set(db, c.argv[1], string_value(c.argv[2]));
-  signal_modified_key(db, c.argv[1]);
-  notify_keyspace_event(kNotifyString, "set", c.argv[1], db.id);
-  srv().dirty++;
+  key_changed(db, c.argv[1], kNotifyString, "set");
 }
 
-void getex_cmd(Client& c) {
+void getex_command(Client& c) {
   int flags = 0;
   std::string_view expire;
   if (!parse_set_options(c, 2, Cmd::GetEx, &flags, &expire)) return;
   Db& db = *c.db;
   std::string_view key = c.argv[1];
-  KeyEntry* e = lookup_read(db, key);
-  if (!e) {
-    c.reply().null();
-    return;
-  }
-  if (e->val.type != Type::String) {
-    reply_wrongtype(c);
-    return;
-  }
+  KeyEntry* e = lookup_read_or_reply(c, key, Type::String, IfMissing::Null);
+  if (!e) return;
   // Like Redis 7.0: the expire time is validated only once the key is known to exist.
   long long when = 0;
   if ((flags & kAnyExpire) && !expire_ms(c, expire, flags, &when)) return;
@@ -209,42 +194,27 @@ void getex_cmd(Client& c) {
   c.reply().bulk(string_view_of(e->val, buf));
   if ((flags & (kSetExat | kSetPxat)) && when <= cmd_time_ms()) {
     db_delete_entry(db, e);
-    signal_modified_key(db, key);
-    notify_keyspace_event(kNotifyGeneric, "del", key, db.id);
-    srv().dirty++;
+    key_changed(db, key, kNotifyGeneric, "del");
   } else if (flags & kAnyExpire) {
     set_expire(db, e, when);
-    signal_modified_key(db, key);
-    notify_keyspace_event(kNotifyGeneric, "expire", key, db.id);
-    srv().dirty++;
+    key_changed(db, key, kNotifyGeneric, "expire");
   } else if ((flags & kSetPersist) && remove_expire(db, e)) {
-    signal_modified_key(db, key);
-    notify_keyspace_event(kNotifyGeneric, "persist", key, db.id);
-    srv().dirty++;
+    key_changed(db, key, kNotifyGeneric, "persist");
   }
 }
 
-void getdel_cmd(Client& c) {
+void getdel_command(Client& c) {
   Db& db = *c.db;
   std::string_view key = c.argv[1];
-  KeyEntry* e = lookup_read(db, key);
-  if (!e) {
-    c.reply().null();
-    return;
-  }
-  if (e->val.type != Type::String) {
-    reply_wrongtype(c);
-    return;
-  }
+  KeyEntry* e = lookup_read_or_reply(c, key, Type::String, IfMissing::Null);
+  if (!e) return;
   char buf[24];
   c.reply().bulk(string_view_of(e->val, buf));
   db_delete_entry(db, e);
-  signal_modified_key(db, key);
-  notify_keyspace_event(kNotifyGeneric, "del", key, db.id);
-  srv().dirty++;
+  key_changed(db, key, kNotifyGeneric, "del");
 }
 
-void mget_cmd(Client& c) {
+void mget_command(Client& c) {
   c.reply().array(c.argv.size() - 1);
   char buf[24];
   for (size_t j = 1; j < c.argv.size(); j++) {
@@ -271,32 +241,27 @@ void mset_generic(Client& c, bool nx) {
   }
   for (size_t j = 1; j < c.argv.size(); j += 2) {
     db_set(db, c.argv[j], string_value(c.argv[j + 1]));
-    signal_modified_key(db, c.argv[j]);
-    notify_keyspace_event(kNotifyString, "set", c.argv[j], db.id);
+    key_changed(db, c.argv[j], kNotifyString, "set");
   }
-  srv().dirty += (long long)(c.argv.size() - 1) / 2;
   if (nx)
     c.reply().integer(1);
   else
     c.reply().ok();
 }
 
-void mset_cmd(Client& c) { mset_generic(c, false); }
-void msetnx_cmd(Client& c) { mset_generic(c, true); }
+void mset_command(Client& c) { mset_generic(c, false); }
+void msetnx_command(Client& c) { mset_generic(c, true); }
 
 void incr_generic(Client& c, long long incr) {
   Db& db = *c.db;
   std::string_view key = c.argv[1];
   KeyEntry* e = lookup_write(db, key);
+  if (wrong_type(c, e, Type::String)) return;
   long long value = 0;
   if (e) {
-    if (e->val.type != Type::String) {
-      reply_wrongtype(c);
-      return;
-    }
     if (e->val.enc == Enc::Int) {
       value = e->val.i;
-    } else if (!resp::parse_ll(str_view(static_cast<Str*>(e->val.ptr)), &value)) {
+    } else if (!resp::parse_ll(str_view(static_cast<Sds*>(e->val.ptr)), &value)) {
       reply_not_integer(c);
       return;
     }
@@ -310,19 +275,17 @@ void incr_generic(Client& c, long long incr) {
     db_overwrite(e, string_value_int(value));
   else
     db_add(db, key, string_value_int(value));
-  signal_modified_key(db, key);
-  notify_keyspace_event(kNotifyString, "incrby", key, db.id);
-  srv().dirty++;
+  key_changed(db, key, kNotifyString, "incrby");
   c.reply().integer(value);
 }
 
-void incr_cmd(Client& c) { incr_generic(c, 1); }
-void decr_cmd(Client& c) { incr_generic(c, -1); }
-void incrby_cmd(Client& c) {
+void incr_command(Client& c) { incr_generic(c, 1); }
+void decr_command(Client& c) { incr_generic(c, -1); }
+void incrby_command(Client& c) {
   long long v;
   if (arg_ll(c, c.argv[2], &v)) incr_generic(c, v);
 }
-void decrby_cmd(Client& c) {
+void decrby_command(Client& c) {
   long long v;
   if (!arg_ll(c, c.argv[2], &v)) return;
   if (v == LLONG_MIN) {
@@ -333,16 +296,13 @@ void decrby_cmd(Client& c) {
 }
 
 
-void incrbyfloat_cmd(Client& c) {
+void incrbyfloat_command(Client& c) {
   Db& db = *c.db;
   std::string_view key = c.argv[1];
   KeyEntry* e = lookup_write(db, key);
+  if (wrong_type(c, e, Type::String)) return;
   long double value = 0, incr;
   if (e) {
-    if (e->val.type != Type::String) {
-      reply_wrongtype(c);
-      return;
-    }
     char buf[24];
     if (!parse_long_double(string_view_of(e->val, buf), &value)) {
       reply_error(c, kErrNotFloat);
@@ -363,45 +323,36 @@ void incrbyfloat_cmd(Client& c) {
     db_overwrite(e, string_value(s));
   else
     db_add(db, key, string_value(s));
-  signal_modified_key(db, key);
-  notify_keyspace_event(kNotifyString, "incrbyfloat", key, db.id);
-  srv().dirty++;
+  key_changed(db, key, kNotifyString, "incrbyfloat");
   c.reply().bulk(s);
 }
 
-void append_cmd(Client& c) {
+void append_command(Client& c) {
   Db& db = *c.db;
   std::string_view key = c.argv[1];
   KeyEntry* e = lookup_write(db, key);
+  if (wrong_type(c, e, Type::String)) return;
   size_t total;
   if (!e) {
     db_add(db, key, string_value(c.argv[2]));
     total = c.argv[2].size();
   } else {
-    if (e->val.type != Type::String) {
-      reply_wrongtype(c);
-      return;
-    }
     size_t cur = string_len(e->val);
     if (string_too_long(c, (long long)cur, c.argv[2].size())) return;
     total = cur + c.argv[2].size();
-    Str* str = string_grow(e->val, total);
+    Sds* str = string_grow(e->val, total);
     std::memcpy(str->data + cur, c.argv[2].data(), c.argv[2].size());
   }
-  signal_modified_key(db, key);
-  notify_keyspace_event(kNotifyString, "append", key, db.id);
-  srv().dirty++;
+  key_changed(db, key, kNotifyString, "append");
   c.reply().integer((long long)total);
 }
 
-void strlen_cmd(Client& c) {
-  bool wrong;
-  KeyEntry* e = lookup_read_type(c, c.argv[1], Type::String, &wrong);
-  if (wrong) return;
-  c.reply().integer(e ? (long long)string_len(e->val) : 0);
+void strlen_command(Client& c) {
+  KeyEntry* e = lookup_read_or_reply(c, c.argv[1], Type::String, IfMissing::Zero);
+  if (e) c.reply().integer((long long)string_len(e->val));
 }
 
-void setrange_cmd(Client& c) {
+void setrange_command(Client& c) {
   long long offset;
   if (!arg_ll(c, c.argv[2], &offset)) return;
   if (offset < 0) {
@@ -411,10 +362,7 @@ void setrange_cmd(Client& c) {
   Db& db = *c.db;
   std::string_view key = c.argv[1], val = c.argv[3];
   KeyEntry* e = lookup_write(db, key);
-  if (e && e->val.type != Type::String) {
-    reply_wrongtype(c);
-    return;
-  }
+  if (wrong_type(c, e, Type::String)) return;
   size_t cur = e ? string_len(e->val) : 0;
   // Nothing to write: the key (or its absence, or its encoding) stays as it is.
   if (val.empty()) {
@@ -423,24 +371,17 @@ void setrange_cmd(Client& c) {
   }
   if (string_too_long(c, offset, val.size())) return;
   if (!e) e = db_add(db, key, string_value(""));
-  Str* str = string_grow(e->val, std::max(cur, size_t(offset) + val.size()));
+  Sds* str = string_grow(e->val, std::max(cur, size_t(offset) + val.size()));
   std::memcpy(str->data + offset, val.data(), val.size());
-  signal_modified_key(db, key);
-  notify_keyspace_event(kNotifyString, "setrange", key, db.id);
-  srv().dirty++;
+  key_changed(db, key, kNotifyString, "setrange");
   c.reply().integer((long long)str->len);
 }
 
-void getrange_cmd(Client& c) {
+void getrange_command(Client& c) {
   long long start, end;
   if (!arg_ll(c, c.argv[2], &start) || !arg_ll(c, c.argv[3], &end)) return;
-  bool wrong;
-  KeyEntry* e = lookup_read_type(c, c.argv[1], Type::String, &wrong);
-  if (wrong) return;
-  if (!e) {
-    c.reply().bulk("");
-    return;
-  }
+  KeyEntry* e = lookup_read_or_reply(c, c.argv[1], Type::String, IfMissing::EmptyBulk);
+  if (!e) return;
   char buf[24];
   std::string_view s = string_view_of(e->val, buf);
   long long len = (long long)s.size();
@@ -464,7 +405,7 @@ void getrange_cmd(Client& c) {
 // of two strings (missing keys are empty) by dynamic programming, O(N*M) time and memory; the
 // table may not exceed proto-max-bulk-len bytes.  The walk back through the table prefers to
 // drop a byte of key2 on ties, as Redis does, so the same subsequence and ranges come out.
-void lcs_cmd(Client& c) {
+void lcs_command(Client& c) {
   Db& db = *c.db;
   KeyEntry* ea = lookup_read(db, c.argv[1]);
   KeyEntry* eb = lookup_read(db, c.argv[2]);
@@ -558,30 +499,50 @@ void lcs_cmd(Client& c) {
   c.reply().integer(total);
 }
 
-constexpr uint32_t W = kCmdWrite | kCmdDenyOom;
 Command kCommands[] = {
-    {"set", -3, W, 1, 1, 1, set_cmd},
-    {"setnx", 3, W | kCmdFast, 1, 1, 1, setnx_cmd},
-    {"setex", 4, W, 1, 1, 1, setex_cmd},
-    {"psetex", 4, W, 1, 1, 1, psetex_cmd},
-    {"get", 2, kCmdReadonly | kCmdFast, 1, 1, 1, get_cmd},
-    {"getset", 3, W | kCmdFast, 1, 1, 1, getset_cmd},
-    {"getex", -2, kCmdWrite | kCmdFast, 1, 1, 1, getex_cmd},
-    {"getdel", 2, kCmdWrite | kCmdFast, 1, 1, 1, getdel_cmd},
-    {"mget", -2, kCmdReadonly | kCmdFast, 1, -1, 1, mget_cmd},
-    {"mset", -3, W, 1, -1, 2, mset_cmd},
-    {"msetnx", -3, W, 1, -1, 2, msetnx_cmd},
-    {"incr", 2, W | kCmdFast, 1, 1, 1, incr_cmd},
-    {"decr", 2, W | kCmdFast, 1, 1, 1, decr_cmd},
-    {"incrby", 3, W | kCmdFast, 1, 1, 1, incrby_cmd},
-    {"decrby", 3, W | kCmdFast, 1, 1, 1, decrby_cmd},
-    {"incrbyfloat", 3, W | kCmdFast, 1, 1, 1, incrbyfloat_cmd},
-    {"append", 3, W, 1, 1, 1, append_cmd},
-    {"strlen", 2, kCmdReadonly | kCmdFast, 1, 1, 1, strlen_cmd},
-    {"setrange", 4, W, 1, 1, 1, setrange_cmd},
-    {"getrange", 4, kCmdReadonly, 1, 1, 1, getrange_cmd},
-    {"substr", 4, kCmdReadonly, 1, 1, 1, getrange_cmd},
-    {"lcs", -3, kCmdReadonly, 1, 2, 1, lcs_cmd},
+    {.name = "set", .arity = -3, .flags = kCmdWrite | kCmdDenyOom, .keys = {1, 1, 1},
+     .proc = set_command},
+    {.name = "setnx", .arity = 3, .flags = kCmdWrite | kCmdDenyOom | kCmdFast, .keys = {1, 1, 1},
+     .proc = setnx_command},
+    {.name = "setex", .arity = 4, .flags = kCmdWrite | kCmdDenyOom, .keys = {1, 1, 1},
+     .proc = setex_command},
+    {.name = "psetex", .arity = 4, .flags = kCmdWrite | kCmdDenyOom, .keys = {1, 1, 1},
+     .proc = psetex_command},
+    {.name = "get", .arity = 2, .flags = kCmdReadonly | kCmdFast, .keys = {1, 1, 1},
+     .proc = get_command},
+    {.name = "getset", .arity = 3, .flags = kCmdWrite | kCmdDenyOom | kCmdFast, .keys = {1, 1, 1},
+     .proc = getset_command},
+    {.name = "getex", .arity = -2, .flags = kCmdWrite | kCmdFast, .keys = {1, 1, 1},
+     .proc = getex_command},
+    {.name = "getdel", .arity = 2, .flags = kCmdWrite | kCmdFast, .keys = {1, 1, 1},
+     .proc = getdel_command},
+    {.name = "mget", .arity = -2, .flags = kCmdReadonly | kCmdFast, .keys = {1, -1, 1},
+     .proc = mget_command},
+    {.name = "mset", .arity = -3, .flags = kCmdWrite | kCmdDenyOom, .keys = {1, -1, 2},
+     .proc = mset_command},
+    {.name = "msetnx", .arity = -3, .flags = kCmdWrite | kCmdDenyOom, .keys = {1, -1, 2},
+     .proc = msetnx_command},
+    {.name = "incr", .arity = 2, .flags = kCmdWrite | kCmdDenyOom | kCmdFast, .keys = {1, 1, 1},
+     .proc = incr_command},
+    {.name = "decr", .arity = 2, .flags = kCmdWrite | kCmdDenyOom | kCmdFast, .keys = {1, 1, 1},
+     .proc = decr_command},
+    {.name = "incrby", .arity = 3, .flags = kCmdWrite | kCmdDenyOom | kCmdFast, .keys = {1, 1, 1},
+     .proc = incrby_command},
+    {.name = "decrby", .arity = 3, .flags = kCmdWrite | kCmdDenyOom | kCmdFast, .keys = {1, 1, 1},
+     .proc = decrby_command},
+    {.name = "incrbyfloat", .arity = 3, .flags = kCmdWrite | kCmdDenyOom | kCmdFast,
+     .keys = {1, 1, 1}, .proc = incrbyfloat_command},
+    {.name = "append", .arity = 3, .flags = kCmdWrite | kCmdDenyOom, .keys = {1, 1, 1},
+     .proc = append_command},
+    {.name = "strlen", .arity = 2, .flags = kCmdReadonly | kCmdFast, .keys = {1, 1, 1},
+     .proc = strlen_command},
+    {.name = "setrange", .arity = 4, .flags = kCmdWrite | kCmdDenyOom, .keys = {1, 1, 1},
+     .proc = setrange_command},
+    {.name = "getrange", .arity = 4, .flags = kCmdReadonly, .keys = {1, 1, 1},
+     .proc = getrange_command},
+    {.name = "substr", .arity = 4, .flags = kCmdReadonly, .keys = {1, 1, 1},
+     .proc = getrange_command},
+    {.name = "lcs", .arity = -3, .flags = kCmdReadonly, .keys = {1, 2, 1}, .proc = lcs_command},
 };
 
 }  // namespace

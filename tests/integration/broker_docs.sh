@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# docs/configuration.md documents every setting that `sc-broker --help` lists, with its default.
+# docs/configuration.md documents every setting that `sc-broker --help` lists, with its default:
+# its table is what `sc-broker --help-markdown` prints from the same option table.
 . "$SC_ROOT/tests/lib.sh"
+out=$("$SC_ROOT/scripts/config-docs.sh" --check "$SC_BIN" 2>&1) ||
+  fail "docs/configuration.md is not what --help-markdown prints: $out"
+ok "docs/configuration.md's option tables are those --help-markdown prints (scripts/config-docs.sh)"
 n=0
 while read -r name def; do
   grep -qF "| \`$name\` | \`$def\` |" "$SC_ROOT/docs/configuration.md" ||
     fail "docs/configuration.md lacks '$name' with default '$def'"
   n=$((n + 1))
-done < <("$SC_BIN/sc-broker" --help | sed -n 's/^  --\([^ ]*\) .*(default: \(.*\))$/\1 \2/p')
+done < <("$SC_BIN/sc-broker" --help | sed -n 's/^  --\([^ ]*\) .*(default \(.*\))$/\1 \2/p')
 [ "$n" -gt 30 ] || fail "sc-broker --help listed only $n settings"
 ok "all $n settings of sc-broker --help are in docs/configuration.md with their defaults"
 # A bad setting stops the start with a clear message.
@@ -17,3 +21,8 @@ printf 'port 1\nmaxmemory 10zb\n' > "$TEST_TMP/bad.conf"
 out=$("$SC_BIN/sc-broker" "$TEST_TMP/bad.conf" 2>&1) && fail "bad config file accepted"
 echo "$out" | grep -q "at line 2" || fail "config error does not name the line: $out"
 ok "a bad config file line is reported with its line number"
+printf 'port 1\nrequirepass "unbalanced\n' > "$TEST_TMP/quote.conf"
+out=$("$SC_BIN/sc-broker" "$TEST_TMP/quote.conf" 2>&1) && fail "unbalanced quotes accepted"
+grep -q "Unbalanced quotes" <<<"$out" && grep -q "at line 2" <<<"$out" ||
+  fail "unbalanced quotes not reported with the line: $out"
+ok "unbalanced quotes in the config file are reported with their line"

@@ -55,7 +55,18 @@ curl -s -D - -o /dev/null "http://127.0.0.1:$PORT/?app_sid=$SID" | grep -qi "^se
 ok "a served file sets the session cookie once; --session-cookie names it; ?app_sid= is ignored"
 "$SC_BIN/sc-conformance" --session-cookie 'a;b' >/dev/null 2>&1
 [ $? -eq 2 ] || fail "--session-cookie 'a;b' was not refused with exit 2"
+curl -s -D - -o /dev/null -H "X-Forwarded-Proto: https" "http://127.0.0.1:$PORT/" | grep -qi 'Secure' &&
+  fail "Secure without --trust-proxy"
 stop_worker "$WPID" "$TEST_TMP/http.log"
+# Behind a TLS-terminating proxy (--trust-proxy) X-Forwarded-Proto: https adds Secure;
+# without --trust-proxy the header is not believed.
+start_worker "$TEST_TMP/https.log" "$SC_BIN/sc-conformance" --brokers "127.0.0.1:$BPORT" \
+  --public "$TEST_TMP/pub" --trust-proxy yes
+curl -s -D - -o /dev/null -H "X-Forwarded-Proto: https" -H "X-Forwarded-For: 10.0.0.1" \
+  "http://127.0.0.1:$PORT/" | grep -qiE '^set-cookie: sid=.*; SameSite=Lax; Secure' ||
+  fail "no Secure on the cookie behind a TLS proxy"
+stop_worker "$WPID" "$TEST_TMP/https.log"
+ok "Secure on the cookie with --trust-proxy and X-Forwarded-Proto: https, not without"
 
 # Two brokers: sessions spread over them by the consistent hash of sc:sess:<sid>.
 B1=$BPORT

@@ -221,11 +221,7 @@ std::string WorkerState::metrics_text() const {
     sample(&o, "sc_worker_broker_up", "broker=\"" + label(b->name()) + "\"",
            b->sub_up() && b->cmd_up() ? 1 : 0);
   uint64_t queued = 0;
-  for (auto& [serial, s] : sockets)
-    for (size_t i = s->out.head; i < s->out.frames.size(); i++) {
-      const OutFrame& f = s->out.frames[i];
-      queued += (f.shared ? f.shared->size() : f.own.size()) - LWS_PRE;
-    }
+  for (auto& [serial, s] : sockets) queued += s->out.bytes;
   metric(&o, "sc_worker_outbound_bytes_queued", "gauge",
          "bytes of WebSocket messages waiting to be written, over every socket");
   sample(&o, "sc_worker_outbound_bytes_queued", "", queued);
@@ -236,6 +232,9 @@ std::string WorkerState::metrics_text() const {
   metric(&o, "sc_worker_origin_refused_total", "counter",
          "WebSocket upgrades refused by --origins (HTTP 403)");
   sample(&o, "sc_worker_origin_refused_total", "", metrics.origin_refused);
+  metric(&o, "sc_worker_address_refused_total", "counter",
+         "WebSocket upgrades refused by --address-socket-limit (HTTP 429)");
+  sample(&o, "sc_worker_address_refused_total", "", metrics.address_refused);
   metric(&o, "sc_worker_http_requests_total", "counter",
          "plain HTTP requests (files, /health, /metrics, errors)");
   sample(&o, "sc_worker_http_requests_total", "", metrics.http_requests);

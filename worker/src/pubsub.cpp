@@ -7,7 +7,6 @@
 #include "json.h"
 #include "log.h"
 #include "net.h"
-#include "options.h"
 #include "worker_state.h"
 
 namespace sc {
@@ -177,7 +176,7 @@ void WorkerState::on_broker_message(int broker, std::string_view bchannel,
 }
 
 void WorkerState::queue_shared(SocketState* s, std::shared_ptr<std::string> frame) {
-  if (s->close_code) return;
+  if (s->close_code || outbound_over(s, frame->size() - LWS_PRE)) return;
   s->out.push_back(std::move(frame));
   lws_callback_on_writable(s->wsi);
 }

@@ -10,6 +10,7 @@
 // --session-timeout after the last socket anywhere left (or its worker died), never forever:
 // a crashed worker leaves no key without an expiry.
 #include <openssl/rand.h>
+#include <strings.h>
 
 #include "consistent_hash.h"
 #include "json.h"
@@ -60,7 +61,16 @@ int WorkerState::broker_of_key(std::string_view key) const {
   return jump_hash(hash64(key), int32_t(brokers.size()));
 }
 
-bool WorkerState::secure_request(lws* wsi) { return lws_is_ssl(wsi) != 0; }
+// TLS on this connection, or (--trust-proxy: the proxy in front terminated it) a request whose
+// X-Forwarded-Proto is https.
+bool WorkerState::secure_request(lws* wsi) {
+  if (lws_is_ssl(wsi)) return true;
+  if (!opt.trust_proxy) return false;
+  static const char kName[] = "x-forwarded-proto:";
+  char proto[16] = {0};
+  if (lws_hdr_custom_copy(wsi, proto, sizeof proto, kName, int(sizeof kName - 1)) < 0) return false;
+  return strcasecmp(proto, "https") == 0;
+}
 
 std::string WorkerState::pick_sid(lws* wsi, bool from_query, bool* set_cookie) {
   *set_cookie = false;

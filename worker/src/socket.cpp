@@ -83,9 +83,8 @@ SocketState* WorkerState::open_socket(lws* wsi) {
   s->handle = Socket(s);
   s->serial = next_serial++;
   s->id = make_id(id_seed, s->serial);
-  char peer[64] = {0};
-  lws_get_peer_simple(wsi, peer, sizeof peer);
-  s->remote = peer;
+  s->remote = client_address(wsi);
+  count_address(s, +1);
   s->opened = s->last_alive = ev_now(loop);
   ev_init(&s->timer, &WorkerState::on_timer);
   s->timer.data = s;
@@ -105,6 +104,7 @@ void WorkerState::close_socket(SocketState* s) {
   }
   metrics.closes[s->close_code]++;
   s->out.clear();
+  count_address(s, -1);
   release_socket_channels(s);
   session_detach(s);
   auto pending = std::move(s->pending);
@@ -117,7 +117,7 @@ void WorkerState::close_socket(SocketState* s) {
 }
 
 void WorkerState::queue(SocketState* s, std::string frame) {
-  if (s->close_code) return;
+  if (s->close_code || outbound_over(s, frame.size() - LWS_PRE)) return;
   s->out.push_back(std::move(frame));
   lws_callback_on_writable(s->wsi);
 }

@@ -118,14 +118,16 @@ bool WorkerState::init(std::string* error) {
   void* foreign[1] = {loop};
   info.foreign_loops = foreign;
   info.pt_serv_buf_size = 4096;
-  info.timeout_secs = 10;  // slow upgrades
+  info.timeout_secs = unsigned(opt.upgrade_timeout_s);  // slow upgrades (and slow closes)
+  info.timeout_secs_ah_idle = unsigned(opt.upgrade_timeout_s);
+  if (opt.trust_proxy) info.port = CONTEXT_PORT_NO_LISTEN_SERVER;  // proxy_accept.cpp listens
   ctx.reset(lws_create_context(&info));
   if (!ctx) {
     *error = "cannot listen on port " + std::to_string(opt.port) +
              " (lws_create_context failed; is the port in use?)";
     return false;
   }
-  if (opt.reuseport) {
+  if (opt.reuseport && !opt.trust_proxy) {  // with --trust-proxy proxy_accept.cpp listens
     shared_listener = std::make_unique<SharedListener>();
     if (!shared_listener->open(loop, ctx.get(), opt.host, opt.port, error)) return false;
   }
@@ -139,6 +141,7 @@ bool WorkerState::init(std::string* error) {
   drain_timer.data = this;
   ev_signal_start(loop, &sigint);
   ev_signal_start(loop, &sigterm);
+  if (opt.trust_proxy && !proxy_listen(error)) return false;
   if (!pubsub_init(error)) return false;
   sessions_init();
   return true;
@@ -149,6 +152,7 @@ bool WorkerState::init(std::string* error) {
 void WorkerState::begin_drain() {
   stopping = true;
   shared_listener.reset();  // with --reuseport the kernel gives new connections to the others
+  if (opt.reuseport) proxy_stop();  // the same for --trust-proxy's listener
   drain_deadline = ev_now(loop) + opt.shutdown_timeout_ms / 1000.0;
   for (auto& [serial, s] : sockets) request_close(s, close_code::kGoingAway, "");
   ev_timer_start(loop, &drain_timer);
@@ -173,15 +177,19 @@ int WorkerState::lws_callback(lws* wsi, lws_callback_reasons reason, void* user,
         return 1;
       }
       if (!w->origin_ok(wsi)) return 1;  // 403 sent
+      if (w->opt.address_socket_limit && w->address_full(w->client_address(wsi))) {
+        w->metrics.address_refused++;  // --address-socket-limit: HTTP 429, no WebSocket
+        lws_return_http_status(wsi, 429, "Too many WebSockets from this address");
+        return 1;
+      }
       if (w->middleware[size_t(Middleware::HandshakeWS)]) {
-        char origin[256] = {0}, peer[64] = {0};
+        char origin[256] = {0};
         lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN);
-        lws_get_peer_simple(wsi, peer, sizeof peer);
         Action a;
         a.type_ = Middleware::HandshakeWS;
         a.path_ = uri;
         a.origin_ = origin;
-        a.remote_ = peer;
+        a.remote_ = w->client_address(wsi);
         Error err;
         if (!w->run_middleware(a, &err)) {
           lws_return_http_status(wsi, HTTP_STATUS_UNAUTHORIZED, err.message.c_str());
@@ -309,6 +317,7 @@ Worker::~Worker() {
   ev_timer_stop(st_->loop, &st_->drain_timer);
   st_->sessions_stop();
   st_->shared_listener.reset();
+  st_->proxy_stop();
   st_->ctx.reset();  // closes every socket (CLOSED callbacks free their state)
   st_->brokers.clear();
 }
@@ -373,6 +382,7 @@ int Worker::run() {
   // Close every socket while the app's objects are still alive: on_disconnect and pending
   // invoke callbacks run here, not from ~Worker.
   st_->shared_listener.reset();
+  st_->proxy_stop();
   st_->ctx.reset();
   st_->brokers.clear();  // pending publishes fail ("the worker is stopping")
   return 0;

@@ -48,14 +48,24 @@ struct OutFrame {
 
 // Frames waiting for the writeable callback, oldest first: a vector and a read index.  (A
 // std::deque allocates some 600 bytes when constructed, idle socket or not.)
+// `bytes` counts the frames' text (LWS_PRE excluded) for --outbound-queue-limit; a shared
+// frame counts in full for every socket that waits for it.
 struct OutQueue {
   std::vector<OutFrame> frames;
   size_t head = 0;
+  size_t bytes = 0;  // queued frame bytes
   bool empty() const { return head == frames.size(); }
   std::string& front() { return frames[head].text(); }
-  void push_back(std::string f) { frames.push_back(OutFrame{std::move(f), nullptr}); }
-  void push_back(std::shared_ptr<std::string> f) { frames.push_back(OutFrame{{}, std::move(f)}); }
+  void push_back(std::string f) {
+    bytes += f.size() - LWS_PRE;
+    frames.push_back(OutFrame{std::move(f), nullptr});
+  }
+  void push_back(std::shared_ptr<std::string> f) {
+    bytes += f->size() - LWS_PRE;
+    frames.push_back(OutFrame{{}, std::move(f)});
+  }
   void pop_front() {
+    bytes -= frames[head].text().size() - LWS_PRE;
     frames[head] = OutFrame();
     if (++head == frames.size()) clear();
   }
@@ -63,6 +73,7 @@ struct OutQueue {
     frames.clear();
     if (frames.capacity() > 64) frames.shrink_to_fit();  // a burst does not stay allocated
     head = 0;
+    bytes = 0;
   }
 };
 
@@ -136,6 +147,16 @@ struct Channel {
   std::vector<SubWaiter> waiters;
 };
 
+// --trust-proxy: the worker's own listener (proxy_accept.cpp), which reads the PROXY header a
+// connection may begin with and hands the socket to lws.  ProxyConns are owned here.
+struct ProxyConn;
+struct ProxyAcceptor {
+  int fd = -1;  // listening socket (-1: none)
+  ev_io io;
+  ev_timer pause;                        // after EMFILE/ENFILE accepting resumes in 100 ms
+  std::unordered_set<ProxyConn*> conns;  // accepted, header not read yet
+};
+
 struct WorkerState {
   Worker* owner = nullptr;
   Options opt;
@@ -160,6 +181,10 @@ struct WorkerState {
   std::function<void(Socket&)> on_connection;
   std::function<void(Socket&, int, std::string_view)> on_disconnect;
   std::unordered_map<uint64_t, SocketState*> sockets;
+  // Limits (limits.cpp, proxy_accept.cpp).
+  std::unordered_map<std::string, uint32_t> address_sockets;  // open WebSockets per address
+  std::vector<std::string> proxied_address;  // by fd: the PROXY header's source ("" none)
+  ProxyAcceptor acceptor;                    // --trust-proxy: our own listener
   uint64_t next_serial = 1;
   uint64_t id_seed = 0;
   std::vector<proto::Packet> packets;  // reused for each frame
@@ -216,6 +241,13 @@ struct WorkerState {
                        Session::DoneFn done);
   static void on_session_timer(struct ev_loop* loop, ev_timer* t, int revents);
 
+  // limits (limits.cpp, proxy_accept.cpp)
+  std::string client_address(lws* wsi);  // see --trust-proxy
+  bool address_full(const std::string& address) const;
+  void count_address(SocketState* s, int delta);
+  bool outbound_over(SocketState* s, size_t add);  // true: closed 1013, do not queue
+  bool proxy_listen(std::string* error);
+  void proxy_stop();
   // HTTP on the WebSocket port and the --origins check (http.cpp)
   Metrics metrics;
   http::Origins origins;

@@ -56,6 +56,7 @@ namespace close_code {
 constexpr int kNormal = 1000;  // no auto-reconnect
 constexpr int kGoingAway = 1001;
 constexpr int kMessageTooBig = 1009;
+constexpr int kTryAgainLater = 1013;  // the socket's outbound queue passed its limit
 constexpr int kPongTimeout = 4001;  // client pong timed out
 constexpr int kAuthSignFailed = 4002;
 constexpr int kHandshakeTimeout = 4005;   // no #handshake within handshakeTimeout

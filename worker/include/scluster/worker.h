@@ -70,6 +70,11 @@ struct Options {
   std::string origins = "*:*";  // host:port patterns the upgrade's Origin must match (else 403)
   std::string log_level = "notice";
   std::string logfile;
+  // Limits (docs/worker.md, Limits).
+  size_t address_socket_limit = 0;          // WebSockets per client address (0: no limit)
+  bool trust_proxy = false;                 // client address from PROXY header / X-Forwarded-For
+  size_t outbound_queue_limit = 16u << 20;  // bytes queued for one socket; over it: close 1013
+  int upgrade_timeout_s = 10;               // an HTTP request / upgrade must complete within this
   // The master (docs/worker.md "Worker processes").
   int workers = 0;                 // > 0: a master forks this many workers (ports port+id)
   bool reuseport = false;          // every worker on `port` (SO_REUSEPORT)

@@ -5,7 +5,7 @@
 // where a match has the wrong type); a legacy path (`.a`) answers with one value (the first
 // match, or the last one written for commands that modify every match) and an error when
 // nothing matches.
-#include "json.h"
+#include "t_json.h"
 
 #include <cmath>
 #include <optional>
@@ -15,29 +15,26 @@
 #include "aof.h"
 #include "json_path.h"
 
-
-#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
-
 namespace sc::broker {
 
-Value json_value(json::Value doc) {
-  Value v;
+Robj json_value(json::Value doc) {
+  Robj v;
   v.type = Type::Json;
   v.enc = Enc::Json;
   v.ptr = new json::Value(std::move(doc));
   return v;
 }
 
-void json_free(Value& v) {
+void json_free(Robj& v) {
   delete json_doc(v);
   v.ptr = nullptr;
 }
 
-Value json_dup(const Value& v) { return json_value(json_doc(v)->clone()); }
+Robj json_dup(const Robj& v) { return json_value(json_doc(v)->clone()); }
 
-std::string json_serialize(const Value& v) { return json::to_string(*json_doc(v)); }
+std::string json_serialize(const Robj& v) { return json::to_string(*json_doc(v)); }
 
-size_t json_mem(const Value& v) { return sizeof(json::Value) + json::memory_usage(*json_doc(v)); }
+size_t json_mem(const Robj& v) { return sizeof(json::Value) + json::memory_usage(*json_doc(v)); }
 
 json::ParseLimits json_parse_limits() {
   json::ParseLimits l;
@@ -48,16 +45,9 @@ json::ParseLimits json_parse_limits() {
   return l;
 }
 
-void json_changed(Db& db, std::string_view key, const char* event) {
-  signal_modified_key(db, key);
-  notify_keyspace_event(kNotifyModule, event, key, db.id);
-  srv().dirty++;
-}
-
 namespace {
 
-using json::Value;  // shadows broker::Value inside this namespace: keyspace values are
-                    // written sc::broker::Value below.
+using json::Value;  // in this file a Value is a JSON value; keyspace values are Robj
 
 constexpr const char* kErrNoKey =
     "ERR could not perform this operation on a key that doesn't exist";
@@ -82,14 +72,21 @@ bool parse_path_arg(Client& c, std::string_view text, JsonPath* out) {
   return true;
 }
 
-// The document at `key` for reading: nullptr when missing or (after replying WRONGTYPE)
-// of another type.
-Value* read_doc(Client& c, std::string_view key, bool* wrongtype) {
-  KeyEntry* e = lookup_read_type(c, key, Type::Json, wrongtype);
-  return e ? json_doc(e->val) : nullptr;
+// The document at `key` (looked up for reading or for writing): false after replying
+// WRONGTYPE when the key holds another type; *doc is nullptr when the key is missing.
+bool doc_at(Client& c, std::string_view key, bool write, Value** doc) {
+  KeyEntry* e = write ? lookup_write(*c.db, key) : lookup_read(*c.db, key);
+  if (wrong_type(c, e, Type::Json)) return false;
+  *doc = e ? json_doc(e->val) : nullptr;
+  return true;
 }
-Value* write_doc(Client& c, std::string_view key, bool* wrongtype) {
-  KeyEntry* e = lookup_write_type(c, key, Type::Json, wrongtype);
+
+// The document at `key` for writing, or nullptr after replying: WRONGTYPE, or kErrNoKey when
+// the key is missing (the commands that change a document in place).
+Value* existing_doc(Client& c, std::string_view key) {
+  KeyEntry* e = lookup_write(*c.db, key);
+  if (wrong_type(c, e, Type::Json)) return nullptr;
+  if (!e) reply_error(c, kErrNoKey);
   return e ? json_doc(e->val) : nullptr;
 }
 
@@ -102,9 +99,7 @@ static bool read_key_path(Client& c, JsonPath* path, Value** doc) {
   }
   if (!parse_path_arg(c, c.argv.size() > 2 ? c.argv[2] : std::string_view("."), path))
     return false;
-  bool wrongtype = false;
-  *doc = read_doc(c, c.argv[1], &wrongtype);
-  return !wrongtype;
+  return doc_at(c, c.argv[1], false, doc);
 }
 
 // A missing key: legacy paths answer null, JSONPath ones `error`.
@@ -153,9 +148,8 @@ void json_set_command(Client& c) {
       return;
     }
   }
-  bool wrongtype = false;
-  Value* doc = write_doc(c, key, &wrongtype);
-  if (wrongtype) return;
+  Value* doc;
+  if (!doc_at(c, key, true, &doc)) return;
   Value val;
   if (!parse_json_arg(c, c.argv[3], &val)) return;
   JsonPath path;
@@ -171,7 +165,7 @@ void json_set_command(Client& c) {
       return;
     }
     db_add(*c.db, key, json_value(std::move(val)));
-    json_changed(*c.db, key, "json.set");
+    key_changed(c, key, kNotifyModule, "json.set");
     c.reply().ok();
     return;
   }
@@ -181,7 +175,7 @@ void json_set_command(Client& c) {
       return;
     }
     *doc = std::move(val);
-    json_changed(*c.db, key, "json.set");
+    key_changed(c, key, kNotifyModule, "json.set");
     c.reply().ok();
     return;
   }
@@ -199,7 +193,7 @@ void json_set_command(Client& c) {
         }
       }
       for (size_t i = ms.size(); i-- > 0;) *ms[i].v = i == 0 ? std::move(val) : val.clone();
-      json_changed(*c.db, key, "json.set");
+      key_changed(c, key, kNotifyModule, "json.set");
       c.reply().ok();
       return;
     }
@@ -234,7 +228,7 @@ void json_set_command(Client& c) {
     updated = true;
   }
   if (updated) {
-    json_changed(*c.db, key, "json.set");
+    key_changed(c, key, kNotifyModule, "json.set");
     c.reply().ok();
   } else {
     c.reply().null();
@@ -310,13 +304,9 @@ void json_get_command(Client& c) {
     *opt = c.argv[++i];
   }
   if (path_args.empty()) path_args.push_back(".");
-  bool wrongtype = false;
-  Value* doc = read_doc(c, c.argv[1], &wrongtype);
-  if (wrongtype) return;
-  if (!doc) {
-    c.reply().null();
-    return;
-  }
+  KeyEntry* e = lookup_read_or_reply(c, c.argv[1], Type::Json, IfMissing::Null);
+  if (!e) return;
+  Value* doc = json_doc(e->val);
   std::vector<JsonPath> paths(path_args.size());
   bool all_legacy = true;
   for (size_t i = 0; i < path_args.size(); i++) {
@@ -399,17 +389,13 @@ void json_del_command(Client& c) {
   }
   JsonPath path;
   if (!parse_path_arg(c, c.argv.size() > 2 ? c.argv[2] : std::string_view("."), &path)) return;
-  bool wrongtype = false;
   std::string_view key = c.argv[1];
-  Value* doc = write_doc(c, key, &wrongtype);
-  if (wrongtype) return;
-  if (!doc) {
-    c.reply().integer(0);
-    return;
-  }
+  KeyEntry* e = lookup_write_or_reply(c, key, Type::Json, IfMissing::Zero);
+  if (!e) return;
+  Value* doc = json_doc(e->val);
   if (path.is_root()) {
     db_delete(*c.db, key);
-    json_changed(*c.db, key, "json.del");
+    key_changed(c, key, kNotifyModule, "json.del");
     c.reply().integer(1);
     return;
   }
@@ -419,7 +405,7 @@ void json_del_command(Client& c) {
   locs.reserve(ms.size());
   for (JsonMatch& m : ms) locs.push_back(std::move(m.loc));
   size_t n = json_loc_delete(doc, std::move(locs));
-  if (n > 0) json_changed(*c.db, key, "json.del");
+  if (n > 0) key_changed(c, key, kNotifyModule, "json.del");
   c.reply().integer((long long)n);
 }
 
@@ -507,9 +493,8 @@ void num_command(Client& c, NumOp op) {
   std::string_view key = c.argv[1];
   JsonPath path;
   if (!parse_path_arg(c, c.argv[2], &path)) return;
-  bool wrongtype = false;
-  Value* doc = write_doc(c, key, &wrongtype);
-  if (wrongtype) return;
+  Value* doc;
+  if (!doc_at(c, key, true, &doc)) return;
   Value by;
   if (!parse_json_arg(c, c.argv[3], &by)) return;
   if (!by.is_number()) {
@@ -529,7 +514,7 @@ void num_command(Client& c, NumOp op) {
   for (size_t i = 0; i < ms.size(); i++) {
     if (!ms[i].v->is_number()) continue;
     if (!num_op(ms[i].v, by, op, &err)) {
-      if (any) json_changed(*c.db, key, event);
+      if (any) key_changed(c, key, kNotifyModule, event);
       reply_error(c, err);
       return;
     }
@@ -541,7 +526,7 @@ void num_command(Client& c, NumOp op) {
     reply_error(c, path_err(path.fixed, "does not contains a number"));
     return;
   }
-  if (any) json_changed(*c.db, key, event);
+  if (any) key_changed(c, key, kNotifyModule, event);
   if (resp3) {
     c.reply().array(results.size());
     for (const Value* r : results) {
@@ -609,7 +594,7 @@ void for_matches(Client& c, const JsonPath& path, Value* doc, std::string_view k
     res[i].hit = true;
     std::string err;
     if (!op(ms[i], &res[i], &changed, &err)) {
-      if (changed) json_changed(*c.db, key, event);
+      if (changed) key_changed(c, key, kNotifyModule, event);
       reply_error(c, err);
       return;
     }
@@ -618,7 +603,7 @@ void for_matches(Client& c, const JsonPath& path, Value* doc, std::string_view k
     reply_error(c, legacy_err);
     return;
   }
-  if (changed) json_changed(*c.db, key, event);
+  if (changed) key_changed(c, key, kNotifyModule, event);
   auto emit = [&](const Result& r) {
     switch (r.kind) {
       case Out::Int:
@@ -682,13 +667,8 @@ void json_strappend_command(Client& c) {
   std::string_view text = c.argv.back();
   JsonPath path;
   if (!parse_path_arg(c, path_arg, &path)) return;
-  bool wrongtype = false;
-  Value* doc = write_doc(c, key, &wrongtype);
-  if (wrongtype) return;
-  if (!doc) {
-    reply_error(c, kErrNoKey);
-    return;
-  }
+  Value* doc = existing_doc(c, key);
+  if (!doc) return;
   // The argument is a JSON string ('"abc"'); checked when there is a string to append to.
   Value add;
   std::string parse_err;
@@ -725,23 +705,38 @@ void reply_per_match(Client& c, const std::vector<JsonMatch>& ms, F&& f) {
   }
 }
 
-void json_strlen_command(Client& c) {
+// JSON.STRLEN / ARRLEN / OBJLEN: per match, its size when `size` gives one (nil for another
+// type).  A legacy path answers for its first match; `legacy_fail` replies when there is none
+// (`first` nullptr) or it has no size.  `missing_doc` is the error for a missing key.
+void size_command(Client& c, std::string (*missing_doc)(const JsonPath&),
+                  std::optional<long long> (*size)(const Value&),
+                  void (*legacy_fail)(Client&, const JsonPath&, const Value* first)) {
   JsonPath path;
   Value* doc;
   if (!read_key_path(c, &path, &doc)) return;
-  if (!doc) return reply_missing_doc(c, path, kErrNoKey);
+  if (!doc) return reply_missing_doc(c, path, missing_doc(path));
   std::vector<JsonMatch> ms;
   if (!matches(c, path, doc, &ms)) return;
   if (path.legacy) {
-    if (ms.empty()) return reply_error(c, path_err(path.fixed));
-    if (!ms[0].v->is_string()) return reply_error(c, expected_err("string", *ms[0].v));
-    c.reply().integer((long long)ms[0].v->str().size());
-    return;
+    std::optional<long long> n = ms.empty() ? std::nullopt : size(*ms[0].v);
+    if (!n) return legacy_fail(c, path, ms.empty() ? nullptr : ms[0].v);
+    return c.reply().integer(*n);
   }
-  reply_per_match(c, ms, [](const Value& v) -> std::optional<long long> {
-    if (!v.is_string()) return std::nullopt;
-    return (long long)v.str().size();
-  });
+  reply_per_match(c, ms, size);
+}
+
+std::string no_key(const JsonPath&) { return kErrNoKey; }
+
+void json_strlen_command(Client& c) {
+  size_command(
+      c, no_key,
+      [](const Value& v) -> std::optional<long long> {
+        if (!v.is_string()) return std::nullopt;
+        return (long long)v.str().size();
+      },
+      [](Client& c, const JsonPath& path, const Value* first) {
+        reply_error(c, first ? expected_err("string", *first) : path_err(path.fixed));
+      });
 }
 
 // ---- Arrays ----
@@ -752,10 +747,8 @@ void json_arrappend_command(Client& c) {
   if (!parse_path_arg(c, c.argv[2], &path)) return;
   std::vector<Value> vals;
   if (!parse_values(c, 3, &vals)) return;
-  bool wrongtype = false;
-  Value* doc = write_doc(c, key, &wrongtype);
-  if (wrongtype) return;
-  if (!doc) return reply_error(c, kErrNoKey);
+  Value* doc = existing_doc(c, key);
+  if (!doc) return;
   size_t vdepth = max_depth_of(vals);
   for_matches(c, path, doc, key, "json.arrappend", path_err(path.original, "not an array"),
               is_array, [&](JsonMatch& m, Result* r, bool* changed, std::string* err) {
@@ -779,10 +772,8 @@ void json_arrinsert_command(Client& c) {
   if (!arg_ll(c, c.argv[3], &index)) return;
   std::vector<Value> vals;
   if (!parse_values(c, 4, &vals)) return;
-  bool wrongtype = false;
-  Value* doc = write_doc(c, key, &wrongtype);
-  if (wrongtype) return;
-  if (!doc) return reply_error(c, kErrNoKey);
+  Value* doc = existing_doc(c, key);
+  if (!doc) return;
   size_t vdepth = max_depth_of(vals);
   for_matches(c, path, doc, key, "json.arrinsert", path_err(path.fixed, "not an array"), is_array,
               [&](JsonMatch& m, Result* r, bool* changed, std::string* err) {
@@ -827,9 +818,8 @@ void json_arrindex_command(Client& c) {
   long long start = 0, stop = 0;
   if (c.argv.size() > 4 && !arg_ll(c, c.argv[4], &start)) return;
   if (c.argv.size() > 5 && !arg_ll(c, c.argv[5], &stop)) return;
-  bool wrongtype = false;
-  Value* doc = read_doc(c, c.argv[1], &wrongtype);
-  if (wrongtype) return;
+  Value* doc;
+  if (!doc_at(c, c.argv[1], false, &doc)) return;
   Value needle;
   if (!parse_json_arg(c, c.argv[3], &needle)) return;
   if (!doc) return reply_error(c, path_err(path.original));
@@ -858,10 +848,8 @@ void json_arrpop_command(Client& c) {
   }
   JsonPath path;
   if (!parse_path_arg(c, c.argv.size() > 2 ? c.argv[2] : std::string_view("."), &path)) return;
-  bool wrongtype = false;
-  Value* doc = write_doc(c, key, &wrongtype);
-  if (wrongtype) return;
-  if (!doc) return reply_error(c, kErrNoKey);
+  Value* doc = existing_doc(c, key);
+  if (!doc) return;
   for_matches(c, path, doc, key, "json.arrpop", path_err(path.fixed, "not an array"), is_array,
               [&](JsonMatch& m, Result* r, bool* changed, std::string*) {
                 json::Array& a = m.v->arr();
@@ -877,22 +865,15 @@ void json_arrpop_command(Client& c) {
 }
 
 void json_arrlen_command(Client& c) {
-  JsonPath path;
-  Value* doc;
-  if (!read_key_path(c, &path, &doc)) return;
-  if (!doc) return reply_missing_doc(c, path, kErrNoKey);
-  std::vector<JsonMatch> ms;
-  if (!matches(c, path, doc, &ms)) return;
-  if (path.legacy) {
-    if (ms.empty() || !ms[0].v->is_array())
-      return reply_error(c, path_err(path.original, "not an array"));
-    c.reply().integer((long long)ms[0].v->arr().size());
-    return;
-  }
-  reply_per_match(c, ms, [](const Value& v) -> std::optional<long long> {
-    if (!v.is_array()) return std::nullopt;
-    return (long long)v.arr().size();
-  });
+  size_command(
+      c, no_key,
+      [](const Value& v) -> std::optional<long long> {
+        if (!v.is_array()) return std::nullopt;
+        return (long long)v.arr().size();
+      },
+      [](Client& c, const JsonPath& path, const Value*) {
+        reply_error(c, path_err(path.original, "not an array"));
+      });
 }
 
 void json_arrtrim_command(Client& c) {
@@ -901,10 +882,8 @@ void json_arrtrim_command(Client& c) {
   if (!parse_path_arg(c, c.argv[2], &path)) return;
   long long start, stop;
   if (!arg_ll(c, c.argv[3], &start) || !arg_ll(c, c.argv[4], &stop)) return;
-  bool wrongtype = false;
-  Value* doc = write_doc(c, key, &wrongtype);
-  if (wrongtype) return;
-  if (!doc) return reply_error(c, kErrNoKey);
+  Value* doc = existing_doc(c, key);
+  if (!doc) return;
   for_matches(c, path, doc, key, "json.arrtrim", path_err(path.fixed, "not an array"), is_array,
               [&](JsonMatch& m, Result* r, bool* changed, std::string*) {
                 json::Array& a = m.v->arr();
@@ -956,22 +935,16 @@ void json_objkeys_command(Client& c) {
 }
 
 void json_objlen_command(Client& c) {
-  JsonPath path;
-  Value* doc;
-  if (!read_key_path(c, &path, &doc)) return;
-  if (!doc) return reply_missing_doc(c, path, path_err(path.fixed, "not an object"));
-  std::vector<JsonMatch> ms;
-  if (!matches(c, path, doc, &ms)) return;
-  if (path.legacy) {
-    if (ms.empty()) return c.reply().null();
-    if (!ms[0].v->is_object()) return reply_error(c, expected_err("object", *ms[0].v));
-    c.reply().integer((long long)ms[0].v->obj().size());
-    return;
-  }
-  reply_per_match(c, ms, [](const Value& v) -> std::optional<long long> {
-    if (!v.is_object()) return std::nullopt;
-    return (long long)v.obj().size();
-  });
+  size_command(
+      c, [](const JsonPath& path) { return path_err(path.fixed, "not an object"); },
+      [](const Value& v) -> std::optional<long long> {
+        if (!v.is_object()) return std::nullopt;
+        return (long long)v.obj().size();
+      },
+      [](Client& c, const JsonPath&, const Value* first) {
+        if (!first) return c.reply().null();
+        reply_error(c, expected_err("object", *first));
+      });
 }
 
 // ---- JSON.CLEAR / JSON.TOGGLE ----
@@ -981,10 +954,8 @@ void json_clear_command(Client& c) {
   std::string_view key = c.argv[1];
   JsonPath path;
   if (!parse_path_arg(c, c.argv.size() > 2 ? c.argv[2] : std::string_view("."), &path)) return;
-  bool wrongtype = false;
-  Value* doc = write_doc(c, key, &wrongtype);
-  if (wrongtype) return;
-  if (!doc) return reply_error(c, kErrNoKey);
+  Value* doc = existing_doc(c, key);
+  if (!doc) return;
   std::vector<JsonMatch> ms;
   if (!matches(c, path, doc, &ms)) return;
   json_matches_dedup(&ms);
@@ -1002,7 +973,7 @@ void json_clear_command(Client& c) {
       cleared++;
     }
   }
-  if (cleared > 0) json_changed(*c.db, key, "json.clear");
+  if (cleared > 0) key_changed(c, key, kNotifyModule, "json.clear");
   c.reply().integer(cleared);
 }
 
@@ -1010,10 +981,8 @@ void json_toggle_command(Client& c) {
   std::string_view key = c.argv[1];
   JsonPath path;
   if (!parse_path_arg(c, c.argv[2], &path)) return;
-  bool wrongtype = false;
-  Value* doc = write_doc(c, key, &wrongtype);
-  if (wrongtype) return;
-  if (!doc) return reply_error(c, kErrNoKey);
+  Value* doc = existing_doc(c, key);
+  if (!doc) return;
   bool legacy = path.legacy;
   for_matches(c, path, doc, key, "json.toggle", path_err(path.fixed, "not a bool"), is_bool,
               [&](JsonMatch& m, Result* r, bool* changed, std::string*) {
@@ -1045,9 +1014,8 @@ void json_debug_command(Client& c) {
   }
   JsonPath path;
   if (!parse_path_arg(c, c.argv.size() > 3 ? c.argv[3] : std::string_view("."), &path)) return;
-  bool wrongtype = false;
-  Value* doc = read_doc(c, c.argv[2], &wrongtype);
-  if (wrongtype) return;
+  Value* doc;
+  if (!doc_at(c, c.argv[2], false, &doc)) return;
   std::vector<JsonMatch> ms;
   if (doc && !matches(c, path, doc, &ms)) return;
   if (path.legacy) {
@@ -1141,9 +1109,8 @@ bool set_in_doc(Value* doc, const JsonPath& path, const Value& val, bool merge, 
 void json_merge_command(Client& c) {
   if (c.argv.size() != 4) return reply_syntax_error(c);
   std::string_view key = c.argv[1];
-  bool wrongtype = false;
-  Value* doc = write_doc(c, key, &wrongtype);
-  if (wrongtype) return;
+  Value* doc;
+  if (!doc_at(c, key, true, &doc)) return;
   Value val;
   if (!parse_json_arg(c, c.argv[3], &val)) return;
   JsonPath path;
@@ -1151,19 +1118,19 @@ void json_merge_command(Client& c) {
   if (!doc) {
     if (!path.is_root()) return reply_error(c, "ERR new objects must be created at the root");
     db_add(*c.db, key, json_value(std::move(val)));
-    json_changed(*c.db, key, "json.merge");
+    key_changed(c, key, kNotifyModule, "json.merge");
     return c.reply().ok();
   }
   if (path.is_root()) {
     merge_patch(doc, std::move(val));
-    json_changed(*c.db, key, "json.merge");
+    key_changed(c, key, kNotifyModule, "json.merge");
     return c.reply().ok();
   }
   bool updated;
   std::string err;
   if (!set_in_doc(doc, path, val, true, &updated, &err)) return reply_error(c, err);
   if (!updated) return c.reply().null();
-  json_changed(*c.db, key, "json.merge");
+  key_changed(c, key, kNotifyModule, "json.merge");
   c.reply().ok();
 }
 
@@ -1179,9 +1146,8 @@ void json_mset_command(Client& c) {
   for (size_t i = 0; i < ts.size(); i++) {
     Triplet& t = ts[i];
     t.key = c.argv[1 + 3 * i];
-    bool wrongtype = false;
-    Value* doc = write_doc(c, t.key, &wrongtype);
-    if (wrongtype) return;
+    Value* doc;
+    if (!doc_at(c, t.key, true, &doc)) return;
     if (!parse_path_arg(c, c.argv[2 + 3 * i], &t.path)) return;
     bool created_earlier = false;
     for (size_t j = 0; j < i; j++) created_earlier |= ts[j].key == t.key && ts[j].path.is_root();
@@ -1190,8 +1156,8 @@ void json_mset_command(Client& c) {
     if (!parse_json_arg(c, c.argv[3 + 3 * i], &t.val)) return;
   }
   for (Triplet& t : ts) {
-    bool wrongtype = false;
-    Value* doc = write_doc(c, t.key, &wrongtype);
+    KeyEntry* e = lookup_write(*c.db, t.key);
+    Value* doc = e ? json_doc(e->val) : nullptr;  // a document: the types were checked above
     bool updated = false;
     if (t.path.is_root()) {
       if (doc)
@@ -1203,7 +1169,7 @@ void json_mset_command(Client& c) {
       std::string err;
       if (!set_in_doc(doc, t.path, t.val, false, &updated, &err)) return reply_error(c, err);
     }
-    if (updated) json_changed(*c.db, t.key, "json.mset");
+    if (updated) key_changed(c, t.key, kNotifyModule, "json.mset");
   }
   c.reply().ok();
 }
@@ -1256,40 +1222,61 @@ void json_resp_command(Client& c) {
   for (const JsonMatch& m : ms) resp_value(c, *m.v);
 }
 
-constexpr uint32_t kW = kCmdWrite;
-constexpr uint32_t kWD = kCmdWrite | kCmdDenyOom;
-constexpr uint32_t kR = kCmdReadonly;
-
-Command g_json_commands[] = {
-    {"json.set", -4, kWD, 1, 1, 1, json_set_command},
-    {"json.get", -2, kR, 1, 1, 1, json_get_command},
-    {"json.mget", -3, kR, 1, -2, 1, json_mget_command},
-    {"json.del", -2, kW, 1, 1, 1, json_del_command},
-    {"json.forget", -2, kW, 1, 1, 1, json_del_command},
-    {"json.type", -2, kR, 1, 1, 1, json_type_command},
-    {"json.numincrby", 4, kWD, 1, 1, 1, json_numincrby_command},
-    {"json.nummultby", 4, kWD, 1, 1, 1, json_nummultby_command},
-    {"json.numpowby", 4, kWD, 1, 1, 1, json_numpowby_command},
-    {"json.merge", -4, kWD, 1, 1, 1, json_merge_command},
-    {"json.mset", -4, kWD, 1, -1, 3, json_mset_command},
-    {"json.resp", -2, kR, 1, 1, 1, json_resp_command},
-    {"json.strappend", -3, kWD, 1, 1, 1, json_strappend_command},
-    {"json.strlen", -2, kR, 1, 1, 1, json_strlen_command},
-    {"json.arrappend", -4, kWD, 1, 1, 1, json_arrappend_command},
-    {"json.arrinsert", -5, kWD, 1, 1, 1, json_arrinsert_command},
-    {"json.arrindex", -4, kR, 1, 1, 1, json_arrindex_command},
-    {"json.arrpop", -2, kW, 1, 1, 1, json_arrpop_command},
-    {"json.arrlen", -2, kR, 1, 1, 1, json_arrlen_command},
-    {"json.arrtrim", 5, kW, 1, 1, 1, json_arrtrim_command},
-    {"json.objkeys", -2, kR, 1, 1, 1, json_objkeys_command},
-    {"json.objlen", -2, kR, 1, 1, 1, json_objlen_command},
-    {"json.clear", -2, kW, 1, 1, 1, json_clear_command},
-    {"json.toggle", 3, kWD, 1, 1, 1, json_toggle_command},
-    {"json.debug", -2, kR, 2, 2, 1, json_debug_command},
+Command kCommands[] = {
+    {.name = "json.set", .arity = -4, .flags = kCmdWrite | kCmdDenyOom, .keys = {1, 1, 1},
+     .proc = json_set_command},
+    {.name = "json.get", .arity = -2, .flags = kCmdReadonly, .keys = {1, 1, 1},
+     .proc = json_get_command},
+    {.name = "json.mget", .arity = -3, .flags = kCmdReadonly, .keys = {1, -2, 1},
+     .proc = json_mget_command},
+    {.name = "json.del", .arity = -2, .flags = kCmdWrite, .keys = {1, 1, 1},
+     .proc = json_del_command},
+    {.name = "json.forget", .arity = -2, .flags = kCmdWrite, .keys = {1, 1, 1},
+     .proc = json_del_command},
+    {.name = "json.type", .arity = -2, .flags = kCmdReadonly, .keys = {1, 1, 1},
+     .proc = json_type_command},
+    {.name = "json.numincrby", .arity = 4, .flags = kCmdWrite | kCmdDenyOom, .keys = {1, 1, 1},
+     .proc = json_numincrby_command},
+    {.name = "json.nummultby", .arity = 4, .flags = kCmdWrite | kCmdDenyOom, .keys = {1, 1, 1},
+     .proc = json_nummultby_command},
+    {.name = "json.numpowby", .arity = 4, .flags = kCmdWrite | kCmdDenyOom, .keys = {1, 1, 1},
+     .proc = json_numpowby_command},
+    {.name = "json.merge", .arity = -4, .flags = kCmdWrite | kCmdDenyOom, .keys = {1, 1, 1},
+     .proc = json_merge_command},
+    {.name = "json.mset", .arity = -4, .flags = kCmdWrite | kCmdDenyOom, .keys = {1, -1, 3},
+     .proc = json_mset_command},
+    {.name = "json.resp", .arity = -2, .flags = kCmdReadonly, .keys = {1, 1, 1},
+     .proc = json_resp_command},
+    {.name = "json.strappend", .arity = -3, .flags = kCmdWrite | kCmdDenyOom, .keys = {1, 1, 1},
+     .proc = json_strappend_command},
+    {.name = "json.strlen", .arity = -2, .flags = kCmdReadonly, .keys = {1, 1, 1},
+     .proc = json_strlen_command},
+    {.name = "json.arrappend", .arity = -4, .flags = kCmdWrite | kCmdDenyOom, .keys = {1, 1, 1},
+     .proc = json_arrappend_command},
+    {.name = "json.arrinsert", .arity = -5, .flags = kCmdWrite | kCmdDenyOom, .keys = {1, 1, 1},
+     .proc = json_arrinsert_command},
+    {.name = "json.arrindex", .arity = -4, .flags = kCmdReadonly, .keys = {1, 1, 1},
+     .proc = json_arrindex_command},
+    {.name = "json.arrpop", .arity = -2, .flags = kCmdWrite, .keys = {1, 1, 1},
+     .proc = json_arrpop_command},
+    {.name = "json.arrlen", .arity = -2, .flags = kCmdReadonly, .keys = {1, 1, 1},
+     .proc = json_arrlen_command},
+    {.name = "json.arrtrim", .arity = 5, .flags = kCmdWrite, .keys = {1, 1, 1},
+     .proc = json_arrtrim_command},
+    {.name = "json.objkeys", .arity = -2, .flags = kCmdReadonly, .keys = {1, 1, 1},
+     .proc = json_objkeys_command},
+    {.name = "json.objlen", .arity = -2, .flags = kCmdReadonly, .keys = {1, 1, 1},
+     .proc = json_objlen_command},
+    {.name = "json.clear", .arity = -2, .flags = kCmdWrite, .keys = {1, 1, 1},
+     .proc = json_clear_command},
+    {.name = "json.toggle", .arity = 3, .flags = kCmdWrite | kCmdDenyOom, .keys = {1, 1, 1},
+     .proc = json_toggle_command},
+    {.name = "json.debug", .arity = -2, .flags = kCmdReadonly, .keys = {2, 2, 1},
+     .proc = json_debug_command},
 };
 
 }  // namespace
 
-std::span<Command> json_commands() { return g_json_commands; }
+std::span<Command> json_commands() { return kCommands; }
 
 }  // namespace sc::broker
