@@ -95,6 +95,9 @@ async function cookie(port) {
   const d = await connected(tab(port, { sid: 'bad:id*bad:id*bad:id*bad' }));
   assert.match(d.sid, SID);
   assert.notEqual(d.sid, 'bad:id*bad:id*bad:id*bad');
+  const long = await connected(tab(port, { sid: good.repeat(3) }));
+  assert.notEqual(long.sid, good.repeat(3));
+  assert.notEqual(long.sid.slice(0, 32), good);
   const e = await connected(tab(port, { cookie: `sid=${good}` }));
   assert.equal(e.sid, good);
   ok('the sid query parameter and the cookie name the session; a malformed one is replaced');

@@ -87,7 +87,9 @@ std::string WorkerState::pick_sid(lws* wsi, bool from_query, bool* set_cookie) {
   // A query parameter is not turned into a cookie: a link carrying ?sid= must not fix the
   // session of the browser that follows it.  Clients that name their session this way send
   // it on every upgrade.
-  char q[session::kSidMaxLength + 8];
+  // lws stops looking at the first parameter that does not fit the buffer: leave room for
+  // ordinary ones (an over-long id is refused by well_formed()).
+  char q[512];
   std::string name = opt.session_cookie + "=";
   if (from_query) {
     if (const char* v = lws_get_urlarg_by_name(wsi, name.c_str(), q, int(sizeof q)))
