@@ -257,13 +257,38 @@ async function respawn(port) {
   clients.push(b);
   await within(b.listener('connect').once(), 3000, 'connect');
   assert.equal(await b.invoke('sessionId'), sid);
+  // The tab writes a counter into its session, one invoke at a time, while its worker dies.
+  const t = { acked: -1, lost: [], stop: false };
+  const writer = (async () => {
+    for (let i = 0; !t.stop && i < 100000; i++) {
+      try {
+        await b.invoke('sessionSet', { name: 'n', value: i });
+        t.acked = i;
+      } catch (e) {
+        t.lost.push(`${i}:${e.name}`);
+      }
+      await sleep(5);
+    }
+  })();
+  await sleep(300);
+  const before = t.acked;
   process.kill(pid, 'SIGKILL');
   await within(b.listener('close').once(), 3000, 'close');
   await within(b.listener('connect').once(), 5000, 'reconnect');
+  await sleep(300);
+  t.stop = true;
+  await writer;
+  assert.ok(t.acked > before, 'writes went on after the reconnect');
   assert.notEqual((await b.invoke('worker')).pid, pid);
   assert.equal(await b.invoke('sessionId'), sid);
   assert.equal(await b.invoke('sessionGet', { name: 'kept' }), 'yes');
-  ok('after kill -9 of its worker the tab reconnects to the respawned one with the same session and data');
+  assert.equal(await b.invoke('sessionGet', { name: 'n' }), t.acked);
+  // A write is either acknowledged (then the broker has it) or fails with BadConnectionError
+  // in the client: the one in flight when the worker died, and those made while no worker
+  // listened (each failed reconnect attempt aborts what the client buffered).  None vanishes.
+  assert.ok(t.lost.every((l) => l.endsWith(':BadConnectionError')), `lost ${t.lost}`);
+  assert.ok(t.lost.length >= 1 && t.lost.length <= 100, `lost ${t.lost.length}`);
+  ok(`after kill -9 of its worker the tab reconnects to the respawned one with the same session and data; the last acknowledged write is there; ${t.lost.length} write(s) failed with BadConnectionError in the client (${t.lost.join(', ')}), none lost silently`);
 }
 
 (async () => {
