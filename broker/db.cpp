@@ -1,5 +1,6 @@
 // The keyspace: lookups with lazy expiry, adds, overwrites, deletes, TTLs and the active
 // expiry sweep.
+#include <climits>
 #include <cstdlib>
 #include <cstring>
 
@@ -202,7 +203,9 @@ void active_expire_cycle(bool fast) {
       if (db.expiring.empty()) break;
       s.cmd_time_ms = now_ms();
       size_t sampled = 0, expired = 0;
-      long long ttl_sum = 0, ttl_samples = 0;
+      // A sum of deadlines near LLONG_MAX overflows a long long: the average is taken in double.
+      double ttl_sum = 0;
+      long long ttl_samples = 0;
       size_t n = std::min(per_loop, db.expiring.size());
       for (size_t k = 0; k < n && !db.expiring.empty(); k++) {
         KeyEntry* e = db.expiring[size_t(rand64() % db.expiring.size())];
@@ -211,12 +214,13 @@ void active_expire_cycle(bool fast) {
           delete_expired(db, e);
           expired++;
         } else {
-          ttl_sum += e->expire - s.cmd_time_ms;
+          ttl_sum += double(e->expire - s.cmd_time_ms);
           ttl_samples++;
         }
       }
       if (ttl_samples) {
-        long long avg = ttl_sum / ttl_samples;
+        double mean = ttl_sum / double(ttl_samples);
+        long long avg = mean >= 9.2e18 ? LLONG_MAX : (long long)mean;
         db.avg_ttl = db.avg_ttl ? (db.avg_ttl / 50) * 49 + avg / 50 : avg;
       }
       if ((iteration & 15) == 0 && now_us() - start > budget_us) {

@@ -11,7 +11,7 @@ ROOT=${SC_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 cd "$ROOT" || exit 1
 ASAN_BUILD=${SC_ASAN_BUILD:-$ROOT/build-asan}
 # SANITIZER_TESTS="a.py b.sh" runs only those.
-TESTS=${SANITIZER_TESTS:-"broker_json.py broker_json_limits.py broker_ndata.py broker_aof.py
+TESTS=${SANITIZER_TESTS:-"broker_json.py broker_json_limits.py broker_ndata.py broker_aof.py broker_strings.py
   $(cd tests/integration && ls balancer_*.py balancer_*.sh worker_*.py worker_*.sh 2>/dev/null)"}
 TARGETS="sc-broker sc-balancer sc-testbackend sc-conformance sc-example-middleware sc-example-echo
   sc-example-chat sc-worker sc-example-auth sc-client-bundle"
