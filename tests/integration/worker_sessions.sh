@@ -88,6 +88,16 @@ timeout 30 node "$JS" respawn "$PORT" || { tail -n 5 "$TEST_TMP/m.log"; fail "re
 ok "a respawned worker serves the same session"
 stop_worker "$WPID" "$TEST_TMP/m.log"
 
+# The example app on two workers.
+start_worker "$TEST_TMP/ex1.log" "$SC_BIN/sc-example-sessions" --brokers "127.0.0.1:$B1"
+P1=$PORT W1=$WPID
+start_worker "$TEST_TMP/ex2.log" "$SC_BIN/sc-example-sessions" --brokers "127.0.0.1:$B1"
+P2=$PORT W2=$WPID
+timeout 30 node "$JS" example "$P1" "$P2" || { tail -n 5 "$TEST_TMP/ex1.log"; fail "sc-example-sessions"; }
+ok "sc-example-sessions"
+stop_worker "$W1" "$TEST_TMP/ex1.log"
+stop_worker "$W2" "$TEST_TMP/ex2.log"
+
 if command -v redis-server >/dev/null; then
   start_broker "$TEST_TMP/redis.log" redis-server --save '' --appendonly no --bind 127.0.0.1 \
     --notify-keyspace-events Ex

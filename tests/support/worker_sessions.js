@@ -5,6 +5,7 @@
 //   node worker_sessions.js destroy P1 P2 BPORT LOG1 LOG2         sessionDestroy
 //   node worker_sessions.js shard P1 P2 B1 B2       two brokers: each session on one of them
 //   node worker_sessions.js respawn P                a worker under a master killed (-9) and back
+//   node worker_sessions.js example P1 P2           sc-example-sessions on two workers
 // LOG1 and LOG2 are the workers' logs, where sc-conformance's on_session_destroy writes
 // "session destroyed <sid>": it must appear once in the two logs together.
 // "Tabs" share the session by sending the same Cookie header (wsOptions.headers) or the sid
@@ -291,8 +292,26 @@ async function respawn(port) {
   ok(`after kill -9 of its worker the tab reconnects to the respawned one with the same session and data; the last acknowledged write is there; ${t.lost.length} write(s) failed with BadConnectionError in the client (${t.lost.join(', ')}), none lost silently`);
 }
 
+async function example(p1, p2) {
+  const sid = require('crypto').randomBytes(24).toString('base64url');
+  const a = tab(p1, { sid });
+  await within(a.listener('connect').once(), 3000, 'connect');
+  await sleep(200);
+  assert.equal(await a.invoke('visits'), 1);
+  const b = tab(p2, { sid });
+  const bVisits = within(b.receiver('visits').once(), 3000, 'visits on b');
+  await within(b.listener('connect').once(), 3000, 'connect');
+  assert.equal(await bVisits, 2);
+  assert.equal(await within(a.receiver('visits').once(), 3000, 'visits on a'), 2);
+  assert.equal(await b.invoke('visits'), 2);
+  await a.invoke('forget');
+  assert.equal(await b.invoke('visits'), 0);
+  ok('sc-example-sessions: a tab on each worker counts visits in one session, both told, forget');
+}
+
 (async () => {
   if (mode === 'cookie') await cookie(...args);
+  else if (mode === 'example') await example(...args);
   else if (mode === 'shard') await shard(...args);
   else if (mode === 'respawn') await respawn(...args);
   else if (mode === 'destroy') await destroy(...args);
