@@ -294,15 +294,21 @@ async function respawn(port) {
 
 async function example(p1, p2) {
   const sid = require('crypto').randomBytes(24).toString('base64url');
-  const a = tab(p1, { sid });
+  const told = (c) => {
+    c.visits = [];
+    (async () => { for await (const d of c.receiver('visits')) c.visits.push(d); })();
+    return c;
+  };
+  const a = told(tab(p1, { sid }));
   await within(a.listener('connect').once(), 3000, 'connect');
-  await sleep(200);
+  for (let i = 0; i < 100 && a.visits.length < 1; i++) await sleep(20);
+  assert.deepEqual(a.visits, [1]);
   assert.equal(await a.invoke('visits'), 1);
-  const b = tab(p2, { sid });
-  const bVisits = within(b.receiver('visits').once(), 3000, 'visits on b');
+  const b = told(tab(p2, { sid }));
   await within(b.listener('connect').once(), 3000, 'connect');
-  assert.equal(await bVisits, 2);
-  assert.equal(await within(a.receiver('visits').once(), 3000, 'visits on a'), 2);
+  for (let i = 0; i < 100 && (a.visits.length < 2 || b.visits.length < 1); i++) await sleep(20);
+  assert.deepEqual(a.visits, [1, 2]);
+  assert.deepEqual(b.visits, [2]);
   assert.equal(await b.invoke('visits'), 2);
   await a.invoke('forget');
   assert.equal(await b.invoke('visits'), 0);
