@@ -134,7 +134,9 @@ async function share(p1, p2, bport, timeout, log1, log2) {
   for (let i = 0; i + 1 < h.length; i += 2) fields[h[i]] = h[i + 1];
   assert.deepEqual(JSON.parse(fields.color), { r: 1, tags: ['x', 'y'] });
   assert.equal(fields.count, '5');
-  ok('redis-cli hgetall sc:sess:<sid> shows the fields as JSON text');
+  redis(bport, 'hset', `sc:sess:${a.sid}`, 'raw', 'not json');
+  assert.equal(await b.invoke('sessionGet', { name: 'raw' }), 'not json');
+  ok('redis-cli hgetall sc:sess:<sid> shows the fields as JSON text; a field set by redis-cli as plain text reads as a string');
 
   for (let i = 0; i < 50; i++) a.invoke('sessionEmit', { event: 'seq', data: i });
   await a.invoke('sessionEmit', { event: 'hello', data: { from: 'a' } });

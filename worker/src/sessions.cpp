@@ -275,7 +275,9 @@ void Session::get(std::string_view name, ValueFn cb) {
                           Error e = broker_error("Failed to get from session", err);
                           return cb(&e, Json());
                         }
-                        cb(nullptr, r.nil ? Json() : Json::parse(r.str));
+                        if (r.nil) return cb(nullptr, Json());
+                        if (proto::valid_json(r.str)) return cb(nullptr, Json::raw(r.str));
+                        cb(nullptr, Json::string(r.str));  // set by someone else: a string
                       });
 }
 
