@@ -60,3 +60,22 @@ ok() { _checks=$((_checks + 1)); echo "ok $_checks - $*"; }
 fail() { echo "FAILED: $*" >&2; exit 1; }
 # expect_eq ACTUAL EXPECTED DESCRIPTION
 expect_eq() { [ "$1" == "$2" ] && ok "$3" || fail "$3: got [$1] expected [$2]"; }
+
+# docs_cover_help SECTION PROGRAM MIN: every --flag that `PROGRAM --help` lists has a row in
+# SECTION (markdown text of docs/configuration.md) that names its default; there are more than
+# MIN of them.  Used by the worker's and the balancer's docs tests.
+docs_cover_help() {
+  local section=$1 prog=$2 min=$3 n=0 name def row
+  while read -r name def; do
+    row=$(grep -E "^\| \`--$name( [^\`]*)?\` \|" <<<"$section" | head -n1)
+    [ -n "$row" ] || fail "docs/configuration.md lacks a row for --$name"
+    if [ -n "$def" ]; then
+      grep -qF "| \`$def\` |" <<<"$row" || fail "docs/configuration.md: --$name lacks its default '$def': $row"
+    fi
+    n=$((n + 1))
+  done < <("$prog" --help |
+           sed -n -e 's/^  --\([^ ]*\) .*(default \([^)]*\))\( \[repeatable\]\)\{0,1\}$/\1 \2/p' -e 't' \
+                  -e 's/^  --\([^ ]*\).*$/\1/p')
+  [ "$n" -gt "$min" ] || fail "$(basename "$prog") --help listed only $n options"
+  ok "all $n options of $(basename "$prog") --help are in docs/configuration.md with their defaults"
+}

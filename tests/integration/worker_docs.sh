@@ -8,18 +8,7 @@ out=$("$SC_ROOT/scripts/config-docs.sh" --check "$SC_BIN" 2>&1) ||
   fail "docs/configuration.md is not what --help-markdown prints: $out"
 ok "docs/configuration.md's option tables are those --help-markdown prints (scripts/config-docs.sh)"
 section=$(sed -n '/^# Worker configuration/,$p' "$SC_ROOT/docs/configuration.md")
-n=0
-while read -r name def; do
-  row=$(grep -E "^\| \`--$name( [^\`]*)?\` \|" <<<"$section" | head -n1)
-  [ -n "$row" ] || fail "docs/configuration.md lacks a row for --$name"
-  if [ -n "$def" ]; then
-    grep -qF "| \`$def\` |" <<<"$row" || fail "docs/configuration.md: --$name lacks its default '$def': $row"
-  fi
-  n=$((n + 1))
-done < <("$SC_BIN/sc-conformance" --help |
-         sed -n -e 's/^  --\([^ ]*\) .*(default \([^)]*\))$/\1 \2/p' -e 't' -e 's/^  --\([^ ]*\).*$/\1/p')
-[ "$n" -gt 15 ] || fail "sc-conformance --help listed only $n options"
-ok "all $n options of sc-conformance --help are in docs/configuration.md with their defaults"
+docs_cover_help "$section" "$SC_BIN/sc-conformance" 15
 # Bad values stop the start with exit code 2, from a flag or from a variable, naming it; a flag
 # wins over its variable without the variable being read.
 out=$("$SC_BIN/sc-conformance" --rx-buffer-size 64 2>&1); rc=$?

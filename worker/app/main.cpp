@@ -45,16 +45,7 @@ int main(int argc, char** argv) {
   // rather than failing); flags and SCLUSTER_PUBLIC still win.
   if (access(SC_APP_PUBLIC, R_OK | X_OK) == 0) setenv("SCLUSTER_PUBLIC", SC_APP_PUBLIC, 0);
   sc::Options opt;
-  std::string error;
-  switch (sc::Options::load(argc, argv, &opt, &error, "sc-worker")) {
-    case sc::Options::Status::Exit0:
-      return 0;
-    case sc::Options::Status::Error:
-      std::fprintf(stderr, "sc-worker: %s (try --help)\n", error.c_str());
-      return 2;
-    case sc::Options::Status::Ok:
-      break;
-  }
+  if (auto rc = sc::Options::from_main(argc, argv, &opt, "sc-worker")) return *rc;
   sc::Worker w(opt);
   Rand rand;  // (aggregate braces would replace the seeded rng by a default-seeded one)
   rand.w = &w;

@@ -20,16 +20,7 @@ bool string_member(const sc::Json& data, const char* key, std::string* out) {
 
 int main(int argc, char** argv) {
   sc::Options opt;
-  std::string error;
-  switch (sc::Options::load(argc, argv, &opt, &error, "sc-conformance")) {
-    case sc::Options::Status::Exit0:
-      return 0;
-    case sc::Options::Status::Error:
-      std::fprintf(stderr, "sc-conformance: %s (try --help)\n", error.c_str());
-      return 2;
-    case sc::Options::Status::Ok:
-      break;
-  }
+  if (auto rc = sc::Options::from_main(argc, argv, &opt, "sc-conformance")) return *rc;
   sc::Worker w(opt);
 
   // echo: the data unchanged (absent stays absent).

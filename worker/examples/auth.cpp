@@ -35,16 +35,7 @@ void guard_private(sc::Action& a) {
 
 int main(int argc, char** argv) {
   sc::Options opt;
-  std::string error;
-  switch (sc::Options::load(argc, argv, &opt, &error, "sc-example-auth")) {
-    case sc::Options::Status::Exit0:
-      return 0;
-    case sc::Options::Status::Error:
-      std::fprintf(stderr, "sc-example-auth: %s (try --help)\n", error.c_str());
-      return 2;
-    case sc::Options::Status::Ok:
-      break;
-  }
+  if (auto rc = sc::Options::from_main(argc, argv, &opt, "sc-example-auth")) return *rc;
   sc::Worker w(opt);
 
   w.procedure("login", [](sc::Socket& s, sc::Request& r) {

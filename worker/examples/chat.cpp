@@ -15,16 +15,7 @@
 
 int main(int argc, char** argv) {
   sc::Options opt;
-  std::string error;
-  switch (sc::Options::load(argc, argv, &opt, &error, "sc-example-chat")) {
-    case sc::Options::Status::Exit0:
-      return 0;
-    case sc::Options::Status::Error:
-      std::fprintf(stderr, "sc-example-chat: %s (try --help)\n", error.c_str());
-      return 2;
-    case sc::Options::Status::Ok:
-      break;
-  }
+  if (auto rc = sc::Options::from_main(argc, argv, &opt, "sc-example-chat")) return *rc;
   sc::Worker w(opt);
   std::deque<sc::Json> history;  // the last 20 publications on "room"
 

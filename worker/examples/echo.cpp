@@ -12,16 +12,7 @@
 
 int main(int argc, char** argv) {
   sc::Options opt;
-  std::string error;
-  switch (sc::Options::load(argc, argv, &opt, &error, "sc-example-echo")) {
-    case sc::Options::Status::Exit0:
-      return 0;
-    case sc::Options::Status::Error:
-      std::fprintf(stderr, "sc-example-echo: %s (try --help)\n", error.c_str());
-      return 2;
-    case sc::Options::Status::Ok:
-      break;
-  }
+  if (auto rc = sc::Options::from_main(argc, argv, &opt, "sc-example-echo")) return *rc;
   sc::Worker w(opt);
   int connected = 0, disconnected = 0, last_code = 0;
   std::string last_reason;

@@ -17,16 +17,7 @@
 
 int main(int argc, char** argv) {
   sc::Options opt;
-  std::string error;
-  switch (sc::Options::load(argc, argv, &opt, &error, "sc-example-middleware")) {
-    case sc::Options::Status::Exit0:
-      return 0;
-    case sc::Options::Status::Error:
-      std::fprintf(stderr, "sc-example-middleware: %s (try --help)\n", error.c_str());
-      return 2;
-    case sc::Options::Status::Ok:
-      break;
-  }
+  if (auto rc = sc::Options::from_main(argc, argv, &opt, "sc-example-middleware")) return *rc;
   sc::Worker w(opt);
   w.procedure("echo", [](sc::Socket&, sc::Request& r) { r.end(r.data()); });
   w.procedure("secret", [](sc::Socket&, sc::Request& r) { r.end(sc::Json::string("42")); });

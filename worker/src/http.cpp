@@ -128,6 +128,12 @@ void sample(std::string* out, const char* name, std::string_view labels, uint64_
   *out += '\n';
 }
 
+// A metric with one unlabelled sample.
+void single(std::string* out, const char* name, const char* type, const char* help, uint64_t v) {
+  metric(out, name, type, help);
+  sample(out, name, "", v);
+}
+
 // A label value: Prometheus escapes backslash, double quote and newline.
 std::string label(std::string_view v) {
   std::string r;
@@ -201,20 +207,18 @@ std::string WorkerState::health_json() const {
 
 std::string WorkerState::metrics_text() const {
   std::string o;
-  metric(&o, "sc_worker_sockets_open", "gauge", "WebSocket connections open (upgraded)");
-  sample(&o, "sc_worker_sockets_open", "", sockets.size());
-  metric(&o, "sc_worker_messages_in_total", "counter",
-         "complete WebSocket messages received (a batch counts once)");
-  sample(&o, "sc_worker_messages_in_total", "", metrics.messages_in);
-  metric(&o, "sc_worker_messages_out_total", "counter",
-         "WebSocket messages written (a publication once per recipient)");
-  sample(&o, "sc_worker_messages_out_total", "", metrics.messages_out);
-  metric(&o, "sc_worker_publications_sent_total", "counter",
-         "publications sent to the brokers (client #publish and Exchange::publish)");
-  sample(&o, "sc_worker_publications_sent_total", "", metrics.publications_sent);
-  metric(&o, "sc_worker_publications_received_total", "counter",
-         "publications the brokers delivered on a channel this worker holds");
-  sample(&o, "sc_worker_publications_received_total", "", metrics.publications_received);
+  single(&o, "sc_worker_sockets_open", "gauge", "WebSocket connections open (upgraded)",
+         sockets.size());
+  single(&o, "sc_worker_messages_in_total", "counter",
+         "complete WebSocket messages received (a batch counts once)", metrics.messages_in);
+  single(&o, "sc_worker_messages_out_total", "counter",
+         "WebSocket messages written (a publication once per recipient)", metrics.messages_out);
+  single(&o, "sc_worker_publications_sent_total", "counter",
+         "publications sent to the brokers (client #publish and Exchange::publish)",
+         metrics.publications_sent);
+  single(&o, "sc_worker_publications_received_total", "counter",
+         "publications the brokers delivered on a channel this worker holds",
+         metrics.publications_received);
   metric(&o, "sc_worker_broker_up", "gauge",
          "1 when both connections to the broker are up, else 0");
   for (auto& b : brokers)
@@ -222,22 +226,19 @@ std::string WorkerState::metrics_text() const {
            b->sub_up() && b->cmd_up() ? 1 : 0);
   uint64_t queued = 0;
   for (auto& [serial, s] : sockets) queued += s->out.bytes;
-  metric(&o, "sc_worker_outbound_bytes_queued", "gauge",
-         "bytes of WebSocket messages waiting to be written, over every socket");
-  sample(&o, "sc_worker_outbound_bytes_queued", "", queued);
+  single(&o, "sc_worker_outbound_bytes_queued", "gauge",
+         "bytes of WebSocket messages waiting to be written, over every socket", queued);
   metric(&o, "sc_worker_closes_total", "counter",
          "WebSocket connections closed, by close code (1006: without a close frame)");
   for (auto& [code, n] : metrics.closes)
     sample(&o, "sc_worker_closes_total", "code=\"" + std::to_string(code) + "\"", n);
-  metric(&o, "sc_worker_origin_refused_total", "counter",
-         "WebSocket upgrades refused by --origins (HTTP 403)");
-  sample(&o, "sc_worker_origin_refused_total", "", metrics.origin_refused);
-  metric(&o, "sc_worker_address_refused_total", "counter",
-         "WebSocket upgrades refused by --address-socket-limit (HTTP 429)");
-  sample(&o, "sc_worker_address_refused_total", "", metrics.address_refused);
-  metric(&o, "sc_worker_http_requests_total", "counter",
-         "plain HTTP requests (files, /health, /metrics, errors)");
-  sample(&o, "sc_worker_http_requests_total", "", metrics.http_requests);
+  single(&o, "sc_worker_origin_refused_total", "counter",
+         "WebSocket upgrades refused by --origins (HTTP 403)", metrics.origin_refused);
+  single(&o, "sc_worker_address_refused_total", "counter",
+         "WebSocket upgrades refused by --address-socket-limit (HTTP 429)",
+         metrics.address_refused);
+  single(&o, "sc_worker_http_requests_total", "counter",
+         "plain HTTP requests (files, /health, /metrics, errors)", metrics.http_requests);
   return o;
 }
 

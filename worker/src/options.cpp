@@ -252,4 +252,18 @@ Options::Status Options::load(int argc, char** argv, Options* out, std::string* 
   return Status::Ok;
 }
 
+std::optional<int> Options::from_main(int argc, char** argv, Options* out, const char* program) {
+  std::string error;
+  switch (load(argc, argv, out, &error, program)) {
+    case Status::Exit0:
+      return 0;
+    case Status::Error:
+      std::fprintf(stderr, "%s: %s (try --help)\n", program, error.c_str());
+      return 2;
+    case Status::Ok:
+      break;
+  }
+  return std::nullopt;
+}
+
 }  // namespace sc

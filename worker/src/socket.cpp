@@ -144,7 +144,8 @@ void WorkerState::on_writeable(SocketState* s) {
     }
     s->out.pop_front();
     metrics.messages_out++;
-    if (lws_send_pipe_choked(s->wsi)) break;
+    // lws_send_pipe_choked polls the socket (a system call): asked only when more is queued.
+    if (!s->out.empty() && lws_send_pipe_choked(s->wsi)) break;
   }
   if (!s->out.empty()) lws_callback_on_writable(s->wsi);
 }

@@ -26,6 +26,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -89,6 +90,10 @@ struct Options {
   static Status load(int argc, char** argv, Options* out, std::string* error,
                      const char* program = "sc-worker");
   static std::string help(const char* program);
+  // For main(): load(), with an error printed to stderr as "<program>: <error> (try --help)".
+  // Returns the exit code to leave main() with (0 after --help, 2 for a bad option), or
+  // nothing when the app should go on:  if (auto rc = sc::Options::from_main(...)) return *rc;
+  static std::optional<int> from_main(int argc, char** argv, Options* out, const char* program);
 };
 
 // An invoke being answered.  Copyable; answering twice, or after the socket closed, does
