@@ -13,16 +13,7 @@
 
 int main(int argc, char** argv) {
   sc::Options opt;
-  std::string error;
-  switch (sc::Options::load(argc, argv, &opt, &error, "sc-example-sessions")) {
-    case sc::Options::Status::Exit0:
-      return 0;
-    case sc::Options::Status::Error:
-      std::fprintf(stderr, "sc-example-sessions: %s (try --help)\n", error.c_str());
-      return 2;
-    case sc::Options::Status::Ok:
-      break;
-  }
+  if (auto rc = sc::Options::from_main(argc, argv, &opt, "sc-example-sessions")) return *rc;
   sc::Worker w(opt);
   // Read, add one, write: two tabs connecting at the same instant may count once (a real app
   // would keep a counter with the broker's HINCRBY; this shows get and set).
