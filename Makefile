@@ -94,7 +94,7 @@ $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.cpp
 	$(FUZZ_CXX) $(FUZZ_FLAGS) $(or $(FUZZ_INC),-Icommon) $(filter %.cpp,$^) $(FUZZ_LIBS) -o $@
 
 $(FUZZ_BUILD)/fuzz_worker_http: tests/fuzz/fuzz_worker_http.cpp worker/src/http_path.cpp worker/src/origins.cpp \
-		worker/src/http_path.h worker/src/origins.h
+		worker/src/session_id.cpp worker/src/http_path.h worker/src/origins.h worker/src/session_id.h
 	@mkdir -p $(FUZZ_BUILD)
 	$(FUZZ_CXX) $(FUZZ_FLAGS) -Iworker/src $(filter %.cpp,$^) -o $@
 

@@ -14,7 +14,7 @@ ASAN_BUILD=${SC_ASAN_BUILD:-$ROOT/build-asan}
 TESTS=${SANITIZER_TESTS:-"broker_json.py broker_json_limits.py broker_ndata.py broker_aof.py broker_strings.py
   $(cd tests/integration && ls balancer_*.py balancer_*.sh worker_*.py worker_*.sh 2>/dev/null)"}
 TARGETS="sc-broker sc-balancer sc-testbackend sc-conformance sc-example-middleware sc-example-echo
-  sc-example-chat sc-worker sc-example-auth sc-client-bundle"
+  sc-example-chat sc-worker sc-example-auth sc-example-sessions sc-client-bundle"
 
 start=$SECONDS
 mkdir -p "$ASAN_BUILD"; mlog="$ASAN_BUILD/make.log"

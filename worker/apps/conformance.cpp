@@ -119,6 +119,70 @@ int main(int argc, char** argv) {
     r.end();
   });
 
+  // Sessions (docs/worker.md "Sessions").  Each responds once the broker answered, or with
+  // its BrokerError.
+  auto done_of = [](sc::Request r) {
+    return [r](const sc::Error* e) mutable {
+      if (e)
+        r.error(*e);
+      else
+        r.end();
+    };
+  };
+  w.procedure("sessionDestroy",
+              [done_of](sc::Socket& s, sc::Request& r) { s.session().destroy(done_of(r)); });
+  // The tests count this line in every worker's log: once in the cluster per session.
+  w.on_session_destroy([](std::string_view sid) {
+    std::fprintf(stderr, "session destroyed %.*s\n", int(sid.size()), sid.data());
+  });
+  w.procedure("sessionId",
+              [](sc::Socket& s, sc::Request& r) { r.end(sc::Json::string(s.session().id())); });
+  w.procedure("sessionSet", [done_of](sc::Socket& s, sc::Request& r) {
+    std::string name;
+    if (!string_member(r.data(), "name", &name)) {
+      r.error(sc::Error{"ConformanceError", "sessionSet wants {name, value}", ""});
+      return;
+    }
+    s.session().set(name, r.data().get("value"), done_of(r));
+  });
+  w.procedure("sessionGet", [](sc::Socket& s, sc::Request& r) {
+    std::string name;
+    if (!string_member(r.data(), "name", &name)) {
+      r.error(sc::Error{"ConformanceError", "sessionGet wants {name}", ""});
+      return;
+    }
+    s.session().get(name, [r](const sc::Error* e, const sc::Json& v) mutable {
+      if (e)
+        r.error(*e);
+      else
+        r.end(v.absent() ? sc::Json::null() : v);
+    });
+  });
+  w.procedure("sessionEmit", [done_of](sc::Socket& s, sc::Request& r) {
+    std::string event;
+    if (!string_member(r.data(), "event", &event)) {
+      r.error(sc::Error{"ConformanceError", "sessionEmit wants {event, data}", ""});
+      return;
+    }
+    s.session().emit(event, r.data().get("data"), done_of(r));
+  });
+  w.procedure("globalEmit", [&w, done_of](sc::Socket&, sc::Request& r) {
+    std::string sid, event;
+    if (!string_member(r.data(), "sid", &sid) || !string_member(r.data(), "event", &event)) {
+      r.error(sc::Error{"ConformanceError", "globalEmit wants {sid, event, data}", ""});
+      return;
+    }
+    w.global().emit(sid, event, r.data().get("data"), done_of(r));
+  });
+  w.procedure("broadcast", [&w, done_of](sc::Socket&, sc::Request& r) {
+    std::string event;
+    if (!string_member(r.data(), "event", &event)) {
+      r.error(sc::Error{"ConformanceError", "broadcast wants {event, data}", ""});
+      return;
+    }
+    w.global().broadcast(event, r.data().get("data"), done_of(r));
+  });
+
   // Channels starting with private/ need an authenticated socket to subscribe or publish.
   auto private_rule = [](sc::Action& a) {
     if (a.channel().substr(0, 8) == "private/" && !a.socket()->authenticated())

@@ -240,4 +240,64 @@ void BrokerLink::on_publish(redisAsyncContext*, void* r, void* priv) {
     done(std::string());
 }
 
+void BrokerLink::command(const std::vector<std::string>& argv, ReplyFn done) {
+  if (cmd_.state != State::Up) {
+    if (done) done("broker " + name_ + " is unavailable", Reply());
+    return;
+  }
+  std::vector<const char*> args;
+  std::vector<size_t> lens;
+  for (auto& a : argv) {
+    args.push_back(a.data());
+    lens.push_back(a.size());
+  }
+  auto* op = new CommandOp{this, std::move(done)};
+  if (redisAsyncCommandArgv(cmd_.ac, &BrokerLink::on_command, op, int(args.size()), args.data(),
+                            lens.data()) != REDIS_OK) {
+    ReplyFn d = std::move(op->done);
+    delete op;
+    if (d) d("broker " + name_ + " refused the command", Reply());
+  }
+}
+
+void BrokerLink::on_command(redisAsyncContext*, void* r, void* priv) {
+  auto* op = static_cast<CommandOp*>(priv);
+  auto* reply = static_cast<redisReply*>(r);
+  BrokerLink* l = op->link;
+  ReplyFn done = std::move(op->done);
+  delete op;
+  if (!done) return;
+  Reply out;
+  if (!reply) {
+    done(l->stopping_ ? "the worker is stopping" : "connection to broker " + l->name_ + " lost",
+         out);
+    return;
+  }
+  switch (reply->type) {
+    case REDIS_REPLY_ERROR:
+      done("broker " + l->name_ + ": " + std::string(reply->str, reply->len), out);
+      return;
+    case REDIS_REPLY_STRING:
+    case REDIS_REPLY_STATUS:
+      out.nil = false;
+      out.str.assign(reply->str, reply->len);
+      break;
+    case REDIS_REPLY_INTEGER:
+      out.nil = false;
+      out.integer = reply->integer;
+      break;
+    case REDIS_REPLY_ARRAY:
+      out.nil = false;
+      for (size_t i = 0; i < reply->elements; i++) {
+        const redisReply* e = reply->element[i];
+        out.items.emplace_back(e->type == REDIS_REPLY_STRING ? std::string(e->str, e->len)
+                                                             : std::string());
+      }
+      break;
+    default:
+      break;
+  }
+  done(std::string(), out);
+}
+
 }  // namespace sc

@@ -27,6 +27,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 struct redisAsyncContext;
 
@@ -57,6 +58,19 @@ class BrokerLink {
   bool cmd_up() const { return cmd_.state == State::Up; }
 
   void publish(std::string_view channel, std::string_view payload, DoneFn done);
+
+  // Any other command on the command connection (sessions: HSET, HGET, HGETALL, HDEL, EXPIRE,
+  // DEL), pipelined: hiredis writes every queued command in one go.  done (may be empty) runs
+  // exactly once: an empty error and the reply, or the reason (not connected, the broker's
+  // error reply, the connection lost).
+  struct Reply {
+    bool nil = true;                 // nil bulk or array (HGET of a missing field)
+    long long integer = 0;           // integer replies
+    std::string str;                 // bulk or status replies
+    std::vector<std::string> items;  // arrays of bulk strings (HGETALL: field, value, ...)
+  };
+  using ReplyFn = std::function<void(const std::string& error, const Reply& reply)>;
+  void command(const std::vector<std::string>& argv, ReplyFn done);
 
   const std::string& name() const { return name_; }  // "host:port"
 
@@ -93,6 +107,11 @@ class BrokerLink {
   static void on_auth(redisAsyncContext* ac, void* reply, void* priv);
   static void on_sub_reply(redisAsyncContext* ac, void* reply, void* priv);
   static void on_publish(redisAsyncContext* ac, void* reply, void* priv);
+  static void on_command(redisAsyncContext* ac, void* reply, void* priv);
+  struct CommandOp {
+    BrokerLink* link;
+    ReplyFn done;
+  };
   static Conn* conn_of(const redisAsyncContext* ac);
 
   struct ev_loop* loop_;

@@ -18,6 +18,7 @@
 
 #include "http_path.h"
 #include "log.h"
+#include "session_id.h"
 #include "worker_state.h"
 
 namespace sc {
@@ -264,7 +265,14 @@ int WorkerState::on_http(lws* wsi, std::string_view uri) {
     return not_found(wsi, head);
   }
   // <0: failed; >0: answered already (HEAD, or lws's own 404 when the file vanished).
-  int r = lws_serve_http_file(wsi, file.c_str(), mime_type(file), nullptr, 0);
+  // A page load starts the session its sockets will share (the request lacked the cookie).
+  bool set_cookie = false;
+  std::string sid = pick_sid(wsi, false, &set_cookie), extra;
+  if (set_cookie && !sid.empty())
+    extra =
+        "set-cookie: " + session::set_cookie(opt.session_cookie, sid, secure_request(wsi)) + "\r\n";
+  int r = lws_serve_http_file(wsi, file.c_str(), mime_type(file),
+                              extra.empty() ? nullptr : extra.c_str(), int(extra.size()));
   if (r < 0 || (r > 0 && lws_http_transaction_completed(wsi))) return -1;
   return 0;
 }

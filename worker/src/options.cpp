@@ -2,6 +2,7 @@
 // SCLUSTER_* variables, --help, the checks at start and docs/configuration.md's table.
 #include "options.h"
 
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -19,6 +20,14 @@ constexpr int kDay = 86400000;
 
 const char* absolute_path(std::string_view v) {
   return v.empty() || v[0] != '/' ? "must start with '/'" : nullptr;
+}
+
+const char* cookie_name(std::string_view v) {
+  if (v.empty()) return "must not be empty";
+  for (char c : v)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-' && c != '.')
+      return "wants letters, digits, '_', '-' or '.'";
+  return nullptr;
 }
 
 // Every option, once; the variable of --ping-interval is SCLUSTER_PING_INTERVAL.  Defaults are
@@ -147,6 +156,18 @@ const Row kOptions[] = {
      .help = "on SIGTERM, wait this long for clients to take their 1001 close",
      .doc = "on SIGTERM/SIGINT a worker closes its clients with 1001 and waits up to this for them "
             "to go; a master SIGKILLs a worker still running 1 s after it"},
+    // Sessions (sessions.cpp, docs/worker.md "Sessions").
+    {.name = "session-cookie", .kind = K::String, .field = &Options::session_cookie,
+     .metavar = "NAME", .help = "cookie (and upgrade query parameter) holding the session id",
+     .doc = "the cookie holding the session id, and the upgrade's query parameter for clients "
+            "without a cookie jar (letters, digits, `_`, `-`, `.`; matched exactly: `xsid` is not "
+            "`sid`) ([worker.md](worker.md#sessions))",
+     .check = cookie_name},
+    {.name = "session-timeout", .kind = K::Int, .field = &Options::session_timeout_s, .min = 1,
+     .max = 100LL * 365 * 86400, .metavar = "SECONDS",
+     .help = "session data lives this long in the broker after its last socket left",
+     .doc = "a session's data (`sc:sess:<sid>`) lives this long in the broker after its last "
+            "socket left; while sockets are attached their workers refresh it every timeout/4"},
 };
 // clang-format on
 

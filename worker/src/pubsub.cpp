@@ -88,6 +88,7 @@ void WorkerState::maybe_release(const std::string& channel) {
 // ---- broker events ----
 
 void WorkerState::on_sub_up(int broker) {
+  session_resubscribe(broker);
   // A new connection has no subscriptions: subscribe every channel of this broker again.
   for (auto& [name, ch] : channels) {
     if (ch.broker != broker) continue;
@@ -97,11 +98,13 @@ void WorkerState::on_sub_up(int broker) {
 }
 
 void WorkerState::on_sub_down(int broker) {
+  session_sub_down(broker);
   for (auto& [name, ch] : channels)
     if (ch.broker == broker) ch.confirmed = false;
 }
 
 void WorkerState::on_broker_confirmed(int broker, std::string_view bchannel) {
+  session_confirmed(broker, bchannel);
   if (bchannel.substr(0, kPrefix.size()) != kPrefix) return;
   auto it = channels.find(std::string(bchannel.substr(kPrefix.size())));
   if (it == channels.end() || it->second.broker != broker) return;
@@ -114,6 +117,7 @@ void WorkerState::on_broker_confirmed(int broker, std::string_view bchannel) {
 
 void WorkerState::on_broker_message(int broker, std::string_view bchannel,
                                     std::string_view payload) {
+  if (session_message(broker, bchannel, payload)) return;  // sessions.cpp
   if (bchannel.substr(0, kPrefix.size()) != kPrefix) return;
   std::string name(bchannel.substr(kPrefix.size()));
   auto it = channels.find(name);

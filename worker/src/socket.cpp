@@ -110,6 +110,7 @@ void WorkerState::close_socket(SocketState* s) {
   s->out.clear();
   count_address(s, -1);
   release_socket_channels(s);
+  session_detach(s);
   auto pending = std::move(s->pending);
   s->pending.clear();
   Error e{"BadConnectionError", "Socket connection closed", ""};
@@ -473,18 +474,27 @@ void WorkerState::handshake(SocketState* s, proto::Packet& p) {
     request_close(s, code, "");
     return;
   }
-  s->handshaken = true;
-  s->last_ping = s->last_alive = ev_now(loop);
-  std::string f = frame_buffer();
   std::string reply =
       "{\"id\":\"" + s->id + "\",\"pingTimeout\":" + std::to_string(opt.ping_timeout_ms);
   if (!auth_error_text.empty()) reply += ",\"authError\":" + auth_error_text;
   reply += authenticated ? ",\"isAuthenticated\":true}" : ",\"isAuthenticated\":false}";
-  proto::encode_response(p.cid, reply, &f);
-  queue(s, std::move(f));
-  if (bad) send_transmit(s, "#removeAuthToken", "");
-  schedule(s);
-  if (on_connection) on_connection(s->handle);
+  // The answer waits until the worker's subscription to the socket's session channel is
+  // confirmed (sessions.cpp), so a session emit made after the client saw it connected reaches
+  // it.  Meanwhile the client sends nothing else (it queues until connected).
+  uint64_t serial = s->serial;
+  session_attach(s, [this, serial, cid = std::string(p.cid), reply = std::move(reply), bad] {
+    auto it = sockets.find(serial);
+    if (it == sockets.end() || it->second->close_code) return;
+    SocketState* s = it->second;
+    s->handshaken = true;
+    s->last_ping = s->last_alive = ev_now(loop);
+    std::string f = frame_buffer();
+    proto::encode_response(cid, reply, &f);
+    queue(s, std::move(f));
+    if (bad) send_transmit(s, "#removeAuthToken", "");
+    schedule(s);
+    if (on_connection) on_connection(s->handle);
+  });
 }
 
 void WorkerState::authenticate(SocketState* s, proto::Packet& p) {

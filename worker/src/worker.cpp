@@ -11,6 +11,7 @@
 
 #include "log.h"
 #include "master.h"
+#include "session_id.h"
 #include "worker_state.h"
 
 namespace sc {
@@ -100,7 +101,7 @@ bool WorkerState::init(std::string* error) {
   std::memset(protocols, 0, sizeof protocols);  // lws 4.1: the table ends with a zeroed entry
   protocols[0].name = "socketcluster";
   protocols[0].callback = &WorkerState::lws_callback;
-  protocols[0].per_session_data_size = sizeof(SocketState*);
+  protocols[0].per_session_data_size = sizeof(WsSlot);
   protocols[0].rx_buffer_size = opt.rx_buffer_size;
   protocols[0].user = this;
 
@@ -141,7 +142,9 @@ bool WorkerState::init(std::string* error) {
   ev_signal_start(loop, &sigint);
   ev_signal_start(loop, &sigterm);
   if (opt.trust_proxy && !proxy_listen(error)) return false;
-  return pubsub_init(error);
+  if (!pubsub_init(error)) return false;
+  sessions_init();
+  return true;
 }
 
 // Every socket gets 1001 (going away: the client reconnects, elsewhere behind a balancer);
@@ -163,7 +166,7 @@ int WorkerState::lws_callback(lws* wsi, lws_callback_reasons reason, void* user,
                               size_t len) {
   auto* w =
       static_cast<WorkerState*>(lws_get_protocol(wsi) ? lws_get_protocol(wsi)->user : nullptr);
-  auto** slot = static_cast<SocketState**>(user);
+  auto* slot = static_cast<WsSlot*>(user);
   switch (reason) {
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: {
       char uri[1024] = {0};
@@ -193,14 +196,37 @@ int WorkerState::lws_callback(lws* wsi, lws_callback_reasons reason, void* user,
           return 1;
         }
       }
+      if (slot) {  // the session: the cookie, else ?sid=, else a new id (sessions.cpp)
+        bool set_cookie = false;
+        std::string sid = w->pick_sid(wsi, true, &set_cookie);
+        if (sid.empty()) {
+          lws_return_http_status(wsi, HTTP_STATUS_INTERNAL_SERVER_ERROR, nullptr);
+          return 1;
+        }
+        std::memcpy(slot->sid, sid.c_str(), sid.size() + 1);
+        slot->set_cookie = set_cookie;
+      }
+      return 0;
+    }
+    case LWS_CALLBACK_ADD_HEADERS: {  // the upgrade's 101: Set-Cookie for a new session
+      if (!slot || !slot->set_cookie || !slot->sid[0]) return 0;
+      slot->set_cookie = false;
+      auto* args = static_cast<lws_process_html_args*>(in);
+      std::string c = session::set_cookie(w->opt.session_cookie, slot->sid, w->secure_request(wsi));
+      if (lws_add_http_header_by_name(wsi, reinterpret_cast<const unsigned char*>("set-cookie:"),
+                                      reinterpret_cast<const unsigned char*>(c.data()),
+                                      int(c.size()), reinterpret_cast<unsigned char**>(&args->p),
+                                      reinterpret_cast<unsigned char*>(args->p) + args->max_len))
+        return 1;
       return 0;
     }
     case LWS_CALLBACK_ESTABLISHED:
-      *slot = w->open_socket(wsi);
-      if (w->stopping) w->request_close(*slot, close_code::kGoingAway, "");
+      slot->s = w->open_socket(wsi);
+      slot->s->sid = slot->sid;
+      if (w->stopping) w->request_close(slot->s, close_code::kGoingAway, "");
       return 0;
     case LWS_CALLBACK_RECEIVE: {
-      SocketState* s = *slot;
+      SocketState* s = slot ? slot->s : nullptr;
       if (!s) return -1;
       if (s->close_code) return 0;  // closing: the rest is not read
       bool final = lws_is_final_fragment(wsi) && lws_remaining_packet_payload(wsi) == 0;
@@ -239,7 +265,7 @@ int WorkerState::lws_callback(lws* wsi, lws_callback_reasons reason, void* user,
       return 0;
     }
     case LWS_CALLBACK_SERVER_WRITEABLE: {
-      SocketState* s = *slot;
+      SocketState* s = slot ? slot->s : nullptr;
       if (!s) return -1;
       w->on_writeable(s);
       if (s->close_code && s->out.empty()) {
@@ -252,7 +278,7 @@ int WorkerState::lws_callback(lws* wsi, lws_callback_reasons reason, void* user,
       return 0;
     }
     case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE: {
-      SocketState* s = *slot;
+      SocketState* s = slot ? slot->s : nullptr;
       if (s) {
         auto* b = static_cast<const unsigned char*>(in);
         s->peer_close_code = len >= 2 ? (b[0] << 8 | b[1]) : 1005;
@@ -261,8 +287,8 @@ int WorkerState::lws_callback(lws* wsi, lws_callback_reasons reason, void* user,
       return 0;
     }
     case LWS_CALLBACK_CLOSED: {
-      SocketState* s = *slot;
-      *slot = nullptr;
+      SocketState* s = slot ? slot->s : nullptr;
+      if (slot) slot->s = nullptr;
       if (s) w->close_socket(s);
       return 0;
     }
@@ -280,6 +306,7 @@ int WorkerState::lws_callback(lws* wsi, lws_callback_reasons reason, void* user,
 Worker::Worker(const Options& options) : st_(std::make_unique<WorkerState>()) {
   st_->owner = this;
   st_->exchange.w_ = st_.get();
+  st_->global.w_ = st_.get();
   st_->opt = options;
 }
 
@@ -288,6 +315,7 @@ Worker::~Worker() {
   ev_signal_stop(st_->loop, &st_->sigint);
   ev_signal_stop(st_->loop, &st_->sigterm);
   ev_timer_stop(st_->loop, &st_->drain_timer);
+  st_->sessions_stop();
   st_->shared_listener.reset();
   st_->proxy_stop();
   st_->ctx.reset();  // closes every socket (CLOSED callbacks free their state)
@@ -302,6 +330,9 @@ void Worker::receiver(std::string_view name, ReceiverFn fn) {
 }
 void Worker::set_middleware(Middleware point, std::function<void(Action&)> fn) {
   st_->middleware[size_t(point)] = std::move(fn);
+}
+void Worker::on_session_destroy(std::function<void(std::string_view)> fn) {
+  st_->on_session_destroy = std::move(fn);
 }
 void Worker::on_connection(std::function<void(Socket&)> fn) { st_->on_connection = std::move(fn); }
 void Worker::on_disconnect(std::function<void(Socket&, int, std::string_view)> fn) {

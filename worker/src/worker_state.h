@@ -112,6 +112,25 @@ struct SocketState {
   std::unique_ptr<std::unordered_map<std::string, ProcedureFn>> procs;  // Socket::on
   std::unique_ptr<std::unordered_map<std::string, ReceiverFn>> receivers;
   std::unique_ptr<std::unordered_set<std::string>> channels;  // subscribed (null: none yet)
+  std::string sid;          // the session (session_id.h: always well-formed)
+  bool in_session = false;  // attached to WorkerState::sessions (after #handshake)
+};
+
+// lws's per-connection user space: from the upgrade's filter (which picks the sid and whether
+// the response sets the cookie, LWS_CALLBACK_ADD_HEADERS) to the socket's close.
+struct WsSlot {
+  SocketState* s;  // null until ESTABLISHED
+  bool set_cookie;
+  char sid[65];  // session::kSidMaxLength + 1
+};
+
+// A session with sockets on this worker (sessions.cpp): subscribed to sc:sess:<sid> and
+// refreshed by the keep-alive timer while it has any.
+struct LocalSession {
+  int broker = 0;
+  bool confirmed = false;  // the broker confirmed SUBSCRIBE sc:sess:<sid> on this connection
+  std::unordered_set<SocketState*> sockets;
+  std::vector<std::function<void()>> waiters;  // handshakes answered once confirmed
 };
 
 // A #subscribe answered once the broker confirmed the channel's subscription.
@@ -194,6 +213,34 @@ struct WorkerState {
   void publish(std::string_view channel, std::string_view data, Exchange::DoneFn done);
   void queue_shared(SocketState* s, std::shared_ptr<std::string> frame);
   void error_response(SocketState* s, std::string_view cid, const Error& e);
+
+  // sessions (sessions.cpp)
+  Global global;
+  std::unordered_map<std::string, LocalSession> sessions;
+  ev_timer session_timer;  // one keep-alive tick for every local session
+  int broadcast_broker = 0;
+  std::function<void(std::string_view)> on_session_destroy;  // subscribes to expired events
+  void session_ended(std::string_view sid);                  // the SET NX race, then the hook
+  void sessions_init();
+  void sessions_stop();
+  // The request's sid: its cookie, else (upgrades: from_query) the query parameter, else a new
+  // one; *set_cookie when the response must set the cookie (a new id).  Empty: no entropy.
+  std::string pick_sid(lws* wsi, bool from_query, bool* set_cookie);
+  bool secure_request(lws* wsi);
+  int broker_of_key(std::string_view key) const;
+  // Adds s to its session; `ready` runs once the session channel's subscription is confirmed
+  // (at once when it is, or when the broker is down: it is resubscribed when back).
+  void session_attach(SocketState* s, std::function<void()> ready);
+  void session_confirmed(int broker, std::string_view bchannel);
+  void session_sub_down(int broker);
+  void session_detach(SocketState* s);
+  void session_resubscribe(int broker);
+  bool session_message(int broker, std::string_view bchannel, std::string_view payload);
+  void session_command(std::string_view sid, std::vector<std::string> argv,
+                       BrokerLink::ReplyFn done);
+  void session_publish(std::string_view bchannel, std::string_view event, std::string_view data,
+                       Session::DoneFn done);
+  static void on_session_timer(struct ev_loop* loop, ev_timer* t, int revents);
 
   // limits (limits.cpp, proxy_accept.cpp)
   std::string client_address(lws* wsi);  // see --trust-proxy

@@ -40,6 +40,8 @@ namespace sc {
 class Worker;
 class Socket;
 class Exchange;
+class Session;
+class Global;
 struct WorkerState;
 struct SocketState;
 
@@ -78,6 +80,10 @@ struct Options {
   int workers = 0;                 // > 0: a master forks this many workers (ports port+id)
   bool reuseport = false;          // every worker on `port` (SO_REUSEPORT)
   int shutdown_timeout_ms = 5000;  // SIGTERM: how long clients get to take their 1001 close
+  // Sessions (docs/worker.md "Sessions"): the cookie (and query parameter) naming a session,
+  // and how long its data lives in the broker after the last socket of it left.
+  std::string session_cookie = "sid";
+  int session_timeout_s = 1200;
 
   enum class Status { Ok, Exit0, Error };
   // Defaults, then SCLUSTER_<NAME> variables, then flags.  Exit0 after --help (printed).
@@ -148,6 +154,8 @@ class Socket {
 
   Worker& worker();
   Exchange& exchange();
+  // The session this socket belongs to (its sid: the cookie, the query parameter, or new).
+  Session session();
 
  private:
   friend struct WorkerState;
@@ -216,6 +224,52 @@ class Exchange {
   WorkerState* w_ = nullptr;
 };
 
+// A session's data in the broker (hash sc:sess:<sid>, one field per name, values JSON text)
+// and its emits (broker channel sc:sess:<sid>).  A copyable handle; it stays usable after the
+// socket it came from closed.  Every callback runs once, on the loop; an error is a
+// BrokerError (broker unavailable, connection lost).
+class Session {
+ public:
+  using DoneFn = std::function<void(const Error* error)>;
+  using ValueFn = std::function<void(const Error* error, const Json& value)>;
+
+  const std::string& id() const { return sid_; }
+  // done once the broker has it.  The TTL restarts at --session-timeout.
+  void set(std::string_view name, const Json& value, DoneFn done = {});
+  void get(std::string_view name, ValueFn cb);  // value absent when the name is not set
+  void get_all(ValueFn cb);                     // an object of every name (empty: {})
+  void remove(std::string_view name, DoneFn done = {});
+  // Transmits `event` with `data` to every socket of this session on every worker, in the
+  // order emitted.  done once the broker took the publication.
+  void emit(std::string_view event, const Json& data = Json(), DoneFn done = {});
+  // Deletes the hash (done once the broker did), transmits `sessiondestroy` (data: the sid) to
+  // every socket of the session still attached on any worker, and runs the cluster's
+  // on_session_destroy once.
+  void destroy(DoneFn done = {});
+
+ private:
+  friend struct WorkerState;
+  friend class Socket;
+  friend class Global;
+  WorkerState* w_ = nullptr;
+  std::string sid_;
+};
+
+// Server code outside a socket: any session by id, and every socket of the cluster.
+class Global {
+ public:
+  Session session(std::string_view sid);  // sid is not checked: the app's own ids
+  void emit(std::string_view sid, std::string_view event, const Json& data = Json(),
+            Session::DoneFn done = {});
+  // Every socket of every worker sharing the brokers gets `event` once (channel sc:broadcast).
+  void broadcast(std::string_view event, const Json& data = Json(), Session::DoneFn done = {});
+
+ private:
+  friend class Worker;
+  friend struct WorkerState;
+  WorkerState* w_ = nullptr;
+};
+
 class Worker {
  public:
   explicit Worker(const Options& options);
@@ -228,6 +282,10 @@ class Worker {
   void set_middleware(Middleware point, std::function<void(Action&)> fn);
   void on_connection(std::function<void(Socket&)> fn);  // after a successful #handshake
   void on_disconnect(std::function<void(Socket&, int code, std::string_view reason)> fn);
+  // Runs once in the cluster (on one worker) when a session ends: its hash expired (the
+  // broker's keyspace event, `notify-keyspace-events Ex` on Redis) or Session::destroy().
+  // The worker that wins SET sc:sess:<sid>:end 1 NX EX 60 runs it.  Register before run().
+  void on_session_destroy(std::function<void(std::string_view sid)> fn);
 
   // Listens and runs the loop until SIGINT/SIGTERM or stop(), then closes every socket
   // (on_disconnect and pending invoke callbacks run before it returns).  The process exit
@@ -241,6 +299,7 @@ class Worker {
 
   Socket* find(uint64_t serial);
   Exchange& exchange();
+  Global& global();
   const Options& options() const;
   struct ev_loop* loop();
   // This worker's id under a master, 0..workers-1 (0 without one); also in the environment
