@@ -27,7 +27,7 @@
 #               with its in-process broker)
 # lws echo has no SocketCluster: sc_load runs --raw against it (no handshake; the echoed frame
 # is the answer), and it has no pub/sub.  Every loop is bounded in count and time.
-# Env: ROUNDS=3 DURATION=3 WARMUP=1 CONNS=100 WINDOW=4 SIZE=16 FIXED_FRACTION=0.4 RATE=
+# Env: ROUNDS=3 DURATION=3 WARMUP=1 CONNS=100 WINDOW=16 SIZE=16 FIXED_FRACTION=0.4 RATE=
 #      IDLE_CONNS=10000 IDLE_ROUNDS=1 SUBSCRIBERS=1000 PUB_WINDOW=16 SERVER_CPU=0 LOAD_CPU=1
 #      METRICS="saturated fixed idle pubsub" OUT=$SC_BUILD/bench/worker-vs-node.md
 set -u
@@ -40,7 +40,7 @@ ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-3}
 WARMUP=${WARMUP:-1}
 CONNS=${CONNS:-100}
-WINDOW=${WINDOW:-4}
+WINDOW=${WINDOW:-16}
 SIZE=${SIZE:-16}
 FIXED_FRACTION=${FIXED_FRACTION:-0.4}
 RATE=${RATE:-}
