@@ -12,6 +12,8 @@
 #include <openssl/rand.h>
 #include <strings.h>
 
+#include <algorithm>
+
 #include "consistent_hash.h"
 #include "json.h"
 #include "log.h"
@@ -149,7 +151,7 @@ void WorkerState::session_attach(SocketState* s, std::function<void()> ready) {
   s->in_session = true;
   auto [it, fresh] = sessions.try_emplace(s->sid);
   LocalSession& ls = it->second;
-  ls.sockets.insert(s);
+  ls.sockets.push_back(s);
   if (fresh) {
     std::string key = key_of(s->sid);
     ls.broker = broker_of_key(key);
@@ -189,8 +191,9 @@ void WorkerState::session_detach(SocketState* s) {
   s->in_session = false;
   auto it = sessions.find(s->sid);
   if (it == sessions.end()) return;
-  it->second.sockets.erase(s);
-  if (!it->second.sockets.empty()) return;
+  auto& socks = it->second.sockets;
+  socks.erase(std::remove(socks.begin(), socks.end(), s), socks.end());
+  if (!socks.empty()) return;
   std::string key = key_of(s->sid);
   BrokerLink& b = *brokers[size_t(it->second.broker)];
   b.unsubscribe(key);

@@ -129,7 +129,8 @@ struct WsSlot {
 struct LocalSession {
   int broker = 0;
   bool confirmed = false;  // the broker confirmed SUBSCRIBE sc:sess:<sid> on this connection
-  std::unordered_set<SocketState*> sockets;
+  std::vector<SocketState*>
+      sockets;  // a session has a few sockets per worker: a vector is smallest
   std::vector<std::function<void()>> waiters;  // handshakes answered once confirmed
 };
 
