@@ -1222,55 +1222,49 @@ void json_resp_command(Client& c) {
   for (const JsonMatch& m : ms) resp_value(c, *m.v);
 }
 
+// Nearly every JSON command takes its one key at argv[1]; they differ in whether they write and
+// whether a write may grow memory (refused under maxmemory).
+constexpr Command reader(const char* name, int arity, CmdProc proc) {
+  return {.name = name, .arity = arity, .flags = kCmdReadonly, .keys = {1, 1, 1}, .proc = proc};
+}
+constexpr Command writer(const char* name, int arity, CmdProc proc) {
+  return {.name = name, .arity = arity, .flags = kCmdWrite, .keys = {1, 1, 1}, .proc = proc};
+}
+constexpr Command grower(const char* name, int arity, CmdProc proc) {
+  return {.name = name,
+          .arity = arity,
+          .flags = kCmdWrite | kCmdDenyOom,
+          .keys = {1, 1, 1},
+          .proc = proc};
+}
+
 Command kCommands[] = {
-    {.name = "json.set", .arity = -4, .flags = kCmdWrite | kCmdDenyOom, .keys = {1, 1, 1},
-     .proc = json_set_command},
-    {.name = "json.get", .arity = -2, .flags = kCmdReadonly, .keys = {1, 1, 1},
-     .proc = json_get_command},
+    grower("json.set", -4, json_set_command),
+    reader("json.get", -2, json_get_command),
     {.name = "json.mget", .arity = -3, .flags = kCmdReadonly, .keys = {1, -2, 1},
      .proc = json_mget_command},
-    {.name = "json.del", .arity = -2, .flags = kCmdWrite, .keys = {1, 1, 1},
-     .proc = json_del_command},
-    {.name = "json.forget", .arity = -2, .flags = kCmdWrite, .keys = {1, 1, 1},
-     .proc = json_del_command},
-    {.name = "json.type", .arity = -2, .flags = kCmdReadonly, .keys = {1, 1, 1},
-     .proc = json_type_command},
-    {.name = "json.numincrby", .arity = 4, .flags = kCmdWrite | kCmdDenyOom, .keys = {1, 1, 1},
-     .proc = json_numincrby_command},
-    {.name = "json.nummultby", .arity = 4, .flags = kCmdWrite | kCmdDenyOom, .keys = {1, 1, 1},
-     .proc = json_nummultby_command},
-    {.name = "json.numpowby", .arity = 4, .flags = kCmdWrite | kCmdDenyOom, .keys = {1, 1, 1},
-     .proc = json_numpowby_command},
-    {.name = "json.merge", .arity = -4, .flags = kCmdWrite | kCmdDenyOom, .keys = {1, 1, 1},
-     .proc = json_merge_command},
+    writer("json.del", -2, json_del_command),
+    writer("json.forget", -2, json_del_command),
+    reader("json.type", -2, json_type_command),
+    grower("json.numincrby", 4, json_numincrby_command),
+    grower("json.nummultby", 4, json_nummultby_command),
+    grower("json.numpowby", 4, json_numpowby_command),
+    grower("json.merge", -4, json_merge_command),
     {.name = "json.mset", .arity = -4, .flags = kCmdWrite | kCmdDenyOom, .keys = {1, -1, 3},
      .proc = json_mset_command},
-    {.name = "json.resp", .arity = -2, .flags = kCmdReadonly, .keys = {1, 1, 1},
-     .proc = json_resp_command},
-    {.name = "json.strappend", .arity = -3, .flags = kCmdWrite | kCmdDenyOom, .keys = {1, 1, 1},
-     .proc = json_strappend_command},
-    {.name = "json.strlen", .arity = -2, .flags = kCmdReadonly, .keys = {1, 1, 1},
-     .proc = json_strlen_command},
-    {.name = "json.arrappend", .arity = -4, .flags = kCmdWrite | kCmdDenyOom, .keys = {1, 1, 1},
-     .proc = json_arrappend_command},
-    {.name = "json.arrinsert", .arity = -5, .flags = kCmdWrite | kCmdDenyOom, .keys = {1, 1, 1},
-     .proc = json_arrinsert_command},
-    {.name = "json.arrindex", .arity = -4, .flags = kCmdReadonly, .keys = {1, 1, 1},
-     .proc = json_arrindex_command},
-    {.name = "json.arrpop", .arity = -2, .flags = kCmdWrite, .keys = {1, 1, 1},
-     .proc = json_arrpop_command},
-    {.name = "json.arrlen", .arity = -2, .flags = kCmdReadonly, .keys = {1, 1, 1},
-     .proc = json_arrlen_command},
-    {.name = "json.arrtrim", .arity = 5, .flags = kCmdWrite, .keys = {1, 1, 1},
-     .proc = json_arrtrim_command},
-    {.name = "json.objkeys", .arity = -2, .flags = kCmdReadonly, .keys = {1, 1, 1},
-     .proc = json_objkeys_command},
-    {.name = "json.objlen", .arity = -2, .flags = kCmdReadonly, .keys = {1, 1, 1},
-     .proc = json_objlen_command},
-    {.name = "json.clear", .arity = -2, .flags = kCmdWrite, .keys = {1, 1, 1},
-     .proc = json_clear_command},
-    {.name = "json.toggle", .arity = 3, .flags = kCmdWrite | kCmdDenyOom, .keys = {1, 1, 1},
-     .proc = json_toggle_command},
+    reader("json.resp", -2, json_resp_command),
+    grower("json.strappend", -3, json_strappend_command),
+    reader("json.strlen", -2, json_strlen_command),
+    grower("json.arrappend", -4, json_arrappend_command),
+    grower("json.arrinsert", -5, json_arrinsert_command),
+    reader("json.arrindex", -4, json_arrindex_command),
+    writer("json.arrpop", -2, json_arrpop_command),
+    reader("json.arrlen", -2, json_arrlen_command),
+    writer("json.arrtrim", 5, json_arrtrim_command),
+    reader("json.objkeys", -2, json_objkeys_command),
+    reader("json.objlen", -2, json_objlen_command),
+    writer("json.clear", -2, json_clear_command),
+    grower("json.toggle", 3, json_toggle_command),
     {.name = "json.debug", .arity = -2, .flags = kCmdReadonly, .keys = {2, 2, 1},
      .proc = json_debug_command},
 };
