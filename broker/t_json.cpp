@@ -135,6 +135,13 @@ bool too_deep(size_t at_depth, const Value& v) {
 
 // ---- JSON.SET ----
 
+// JSON.SET and JSON.MERGE: the document at key (nullptr when missing), the value at argv[3] and
+// the path at argv[2], checked in that order (it picks the error reply).  False once replied.
+bool write_args(Client& c, std::string_view key, Value** doc, Value* val, JsonPath* path) {
+  return doc_at(c, key, true, doc) && parse_json_arg(c, c.argv[3], val) &&
+         parse_path_arg(c, c.argv[2], path);
+}
+
 void json_set_command(Client& c) {
   std::string_view key = c.argv[1];
   bool nx = false, xx = false;
@@ -144,40 +151,26 @@ void json_set_command(Client& c) {
     } else if (eq_nocase(c.argv[i], "xx") && !nx && !xx) {
       xx = true;
     } else {
-      reply_syntax_error(c);
-      return;
+      return reply_syntax_error(c);
     }
   }
   Value* doc;
-  if (!doc_at(c, key, true, &doc)) return;
   Value val;
-  if (!parse_json_arg(c, c.argv[3], &val)) return;
   JsonPath path;
-  if (!parse_path_arg(c, c.argv[2], &path)) return;
+  if (!write_args(c, key, &doc, &val, &path)) return;
 
   if (!doc) {
-    if (xx) {
-      c.reply().null();
-      return;
-    }
-    if (!path.is_root()) {
-      reply_error(c, "ERR new objects must be created at the root");
-      return;
-    }
+    if (xx) return c.reply().null();
+    if (!path.is_root()) return reply_error(c, "ERR new objects must be created at the root");
     db_add(*c.db, key, json_value(std::move(val)));
     key_changed(c, key, kNotifyModule, "json.set");
-    c.reply().ok();
-    return;
+    return c.reply().ok();
   }
   if (path.is_root()) {
-    if (nx) {
-      c.reply().null();
-      return;
-    }
+    if (nx) return c.reply().null();
     *doc = std::move(val);
     key_changed(c, key, kNotifyModule, "json.set");
-    c.reply().ok();
-    return;
+    return c.reply().ok();
   }
   bool updated = false;
   if (!nx) {
@@ -187,31 +180,18 @@ void json_set_command(Client& c) {
       // Only the outermost matches: the others lie inside them and go with them.
       json_matches_outermost(&ms);
       for (const JsonMatch& m : ms) {
-        if (too_deep(m.loc.size(), val)) {
-          reply_error(c, "ERR recursion limit exceeded");
-          return;
-        }
+        if (too_deep(m.loc.size(), val)) return reply_error(c, "ERR recursion limit exceeded");
       }
       for (size_t i = ms.size(); i-- > 0;) *ms[i].v = i == 0 ? std::move(val) : val.clone();
       key_changed(c, key, kNotifyModule, "json.set");
-      c.reply().ok();
-      return;
+      return c.reply().ok();
     }
   }
-  if (xx) {
-    c.reply().null();
-    return;
-  }
+  if (xx) return c.reply().null();
   // Create the last member of a static path inside existing objects.
-  if (!path.is_static()) {
-    reply_error(c, "ERR wrong static path");
-    return;
-  }
+  if (!path.is_static()) return reply_error(c, "ERR wrong static path");
   const PathStep& last = path.steps.back();
-  if (last.kind != PathStep::Key) {
-    reply_error(c, "ERR array index out of range");
-    return;
-  }
+  if (last.kind != PathStep::Key) return reply_error(c, "ERR array index out of range");
   // A static path has one match at most: one parent gets the member.
   std::vector<JsonMatch> parents;
   std::string err;
@@ -220,10 +200,8 @@ void json_set_command(Client& c) {
   for (size_t i = parents.size(); i-- > 0;) {
     Value* p = parents[i].v;
     if (!p->is_object() || p->find(last.keys[0])) continue;
-    if (too_deep(parents[i].loc.size() + 1, val)) {
-      reply_error(c, "ERR recursion limit exceeded");
-      return;
-    }
+    if (too_deep(parents[i].loc.size() + 1, val))
+      return reply_error(c, "ERR recursion limit exceeded");
     p->obj().push_back(json::Member{last.keys[0], i == 0 ? std::move(val) : val.clone()});
     updated = true;
   }
@@ -1110,11 +1088,9 @@ void json_merge_command(Client& c) {
   if (c.argv.size() != 4) return reply_syntax_error(c);
   std::string_view key = c.argv[1];
   Value* doc;
-  if (!doc_at(c, key, true, &doc)) return;
   Value val;
-  if (!parse_json_arg(c, c.argv[3], &val)) return;
   JsonPath path;
-  if (!parse_path_arg(c, c.argv[2], &path)) return;
+  if (!write_args(c, key, &doc, &val, &path)) return;
   if (!doc) {
     if (!path.is_root()) return reply_error(c, "ERR new objects must be created at the root");
     db_add(*c.db, key, json_value(std::move(val)));
