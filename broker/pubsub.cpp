@@ -237,33 +237,32 @@ void update_pubsub_flag(Client& c) {
 
 // ---- Commands ----
 
-void subscribe_command(Client& c) {
-  for (size_t j = 1; j < c.argv.size(); j++) subscribe_channel(c, c.argv[j]);
+// SUBSCRIBE and PSUBSCRIBE, UNSUBSCRIBE and PUNSUBSCRIBE: each pair differs only in what one
+// name is (a channel or a pattern).  Template arguments, so the call is direct.
+template <void (*subscribe_one)(Client&, std::string_view)>
+void subscribe_each(Client& c) {
+  for (size_t j = 1; j < c.argv.size(); j++) subscribe_one(c, c.argv[j]);
   c.flags |= kClientPubsub;
 }
 
-void unsubscribe_command(Client& c) {
+// No name: all of the client's channels (patterns).
+template <bool (*unsubscribe_one)(Client&, std::string_view, bool),
+          size_t (*unsubscribe_all)(Client&, bool)>
+void unsubscribe_each(Client& c) {
   if (c.argv.size() == 1) {
-    unsubscribe_all_channels(c, true);
+    unsubscribe_all(c, true);
   } else {
-    for (size_t j = 1; j < c.argv.size(); j++) unsubscribe_channel(c, c.argv[j], true);
+    for (size_t j = 1; j < c.argv.size(); j++) unsubscribe_one(c, c.argv[j], true);
   }
   update_pubsub_flag(c);
 }
 
-void psubscribe_command(Client& c) {
-  for (size_t j = 1; j < c.argv.size(); j++) subscribe_pattern(c, c.argv[j]);
-  c.flags |= kClientPubsub;
-}
-
-void punsubscribe_command(Client& c) {
-  if (c.argv.size() == 1) {
-    unsubscribe_all_patterns(c, true);
-  } else {
-    for (size_t j = 1; j < c.argv.size(); j++) unsubscribe_pattern(c, c.argv[j], true);
-  }
-  update_pubsub_flag(c);
-}
+constexpr CmdProc subscribe_command = subscribe_each<subscribe_channel>;
+constexpr CmdProc psubscribe_command = subscribe_each<subscribe_pattern>;
+constexpr CmdProc unsubscribe_command =
+    unsubscribe_each<unsubscribe_channel, unsubscribe_all_channels>;
+constexpr CmdProc punsubscribe_command =
+    unsubscribe_each<unsubscribe_pattern, unsubscribe_all_patterns>;
 
 void publish_command(Client& c) {
   long long receivers = pubsub_publish(c.argv[1], c.argv[2]);
