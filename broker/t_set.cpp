@@ -393,15 +393,22 @@ void spop_with_count(Client& c) {
   }
 }
 
-void spop_command(Client& c) {
+// SPOP and SRANDMEMBER: a count (argv[2]) goes to `with_count`, more arguments are a syntax
+// error.  True when it has replied; false leaves the one-member form to the caller.
+bool replied_other_forms(Client& c, void (*with_count)(Client&)) {
   if (c.argv.size() == 3) {
-    spop_with_count(c);
-    return;
+    with_count(c);
+    return true;
   }
   if (c.argv.size() > 3) {
     reply_error(c, kErrSyntax);
-    return;
+    return true;
   }
+  return false;
+}
+
+void spop_command(Client& c) {
+  if (replied_other_forms(c, spop_with_count)) return;
   KeyEntry* e = lookup_write_or_reply(c, c.argv[1], Type::Set, IfMissing::Null);
   if (!e) return;
   std::string_view key = c.argv[1];
@@ -472,14 +479,7 @@ void srandmember_with_count(Client& c) {
 }
 
 void srandmember_command(Client& c) {
-  if (c.argv.size() == 3) {
-    srandmember_with_count(c);
-    return;
-  }
-  if (c.argv.size() > 3) {
-    reply_error(c, kErrSyntax);
-    return;
-  }
+  if (replied_other_forms(c, srandmember_with_count)) return;
   KeyEntry* e = lookup_read_or_reply(c, c.argv[1], Type::Set, IfMissing::Null);
   if (!e) return;
   LpEntry x;
