@@ -384,14 +384,16 @@ bool read_target(Request& r, Value** out, Value* scratch) {
   return true;
 }
 
-// The document to write into, created as {} when missing (or replaced when chain is the key).
-Value* write_doc(Request& r, bool create) {
+// The document to write into, created as fresh() ({} unless given) when missing (or replaced
+// when chain is the key).  nullptr after an error reply, or without one for a missing key when
+// create is false.
+Value* write_doc(Request& r, bool create, Value (*fresh)() = Value::object) {
   bool bad;
   KeyEntry* e = entry(r, true, &bad);
   if (bad) return nullptr;
   if (!e) {
     if (!create) return nullptr;
-    e = db_add(*r.c.db, r.chain[0], json_value(Value::object()));
+    e = db_add(*r.c.db, r.chain[0], json_value(fresh()));
   }
   return json_doc(e->val);
 }
@@ -402,15 +404,23 @@ bool check_depth(Request& r, size_t at, const Value& v) {
   return true;
 }
 
+// Reads the key into r.chain, then the request's "value" (null when absent), checking the depth
+// it would reach: it replaces the chain's last member (`replaces`: set) or goes inside it (add,
+// concat).  False after an error reply.
+bool value_arg(Request& r, bool replaces, Value* val) {
+  if (!need_key(r)) return false;
+  const Value* v = r.field("value");
+  *val = v ? v->clone() : Value();
+  return check_depth(r, r.chain.size() - (replaces ? 1 : 0), *val);
+}
+
 void changed(Request& r, const char* event) { ndata_changed(*r.c.db, r.chain[0], event); }
 
 // ---- Actions ----
 
 bool act_set(Request& r) {
-  if (!need_key(r)) return false;
-  const Value* v = r.field("value");
-  Value val = v ? v->clone() : Value();
-  if (!check_depth(r, r.chain.size() - 1, val)) return false;
+  Value val;
+  if (!value_arg(r, /*replaces=*/true, &val)) return false;
   if (r.get_value()) r.set_result(val.clone());
   if (r.chain.size() == 1) {
     KeyEntry* old = lookup_write(*r.c.db, r.chain[0]);
@@ -550,17 +560,12 @@ bool act_get_all(Request& r) {
 }
 
 bool act_add(Request& r) {
-  if (!need_key(r)) return false;
-  const Value* v = r.field("value");
-  Value val = v ? v->clone() : Value();
-  if (!check_depth(r, r.chain.size(), val)) return false;
+  Value val;
+  if (!value_arg(r, /*replaces=*/false, &val)) return false;
   Value* target;
   if (r.chain.size() == 1) {
-    bool bad;
-    KeyEntry* e = entry(r, true, &bad);
-    if (bad) return false;
-    if (!e) e = db_add(*r.c.db, r.chain[0], json_value(Value::array()));
-    target = json_doc(e->val);
+    target = write_doc(r, true, Value::array);
+    if (!target) return false;
   } else {
     Value* doc = write_doc(r, true);
     if (!doc) return false;
@@ -594,21 +599,12 @@ bool act_add(Request& r) {
 }
 
 bool act_concat(Request& r) {
-  if (!need_key(r)) return false;
-  const Value* v = r.field("value");
-  Value val = v ? v->clone() : Value();
-  if (!check_depth(r, r.chain.size(), val)) return false;
-  Value* doc;
-  if (r.chain.size() == 1) {
-    bool bad;
-    KeyEntry* e = entry(r, true, &bad);
-    if (bad) return false;
-    if (!e) e = db_add(*r.c.db, r.chain[0], json_value(Value()));
-    doc = json_doc(e->val);
-  } else {
-    doc = write_doc(r, true);
-    if (!doc) return false;
-  }
+  Value val;
+  if (!value_arg(r, /*replaces=*/false, &val)) return false;
+  // A missing key becomes null, which the concatenation turns into [].
+  Value* doc =
+      r.chain.size() == 1 ? write_doc(r, true, [] { return Value(); }) : write_doc(r, true);
+  if (!doc) return false;
   Value* target = doc;
   for (size_t i = 1; i < r.chain.size(); i++) target = slot(target, r.chain[i]);
   if (target->is_null()) *target = Value::array();
