@@ -322,4 +322,11 @@ class Dict {
   size_t next_max_chain_ = 0;  // the same for t_[1] while rehashing
 };
 
+// Frees a dict whose nodes were allocated with malloc (hash and set nodes), nodes included.
+template <class D>
+void free_dict_and_nodes(D* d) {
+  d->clear([](auto* n) { std::free(n); });
+  delete d;
+}
+
 }  // namespace sc::broker
