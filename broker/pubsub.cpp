@@ -64,35 +64,34 @@ void erase_client(std::vector<Client*>& v, Client* c) {
 // CLIENT_PUSHING set, which bypasses them (in RESP2 and RESP3 alike).
 inline bool drops_messages(const Client& sub) { return (sub.flags & kClientCloseAsap) != 0; }
 
-// Encodes the message once (RESP2 array form; a RESP3 push differs only in the first byte).
-void encode_frame(Buffer* out, std::string_view pattern, std::string_view channel,
-                  std::string_view message) {
-  resp::Writer w(out, resp::Proto::Resp2);
+// A message's elements after its header: "message", or "pmessage" and the pattern (`pattern` is
+// a null view for a channel message), then the channel and the payload.
+inline size_t message_len(std::string_view pattern) { return pattern.data() ? 4 : 3; }
+inline void message_fields(resp::Writer& w, std::string_view pattern, std::string_view channel,
+                           std::string_view message) {
   if (pattern.data()) {
-    w.array(4);
     w.bulk("pmessage");
     w.bulk(pattern);
   } else {
-    w.array(3);
     w.bulk("message");
   }
   w.bulk(channel);
   w.bulk(message);
 }
 
+// Encodes the message once (RESP2 array form; a RESP3 push differs only in the first byte).
+void encode_frame(Buffer* out, std::string_view pattern, std::string_view channel,
+                  std::string_view message) {
+  resp::Writer w(out, resp::Proto::Resp2);
+  w.array(message_len(pattern));
+  message_fields(w, pattern, channel, message);
+}
+
 void write_message(Client& sub, std::string_view pattern, std::string_view channel,
                    std::string_view message) {
   resp::Writer w(&sub.out, sub.proto);
-  if (pattern.data()) {
-    w.push(4);
-    w.bulk("pmessage");
-    w.bulk(pattern);
-  } else {
-    w.push(3);
-    w.bulk("message");
-  }
-  w.bulk(channel);
-  w.bulk(message);
+  w.push(message_len(pattern));
+  message_fields(w, pattern, channel, message);
   client_output_changed(sub);
 }
 
