@@ -384,6 +384,15 @@ bool read_target(Request& r, Value** out, Value* scratch) {
   return true;
 }
 
+// Reads the key into r.chain and finds its entry to write into (*e nullptr for a missing key).
+// False after an error reply.
+bool key_entry_for_write(Request& r, KeyEntry** e) {
+  if (!need_key(r)) return false;
+  bool bad;
+  *e = entry(r, true, &bad);
+  return !bad;
+}
+
 // The document to write into, created as fresh() ({} unless given) when missing (or replaced
 // when chain is the key).  nullptr after an error reply, or without one for a missing key when
 // create is false.
@@ -634,10 +643,8 @@ bool act_concat(Request& r) {
 }
 
 bool act_remove(Request& r) {
-  if (!need_key(r)) return false;
-  bool bad;
-  KeyEntry* e = entry(r, true, &bad);
-  if (bad) return false;
+  KeyEntry* e;
+  if (!key_entry_for_write(r, &e)) return false;
   if (!e) return true;
   if (r.chain.size() == 1) {
     if (r.get_value()) r.set_result(std::move(*json_doc(e->val)));
@@ -654,10 +661,8 @@ bool act_remove(Request& r) {
 }
 
 bool act_remove_range(Request& r) {
-  if (!need_key(r)) return false;
-  bool bad;
-  KeyEntry* e = entry(r, true, &bad);
-  if (bad) return false;
+  KeyEntry* e;
+  if (!key_entry_for_write(r, &e)) return false;
   if (!e) return true;
   Value* v = walk(json_doc(e->val), r.chain);
   if (!v) return true;
@@ -699,10 +704,8 @@ bool act_remove_all(Request& r) {
 }
 
 bool act_splice(Request& r) {
-  if (!need_key(r)) return false;
-  bool bad;
-  KeyEntry* e = entry(r, true, &bad);
-  if (bad) return false;
+  KeyEntry* e;
+  if (!key_entry_for_write(r, &e)) return false;
   Value* v = e ? walk(json_doc(e->val), r.chain) : nullptr;
   if (!v || !v->is_array()) {
     if (r.get_value()) r.set_result(Value::array());
@@ -735,10 +738,8 @@ bool act_splice(Request& r) {
 }
 
 bool act_pop(Request& r) {
-  if (!need_key(r)) return false;
-  bool bad;
-  KeyEntry* e = entry(r, true, &bad);
-  if (bad) return false;
+  KeyEntry* e;
+  if (!key_entry_for_write(r, &e)) return false;
   if (!e) return true;
   Value* doc = json_doc(e->val);
   Value* v = walk(doc, r.chain);
