@@ -425,6 +425,14 @@ bool value_arg(Request& r, bool replaces, Value* val) {
 
 void changed(Request& r, const char* event) { ndata_changed(*r.c.db, r.chain[0], event); }
 
+// Signals a write that took `old` out of the document; it is the result when getValue asks.
+// True, for an action to return.
+bool changed_with_value(Request& r, Value old, const char* event) {
+  if (r.get_value()) r.set_result(std::move(old));
+  changed(r, event);
+  return true;
+}
+
 // ---- Actions ----
 
 bool act_set(Request& r) {
@@ -654,8 +662,7 @@ bool act_remove(Request& r) {
   }
   Value removed;
   if (remove_at(json_doc(e->val), r.chain, &removed)) {
-    if (r.get_value()) r.set_result(std::move(removed));
-    changed(r, "json.del");
+    changed_with_value(r, std::move(removed), "json.del");
   }
   return true;
 }
@@ -687,9 +694,7 @@ bool act_remove_range(Request& r) {
   } else {
     return true;
   }
-  if (r.get_value()) r.set_result(std::move(out));
-  changed(r, "json.del");
-  return true;
+  return changed_with_value(r, std::move(out), "json.del");
 }
 
 bool act_remove_all(Request& r) {
@@ -732,9 +737,7 @@ bool act_splice(Request& r) {
     a.insert(a.begin() + start, std::make_move_iterator(copies.begin()),
              std::make_move_iterator(copies.end()));
   }
-  if (r.get_value()) r.set_result(std::move(removed));
-  changed(r, "json.set");
-  return true;
+  return changed_with_value(r, std::move(removed), "json.set");
 }
 
 bool act_pop(Request& r) {
@@ -770,8 +773,7 @@ bool act_pop(Request& r) {
     popped = remove_at(doc, r.chain, &out);
   }
   if (popped) {
-    if (r.get_value()) r.set_result(std::move(out));
-    changed(r, "json.del");
+    changed_with_value(r, std::move(out), "json.del");
   }
   return true;
 }
