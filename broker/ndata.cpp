@@ -367,8 +367,10 @@ KeyEntry* entry(Request& r, bool write, bool* bad) {
   return e;
 }
 
-// The value at the chain for reading (string keys read as JSON strings).
+// Reads the key into r.chain, then the value at the chain for reading (string keys read as JSON
+// strings).  False after an error reply.
 bool read_target(Request& r, Value** out, Value* scratch) {
+  if (!need_key(r)) return false;
   *out = nullptr;
   KeyEntry* e = lookup_read(*r.c.db, r.chain[0]);
   if (!e) return true;
@@ -456,7 +458,6 @@ bool act_set(Request& r) {
 }
 
 bool act_get(Request& r) {
-  if (!need_key(r)) return false;
   Value scratch;
   Value* v;
   if (!read_target(r, &v, &scratch)) return false;
@@ -465,7 +466,6 @@ bool act_get(Request& r) {
 }
 
 bool act_has_key(Request& r) {
-  if (!need_key(r)) return false;
   Value scratch;
   Value* v;
   if (!read_target(r, &v, &scratch)) return false;
@@ -474,7 +474,6 @@ bool act_has_key(Request& r) {
 }
 
 bool act_count(Request& r) {
-  if (!need_key(r)) return false;
   Value scratch;
   Value* v;
   if (!read_target(r, &v, &scratch)) return false;
@@ -531,7 +530,6 @@ void array_range(size_t len, long long from, bool has_to, long long to, size_t* 
 }
 
 bool act_get_range(Request& r) {
-  if (!need_key(r)) return false;
   Value scratch;
   Value* v;
   if (!read_target(r, &v, &scratch)) return false;
