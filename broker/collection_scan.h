@@ -4,6 +4,7 @@
 #pragma once
 #include <cctype>
 #include <cerrno>
+#include <climits>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -11,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "listpack.h"
 #include "server.h"
 
 namespace sc::broker {
@@ -91,6 +93,40 @@ inline void scan_reply(Client& c, uint64_t cursor, const std::vector<std::string
     if (!keep[i]) continue;
     for (size_t j = 0; j < step; j++) w.bulk(items[i * step + j]);
   }
+}
+
+// Opens HSCAN/SSCAN: the cursor (argv[2]), the key of type `t` (argv[1]), then the options
+// (argv[3..]).  nullptr once it has replied (an empty scan for a missing key).
+inline KeyEntry* scan_open(Client& c, Type t, uint64_t* cursor, ScanOpts* o) {
+  if (!scan_parse_cursor(c, c.argv[2], cursor)) return nullptr;
+  KeyEntry* e = lookup_read_or_reply(c, c.argv[1], t, IfMissing::EmptyScan);
+  if (!e || !scan_parse_opts(c, 3, o)) return nullptr;
+  return e;
+}
+
+// Adds one entry of a small (listpack or intset) collection, scanned whole, to `items`: integers
+// are formatted into `ints`, which the caller reserves for every entry so the views stay valid.
+inline void scan_add_entry(const LpEntry& x, std::vector<std::string_view>* items,
+                           std::vector<std::string>* ints) {
+  if (x.is_int) {
+    char b[24];
+    ints->emplace_back(x.view(b));
+    items->push_back(ints->back());
+  } else {
+    items->push_back(x.sv);
+  }
+}
+
+// Scans hash table `d` from `cursor`, `add` pushing a node's items, until o.count items are in
+// `items`, the table is done, or 10 * o.count buckets were visited.  Returns the next cursor.
+template <class Dict, class F>
+uint64_t scan_dict(Dict* d, uint64_t cursor, const ScanOpts& o,
+                   const std::vector<std::string_view>& items, F&& add) {
+  long long maxiter = o.count > LLONG_MAX / 10 ? LLONG_MAX : o.count * 10;
+  do {
+    cursor = d->scan(cursor, add);
+  } while (cursor && maxiter-- && items.size() < size_t(o.count));
+  return cursor;
 }
 
 }  // namespace sc::broker

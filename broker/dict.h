@@ -178,16 +178,7 @@ class Dict {
   template <class F>
   void for_each(F&& fn) {
     pause_rehash_++;
-    for (int t = 0; t <= 1; t++) {
-      for (size_t i = 0; i < t_[t].size; i++) {
-        Node* n = t_[t].buckets[i];
-        while (n) {
-          Node* next = n->next;
-          fn(n);
-          n = next;
-        }
-      }
-    }
+    for (int t = 0; t <= 1; t++) each_in_table(t, fn);
     pause_rehash_--;
   }
 
@@ -225,14 +216,7 @@ class Dict {
   template <class F>
   void clear(F&& fn) {
     for (int t = 0; t <= 1; t++) {
-      for (size_t i = 0; i < t_[t].size; i++) {
-        Node* n = t_[t].buckets[i];
-        while (n) {
-          Node* next = n->next;
-          fn(n);
-          n = next;
-        }
-      }
+      each_in_table(t, fn);
       std::free(t_[t].buckets);
       t_[t] = Table{};
     }
@@ -241,6 +225,19 @@ class Dict {
   }
 
  private:
+  // fn(Node*) on every node of table t, in bucket order; fn may unlink or free the node.
+  template <class F>
+  void each_in_table(int t, F& fn) {
+    for (size_t i = 0; i < t_[t].size; i++) {
+      Node* n = t_[t].buckets[i];
+      while (n) {
+        Node* next = n->next;
+        fn(n);
+        n = next;
+      }
+    }
+  }
+
   static constexpr size_t kInitialSize = 4;
   struct Table {
     Node** buckets = nullptr;
@@ -321,5 +318,12 @@ class Dict {
   size_t max_chain_ = 0;       // >= every chain's length (see random()); reset by clear()
   size_t next_max_chain_ = 0;  // the same for t_[1] while rehashing
 };
+
+// Frees a dict whose nodes were allocated with malloc (hash and set nodes), nodes included.
+template <class D>
+void free_dict_and_nodes(D* d) {
+  d->clear([](auto* n) { std::free(n); });
+  delete d;
+}
 
 }  // namespace sc::broker

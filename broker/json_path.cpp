@@ -206,35 +206,28 @@ class PathParser {
 
   // ---- Filter expressions ----
   bool peek(std::string_view tok) { return s_.substr(pos_, tok.size()) == tok; }
-  bool expr_or(FilterExpr* out) {
-    if (!expr_and(out)) return false;
+  // operand (op operand)*, grouped from the left: `||` joins `&&` chains, `&&` joins unary terms.
+  template <bool (PathParser::*operand)(FilterExpr*)>
+  bool expr_chain(FilterExpr* out, std::string_view op, FilterExpr::Kind kind) {
+    if (!(this->*operand)(out)) return false;
     for (;;) {
       skip_sp();
-      if (!peek("||")) return true;
-      pos_ += 2;
+      if (!peek(op)) return true;
+      pos_ += op.size();
       auto lhs = std::make_unique<FilterExpr>(std::move(*out));
       auto rhs = std::make_unique<FilterExpr>();
-      if (!expr_and(rhs.get())) return false;
+      if (!(this->*operand)(rhs.get())) return false;
       *out = FilterExpr();
-      out->kind = FilterExpr::Or;
+      out->kind = kind;
       out->a = std::move(lhs);
       out->b = std::move(rhs);
     }
   }
+  bool expr_or(FilterExpr* out) {
+    return expr_chain<&PathParser::expr_and>(out, "||", FilterExpr::Or);
+  }
   bool expr_and(FilterExpr* out) {
-    if (!expr_unary(out)) return false;
-    for (;;) {
-      skip_sp();
-      if (!peek("&&")) return true;
-      pos_ += 2;
-      auto lhs = std::make_unique<FilterExpr>(std::move(*out));
-      auto rhs = std::make_unique<FilterExpr>();
-      if (!expr_unary(rhs.get())) return false;
-      *out = FilterExpr();
-      out->kind = FilterExpr::And;
-      out->a = std::move(lhs);
-      out->b = std::move(rhs);
-    }
+    return expr_chain<&PathParser::expr_unary>(out, "&&", FilterExpr::And);
   }
   bool expr_unary(FilterExpr* out) {
     if (++nesting_ > 64) return fail("filter nested too deeply");

@@ -367,8 +367,10 @@ KeyEntry* entry(Request& r, bool write, bool* bad) {
   return e;
 }
 
-// The value at the chain for reading (string keys read as JSON strings).
+// Reads the key into r.chain, then the value at the chain for reading (string keys read as JSON
+// strings).  False after an error reply.
 bool read_target(Request& r, Value** out, Value* scratch) {
+  if (!need_key(r)) return false;
   *out = nullptr;
   KeyEntry* e = lookup_read(*r.c.db, r.chain[0]);
   if (!e) return true;
@@ -384,14 +386,25 @@ bool read_target(Request& r, Value** out, Value* scratch) {
   return true;
 }
 
-// The document to write into, created as {} when missing (or replaced when chain is the key).
-Value* write_doc(Request& r, bool create) {
+// Reads the key into r.chain and finds its entry to write into (*e nullptr for a missing key).
+// False after an error reply.
+bool key_entry_for_write(Request& r, KeyEntry** e) {
+  if (!need_key(r)) return false;
+  bool bad;
+  *e = entry(r, true, &bad);
+  return !bad;
+}
+
+// The document to write into, created as fresh() ({} unless given) when missing (or replaced
+// when chain is the key).  nullptr after an error reply, or without one for a missing key when
+// create is false.
+Value* write_doc(Request& r, bool create, Value (*fresh)() = Value::object) {
   bool bad;
   KeyEntry* e = entry(r, true, &bad);
   if (bad) return nullptr;
   if (!e) {
     if (!create) return nullptr;
-    e = db_add(*r.c.db, r.chain[0], json_value(Value::object()));
+    e = db_add(*r.c.db, r.chain[0], json_value(fresh()));
   }
   return json_doc(e->val);
 }
@@ -402,15 +415,31 @@ bool check_depth(Request& r, size_t at, const Value& v) {
   return true;
 }
 
+// Reads the key into r.chain, then the request's "value" (null when absent), checking the depth
+// it would reach: it replaces the chain's last member (`replaces`: set) or goes inside it (add,
+// concat).  False after an error reply.
+bool value_arg(Request& r, bool replaces, Value* val) {
+  if (!need_key(r)) return false;
+  const Value* v = r.field("value");
+  *val = v ? v->clone() : Value();
+  return check_depth(r, r.chain.size() - (replaces ? 1 : 0), *val);
+}
+
 void changed(Request& r, const char* event) { ndata_changed(*r.c.db, r.chain[0], event); }
+
+// Signals a write that took `old` out of the document; it is the result when getValue asks.
+// True, for an action to return.
+bool changed_with_value(Request& r, Value old, const char* event) {
+  if (r.get_value()) r.set_result(std::move(old));
+  changed(r, event);
+  return true;
+}
 
 // ---- Actions ----
 
 bool act_set(Request& r) {
-  if (!need_key(r)) return false;
-  const Value* v = r.field("value");
-  Value val = v ? v->clone() : Value();
-  if (!check_depth(r, r.chain.size() - 1, val)) return false;
+  Value val;
+  if (!value_arg(r, /*replaces=*/true, &val)) return false;
   if (r.get_value()) r.set_result(val.clone());
   if (r.chain.size() == 1) {
     KeyEntry* old = lookup_write(*r.c.db, r.chain[0]);
@@ -429,7 +458,6 @@ bool act_set(Request& r) {
 }
 
 bool act_get(Request& r) {
-  if (!need_key(r)) return false;
   Value scratch;
   Value* v;
   if (!read_target(r, &v, &scratch)) return false;
@@ -438,7 +466,6 @@ bool act_get(Request& r) {
 }
 
 bool act_has_key(Request& r) {
-  if (!need_key(r)) return false;
   Value scratch;
   Value* v;
   if (!read_target(r, &v, &scratch)) return false;
@@ -447,7 +474,6 @@ bool act_has_key(Request& r) {
 }
 
 bool act_count(Request& r) {
-  if (!need_key(r)) return false;
   Value scratch;
   Value* v;
   if (!read_target(r, &v, &scratch)) return false;
@@ -504,7 +530,6 @@ void array_range(size_t len, long long from, bool has_to, long long to, size_t* 
 }
 
 bool act_get_range(Request& r) {
-  if (!need_key(r)) return false;
   Value scratch;
   Value* v;
   if (!read_target(r, &v, &scratch)) return false;
@@ -550,17 +575,12 @@ bool act_get_all(Request& r) {
 }
 
 bool act_add(Request& r) {
-  if (!need_key(r)) return false;
-  const Value* v = r.field("value");
-  Value val = v ? v->clone() : Value();
-  if (!check_depth(r, r.chain.size(), val)) return false;
+  Value val;
+  if (!value_arg(r, /*replaces=*/false, &val)) return false;
   Value* target;
   if (r.chain.size() == 1) {
-    bool bad;
-    KeyEntry* e = entry(r, true, &bad);
-    if (bad) return false;
-    if (!e) e = db_add(*r.c.db, r.chain[0], json_value(Value::array()));
-    target = json_doc(e->val);
+    target = write_doc(r, true, Value::array);
+    if (!target) return false;
   } else {
     Value* doc = write_doc(r, true);
     if (!doc) return false;
@@ -594,21 +614,12 @@ bool act_add(Request& r) {
 }
 
 bool act_concat(Request& r) {
-  if (!need_key(r)) return false;
-  const Value* v = r.field("value");
-  Value val = v ? v->clone() : Value();
-  if (!check_depth(r, r.chain.size(), val)) return false;
-  Value* doc;
-  if (r.chain.size() == 1) {
-    bool bad;
-    KeyEntry* e = entry(r, true, &bad);
-    if (bad) return false;
-    if (!e) e = db_add(*r.c.db, r.chain[0], json_value(Value()));
-    doc = json_doc(e->val);
-  } else {
-    doc = write_doc(r, true);
-    if (!doc) return false;
-  }
+  Value val;
+  if (!value_arg(r, /*replaces=*/false, &val)) return false;
+  // A missing key becomes null, which the concatenation turns into [].
+  Value* doc =
+      r.chain.size() == 1 ? write_doc(r, true, [] { return Value(); }) : write_doc(r, true);
+  if (!doc) return false;
   Value* target = doc;
   for (size_t i = 1; i < r.chain.size(); i++) target = slot(target, r.chain[i]);
   if (target->is_null()) *target = Value::array();
@@ -638,10 +649,8 @@ bool act_concat(Request& r) {
 }
 
 bool act_remove(Request& r) {
-  if (!need_key(r)) return false;
-  bool bad;
-  KeyEntry* e = entry(r, true, &bad);
-  if (bad) return false;
+  KeyEntry* e;
+  if (!key_entry_for_write(r, &e)) return false;
   if (!e) return true;
   if (r.chain.size() == 1) {
     if (r.get_value()) r.set_result(std::move(*json_doc(e->val)));
@@ -651,17 +660,14 @@ bool act_remove(Request& r) {
   }
   Value removed;
   if (remove_at(json_doc(e->val), r.chain, &removed)) {
-    if (r.get_value()) r.set_result(std::move(removed));
-    changed(r, "json.del");
+    changed_with_value(r, std::move(removed), "json.del");
   }
   return true;
 }
 
 bool act_remove_range(Request& r) {
-  if (!need_key(r)) return false;
-  bool bad;
-  KeyEntry* e = entry(r, true, &bad);
-  if (bad) return false;
+  KeyEntry* e;
+  if (!key_entry_for_write(r, &e)) return false;
   if (!e) return true;
   Value* v = walk(json_doc(e->val), r.chain);
   if (!v) return true;
@@ -686,9 +692,7 @@ bool act_remove_range(Request& r) {
   } else {
     return true;
   }
-  if (r.get_value()) r.set_result(std::move(out));
-  changed(r, "json.del");
-  return true;
+  return changed_with_value(r, std::move(out), "json.del");
 }
 
 bool act_remove_all(Request& r) {
@@ -703,10 +707,8 @@ bool act_remove_all(Request& r) {
 }
 
 bool act_splice(Request& r) {
-  if (!need_key(r)) return false;
-  bool bad;
-  KeyEntry* e = entry(r, true, &bad);
-  if (bad) return false;
+  KeyEntry* e;
+  if (!key_entry_for_write(r, &e)) return false;
   Value* v = e ? walk(json_doc(e->val), r.chain) : nullptr;
   if (!v || !v->is_array()) {
     if (r.get_value()) r.set_result(Value::array());
@@ -733,16 +735,12 @@ bool act_splice(Request& r) {
     a.insert(a.begin() + start, std::make_move_iterator(copies.begin()),
              std::make_move_iterator(copies.end()));
   }
-  if (r.get_value()) r.set_result(std::move(removed));
-  changed(r, "json.set");
-  return true;
+  return changed_with_value(r, std::move(removed), "json.set");
 }
 
 bool act_pop(Request& r) {
-  if (!need_key(r)) return false;
-  bool bad;
-  KeyEntry* e = entry(r, true, &bad);
-  if (bad) return false;
+  KeyEntry* e;
+  if (!key_entry_for_write(r, &e)) return false;
   if (!e) return true;
   Value* doc = json_doc(e->val);
   Value* v = walk(doc, r.chain);
@@ -773,8 +771,7 @@ bool act_pop(Request& r) {
     popped = remove_at(doc, r.chain, &out);
   }
   if (popped) {
-    if (r.get_value()) r.set_result(std::move(out));
-    changed(r, "json.del");
+    changed_with_value(r, std::move(out), "json.del");
   }
   return true;
 }

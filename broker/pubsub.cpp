@@ -64,35 +64,34 @@ void erase_client(std::vector<Client*>& v, Client* c) {
 // CLIENT_PUSHING set, which bypasses them (in RESP2 and RESP3 alike).
 inline bool drops_messages(const Client& sub) { return (sub.flags & kClientCloseAsap) != 0; }
 
-// Encodes the message once (RESP2 array form; a RESP3 push differs only in the first byte).
-void encode_frame(Buffer* out, std::string_view pattern, std::string_view channel,
-                  std::string_view message) {
-  resp::Writer w(out, resp::Proto::Resp2);
+// A message's elements after its header: "message", or "pmessage" and the pattern (`pattern` is
+// a null view for a channel message), then the channel and the payload.
+inline size_t message_len(std::string_view pattern) { return pattern.data() ? 4 : 3; }
+inline void message_fields(resp::Writer& w, std::string_view pattern, std::string_view channel,
+                           std::string_view message) {
   if (pattern.data()) {
-    w.array(4);
     w.bulk("pmessage");
     w.bulk(pattern);
   } else {
-    w.array(3);
     w.bulk("message");
   }
   w.bulk(channel);
   w.bulk(message);
 }
 
+// Encodes the message once (RESP2 array form; a RESP3 push differs only in the first byte).
+void encode_frame(Buffer* out, std::string_view pattern, std::string_view channel,
+                  std::string_view message) {
+  resp::Writer w(out, resp::Proto::Resp2);
+  w.array(message_len(pattern));
+  message_fields(w, pattern, channel, message);
+}
+
 void write_message(Client& sub, std::string_view pattern, std::string_view channel,
                    std::string_view message) {
   resp::Writer w(&sub.out, sub.proto);
-  if (pattern.data()) {
-    w.push(4);
-    w.bulk("pmessage");
-    w.bulk(pattern);
-  } else {
-    w.push(3);
-    w.bulk("message");
-  }
-  w.bulk(channel);
-  w.bulk(message);
+  w.push(message_len(pattern));
+  message_fields(w, pattern, channel, message);
   client_output_changed(sub);
 }
 
@@ -237,33 +236,32 @@ void update_pubsub_flag(Client& c) {
 
 // ---- Commands ----
 
-void subscribe_command(Client& c) {
-  for (size_t j = 1; j < c.argv.size(); j++) subscribe_channel(c, c.argv[j]);
+// SUBSCRIBE and PSUBSCRIBE, UNSUBSCRIBE and PUNSUBSCRIBE: each pair differs only in what one
+// name is (a channel or a pattern).  Template arguments, so the call is direct.
+template <void (*subscribe_one)(Client&, std::string_view)>
+void subscribe_each(Client& c) {
+  for (size_t j = 1; j < c.argv.size(); j++) subscribe_one(c, c.argv[j]);
   c.flags |= kClientPubsub;
 }
 
-void unsubscribe_command(Client& c) {
+// No name: all of the client's channels (patterns).
+template <bool (*unsubscribe_one)(Client&, std::string_view, bool),
+          size_t (*unsubscribe_all)(Client&, bool)>
+void unsubscribe_each(Client& c) {
   if (c.argv.size() == 1) {
-    unsubscribe_all_channels(c, true);
+    unsubscribe_all(c, true);
   } else {
-    for (size_t j = 1; j < c.argv.size(); j++) unsubscribe_channel(c, c.argv[j], true);
+    for (size_t j = 1; j < c.argv.size(); j++) unsubscribe_one(c, c.argv[j], true);
   }
   update_pubsub_flag(c);
 }
 
-void psubscribe_command(Client& c) {
-  for (size_t j = 1; j < c.argv.size(); j++) subscribe_pattern(c, c.argv[j]);
-  c.flags |= kClientPubsub;
-}
-
-void punsubscribe_command(Client& c) {
-  if (c.argv.size() == 1) {
-    unsubscribe_all_patterns(c, true);
-  } else {
-    for (size_t j = 1; j < c.argv.size(); j++) unsubscribe_pattern(c, c.argv[j], true);
-  }
-  update_pubsub_flag(c);
-}
+constexpr CmdProc subscribe_command = subscribe_each<subscribe_channel>;
+constexpr CmdProc psubscribe_command = subscribe_each<subscribe_pattern>;
+constexpr CmdProc unsubscribe_command =
+    unsubscribe_each<unsubscribe_channel, unsubscribe_all_channels>;
+constexpr CmdProc punsubscribe_command =
+    unsubscribe_each<unsubscribe_pattern, unsubscribe_all_patterns>;
 
 void publish_command(Client& c) {
   long long receivers = pubsub_publish(c.argv[1], c.argv[2]);

@@ -374,36 +374,22 @@ void hgetall_command(Client& c) { hgetall_generic(c, kWantFields | kWantValues);
 
 void hscan_command(Client& c) {
   uint64_t cursor;
-  if (!scan_parse_cursor(c, c.argv[2], &cursor)) return;
-  KeyEntry* e = lookup_read_or_reply(c, c.argv[1], Type::Hash, IfMissing::EmptyScan);
-  if (!e) return;
   ScanOpts o;
-  if (!scan_parse_opts(c, 3, &o)) return;
+  KeyEntry* e = scan_open(c, Type::Hash, &cursor, &o);
+  if (!e) return;
   std::vector<std::string_view> items;
   std::vector<std::string> ints;  // formatted integers of a listpack (stable storage)
   if (e->val.enc == Enc::Listpack) {
     const Listpack* lp = lp_of(e->val);
     items.reserve(lp_count(lp));
     ints.reserve(lp_count(lp));
-    lp_for_each(lp, [&](const LpEntry& x) {
-      if (x.is_int) {
-        char b[24];
-        ints.emplace_back(b, resp::format_ll(b, x.iv));
-        items.push_back(ints.back());
-      } else {
-        items.push_back(x.sv);
-      }
-    });
+    lp_for_each(lp, [&](const LpEntry& x) { scan_add_entry(x, &items, &ints); });
     cursor = 0;
   } else {
-    HashDict* d = ht_of(e->val);
-    long long maxiter = o.count > LLONG_MAX / 10 ? LLONG_MAX : o.count * 10;
-    do {
-      cursor = d->scan(cursor, [&](HashNode* n) {
-        items.push_back(n->field());
-        items.push_back(n->value());
-      });
-    } while (cursor && maxiter-- && items.size() < size_t(o.count));
+    cursor = scan_dict(ht_of(e->val), cursor, o, items, [&](HashNode* n) {
+      items.push_back(n->field());
+      items.push_back(n->value());
+    });
   }
   scan_reply(c, cursor, items, true, o);
 }
@@ -609,9 +595,7 @@ void hash_free(Robj& v) {
   if (v.enc == Enc::Listpack) {
     lp_free(lp_of(v));
   } else {
-    HashDict* d = ht_of(v);
-    d->clear([](HashNode* n) { std::free(n); });
-    delete d;
+    free_dict_and_nodes(ht_of(v));
   }
   v.ptr = nullptr;
 }

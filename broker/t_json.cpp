@@ -135,6 +135,13 @@ bool too_deep(size_t at_depth, const Value& v) {
 
 // ---- JSON.SET ----
 
+// JSON.SET and JSON.MERGE: the document at key (nullptr when missing), the value at argv[3] and
+// the path at argv[2], checked in that order (it picks the error reply).  False once replied.
+bool write_args(Client& c, std::string_view key, Value** doc, Value* val, JsonPath* path) {
+  return doc_at(c, key, true, doc) && parse_json_arg(c, c.argv[3], val) &&
+         parse_path_arg(c, c.argv[2], path);
+}
+
 void json_set_command(Client& c) {
   std::string_view key = c.argv[1];
   bool nx = false, xx = false;
@@ -144,40 +151,26 @@ void json_set_command(Client& c) {
     } else if (eq_nocase(c.argv[i], "xx") && !nx && !xx) {
       xx = true;
     } else {
-      reply_syntax_error(c);
-      return;
+      return reply_syntax_error(c);
     }
   }
   Value* doc;
-  if (!doc_at(c, key, true, &doc)) return;
   Value val;
-  if (!parse_json_arg(c, c.argv[3], &val)) return;
   JsonPath path;
-  if (!parse_path_arg(c, c.argv[2], &path)) return;
+  if (!write_args(c, key, &doc, &val, &path)) return;
 
   if (!doc) {
-    if (xx) {
-      c.reply().null();
-      return;
-    }
-    if (!path.is_root()) {
-      reply_error(c, "ERR new objects must be created at the root");
-      return;
-    }
+    if (xx) return c.reply().null();
+    if (!path.is_root()) return reply_error(c, "ERR new objects must be created at the root");
     db_add(*c.db, key, json_value(std::move(val)));
     key_changed(c, key, kNotifyModule, "json.set");
-    c.reply().ok();
-    return;
+    return c.reply().ok();
   }
   if (path.is_root()) {
-    if (nx) {
-      c.reply().null();
-      return;
-    }
+    if (nx) return c.reply().null();
     *doc = std::move(val);
     key_changed(c, key, kNotifyModule, "json.set");
-    c.reply().ok();
-    return;
+    return c.reply().ok();
   }
   bool updated = false;
   if (!nx) {
@@ -187,31 +180,18 @@ void json_set_command(Client& c) {
       // Only the outermost matches: the others lie inside them and go with them.
       json_matches_outermost(&ms);
       for (const JsonMatch& m : ms) {
-        if (too_deep(m.loc.size(), val)) {
-          reply_error(c, "ERR recursion limit exceeded");
-          return;
-        }
+        if (too_deep(m.loc.size(), val)) return reply_error(c, "ERR recursion limit exceeded");
       }
       for (size_t i = ms.size(); i-- > 0;) *ms[i].v = i == 0 ? std::move(val) : val.clone();
       key_changed(c, key, kNotifyModule, "json.set");
-      c.reply().ok();
-      return;
+      return c.reply().ok();
     }
   }
-  if (xx) {
-    c.reply().null();
-    return;
-  }
+  if (xx) return c.reply().null();
   // Create the last member of a static path inside existing objects.
-  if (!path.is_static()) {
-    reply_error(c, "ERR wrong static path");
-    return;
-  }
+  if (!path.is_static()) return reply_error(c, "ERR wrong static path");
   const PathStep& last = path.steps.back();
-  if (last.kind != PathStep::Key) {
-    reply_error(c, "ERR array index out of range");
-    return;
-  }
+  if (last.kind != PathStep::Key) return reply_error(c, "ERR array index out of range");
   // A static path has one match at most: one parent gets the member.
   std::vector<JsonMatch> parents;
   std::string err;
@@ -220,10 +200,8 @@ void json_set_command(Client& c) {
   for (size_t i = parents.size(); i-- > 0;) {
     Value* p = parents[i].v;
     if (!p->is_object() || p->find(last.keys[0])) continue;
-    if (too_deep(parents[i].loc.size() + 1, val)) {
-      reply_error(c, "ERR recursion limit exceeded");
-      return;
-    }
+    if (too_deep(parents[i].loc.size() + 1, val))
+      return reply_error(c, "ERR recursion limit exceeded");
     p->obj().push_back(json::Member{last.keys[0], i == 0 ? std::move(val) : val.clone()});
     updated = true;
   }
@@ -1110,11 +1088,9 @@ void json_merge_command(Client& c) {
   if (c.argv.size() != 4) return reply_syntax_error(c);
   std::string_view key = c.argv[1];
   Value* doc;
-  if (!doc_at(c, key, true, &doc)) return;
   Value val;
-  if (!parse_json_arg(c, c.argv[3], &val)) return;
   JsonPath path;
-  if (!parse_path_arg(c, c.argv[2], &path)) return;
+  if (!write_args(c, key, &doc, &val, &path)) return;
   if (!doc) {
     if (!path.is_root()) return reply_error(c, "ERR new objects must be created at the root");
     db_add(*c.db, key, json_value(std::move(val)));
@@ -1222,55 +1198,49 @@ void json_resp_command(Client& c) {
   for (const JsonMatch& m : ms) resp_value(c, *m.v);
 }
 
+// Nearly every JSON command takes its one key at argv[1]; they differ in whether they write and
+// whether a write may grow memory (refused under maxmemory).
+constexpr Command reader(const char* name, int arity, CmdProc proc) {
+  return {.name = name, .arity = arity, .flags = kCmdReadonly, .keys = {1, 1, 1}, .proc = proc};
+}
+constexpr Command writer(const char* name, int arity, CmdProc proc) {
+  return {.name = name, .arity = arity, .flags = kCmdWrite, .keys = {1, 1, 1}, .proc = proc};
+}
+constexpr Command grower(const char* name, int arity, CmdProc proc) {
+  return {.name = name,
+          .arity = arity,
+          .flags = kCmdWrite | kCmdDenyOom,
+          .keys = {1, 1, 1},
+          .proc = proc};
+}
+
 Command kCommands[] = {
-    {.name = "json.set", .arity = -4, .flags = kCmdWrite | kCmdDenyOom, .keys = {1, 1, 1},
-     .proc = json_set_command},
-    {.name = "json.get", .arity = -2, .flags = kCmdReadonly, .keys = {1, 1, 1},
-     .proc = json_get_command},
+    grower("json.set", -4, json_set_command),
+    reader("json.get", -2, json_get_command),
     {.name = "json.mget", .arity = -3, .flags = kCmdReadonly, .keys = {1, -2, 1},
      .proc = json_mget_command},
-    {.name = "json.del", .arity = -2, .flags = kCmdWrite, .keys = {1, 1, 1},
-     .proc = json_del_command},
-    {.name = "json.forget", .arity = -2, .flags = kCmdWrite, .keys = {1, 1, 1},
-     .proc = json_del_command},
-    {.name = "json.type", .arity = -2, .flags = kCmdReadonly, .keys = {1, 1, 1},
-     .proc = json_type_command},
-    {.name = "json.numincrby", .arity = 4, .flags = kCmdWrite | kCmdDenyOom, .keys = {1, 1, 1},
-     .proc = json_numincrby_command},
-    {.name = "json.nummultby", .arity = 4, .flags = kCmdWrite | kCmdDenyOom, .keys = {1, 1, 1},
-     .proc = json_nummultby_command},
-    {.name = "json.numpowby", .arity = 4, .flags = kCmdWrite | kCmdDenyOom, .keys = {1, 1, 1},
-     .proc = json_numpowby_command},
-    {.name = "json.merge", .arity = -4, .flags = kCmdWrite | kCmdDenyOom, .keys = {1, 1, 1},
-     .proc = json_merge_command},
+    writer("json.del", -2, json_del_command),
+    writer("json.forget", -2, json_del_command),
+    reader("json.type", -2, json_type_command),
+    grower("json.numincrby", 4, json_numincrby_command),
+    grower("json.nummultby", 4, json_nummultby_command),
+    grower("json.numpowby", 4, json_numpowby_command),
+    grower("json.merge", -4, json_merge_command),
     {.name = "json.mset", .arity = -4, .flags = kCmdWrite | kCmdDenyOom, .keys = {1, -1, 3},
      .proc = json_mset_command},
-    {.name = "json.resp", .arity = -2, .flags = kCmdReadonly, .keys = {1, 1, 1},
-     .proc = json_resp_command},
-    {.name = "json.strappend", .arity = -3, .flags = kCmdWrite | kCmdDenyOom, .keys = {1, 1, 1},
-     .proc = json_strappend_command},
-    {.name = "json.strlen", .arity = -2, .flags = kCmdReadonly, .keys = {1, 1, 1},
-     .proc = json_strlen_command},
-    {.name = "json.arrappend", .arity = -4, .flags = kCmdWrite | kCmdDenyOom, .keys = {1, 1, 1},
-     .proc = json_arrappend_command},
-    {.name = "json.arrinsert", .arity = -5, .flags = kCmdWrite | kCmdDenyOom, .keys = {1, 1, 1},
-     .proc = json_arrinsert_command},
-    {.name = "json.arrindex", .arity = -4, .flags = kCmdReadonly, .keys = {1, 1, 1},
-     .proc = json_arrindex_command},
-    {.name = "json.arrpop", .arity = -2, .flags = kCmdWrite, .keys = {1, 1, 1},
-     .proc = json_arrpop_command},
-    {.name = "json.arrlen", .arity = -2, .flags = kCmdReadonly, .keys = {1, 1, 1},
-     .proc = json_arrlen_command},
-    {.name = "json.arrtrim", .arity = 5, .flags = kCmdWrite, .keys = {1, 1, 1},
-     .proc = json_arrtrim_command},
-    {.name = "json.objkeys", .arity = -2, .flags = kCmdReadonly, .keys = {1, 1, 1},
-     .proc = json_objkeys_command},
-    {.name = "json.objlen", .arity = -2, .flags = kCmdReadonly, .keys = {1, 1, 1},
-     .proc = json_objlen_command},
-    {.name = "json.clear", .arity = -2, .flags = kCmdWrite, .keys = {1, 1, 1},
-     .proc = json_clear_command},
-    {.name = "json.toggle", .arity = 3, .flags = kCmdWrite | kCmdDenyOom, .keys = {1, 1, 1},
-     .proc = json_toggle_command},
+    reader("json.resp", -2, json_resp_command),
+    grower("json.strappend", -3, json_strappend_command),
+    reader("json.strlen", -2, json_strlen_command),
+    grower("json.arrappend", -4, json_arrappend_command),
+    grower("json.arrinsert", -5, json_arrinsert_command),
+    reader("json.arrindex", -4, json_arrindex_command),
+    writer("json.arrpop", -2, json_arrpop_command),
+    reader("json.arrlen", -2, json_arrlen_command),
+    writer("json.arrtrim", 5, json_arrtrim_command),
+    reader("json.objkeys", -2, json_objkeys_command),
+    reader("json.objlen", -2, json_objlen_command),
+    writer("json.clear", -2, json_clear_command),
+    grower("json.toggle", 3, json_toggle_command),
     {.name = "json.debug", .arity = -2, .flags = kCmdReadonly, .keys = {2, 2, 1},
      .proc = json_debug_command},
 };

@@ -393,15 +393,22 @@ void spop_with_count(Client& c) {
   }
 }
 
-void spop_command(Client& c) {
+// SPOP and SRANDMEMBER: a count (argv[2]) goes to `with_count`, more arguments are a syntax
+// error.  True when it has replied; false leaves the one-member form to the caller.
+bool replied_other_forms(Client& c, void (*with_count)(Client&)) {
   if (c.argv.size() == 3) {
-    spop_with_count(c);
-    return;
+    with_count(c);
+    return true;
   }
   if (c.argv.size() > 3) {
     reply_error(c, kErrSyntax);
-    return;
+    return true;
   }
+  return false;
+}
+
+void spop_command(Client& c) {
+  if (replied_other_forms(c, spop_with_count)) return;
   KeyEntry* e = lookup_write_or_reply(c, c.argv[1], Type::Set, IfMissing::Null);
   if (!e) return;
   std::string_view key = c.argv[1];
@@ -472,14 +479,7 @@ void srandmember_with_count(Client& c) {
 }
 
 void srandmember_command(Client& c) {
-  if (c.argv.size() == 3) {
-    srandmember_with_count(c);
-    return;
-  }
-  if (c.argv.size() > 3) {
-    reply_error(c, kErrSyntax);
-    return;
-  }
+  if (replied_other_forms(c, srandmember_with_count)) return;
   KeyEntry* e = lookup_read_or_reply(c, c.argv[1], Type::Set, IfMissing::Null);
   if (!e) return;
   LpEntry x;
@@ -666,33 +666,21 @@ void sdiffstore_command(Client& c) {
 
 void sscan_command(Client& c) {
   uint64_t cursor;
-  if (!scan_parse_cursor(c, c.argv[2], &cursor)) return;
-  KeyEntry* e = lookup_read_or_reply(c, c.argv[1], Type::Set, IfMissing::EmptyScan);
-  if (!e) return;
   ScanOpts o;
-  if (!scan_parse_opts(c, 3, &o)) return;
+  KeyEntry* e = scan_open(c, Type::Set, &cursor, &o);
+  if (!e) return;
   std::vector<std::string_view> items;
-  std::vector<std::string> ints;
+  std::vector<std::string> ints;  // formatted integers of an intset or listpack (stable storage)
   const Robj& v = e->val;
   if (v.enc != Enc::Hashtable) {
     size_t n = set_len(v);
     items.reserve(n);
     ints.reserve(n);
-    set_iter(v, [&](const LpEntry& x) {
-      if (x.is_int) {
-        ints.push_back(entry_string(x));
-        items.push_back(ints.back());
-      } else {
-        items.push_back(x.sv);
-      }
-    });
+    set_iter(v, [&](const LpEntry& x) { scan_add_entry(x, &items, &ints); });
     cursor = 0;
   } else {
-    SetDict* d = ht_of(v);
-    long long maxiter = o.count > LLONG_MAX / 10 ? LLONG_MAX : o.count * 10;
-    do {
-      cursor = d->scan(cursor, [&](SetNode* n) { items.push_back(n->member()); });
-    } while (cursor && maxiter-- && items.size() < size_t(o.count));
+    cursor = scan_dict(ht_of(v), cursor, o, items,
+                       [&](SetNode* n) { items.push_back(n->member()); });
   }
   scan_reply(c, cursor, items, false, o);
 }
@@ -778,11 +766,8 @@ void set_free(Robj& v) {
     case Enc::Listpack:
       lp_free(lp_of(v));
       break;
-    default: {
-      SetDict* d = ht_of(v);
-      d->clear([](SetNode* n) { std::free(n); });
-      delete d;
-    }
+    default:
+      free_dict_and_nodes(ht_of(v));
   }
   v.ptr = nullptr;
 }

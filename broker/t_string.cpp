@@ -252,6 +252,16 @@ void mset_generic(Client& c, bool nx) {
 void mset_command(Client& c) { mset_generic(c, false); }
 void msetnx_command(Client& c) { mset_generic(c, true); }
 
+// INCRBY's and INCRBYFLOAT's result: replaces the value of `e` (its TTL stays), or adds the key
+// when e is null; then signals the keyspace event `event`.
+void store_result(Db& db, KeyEntry* e, std::string_view key, Robj v, const char* event) {
+  if (e)
+    db_overwrite(e, std::move(v));
+  else
+    db_add(db, key, std::move(v));
+  key_changed(db, key, kNotifyString, event);
+}
+
 void incr_generic(Client& c, long long incr) {
   Db& db = *c.db;
   std::string_view key = c.argv[1];
@@ -271,11 +281,7 @@ void incr_generic(Client& c, long long incr) {
     return;
   }
   value += incr;
-  if (e)
-    db_overwrite(e, string_value_int(value));
-  else
-    db_add(db, key, string_value_int(value));
-  key_changed(db, key, kNotifyString, "incrby");
+  store_result(db, e, key, string_value_int(value), "incrby");
   c.reply().integer(value);
 }
 
@@ -319,11 +325,7 @@ void incrbyfloat_command(Client& c) {
     return;
   }
   std::string s = format_long_double_human(value);
-  if (e)
-    db_overwrite(e, string_value(s));
-  else
-    db_add(db, key, string_value(s));
-  key_changed(db, key, kNotifyString, "incrbyfloat");
+  store_result(db, e, key, string_value(s), "incrbyfloat");
   c.reply().bulk(s);
 }
 
