@@ -30,7 +30,7 @@ trap 'rm -rf "$reports"' EXIT
 export SC_BIN="$ASAN_BUILD/bin" SC_BUILD="$ASAN_BUILD"
 export ASAN_OPTIONS="halt_on_error=1:detect_leaks=1:abort_on_error=0:log_path=$reports/asan"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$reports/ubsan"
-export LSAN_OPTIONS="log_path=$reports/lsan"
+export LSAN_OPTIONS="log_path=$reports/lsan:suppressions=$ROOT/tests/support/lsan.supp:print_suppressions=0"
 
 failed=0
 for t in $TESTS; do
