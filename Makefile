@@ -13,7 +13,7 @@ TARGETS ?=
 DEB_PACKAGES := build-essential cmake pkg-config libevent-dev libssl-dev libjemalloc-dev \
 	libcmocka-dev libbenchmark-dev libhiredis-dev liburing-dev libre2-dev redis-server redis-tools python3 \
 	libwebsockets-dev libwebsockets-evlib-ev libev-dev \
-	haproxy wrk curl openssl procps util-linux iproute2 clang-14 libclang-rt-14-dev tcl
+	haproxy wrk curl openssl procps util-linux iproute2 clang-14 libclang-rt-14-dev tcl systemd
 
 CMAKE_FLAGS := -DCMAKE_BUILD_TYPE=$(if $(filter 1,$(DEBUG)),Debug,Release) \
 	-DSC_SANITIZE="$(SANITIZE)" -DSC_WITH_JEMALLOC=$(WITH_JEMALLOC)
@@ -50,7 +50,7 @@ build:
 
 # Tools the tests and benchmarks use beyond the build.
 TEST_NEEDED := /usr/bin/openssl /usr/bin/curl /usr/bin/redis-benchmark /usr/sbin/haproxy /usr/bin/wrk \
-	/usr/bin/ss /usr/bin/tclsh
+	/usr/bin/ss /usr/bin/tclsh /usr/bin/systemd-analyze
 
 test: build
 	@for f in $(TEST_NEEDED); do [ -e $$f ] || { $(MAKE) --no-print-directory deps; break; }; done

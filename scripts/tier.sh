@@ -53,6 +53,7 @@ launch() {
   exe=$(readlink -f "$(command -v "$1")") || die "$1 is not a program"
   # setsid execs in place here (a background job of a script leads no process group), so $!
   # is the program's own pid.
+  echo "=== $PROG: starting $name at $(date -u '+%F %T') UTC" >>"$RUN/$name.log"
   setsid "$@" </dev/null >>"$RUN/$name.log" 2>&1 &
   pid=$!
   echo "$pid" >"$RUN/$name.pid"
@@ -94,12 +95,14 @@ wait_ready() {
   fail_instance "$name" "it did not answer ($check_words) within $2 s"
 }
 
-# fail_instance NAME WHY: says which instance failed and why, shows the end of its log, stops
+# fail_instance NAME WHY: says which instance failed and why, shows the end of its log (since
+# this start's "===" line), stops
 # it and exits 1 (the caller, start-cluster.sh, then stops what it started before).
 fail_instance() {
   say "$1 failed to start: $2"
   echo "--- last lines of $RUN/$1.log:" >&2
-  tail -n 15 "$RUN/$1.log" 2>/dev/null | sed 's/^/  | /' >&2
+  awk '/^=== /{n=0} {l[n++]=$0} END{for(i=(n>15?n-15:0);i<n;i++) print "  | " l[i]}' \
+    "$RUN/$1.log" 2>/dev/null >&2
   stop_instance "$1" >/dev/null
   exit 1
 }
