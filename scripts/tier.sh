@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # BIN, LAUNCHED: for the scripts that source this
 # What start-broker.sh, start-workers.sh, start-balancer.sh, start-cluster.sh, stop-cluster.sh
 # and status.sh share.  Sourced, never run.
 #
