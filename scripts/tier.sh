@@ -103,7 +103,7 @@ fail_instance() {
   say "$1 failed to start: $2"
   echo "--- last lines of $RUN/$1.log:" >&2
   awk '/^=== /{n=0} {l[n++]=$0} END{for(i=(n>15?n-15:0);i<n;i++) print "  | " l[i]}' \
-    "$RUN/$1.log" 2>/dev/null >&2
+    "$RUN/$1.log" >&2 2>/dev/null
   stop_instance "$1" >/dev/null
   exit 1
 }

@@ -75,7 +75,7 @@ cd "$C" || fail "no clone"
 start=$SECONDS
 make JOBS=2 >"$TEST_TMP/make.log" 2>&1 || { tail -n 30 "$TEST_TMP/make.log"; fail "make failed in the clone"; }
 grep -aq "$C/worker/app/public" build/bin/sc-worker || fail "the clone's sc-worker was not rebuilt with the clone's public/"
-ok "make in the clone built in $((SECONDS - start)) s (sc-worker serves the clone's worker/app/public)"
+ok "make in the clone took $((SECONDS - start)) s, compiled $(grep -c 'Building C' "$TEST_TMP/make.log") files and linked $(grep -c 'Linking C' "$TEST_TMP/make.log") (sc-worker serves the clone's worker/app/public)"
 
 BP=$(free_port) WP=$(free_port) PP=$(free_port) TP=$(free_port)
 (exec 3<>"/dev/tcp/127.0.0.1/$((WP + 1))") 2>/dev/null && WP=$(free_port)

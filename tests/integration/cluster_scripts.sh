@@ -113,7 +113,7 @@ rc=$?
 echo "$err" | sed 's/^/  # /'
 [ $rc -ne 0 ] || fail "start-cluster.sh succeeded with its TLS port taken"
 grep -q "sc-balancer-1 failed to start" <<<"$err" || fail "the failure does not name the balancer"
-grep -q "last lines of .*sc-balancer-1.log" <<<"$err" && grep -q '^  | ' <<<"$err" ||
+grep -q "last lines of .*sc-balancer-1.log" <<<"$err" && grep -q '^  | .*cannot listen' <<<"$err" ||
   fail "the failure does not show the balancer's log"
 for p in "$BP" "$WP" "$((WP + 1))" "$PP"; do listening "$p" && fail "port $p still listens after the failed start"; done
 ls "$SCLUSTER_RUN"/*.pid >/dev/null 2>&1 && fail "pid files left after the failed start: $(ls "$SCLUSTER_RUN")"
