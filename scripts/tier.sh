@@ -13,12 +13,18 @@
 # An instance is *running* when its pid file names a live process running EXE.  Starting a
 # running instance does nothing, so every start script may run twice.
 #
-# The scripts find the binaries in $SCLUSTER_BIN (default build/bin of this checkout) and keep
-# their files in $SCLUSTER_RUN (default run/ of this checkout, ignored by git).
+# The scripts find the binaries in $SCLUSTER_BIN and keep their files in $SCLUSTER_RUN.  Their
+# defaults: in a checkout, its build/bin and run/ (ignored by git); installed by make install
+# (PREFIX/share/scluster/scripts), PREFIX/bin and ~/.local/state/scluster.
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BIN=${SCLUSTER_BIN:-$ROOT/build/bin}
-RUN=${SCLUSTER_RUN:-$ROOT/run}
+if [ -f "$ROOT/Makefile" ] || [ ! -x "$ROOT/../../bin/sc-broker" ]; then
+  BIN=${SCLUSTER_BIN:-$ROOT/build/bin}
+  RUN=${SCLUSTER_RUN:-$ROOT/run}
+else
+  BIN=${SCLUSTER_BIN:-$(cd "$ROOT/../../bin" && pwd)}
+  RUN=${SCLUSTER_RUN:-${XDG_STATE_HOME:-$HOME/.local/state}/scluster}
+fi
 PROG=$(basename "$0")
 
 say() { echo "$PROG: $*" >&2; }
