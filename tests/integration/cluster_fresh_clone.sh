@@ -28,6 +28,7 @@ BUILD=${SC_BUILD:-$SC_ROOT/build}
 [ -x "$BUILD/bin/sc-worker" ] || fail "no build in $BUILD to seed the clone from (run make)"
 C=$TEST_TMP/scluster
 trap '[ -x "$C/scripts/stop-cluster.sh" ] && "$C/scripts/stop-cluster.sh" >/dev/null 2>&1; cleanup' EXIT
+trap "exit 143" TERM INT  # the cluster runs in sessions of its own: a timeout must still stop it
 
 git clone -q "$SC_ROOT" "$C" || fail "git clone failed"
 ok "cloned $(git -C "$C" log -1 --format='%h %s' | cut -c1-60)"

@@ -13,6 +13,7 @@ export SCLUSTER_RUN="$TEST_TMP/run" SCLUSTER_BIN="$SC_BIN"
 S=$SC_ROOT/scripts
 CLIENT="$SC_ROOT/tests/support/cluster_client.js"
 trap '"$S/stop-cluster.sh" >/dev/null 2>&1; cleanup' EXIT
+trap "exit 143" TERM INT  # the cluster runs in sessions of its own: a timeout must still stop it
 
 # free_ports N: N consecutive ports nothing listens on (the workers take PORT..PORT+N-1).
 free_ports() {
@@ -86,6 +87,16 @@ r=$(timeout 20 node "$CLIENT" "wss://127.0.0.1:$TP" "sid=$sid" color=blue) || fa
 grep -qF "\"sid\":\"$sid\"" <<<"$r" || fail "the session id is not the cookie's: $r"
 expect_eq "$(redis-cli -p "$BP" hget "sc:sess:$sid" color)" '"blue"' \
   "--app runs sc-conformance on the toolkit; its session set over wss:// is in the broker (redis-cli hget)"
+
+# A balancer that died: status.sh says so; the next start starts only it again.
+kill -KILL "$(cat "$SCLUSTER_RUN/sc-balancer-1.pid")"
+for _ in $(seq 50); do listening "$PP" || break; sleep 0.1; done
+st=$("$S/status.sh"); rc=$?
+[ $rc = 1 ] && grep -qE '^sc-balancer-1 +DEAD' <<<"$st" || fail "status.sh after kill -9 of the balancer (exit $rc): $st"
+out5=$("$S/start-cluster.sh" "${args[@]}" --app "$SC_BIN/sc-conformance" 2>&1) || fail "restart after the crash: $out5"
+[ "$(grep -c 'already running' <<<"$out5")" = 2 ] && grep -q '^sc-balancer-1 ' <<<"$out5" ||
+  fail "the start after the crash did not start exactly the balancer: $out5"
+ok "a balancer killed with -9: status.sh shows it DEAD (exit 1); start-cluster.sh starts only it again"
 
 # Everything that runs: the pid files' processes and the workers under the master.
 master=$(cat "$SCLUSTER_RUN/sc-worker-$WP.pid")
