@@ -40,7 +40,7 @@ while [ $# -gt 0 ]; do
     --key) KEY=$2; shift 2 ;;
     --affinity) AFFINITY=$2; shift 2 ;;
     --) shift; extra=("$@"); break ;;
-    -h | --help) sed -n '2,21p' "$0"; exit 0 ;;
+    -h | --help) usage; exit 0 ;;
     *) die "unknown option $1 (--help lists them)" ;;
   esac
 done

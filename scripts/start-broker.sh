@@ -24,7 +24,7 @@ while [ $# -gt 0 ]; do
     --bind) BIND=$2; shift 2 ;;
     --password) PASSWORD=$2; shift 2 ;;
     --) shift; extra=("$@"); break ;;
-    -h | --help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h | --help) usage; exit 0 ;;
     *) die "unknown option $1 (--help lists them)" ;;
   esac
 done

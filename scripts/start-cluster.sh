@@ -44,7 +44,7 @@ while [ $# -gt 0 ]; do
     --host) HOST=$2; shift 2 ;;
     --port) PORT=$2; shift 2 ;;
     --tls-port) TLS_PORT=$2; shift 2 ;;
-    -h | --help) sed -n '2,22p' "$0"; exit 0 ;;
+    -h | --help) usage; exit 0 ;;
     *) die "unknown option $1 (--help lists them)" ;;
   esac
 done

@@ -34,7 +34,7 @@ while [ $# -gt 0 ]; do
     --auth-key-file) KEY=$2; shift 2 ;;
     --app) APP=$2; shift 2 ;;
     --) shift; extra=("$@"); break ;;
-    -h | --help) sed -n '2,18p' "$0"; exit 0 ;;
+    -h | --help) usage; exit 0 ;;
     *) die "unknown option $1 (--help lists them)" ;;
   esac
 done

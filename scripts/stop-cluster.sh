@@ -10,7 +10,7 @@ set -uo pipefail
 . "$(dirname "$0")/tier.sh"
 names=()
 case "${1:-}" in
-  -h | --help) sed -n '2,8p' "$0"; exit 0 ;;
+  -h | --help) usage; exit 0 ;;
   --tier) mapfile -t names < <(instances "${2:?--tier needs broker, worker or balancer}") ;;
   '') for tier in balancer worker broker; do mapfile -t -O "${#names[@]}" names < <(instances "$tier"); done ;;
   *) names=("$@") ;;

@@ -27,6 +27,8 @@ else
 fi
 PROG=$(basename "$0")
 
+# usage: the script's opening comment, its --help.
+usage() { awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "$0"; }
 say() { echo "$PROG: $*" >&2; }
 die() { say "$*"; exit 1; }
 

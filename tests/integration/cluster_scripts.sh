@@ -68,7 +68,8 @@ for n in "sc-broker-$BP" "sc-worker-$WP" sc-balancer-1; do
   grep -qE "^$n +running .* healthy$" <<<"$st" || fail "status.sh does not show $n healthy: $st"
 done
 grep -qF "127.0.0.1:$WP 127.0.0.1:$((WP + 1))" <<<"$st" || fail "status.sh lacks the workers' addresses"
-ok "status.sh shows each instance running, its addresses and healthy"
+[ "$(grep -cE "^  worker +pid [0-9]+ +127.0.0.1:($WP|$((WP + 1))) +healthy$" <<<"$st")" = 2 ] || fail "status.sh does not list the 2 worker processes: $st"
+ok "status.sh shows each instance (and each worker process) running, its addresses and healthy"
 
 pids_before=$(cat "$SCLUSTER_RUN"/*.pid | sort)
 key_before=$(md5sum <"$SCLUSTER_RUN/auth.key")
