@@ -6,8 +6,8 @@
 # it says which, shows the end of its log, stops what this run started and exits 1.
 #   --brokers K        sc-broker processes, 0 to use --broker-addrs only (SCLUSTER_BROKERS, 1)
 #   --broker-port P    the first broker's port            (SCLUSTER_BROKER_PORT, 6380)
-#   --broker-addrs L   brokers elsewhere (Redis, Valkey, sc-broker on other hosts), H:P,...
-#                      the workers use besides those started here (SCLUSTER_BROKER_ADDRS)
+#   --broker-addrs L   brokers that run elsewhere, H:P,...  (SCLUSTER_BROKER_ADDRS): Redis,
+#                      Valkey or sc-broker on other hosts, used besides those started here
 #   --workers N        worker processes                   (SCLUSTER_WORKERS, 2)
 #   --worker-port P    the first worker's port            (SCLUSTER_WORKER_PORT, 8100)
 #   --app PATH         your own worker program, built on the toolkit (SCLUSTER_APP,

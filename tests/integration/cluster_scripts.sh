@@ -28,6 +28,16 @@ free_ports() {
   fail "no $1 consecutive free ports"
 }
 listening() { [ -n "$(ss -ltnH "sport = :$1")" ]; }
+# docs/operations.md's table has every flag and variable of start-cluster.sh --help.
+n=0
+while read -r flag var; do
+  grep -qE "^\| \`$flag( [^\`]*)?\` \| \`$var\` \|" "$SC_ROOT/docs/operations.md" ||
+    fail "docs/operations.md lacks the row of $flag ($var)"
+  n=$((n + 1))
+done < <("$S/start-cluster.sh" --help | sed -n 's/^  \(--[a-z-]*\) .*(\(SCLUSTER_[A-Z_]*\).*/\1 \2/p')
+[ $n -ge 10 ] || fail "start-cluster.sh --help lists only $n flags with a variable"
+ok "docs/operations.md lists all $n flags of start-cluster.sh --help with their variables"
+
 BP=$(free_ports 1) WP=$(free_ports 2) PP=$(free_ports 1) TP=$(free_ports 1)
 ports=("$BP" "$WP" "$((WP + 1))" "$PP" "$TP")
 args=(--broker-port "$BP" --worker-port "$WP" --port "$PP" --tls-port "$TP")
