@@ -80,7 +80,8 @@ struct Options {
   double warmup = 1;
   double connect_timeout = 60;
   int size = 16;  // bytes of filler in each invoke's data
-  std::string procedure = "echo";  // echo | sessionSet | sessionGet
+  // echo | sessionSet | sessionGet
+  std::string procedure = "echo";
   std::vector<int> cpu_pids;
 };
 
@@ -215,8 +216,8 @@ struct Conn {
   uint32_t mask = 0;
   uint64_t next_cid = 1;
   uint64_t handshake_cid = 0, subscribe_cid = 0, prepare_cid = 0, verify_cid = 0;
-  std::string sid;       // the session of a session procedure's connection
-  std::string expect;    // sessionGet: the data every answer must carry
+  std::string sid;        // the session of a session procedure's connection
+  std::string expect;     // sessionGet: the data every answer must carry
   uint64_t last_set = 0;  // sessionSet: the cid (and value n) of the last set sent
   int outstanding = 0;
   std::vector<uint64_t> sent_at;  // send time of each outstanding cid, at cid % window
@@ -235,7 +236,8 @@ struct Load {
   uint64_t answers = 0, errors = 0, missed = 0, deliveries = 0, publishes = 0, sent = 0;
   uint64_t pubs_out = 0;  // publications sent while sending (flow control)
   uint64_t deliveries_total = 0;
-  uint64_t verified = 0;  // sessionSet: connections whose last value was read back
+  // sessionSet: connections whose last value was read back
+  uint64_t verified = 0;
   size_t rr = 0;  // round robin position for --rate
   double credits = 0;
 };

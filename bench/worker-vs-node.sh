@@ -372,7 +372,8 @@ g() { echo "${R[$1]:--}"; }
     echo "| metric | sc-conformance + sc-broker | sc-conformance + redis-server | Node SC $NODE_SC + ioredis + redis-server | ratio sc+sc-broker/Node | ratio sc+redis/Node |"
     echo "|---|---:|---:|---:|---:|---:|"
     srow() {  # label metric field [no-ratio]
-      local r="$(ratio "$(g "$2,sc,$3")" "$(g "$2,node_redis,$3")") | $(ratio "$(g "$2,sc_redis,$3")" "$(g "$2,node_redis,$3")")"
+      local r
+      r="$(ratio "$(g "$2,sc,$3")" "$(g "$2,node_redis,$3")") | $(ratio "$(g "$2,sc_redis,$3")" "$(g "$2,node_redis,$3")")"
       [ -n "${4:-}" ] && r=" |"
       echo "| $1 | $(g "$2,sc,$3") | $(g "$2,sc_redis,$3") | $(g "$2,node_redis,$3") | $r |"
     }
