@@ -15,6 +15,7 @@
 add_library(scluster STATIC $<TARGET_OBJECTS:sc_worker> $<TARGET_OBJECTS:sc_worker_http>
                             $<TARGET_OBJECTS:sc_common>)
 set_target_properties(scluster PROPERTIES LINKER_LANGUAGE CXX)
+add_dependencies(scluster sc_worker sc_worker_http sc_common)
 
 install(TARGETS sc-broker sc-worker sc-conformance RUNTIME DESTINATION bin)
 if(TARGET sc-balancer)
