@@ -63,12 +63,16 @@ make -C "$SC_ROOT" --no-print-directory install BUILD="$BUILD" PREFIX=/opt/sclus
 expect_eq "$(cd "$TEST_TMP/stage/opt/scluster-test-$$" && find . | sort | md5sum)" "$(cd "$P" && find . | sort | md5sum)" \
   "make install DESTDIR=stage PREFIX=/opt/x: the same files under stage/opt/x"
 
-# The installed sc-worker finds the installed bundle (../share/scluster/ from bin/).
+# The installed sc-worker finds the installed bundle and demo page (../share/scluster/ from
+# bin/), not the checkout's: the installed page gets a mark the checkout's lacks.
+echo "<!-- installed copy $$ -->" >>"$P/share/scluster/public/index.html"
 start_broker "$TEST_TMP/broker.log" "$P/bin/sc-broker"
-start_worker "$TEST_TMP/sc-worker.log" "$P/bin/sc-worker" --brokers "127.0.0.1:$BPORT" --public "$P/share/scluster/public"
+start_worker "$TEST_TMP/sc-worker.log" "$P/bin/sc-worker" --brokers "127.0.0.1:$BPORT"
 expect_eq "$(curl -s -o "$TEST_TMP/b.js" -w '%{http_code}' "http://127.0.0.1:$PORT/socketcluster-client.min.js")" 200 \
   "installed sc-worker serves the installed bundle"
 cmp -s "$TEST_TMP/b.js" "$B" || fail "bundle served differs"
+curl -s "http://127.0.0.1:$PORT/" | grep -q "installed copy $$" &&
+  ok "installed sc-worker serves share/scluster/public/ by default" || fail "installed sc-worker's / is not the installed page"
 stop_worker "$WPID" "$TEST_TMP/sc-worker.log"
 
 # create-app.sh: refusals, then an app from the installed copy (which knows its prefix).
