@@ -115,3 +115,31 @@ node "$SC_ROOT/tests/support/install_app.js" "$PORT" || { tail -20 "$TEST_TMP/my
 ok "socketcluster-client checks against myapp passed"
 stop_worker "$WPID" "$TEST_TMP/myapp.log"
 ok "myapp: SIGTERM, exit 0"
+
+# The same app as a cluster's worker tier: the installed start-cluster.sh --app (a broker, two
+# workers under a master, a balancer), with the installed binaries and a run/ of the test's own.
+# (Runs once start-cluster.sh has --app: the scripts of issue 18 are merged separately.)
+SCRIPTS=$P/share/scluster/scripts
+if ! grep -q -- '--app' "$SCRIPTS/start-cluster.sh"; then
+  echo "start-cluster.sh has no --app yet: the cluster step is not run"; exit 0
+fi
+export SCLUSTER_BIN=$P/bin SCLUSTER_RUN=$TEST_TMP/run
+for _ in $(seq 20); do  # two consecutive free ports for the workers
+  WP=$(free_port)
+  (exec 3<>"/dev/tcp/127.0.0.1/$((WP + 1))") 2>/dev/null || break
+done
+BP=$(free_port) LP=$(free_port)
+"$SCRIPTS/start-cluster.sh" --app "$APPDIR/myapp" --broker-port "$BP" --workers 2 --worker-port "$WP" \
+  --port "$LP" --tls-port 0 >"$TEST_TMP/cluster.log" 2>&1 || { cat "$TEST_TMP/cluster.log"; fail "start-cluster.sh --app"; }
+for f in "$SCLUSTER_RUN"/*.pid; do _pids+=("$(cat "$f")"); done  # stopped at exit should a check fail
+ok "start-cluster.sh --app $APPDIR/myapp: broker $BP, workers $WP-$((WP + 1)), balancer $LP"
+curl -s "http://127.0.0.1:$LP/" | grep -q '<title>myapp</title>' && ok "GET / through the balancer: the app's page" ||
+  fail "GET / through the balancer"
+node "$SC_ROOT/tests/support/install_app.js" "$LP" any-worker >"$TEST_TMP/cluster-client.log" 2>&1 ||
+  { cat "$TEST_TMP/cluster-client.log"; fail "client checks through the balancer"; }
+ok "socketcluster-client checks against myapp through the balancer passed"
+"$SCRIPTS/stop-cluster.sh" >>"$TEST_TMP/cluster.log" 2>&1 || fail "stop-cluster.sh"
+for p in "$BP" "$WP" "$((WP + 1))" "$LP"; do
+  (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && fail "port $p still listens after stop-cluster.sh"
+done
+ok "stop-cluster.sh: nothing listens on the cluster's ports"
