@@ -7,11 +7,13 @@
 #   NAME.pid   its pid; stop-cluster.sh signals exactly this process
 #   NAME.log   its stdout and stderr
 #   NAME.info  shell assignments written here: TIER (broker|worker|balancer: the stop order),
-#              EXE (the binary; a pid whose /proc/PID/exe is another program is not ours, so a
-#              pid reused after a crash is never signalled), ADDRS (what it listens on, for
-#              status.sh) and CHECK (the words of the health check status.sh runs)
-# An instance is *running* when its pid file names a live process running EXE.  Starting a
-# running instance does nothing, so every start script may run twice.
+#              EXE (the program), START (the process's start time, field 22 of
+#              /proc/PID/stat: a pid and its start time name one process for the machine's
+#              uptime, so a pid reused after a crash is never signalled), ADDRS (what it
+#              listens on, for status.sh) and CHECK (the words of the health check status.sh
+#              runs)
+# An instance is *running* when its pid file names a live process with that start time.
+# Starting a running instance does nothing, so every start script may run twice.
 #
 # The scripts find the binaries in $SCLUSTER_BIN and keep their files in $SCLUSTER_RUN.  Their
 # defaults: in a checkout, its build/bin and run/ (ignored by git); installed by make install
@@ -35,15 +37,26 @@ die() { say "$*"; exit 1; }
 # need_tool CMD PACKAGE: the scripts wait with redis-cli, curl and openssl.
 need_tool() { command -v "$1" >/dev/null || die "$1 is missing (Debian package $2; 'make deps' installs it)"; }
 
+# start_time PID: the process's start time in clock ticks since boot (field 22 of its stat; the
+# fields are counted after the command name, which may hold spaces and parentheses).  Fails
+# when there is no such process or only its zombie.
+start_time() {
+  local s
+  s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  s=${s##*) }
+  # shellcheck disable=SC2086  # split into fields 3...
+  set -- $s
+  [ "$1" != Z ] || return 1
+  echo "${20}"
+}
+
 # instance_pid NAME: prints the pid of a running instance NAME; fails when it is not running.
 instance_pid() {
-  local pid exe EXE=""
+  local pid start
   [ -f "$RUN/$1.pid" ] && [ -f "$RUN/$1.info" ] || return 1
   pid=$(cat "$RUN/$1.pid")
-  EXE=$(sed -n "s/^EXE='\(.*\)'$/\1/p" "$RUN/$1.info")
-  exe=$(readlink "/proc/$pid/exe" 2>/dev/null) || return 1
-  exe=${exe% (deleted)}  # a binary rebuilt under a running process
-  [ "$exe" = "$EXE" ] || return 1
+  start=$(sed -n "s/^START='\(.*\)'$/\1/p" "$RUN/$1.info")
+  [ -n "$start" ] && [ "$(start_time "$pid")" = "$start" ] || return 1
   echo "$pid"
 }
 
@@ -61,13 +74,13 @@ launch() {
   fi
   exe=$(readlink -f "$(command -v "$1")") || die "$1 is not a program"
   # setsid execs in place here (a background job of a script leads no process group), so $!
-  # is the program's own pid.
+  # is the program's own pid; its start time is fixed at the fork, before any exec.
   echo "=== $PROG: starting $name at $(date -u '+%F %T') UTC" >>"$RUN/$name.log"
   setsid "$@" </dev/null >>"$RUN/$name.log" 2>&1 &
   pid=$!
   echo "$pid" >"$RUN/$name.pid"
-  printf "TIER='%s'\nEXE='%s'\nADDRS='%s'\nCHECK='%s'\n" "$tier" "$exe" "$addrs" "$check" \
-    >"$RUN/$name.info"
+  printf "TIER='%s'\nEXE='%s'\nSTART='%s'\nADDRS='%s'\nCHECK='%s'\n" "$tier" "$exe" \
+    "$(start_time "$pid")" "$addrs" "$check" >"$RUN/$name.info"
   LAUNCHED=1
 }
 
@@ -123,8 +136,8 @@ stop_instance() {
   local name=$1 pid
   if pid=$(instance_pid "$name"); then
     kill -TERM "$pid" 2>/dev/null
-    for _ in $(seq 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    if kill -0 "$pid" 2>/dev/null; then
+    for _ in $(seq 200); do start_time "$pid" >/dev/null || break; sleep 0.1; done  # gone or a zombie
+    if start_time "$pid" >/dev/null; then
       kill -KILL "$pid" 2>/dev/null
       echo "$name (pid $pid) did not stop within 20 s: killed"
     else

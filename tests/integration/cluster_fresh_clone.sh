@@ -111,7 +111,7 @@ expect_eq "$(redis-cli -p "$BP" hget "sc:sess:$sid" note)" '"fresh"' \
 
 all=$(cat run/*.pid; ps -o pid= --ppid "$(cat run/sc-worker-$WP.pid)")
 ./scripts/stop-cluster.sh >"$TEST_TMP/stop.log" 2>&1 || fail "stop-cluster.sh: $(cat "$TEST_TMP/stop.log")"
-for p in $all; do kill -0 "$p" 2>/dev/null && fail "process $p still runs after stop-cluster.sh"; done
+for p in $all; do alive "$p" && fail "process $p still runs after stop-cluster.sh: $(cat "/proc/$p/stat")"; done
 for p in "${ports[@]}"; do [ -z "$(ss -ltnH "sport = :$p")" ] || fail "port $p still listens"; done
 left=$(for e in /proc/[0-9]*/exe; do readlink "$e" 2>/dev/null; done | grep -c "^$C/")
 expect_eq "$left" 0 "after stop-cluster.sh no process runs a program of the clone and nothing listens on ${ports[*]}"

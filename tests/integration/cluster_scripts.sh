@@ -114,7 +114,7 @@ master=$(cat "$SCLUSTER_RUN/sc-worker-$WP.pid")
 all=$(cat "$SCLUSTER_RUN"/*.pid; ps -o pid= --ppid "$master")
 [ "$(wc -w <<<"$all")" -ge 5 ] || fail "expected 5 processes, found: $all"
 out4=$("$S/stop-cluster.sh") || fail "stop-cluster.sh failed: $out4"
-for p in $all; do kill -0 "$p" 2>/dev/null && fail "process $p still runs after stop-cluster.sh"; done
+for p in $all; do alive "$p" && fail "process $p still runs after stop-cluster.sh: $(cat "/proc/$p/stat")"; done
 for p in "${ports[@]}"; do listening "$p" && fail "port $p still listens after stop-cluster.sh"; done
 ls "$SCLUSTER_RUN"/*.pid >/dev/null 2>&1 && fail "pid files left: $(ls "$SCLUSTER_RUN")"
 ok "stop-cluster.sh stopped all $(wc -w <<<"$all") processes; no listener on ${ports[*]}; no pid file left"
