@@ -2,8 +2,11 @@
 # The systemd units of packaging/systemd/ pass `systemd-analyze verify` (offline: no systemd
 # needs to run as PID 1) with their /usr/local/bin programs taken from this build, templates
 # verified as an instance (scluster-broker@6380, scluster-worker@sc-worker); any warning is a
-# failure, and a unit spoiled on purpose is caught (so the check is not vacuous).  The example
-# sc-broker.conf runs: its password is required.
+# failure, and a unit spoiled on purpose is caught (so the check is not vacuous).  The three
+# example settings files make a working cluster when run as the units' ExecStart lines run them
+# (only the addresses of the three-host layout replaced by loopback ones, and the credentials
+# directory by files of the test): the broker wants its password, the workers (sc-worker.env)
+# reach it with theirs, the balancer (sc-balancer.conf) reaches the workers on both ports.
 . "$SC_ROOT/tests/lib.sh"
 command -v systemd-analyze >/dev/null || fail "systemd-analyze is missing (Debian package systemd; make deps)"
 U=$SC_ROOT/packaging/systemd
@@ -45,3 +48,34 @@ pw=$(sed -n 's/^requirepass //p' "$U/sc-broker.conf")
 start_listening "$TEST_TMP/broker.log" "$SC_BIN/sc-broker" "$U/sc-broker.conf" --bind 127.0.0.1 --dir "$TEST_TMP"
 [[ "$(redis-cli -p "$PORT" ping 2>&1)" == NOAUTH* ]] || fail "the example broker asks no password"
 expect_eq "$(REDISCLI_AUTH=$pw redis-cli -p "$PORT" ping)" PONG "the example sc-broker.conf runs and wants its password"
+BP=$PORT
+
+# The example worker settings, as EnvironmentFile= gives them, with the unit's --auth-key-file.
+mapfile -t wenv < <(grep -E '^SCLUSTER_[A-Z_]+=' "$U/sc-worker.env")
+openssl rand -hex 32 >"$TEST_TMP/auth.key"
+WP=$(free_port)
+(exec 3<>"/dev/tcp/127.0.0.1/$((WP + 1))") 2>/dev/null && WP=$(free_port)
+spawn env "${wenv[@]}" SCLUSTER_HOST=127.0.0.1 SCLUSTER_PORT="$WP" SCLUSTER_BROKERS="127.0.0.1:$BP" \
+  "$SC_BIN/sc-worker" --auth-key-file "$TEST_TMP/auth.key" >"$TEST_TMP/worker.log" 2>&1
+wait_port "$((WP + 1))" || fail "the example workers did not listen: $(tail -n 5 "$TEST_TMP/worker.log")"
+for _ in $(seq 50); do curl -fsS "http://127.0.0.1:$WP/health" | grep -q '"up":true' && break; sleep 0.1; done
+curl -fsS "http://127.0.0.1:$WP/health" | grep -q '"up":true' ||
+  fail "the example workers do not reach the example broker (password?): $(tail -n 5 "$TEST_TMP/worker.log")"
+ok "sc-worker.env: $(grep -c . <<<"$(printf '%s\n' "${wenv[@]}")") settings, 2 workers that reach the broker with its password"
+
+# The example balancer settings: the unit's credentials directory is the test's, the addresses
+# loopback ones.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj /CN=test \
+  -keyout "$TEST_TMP/key.pem" -out "$TEST_TMP/cert.pem" 2>/dev/null || fail "openssl req"
+LP=$(free_port) TP=$(free_port)
+sed -e "s#/run/credentials/scluster-balancer.service/#$TEST_TMP/#" \
+  -e "s#^backends .*#backends 127.0.0.1:$WP,127.0.0.1:$((WP + 1))#" \
+  -e "s#^listen .*#listen 127.0.0.1:$LP#" -e "s#^tls-listen .*#tls-listen 127.0.0.1:$TP#" \
+  "$U/sc-balancer.conf" >"$TEST_TMP/sc-balancer.conf"
+[ "$(diff "$U/sc-balancer.conf" "$TEST_TMP/sc-balancer.conf" | grep -c '^>')" = 5 ] ||
+  fail "the example sc-balancer.conf lacks a line the test replaces"
+spawn "$SC_BIN/sc-balancer" "$TEST_TMP/sc-balancer.conf" >"$TEST_TMP/balancer.log" 2>&1
+wait_port "$TP" || fail "the example balancer did not listen: $(tail -n 5 "$TEST_TMP/balancer.log")"
+curl -fsS "http://127.0.0.1:$LP/health" | grep -q '"up":true' && curl -fsSk "https://127.0.0.1:$TP/health" | grep -q '"up":true' ||
+  fail "the example balancer does not reach the workers"
+ok "sc-balancer.conf: plain and TLS listeners in front of the example workers"
