@@ -225,9 +225,17 @@ async function run(browser, url, tag, master, brokerPort) {
   const shown = [A1.pid, A2.pid, B1.pid];
   if (before.length !== 2 || !shown.every((p) => before.includes(p)))
     fail(`${tag}: the master's workers are ${before}, the tabs show ${shown}`);
+  const tabs = { a1, a2, b1 };
+  for (const page of Object.values(tabs)) {
+    await page.evaluate(() => {  // every text the connection state shows from now on
+      const el = document.getElementById("state");
+      window.seenStates = [];
+      new MutationObserver(() => window.seenStates.push(el.textContent))
+        .observe(el, { childList: true, characterData: true, subtree: true });
+    });
+  }
   const killedAt = Date.now();
   for (const pid of before) process.kill(pid, "SIGKILL");
-  const tabs = { a1, a2, b1 };
   const after = {};
   for (const [name, page] of Object.entries(tabs)) {
     const left = RECONNECT_MS - (Date.now() - killedAt);
@@ -243,10 +251,18 @@ async function run(browser, url, tag, master, brokerPort) {
     after[name] = await connected(page, 1000, `${tag}: ${name} back`);
   }
   const backMs = Date.now() - killedAt;
+  const closes = new Set();
+  for (const [name, page] of Object.entries(tabs)) {
+    const seen = await page.evaluate(() => window.seenStates);
+    const close = seen.find((t) => /^closed \(code \d+\), reconnecting$/.test(t));
+    if (!close || seen[seen.length - 1] !== "open")
+      fail(`${tag}: ${name}'s connection state went ${JSON.stringify(seen)}`);
+    closes.add(close);
+  }
   const now = workerPids(master);
   if (!Object.values(after).every((t) => now.includes(t.pid)))
     fail(`${tag}: the tabs show pids ${Object.values(after).map((t) => t.pid)}, the master's workers are ${now}`);
-  ok(`${tag}: kill -9 of workers ${before.join(", ")}: every tab reconnected by itself to the respawned ${now.join(", ")} within ${backMs} ms`);
+  ok(`${tag}: kill -9 of workers ${before.join(", ")}: every tab reconnected by itself to the respawned ${now.join(", ")} within ${backMs} ms, the connection state showing "${[...closes].join('", "')}" meanwhile`);
   for (const name of ["a1", "a2"]) {
     await waitText(tabs[name], "session-value", `green ${tag}`, FIELD_WAIT_MS, `${tag}: ${name}'s value after the restart`);
     if (after[name].sid !== A1.sid) fail(`${tag}: ${name} has session ${after[name].sid} after the restart`);
