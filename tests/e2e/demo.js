@@ -166,8 +166,8 @@ async function run(browser, url, tag, master, brokerPort) {
   const alice = await newContext();
   const a1 = await openTab(alice, url, "a1", errors);
   const a2 = await openTab(alice, url, "a2", errors);
-  const A1 = await connected(a1, 15000, `${tag}: tab a1 connects`);
-  const A2 = await connected(a2, 15000, `${tag}: tab a2 connects`);
+  const A1 = await connected(a1, 30000, `${tag}: tab a1 connects`);
+  const A2 = await connected(a2, 30000, `${tag}: tab a2 connects`);
   if (A1.sid !== A2.sid) fail(`${tag}: two tabs of one browser have sessions ${A1.sid} and ${A2.sid}`);
   ok(`${tag}: two tabs of one browser context show the same session id, served by worker ${A1.worker} and ${A2.worker}`);
 
@@ -177,7 +177,7 @@ async function run(browser, url, tag, master, brokerPort) {
   for (let i = 0; i < 8; i++) {
     bob = await newContext();
     b1 = await openTab(bob, url, "b1", errors);
-    B1 = await connected(b1, 15000, `${tag}: the second context connects`);
+    B1 = await connected(b1, 30000, `${tag}: the second context connects`);
     if (B1.worker !== A1.worker) break;
   }
   if (B1.sid === A1.sid) fail(`${tag}: a second browser context shares the first one's session`);
@@ -211,6 +211,27 @@ async function run(browser, url, tag, master, brokerPort) {
   const stored = execFileSync("redis-cli", ["-p", String(brokerPort), "hget", `sc:sess:${A1.sid}`, "note"]).toString().trim();
   if (stored !== JSON.stringify(`green ${tag}`)) fail(`${tag}: the broker holds ${stored}`);
   ok(`${tag}: the second context still shows "(not set)"; redis-cli hget sc:sess:<sid> note on the broker gives ${stored}`);
+
+  // sc-worker's session procedures on bad input, from a socket of the tab's own (same session).
+  const refused = await a1.evaluate(async () => {
+    const { create } = await import("/socketcluster-client.min.js");
+    const s = create({ autoReconnect: false });
+    const name = (p) => p.then((v) => `answered ${JSON.stringify(v)}`, (e) => `${e.name}: ${e.message}`);
+    try {
+      return [await name(s.invoke("sessionSet", { name: "", value: 1 })),
+              await name(s.invoke("sessionSet", { name: "x".repeat(65), value: 1 })),
+              await name(s.invoke("sessionGet", { name: 7 })),
+              await name(s.invoke("sessionGet", { name: "never-set" })),
+              await name(s.invoke("sessionGet", { name: "note" }))];
+    } finally {
+      s.disconnect();
+    }
+  });
+  const badName = "SessionError: a session field name is a string of 1-64 bytes";
+  const want = [badName, badName, badName, "answered null", `answered ${JSON.stringify(`green ${tag}`)}`];
+  if (JSON.stringify(refused) !== JSON.stringify(want))
+    fail(`${tag}: session procedures answered ${JSON.stringify(refused)}, wanted ${JSON.stringify(want)}`);
+  ok(`${tag}: sessionSet/sessionGet refuse an empty, a 65-byte and a non-string name with SessionError; an unset field reads null`);
 
   // The chat: from the second context to both tabs of the first, and back.
   await say(b1, "bob", `hi alice ${tag}`, "button");

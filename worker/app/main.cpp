@@ -73,15 +73,14 @@ int main(int argc, char** argv) {
   });
 
   w.procedure("whoServes", [&w](sc::Socket& s, sc::Request& r) {
-    r.end(sc::Json::raw("{\"id\":" + std::to_string(w.id()) + ",\"pid\":" +
-                        std::to_string(getpid()) + ",\"sid\":" +
-                        std::string(sc::Json::string(s.session().id()).text()) + "}"));
+    r.end(
+        sc::Json::raw("{\"id\":" + std::to_string(w.id()) + ",\"pid\":" + std::to_string(getpid()) +
+                      ",\"sid\":" + std::string(sc::Json::string(s.session().id()).text()) + "}"));
   });
 
   // Session fields: a name of 1-64 bytes; the value is any JSON (bounded by --max-payload).
   auto field_name = [](sc::Request& r, std::string* name) {
-    if (r.data().get("name").as_string(name) && !name->empty() && name->size() <= 64)
-      return true;
+    if (r.data().get("name").as_string(name) && !name->empty() && name->size() <= 64) return true;
     r.error(sc::Error{"SessionError", "a session field name is a string of 1-64 bytes", ""});
     return false;
   };
