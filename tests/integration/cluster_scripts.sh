@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # scripts/start-cluster.sh starts every tier (a broker, sc-worker with 2 workers, a balancer on a
-# plain and a TLS port), each answers, a client gets through the balancer on both ports, --app
-# runs another program on the toolkit whose session is in the broker, a second start starts
-# nothing, status.sh sees each instance, stop-cluster.sh leaves no process and no listener, and
-# a tier that cannot start is named, its log shown and what the run started stopped.
+# plain and a TLS port), each answers, a client gets through the balancer on both ports and the
+# session it sets is in the broker, --app runs another program on the toolkit that shares the
+# session, a second start starts nothing, status.sh sees each instance, stop-cluster.sh leaves
+# no process and no listener, and a tier that cannot start is named, its log shown and what the
+# run started stopped.
 # Runs in a private SCLUSTER_RUN on free ports; stops what it started even when it fails.
 . "$SC_ROOT/tests/lib.sh"
 . "$SC_ROOT/tests/support/worker_lib.sh"
@@ -64,6 +65,11 @@ for url in "ws://127.0.0.1:$PP" "wss://127.0.0.1:$TP"; do
   grep -q '"greet":"hello cluster"' <<<"$r" || fail "greet through $url: $r"
 done
 ok "socketcluster-client handshakes and invokes greet through the balancer on ws:// and wss://"
+sid=$(sed -n 's/^[Ss]et-[Cc]ookie: sid=\([^;]*\);.*/\1/p' <<<"$head")
+r=$(timeout 20 node "$CLIENT" "wss://127.0.0.1:$TP" "sid=$sid" color=blue) || fail "sessionSet through the balancer failed"
+grep -qF '"got":"blue"' <<<"$r" || fail "sessionGet after sessionSet: $r"
+expect_eq "$(redis-cli -p "$BP" hget "sc:sess:$sid" color)" '"blue"' \
+  "the page's session (its sid cookie) holds a value set over wss://: redis-cli -p $BP hget sc:sess:<sid> color"
 
 [ "$(stat -c %a "$SCLUSTER_RUN/auth.key")" = 600 ] || fail "auth.key is not mode 0600"
 [ "$(stat -c %a "$SCLUSTER_RUN/tls/key.pem")" = 600 ] || fail "the TLS key is not mode 0600"
@@ -88,16 +94,15 @@ out2=$("$S/start-cluster.sh" "${args[@]}" 2>&1) || fail "the second start failed
 expect_eq "$(cat "$SCLUSTER_RUN"/*.pid | sort)" "$pids_before" "a second start-cluster.sh starts nothing new"
 expect_eq "$(md5sum <"$SCLUSTER_RUN/auth.key")" "$key_before" "the second start keeps the auth key"
 
-# --app: another program on the toolkit (sc-conformance, which has session procedures) replaces
-# the workers; the broker and balancer that run are kept.
+# --app: another program on the toolkit (sc-conformance) replaces the workers; the broker and
+# balancer that run are kept, and so is the session.
 "$S/stop-cluster.sh" --tier worker >/dev/null
 out3=$("$S/start-cluster.sh" "${args[@]}" --app "$SC_BIN/sc-conformance" 2>&1) || fail "--app start failed: $out3"
 [ "$(grep -c 'already running' <<<"$out3")" = 2 ] || fail "--app restarted more than the workers: $out3"
-sid=abcdefghijklmnopqrstuvwx$(printf %08d $$)
-r=$(timeout 20 node "$CLIENT" "wss://127.0.0.1:$TP" "sid=$sid" color=blue) || fail "sessionSet through the balancer failed"
-grep -qF "\"sid\":\"$sid\"" <<<"$r" || fail "the session id is not the cookie's: $r"
-expect_eq "$(redis-cli -p "$BP" hget "sc:sess:$sid" color)" '"blue"' \
-  "--app runs sc-conformance on the toolkit; its session set over wss:// is in the broker (redis-cli hget)"
+r=$(timeout 20 node "$CLIENT" "ws://127.0.0.1:$PP" "sid=$sid" size=large) || fail "sessionSet through sc-conformance failed"
+grep -qF '"got":"large"' <<<"$r" || fail "sessionGet through sc-conformance: $r"
+expect_eq "$(redis-cli -p "$BP" hmget "sc:sess:$sid" color size | paste -sd' ')" '"blue" "large"' \
+  "--app runs sc-conformance on the toolkit; it adds to the session the stock app started"
 
 # A balancer that died: status.sh says so; the next start starts only it again.
 kill -KILL "$(cat "$SCLUSTER_RUN/sc-balancer-1.pid")"

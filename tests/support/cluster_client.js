@@ -4,8 +4,9 @@
 // URL is ws://HOST:PORT or wss://HOST:PORT (certificate not checked: the cluster's is
 // self-signed).  COOKIE ('-' for none) is sent on the upgrade as a browser tab would send the
 // page's cookie.  The client connects (the #handshake), invokes the stock app's "greet" unless
-// NAME=VALUE is given, else sc-conformance's sessionSet {name, value} and sessionId.
-// Prints one JSON line {"id", "greet"?, "sid"?} and exits 0; exits 1 on any failure or after 10 s.
+// NAME=VALUE is given, else sessionSet {name, value} and sessionGet {name} (the stock app and
+// sc-conformance both have them).  Prints one JSON line {"id", "greet"?, "got"?} and exits 0;
+// exits 1 on any failure or after 10 s.
 'use strict';
 const sc = require('socketcluster-client');
 
@@ -29,8 +30,9 @@ setTimeout(() => { console.error('timeout after 10 s'); process.exit(1); }, 1000
   const out = { id: c.id };
   if (pair) {
     const eq = pair.indexOf('=');
-    await c.invoke('sessionSet', { name: pair.slice(0, eq), value: pair.slice(eq + 1) });
-    out.sid = await c.invoke('sessionId');
+    const name = pair.slice(0, eq);
+    await c.invoke('sessionSet', { name, value: pair.slice(eq + 1) });
+    out.got = await c.invoke('sessionGet', { name });
   } else {
     out.greet = await c.invoke('greet', { name: 'cluster' });
   }
