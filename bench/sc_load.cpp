@@ -229,7 +229,7 @@ struct Conn {
   uint32_t mask = 0;
   uint64_t next_cid = 1;
   uint64_t handshake_cid = 0, subscribe_cid = 0, worker_cid = 0;
-  int worker = -1;          // --cross: the id of the worker serving this connection
+  int worker = -1;           // --cross: the id of the worker serving this connection
   bool subscribing = false;  // a #subscribe is outstanding (subscribe_cid)
   int outstanding = 0;
   std::vector<uint64_t> sent_at;  // send time of each outstanding cid, at cid % window
@@ -250,7 +250,7 @@ struct Load {
   uint64_t deliveries_total = 0;
   int subscribed = 0, subscribe_pending = 0;  // pubsub: subscriptions confirmed / outstanding
   double fanout = 1;  // pubsub: subscribers per channel (publications in flight = window x this)
-  size_t rr = 0;  // round robin position for --rate
+  size_t rr = 0;      // round robin position for --rate
   double credits = 0;
 };
 
