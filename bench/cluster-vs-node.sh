@@ -35,7 +35,9 @@
 #                             (client -> balancer -> worker -> client, the original
 #                             SocketCluster's ping/pong benchmark): round trips/s, CPU per
 #                             round trip per tier, p50/p99 round-trip latency
-# Env: ROUNDS=3 DURATION=5 WARMUP=1 SUBSCRIBERS=1000 ROOMS=100 PUB_WINDOW=16 SIZE=16
+# PUB_RATE=n: fanout and rooms publish n publications/s (evenly, from a timer) instead of as
+# fast as the window allows, for latency at a load every stack sustains.
+# Env: ROUNDS=3 DURATION=5 WARMUP=1 SUBSCRIBERS=1000 ROOMS=100 PUB_WINDOW=16 PUB_RATE= SIZE=16
 #      ECHO_CONNS=100 ECHO_WINDOW=16 WORKERS="1 2" SYSTEMS="sc sio scn" SERVER_CPUS=0
 #      LOAD_CPU=1 METRICS="fanout rooms echo" OUT=$SC_BUILD/bench/cluster-vs-node.md
 set -u
@@ -51,6 +53,7 @@ WARMUP=${WARMUP:-1}
 SUBSCRIBERS=${SUBSCRIBERS:-1000}
 ROOMS=${ROOMS:-100}
 PUB_WINDOW=${PUB_WINDOW:-16}
+PUB_RATE=${PUB_RATE:-}
 ECHO_CONNS=${ECHO_CONNS:-100}
 ECHO_WINDOW=${ECHO_WINDOW:-16}
 SIZE=${SIZE:-16}
@@ -102,14 +105,16 @@ tree_pids() {
   echo "$p"
   for c in $(cat /proc/"$p"/task/*/children 2>/dev/null); do tree_pids "$c"; done
 }
-# ports N: N consecutive free ports (sc-conformance --workers N listens on --port .. +N-1).
+# ports N: the first of N consecutive ports nothing listens on, drawn at random from 20000-29999
+# (below the ephemeral range; sc-conformance --workers N listens on --port .. +N-1).  Not
+# free_port of tests/lib.sh: its Python start took 8 s on the loaded machine, 5 times per
+# measurement.
 ports() {
-  local n=$1 p k ok
-  for _ in $(seq 20); do
-    p=$(free_port); ok=1
-    for ((k = 1; k < n; k++)); do
-      (exec 3<>"/dev/tcp/127.0.0.1/$((p + k))") 2>/dev/null && { ok=0; break; }
-    done
+  local n=$1 p k ok used
+  used=" $(ss -Htln | awk '{n = split($4, a, ":"); print a[n]}' | tr '\n' ' ') "
+  for _ in $(seq 50); do
+    p=$((20000 + RANDOM % 10000)); ok=1
+    for ((k = 0; k < n; k++)); do [[ $used == *" $((p + k)) "* ]] && { ok=0; break; }; done
     [ $ok = 1 ] && { echo "$p"; return 0; }
   done
   return 1
@@ -130,9 +135,8 @@ start() {
   local sys=$1 n=$2 bport wport k backends="" cfg p
   TOPO=()
   BAL_PIDS=(); WORKER_PIDS=(); BROKER_PIDS=()
-  bport=$(free_port)
-  wport=$(ports "$n") || { echo "cluster-vs-node: no $n free consecutive ports" >&2; return 1; }
-  PORT=$(free_port)
+  bport=$(ports $((n + 2))) || { echo "cluster-vs-node: no free ports" >&2; return 1; }
+  PORT=$((bport + 1)); wport=$((bport + 2))
   if [ "$sys" = sc ]; then
     spawn taskset -c "$SERVER_CPUS" "$BIN/sc-broker" --port "$bport" >>"$TEST_TMP/broker.log" 2>&1
   else
@@ -223,7 +227,7 @@ measure() {
   local nb nw nk secs count cb cw ck ct args
   [ "$m" = rooms ] && channels=$ROOMS
   [ "$sys" = sio ] && proto=socketio
-  args=(--mode pubsub --channels "$channels" --window "$PUB_WINDOW")
+  args=(--mode pubsub --channels "$channels" --window "$PUB_WINDOW" ${PUB_RATE:+--rate "$PUB_RATE"})
   [ "$m" = echo ] && args=(--mode invoke --window "$ECHO_WINDOW") && conns=$ECHO_CONNS
   if [ "$n" -ge 2 ] && [ "$m" != echo ]; then
     # ~1/N of the connections land on the publisher's worker and stay idle; 10 % to spare.
@@ -266,7 +270,7 @@ measure() {
   echo "  $m $sys x$n: $(kv "$line" rate) $what," \
     "p50 $(kv "$line" p50_us) us, p99 $(kv "$line" p99_us) us; CPU us/message balancer $(calc %.3f "$cb * 1000000 / $count")," \
     "workers $(calc %.3f "$cw * 1000000 / $count"), broker $(calc %.3f "$ck * 1000000 / $count"); server CPU $(calc %.0f "$ct * 100 / $secs")%," \
-    "sc_load $(calc %.0f "$(kv "$line" self_cpu_s) * 100 / $secs")%; errors $(kv "$line" errors), closed $(kv "$line" closed)" >&2
+    "sc_load $(calc %.0f "$(kv "$line" self_cpu_s) * 100 / $secs")%; errors $(kv "$line" errors), missed $(kv "$line" missed), closed $(kv "$line" closed)" >&2
 }
 
 read -ra SYS <<<"$SYSTEMS"
@@ -299,7 +303,7 @@ ratio() { awk -v a="${1:-0}" -v b="${2:-0}" 'BEGIN {printf (b > 0 && a > 0 ? "%.
 {
   echo "Measured $(date -u '+%Y-%m-%d %H:%M') UTC on: $MACHINE.  "
   echo "node $(node --version), socket.io $V_SIO, @socket.io/redis-adapter $V_ADAPTER, socketcluster-server $V_SCS, redis (npm) $V_REDIS, HAProxy $V_HA, redis-server $V_RS;"
-  echo "every server process on CPU(s) $SERVER_CPUS, sc_load on CPU $LOAD_CPU; median of $ROUNDS round(s) of ${DURATION}s after ${WARMUP}s warm-up, systems alternating; $SUBSCRIBERS subscribers, one publisher with $PUB_WINDOW publications in flight, ${SIZE} bytes of filler."
+  echo "every server process on CPU(s) $SERVER_CPUS, sc_load on CPU $LOAD_CPU; median of $ROUNDS round(s) of ${DURATION}s after ${WARMUP}s warm-up, systems alternating; $SUBSCRIBERS subscribers, one publisher with $PUB_WINDOW publications in flight$([ -n "$PUB_RATE" ] && echo " at $PUB_RATE publications/s"), ${SIZE} bytes of filler."
   for m in $METRICS; do
     echo
     case $m in

@@ -28,6 +28,8 @@
 //           publisher's subscribe (at most --subscribers of them), so that every delivery
 //           crosses the broker between two workers; the others stay open and idle.
 //           Subscribing is a phase of its own after all connections are open.
+//           --rate R: R publications per second from a timerfd instead (a publication that
+//           finds the window full is counted as `missed`), for latency at a fixed load.
 // --proto socketio: Socket.IO 4 over engine.io v4 WebSocket (`GET /socket.io/?EIO=4&transport=
 //   websocket`, the server's `0{...}` open packet, `40` namespace connect, ping `2` / pong `3`);
 //   an invoke is `42<cid>["event",data]` and its answer the ack `43<cid>[...]`; events echo,
@@ -403,7 +405,7 @@ void became_open(Load& L, size_t i) {
 
 // Publishes while the publisher's window and the delivery backlog allow.
 void pump_publisher(Load& L) {
-  if (!L.sending || L.opt.mode != "pubsub") return;
+  if (!L.sending || L.opt.mode != "pubsub" || L.opt.rate > 0) return;
   size_t i = L.conns.size() - 1;
   Conn& c = L.conns[i];
   if (c.state != State::Open) return;
@@ -413,6 +415,24 @@ void pump_publisher(Load& L) {
          double(L.pubs_out) * fan < double(L.deliveries_total) + fan * double(L.opt.window)) {
     send_invoke(L, i);
     queued = true;
+  }
+  if (queued) flush(L, i);
+}
+
+// pubsub --rate: `ticks` more publications are due; each needs a free slot in the publisher's
+// window, else it is counted as missed (not queued).
+void publish_ticks(Load& L, uint64_t ticks) {
+  size_t i = L.conns.size() - 1;
+  Conn& c = L.conns[i];
+  if (c.state != State::Open) return;
+  bool queued = false;
+  for (uint64_t k = 0; k < ticks; k++) {
+    if (c.outstanding < L.opt.window) {
+      send_invoke(L, i);
+      queued = true;
+    } else if (L.measuring) {
+      L.missed++;
+    }
   }
   if (queued) flush(L, i);
 }
@@ -732,6 +752,10 @@ void run_until(Load& L, uint64_t until_ns, int tfd, Done done) {
         uint64_t ticks = 0;
         if (read(tfd, &ticks, sizeof ticks) != sizeof ticks) continue;
         if (!L.sending) continue;
+        if (L.opt.mode == "pubsub") {
+          publish_ticks(L, ticks);
+          continue;
+        }
         L.credits += double(ticks);
         if (L.credits > 64) {  // a late wake-up does not turn into a burst
           L.missed += uint64_t(L.credits - 64);
@@ -797,7 +821,7 @@ int main(int argc, char** argv) {
   if (o.mode == "pubsub") L.conns.back().publisher = true;
 
   int tfd = -1;
-  if (o.mode == "invoke" && o.rate > 0) {
+  if (o.mode != "idle" && o.rate > 0) {
     tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
     uint64_t period = uint64_t(1e9 / o.rate);
     if (period < 1000) {
