@@ -29,7 +29,11 @@
 # ROUNDS times, the three systems in an order that rotates from round to round; the table gives
 # medians and the ratios ours/theirs.  Every loop is bounded in count and time.
 # Metrics (METRICS): fanout   all subscribers on one channel
-#                    rooms    the subscribers spread over $ROOMS channels (ROOMS=100)
+#                    rooms    the subscribers spread over $ROOMS channels (ROOMS=100), with
+#                             $ROOMS_WINDOW publications in flight (each reaches only
+#                             SUBSCRIBERS/ROOMS sockets: if no stack saturates its CPUs,
+#                             raise it; 256 gave ours +25 % and Socket.IO +15 % deliveries/s
+#                             and 10x the latency on the loaded machine)
 #                    echo     no broker on the path: $ECHO_CONNS connections each keeping
 #                             $ECHO_WINDOW `echo` invokes outstanding through the balancer
 #                             (client -> balancer -> worker -> client, the original
@@ -37,7 +41,8 @@
 #                             round trip per tier, p50/p99 round-trip latency
 # PUB_RATE=n: fanout and rooms publish n publications/s (evenly, from a timer) instead of as
 # fast as the window allows, for latency at a load every stack sustains.
-# Env: ROUNDS=3 DURATION=5 WARMUP=1 SUBSCRIBERS=1000 ROOMS=100 PUB_WINDOW=16 PUB_RATE= SIZE=16
+# Env: ROUNDS=3 DURATION=5 WARMUP=1 SUBSCRIBERS=1000 ROOMS=100 PUB_WINDOW=16 ROOMS_WINDOW=16
+#      PUB_RATE= SIZE=16
 #      ECHO_CONNS=100 ECHO_WINDOW=16 WORKERS="1 2" SYSTEMS="sc sio scn" SERVER_CPUS=0
 #      LOAD_CPU=1 METRICS="fanout rooms echo" OUT=$SC_BUILD/bench/cluster-vs-node.md
 set -u
@@ -54,6 +59,7 @@ SUBSCRIBERS=${SUBSCRIBERS:-1000}
 ROOMS=${ROOMS:-100}
 PUB_WINDOW=${PUB_WINDOW:-16}
 PUB_RATE=${PUB_RATE:-}
+ROOMS_WINDOW=${ROOMS_WINDOW:-$PUB_WINDOW}
 ECHO_CONNS=${ECHO_CONNS:-100}
 ECHO_WINDOW=${ECHO_WINDOW:-16}
 SIZE=${SIZE:-16}
@@ -190,7 +196,7 @@ start() {
 # upgrade PORT PATH: one WebSocket upgrade; true when the answer is 101.
 upgrade() {
   local line="" fd
-  exec {fd}<>"/dev/tcp/127.0.0.1/$1" 2>/dev/null || return 1
+  { exec {fd}<>"/dev/tcp/127.0.0.1/$1"; } 2>/dev/null || return 1  # (exec's own 2> would stay)
   printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n' "$2" >&$fd
   read -r -t 3 line <&$fd
   exec {fd}>&-
@@ -224,10 +230,10 @@ declare -A V R   # V[metric,sys,n,field] = the rounds' values; R = their medians
 # measure METRIC SYS N: one fresh topology, one sc_load run, one line of figures.
 measure() {
   local m=$1 sys=$2 n=$3 channels=1 conns=$SUBSCRIBERS cross=() proto=sc pids=() line
-  local nb nw nk secs count cb cw ck ct args
-  [ "$m" = rooms ] && channels=$ROOMS
+  local nb nw nk secs count cb cw ck ct args window=$PUB_WINDOW
+  [ "$m" = rooms ] && channels=$ROOMS && window=$ROOMS_WINDOW
   [ "$sys" = sio ] && proto=socketio
-  args=(--mode pubsub --channels "$channels" --window "$PUB_WINDOW" ${PUB_RATE:+--rate "$PUB_RATE"})
+  args=(--mode pubsub --channels "$channels" --window "$window" ${PUB_RATE:+--rate "$PUB_RATE"})
   [ "$m" = echo ] && args=(--mode invoke --window "$ECHO_WINDOW") && conns=$ECHO_CONNS
   if [ "$n" -ge 2 ] && [ "$m" != echo ]; then
     # ~1/N of the connections land on the publisher's worker and stay idle; 10 % to spare.
@@ -277,7 +283,7 @@ read -ra SYS <<<"$SYSTEMS"
 for m in $METRICS; do
   case $m in
     fanout) echo "== fanout: $SUBSCRIBERS subscribers on one channel, one publisher ($PUB_WINDOW in flight)" ;;
-    rooms) echo "== rooms: $SUBSCRIBERS subscribers over $ROOMS channels, one publisher ($PUB_WINDOW in flight)" ;;
+    rooms) echo "== rooms: $SUBSCRIBERS subscribers over $ROOMS channels, one publisher ($ROOMS_WINDOW in flight)" ;;
     echo) echo "== echo: $ECHO_CONNS connections x $ECHO_WINDOW echo invokes in flight through the balancer" ;;
     *) echo "cluster-vs-node: unknown metric $m" >&2; continue ;;
   esac
@@ -308,7 +314,7 @@ ratio() { awk -v a="${1:-0}" -v b="${2:-0}" 'BEGIN {printf (b > 0 && a > 0 ? "%.
     echo
     case $m in
       fanout) echo "**fanout**: $SUBSCRIBERS subscribers on one channel; a message is a delivery" ;;
-      rooms) echo "**rooms**: $SUBSCRIBERS subscribers over $ROOMS channels; a message is a delivery" ;;
+      rooms) echo "**rooms**: $SUBSCRIBERS subscribers over $ROOMS channels, $ROOMS_WINDOW publications in flight; a message is a delivery" ;;
       echo) echo "**echo**: $ECHO_CONNS connections x $ECHO_WINDOW invokes in flight; a message is a round trip (publications/s: none)" ;;
     esac
     echo
