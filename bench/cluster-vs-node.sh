@@ -14,11 +14,11 @@
 # Layout: every process of the topology under test (balancer, its N workers, broker; one
 # topology at a time, started fresh for every measurement) pinned to the CPUs $SERVER_CPUS with
 # taskset, sc_load alone on CPU $LOAD_CPU.  Each measurement: $SUBSCRIBERS sockets subscribe,
-# spread over $CHANNELS channels (the metric's), and one more socket publishes (invokes, at most
-# $PUB_WINDOW outstanding or undelivered on average); with N >= 2 workers sc_load first asks
-# every connection which worker serves it (invoke `worker`) and only connections on another
-# worker than the publisher's subscribe, so that every delivery crosses the broker (the rest
-# stay open and idle; the balancers spread connections evenly: sc-balancer --affinity none,
+# spread over the metric's channels, and one more socket publishes (invokes, at most
+# $PUB_WINDOW outstanding or undelivered on average); with N >= 2 workers sc_load opens about
+# 1.1 x N/(N-1) x SUBSCRIBERS connections, asks each which worker serves it (invoke `worker`)
+# and only connections on another worker than the publisher's subscribe, so that every
+# delivery crosses the broker (the rest stay open and idle; the balancers spread connections evenly: sc-balancer --affinity none,
 # HAProxy balance roundrobin, since every client has the same address).  With 1 worker the
 # publication still goes out to the broker and back (ours, Node SC + Redis; Socket.IO's adapter
 # delivers to its own node's sockets at once and publishes to Redis for the others).
@@ -43,8 +43,9 @@
 # fast as the window allows, for latency at a load every stack sustains.
 # Env: ROUNDS=3 DURATION=5 WARMUP=1 SUBSCRIBERS=1000 ROOMS=100 PUB_WINDOW=16 ROOMS_WINDOW=16
 #      PUB_RATE= SIZE=16
-#      ECHO_CONNS=100 ECHO_WINDOW=16 WORKERS="1 2" SYSTEMS="sc sio scn" SERVER_CPUS=0
-#      LOAD_CPU=1 METRICS="fanout rooms echo" OUT=$SC_BUILD/bench/cluster-vs-node.md
+#      ECHO_CONNS=100 ECHO_WINDOW=16 WORKERS="1 2" SERVER_CPUS=0 LOAD_CPU=1
+#      SYSTEMS="sc sio scn" (ours, Socket.IO, Node SC) METRICS="fanout rooms echo"
+#      OUT=$SC_BUILD/bench/cluster-vs-node.md
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${SC_BUILD:-build}
@@ -202,9 +203,9 @@ upgrade() {
   exec {fd}>&-
   [[ $line == "HTTP/1.1 101"* ]]
 }
-stop() {
-  local p
-  for p in "${TOPO[@]}"; do kill -TERM "$p" 2>/dev/null; done
+stop() {  # the balancer first (TOPO is broker, workers, balancer)
+  local p i
+  for ((i = ${#TOPO[@]} - 1; i >= 0; i--)); do kill -TERM "${TOPO[$i]}" 2>/dev/null; done
   for p in "${TOPO[@]}"; do
     for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$p" 2>/dev/null
