@@ -30,13 +30,23 @@
 //           Subscribing is a phase of its own after all connections are open.
 //           --rate R: R publications per second from a timerfd instead (a publication that
 //           finds the window full is counted as `missed`), for latency at a fixed load.
+// --raw: no SocketCluster (for a plain echo server): no handshake, the answer to an invoke is
+//   the frame itself (matched by its "cid").
+// --procedure (invoke mode, not --raw): what each invoke calls, every answer checked.
+//   echo        (default) {"n":<cid>,"s":filler}; the answer must carry its own invoke's n.
+//   sessionSet  {"name":"v","value":{"n":<cid>,"s":filler}}: a new value every time; the answer
+//               must not be an error.  After the window, once every answer is in, each
+//               connection reads "v" back with sessionGet and it must be the value of its last
+//               set (`verified` counts the connections checked; a wrong one is an error).
+//   sessionGet  {"name":"g"}: before the run each connection sets "g" to {"c":<its index>,
+//               "s":filler}; every answer must carry exactly that value.
+//   Each connection has its own session: the upgrade asks for /socketcluster/?sid=<sid>, a
+//   well-formed id (docs/worker.md "Sessions") unique to the connection and the run.
 // --proto socketio: Socket.IO 4 over engine.io v4 WebSocket (`GET /socket.io/?EIO=4&transport=
 //   websocket`, the server's `0{...}` open packet, `40` namespace connect, ping `2` / pong `3`);
 //   an invoke is `42<cid>["event",data]` and its answer the ack `43<cid>[...]`; events echo,
 //   worker, subscribe {channel}, publish {channel, data}; a delivery is `42["#publish",{channel,
-//   data}]` (bench/cluster-node/socketio.js is such a server).
-// --raw: no SocketCluster (for a plain echo server): no handshake, the answer to an invoke is
-//   the frame itself (matched by its "cid").
+//   data}]` (bench/cluster-node/socketio.js is such a server).  Only --procedure echo.
 //
 // Every phase is bounded in time: connecting (--connect-timeout), warm-up (--warmup, not
 // counted) and the measured --duration.  With --cpu-pids P,Q the user+system CPU time of those
@@ -45,7 +55,8 @@
 // Output: one line of key=value pairs on stdout (rate is per second of the measured window,
 // latencies in microseconds, cpu in seconds, self_cpu_s is this process's own CPU time in the
 // window: near the window's length means the load generator was the limit; errors counts error
-// answers and echoes that do not carry their own invoke's data, which the rate leaves out).
+// answers and answers that do not carry what --procedure expects, which the rate leaves out,
+// plus sessionSet's failed read-backs; verified counts sessionSet's good read-backs).
 // Exit: 0 when the measurement ran, 1 when connections failed to open, 2 on a bad argument.
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -57,6 +68,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdint>
@@ -90,6 +102,8 @@ struct Options {
   double warmup = 1;
   double connect_timeout = 60;
   int size = 16;  // bytes of filler in each invoke's data
+  // echo | sessionSet | sessionGet
+  std::string procedure = "echo";
   std::vector<int> cpu_pids;
 };
 
@@ -126,6 +140,8 @@ bool parse_args(int argc, char** argv, Options* o) {
       o->connect_timeout = std::atof(v);
     else if (a == "--size")
       o->size = std::atoi(v);
+    else if (a == "--procedure")
+      o->procedure = v;
     else if (a == "--channels")
       o->channels = std::atoi(v);
     else if (a == "--subscribers")
@@ -149,7 +165,11 @@ bool parse_args(int argc, char** argv, Options* o) {
          o->warmup <= 600 && o->size >= 0 && o->size <= 65536 && o->rate >= 0 &&
          (o->mode == "invoke" || o->mode == "idle" || o->mode == "pubsub") &&
          !(o->raw && o->mode == "pubsub") && o->channels > 0 && o->channels <= 100000 &&
-         o->subscribers >= 0 && !(o->raw && o->proto == Proto::SocketIO);
+         o->subscribers >= 0 && !(o->raw && o->proto == Proto::SocketIO) &&
+         !(o->proto == Proto::SocketIO && o->procedure != "echo") &&
+         (o->procedure == "echo" ||
+          ((o->procedure == "sessionSet" || o->procedure == "sessionGet") && !o->raw &&
+           o->mode == "invoke"));
 }
 
 // ---- time, CPU ----
@@ -219,7 +239,9 @@ struct Histogram {
 
 // ---- connections ----
 
-enum class State { Connecting, Upgrading, Handshaking, Identifying, Open, Closed };
+// Identifying: --cross asks which worker serves the connection.  Preparing: sessionGet's
+// connection waits for the answer to its first sessionSet.
+enum class State { Connecting, Upgrading, Handshaking, Identifying, Preparing, Open, Closed };
 
 struct Conn {
   int fd = -1;
@@ -230,9 +252,12 @@ struct Conn {
   std::string message;  // a fragmented message being joined
   uint32_t mask = 0;
   uint64_t next_cid = 1;
-  uint64_t handshake_cid = 0, subscribe_cid = 0, worker_cid = 0;
+  uint64_t handshake_cid = 0, subscribe_cid = 0, prepare_cid = 0, verify_cid = 0, worker_cid = 0;
   int worker = -1;           // --cross: the id of the worker serving this connection
   bool subscribing = false;  // a #subscribe is outstanding (subscribe_cid)
+  std::string sid;           // the session of a session procedure's connection
+  std::string expect;        // sessionGet: the data every answer must carry
+  uint64_t last_set = 0;     // sessionSet: the cid (and value n) of the last set sent
   int outstanding = 0;
   std::vector<uint64_t> sent_at;  // send time of each outstanding cid, at cid % window
   bool want_out = false;          // EPOLLOUT is registered
@@ -252,7 +277,9 @@ struct Load {
   uint64_t deliveries_total = 0;
   int subscribed = 0, subscribe_pending = 0;  // pubsub: subscriptions confirmed / outstanding
   double fanout = 1;  // pubsub: subscribers per channel (publications in flight = window x this)
-  size_t rr = 0;      // round robin position for --rate
+  // sessionSet: connections whose last value was read back
+  uint64_t verified = 0;
+  size_t rr = 0;  // round robin position for --rate
   double credits = 0;
 };
 
@@ -274,7 +301,8 @@ void close_conn(Load& L, size_t i) {
   if (c.state == State::Closed) return;
   if (c.state == State::Open) L.open--;
   if (c.state == State::Connecting || c.state == State::Upgrading ||
-      c.state == State::Handshaking || c.state == State::Identifying) {
+      c.state == State::Handshaking || c.state == State::Identifying ||
+      c.state == State::Preparing) {
     L.pending_connects--;
     L.failed++;
   } else {
@@ -367,6 +395,7 @@ void send_invoke(Load& L, size_t i) {
   char head[96];
   std::string d;
   d.reserve(96 + L.filler.size());
+  const char* event = "echo";
   uint64_t t = now_ns();
   if (c.publisher) {
     std::snprintf(head, sizeof head, "{\"channel\":\"bench%d\",\"data\":{\"n\":%llu,\"t\":%llu",
@@ -374,8 +403,19 @@ void send_invoke(Load& L, size_t i) {
                   (unsigned long long)(t / 1000));
     d = head;
     d += ",\"s\":\"" + L.filler + "\"}}";
+    event = "#publish";
     L.publishes++;
     L.pubs_out++;
+  } else if (L.opt.procedure == "sessionSet") {
+    std::snprintf(head, sizeof head, "{\"name\":\"v\",\"value\":{\"n\":%llu",
+                  (unsigned long long)cid);
+    d = head;
+    d += ",\"s\":\"" + L.filler + "\"}}";
+    event = "sessionSet";
+    c.last_set = cid;
+  } else if (L.opt.procedure == "sessionGet") {
+    d = "{\"name\":\"g\"}";
+    event = "sessionGet";
   } else {
     std::snprintf(head, sizeof head, "{\"n\":%llu", (unsigned long long)cid);
     d = head;
@@ -384,13 +424,32 @@ void send_invoke(Load& L, size_t i) {
   c.sent_at[cid % c.sent_at.size()] = t;
   c.outstanding++;
   L.sent++;
-  put_frame(c, invoke_text(L.opt.proto, c.publisher ? "#publish" : "echo", d, cid));
+  put_frame(c, invoke_text(L.opt.proto, event, d, cid));
 }
 
-void send_control(Load& L, Conn& c, const char* event, const char* data, uint64_t* cid_out) {
+void send_control(Load& L, Conn& c, const char* event, std::string_view data, uint64_t* cid_out) {
   uint64_t cid = c.next_cid++;
   *cid_out = cid;
   put_frame(c, invoke_text(L.opt.proto, event, data, cid));
+}
+
+// The text after "data": in an answer {"rid":N,"data":D} (the servers send rid first, data
+// last), or "" when it has none.
+std::string_view answer_data(std::string_view m) {
+  size_t p = m.find(",\"data\":");
+  if (p == std::string_view::npos || m.back() != '}') return {};
+  p += 8;
+  return m.substr(p, m.size() - 1 - p);
+}
+
+// sessionSet {"name":N,"value":V} as invoke data.
+std::string set_data(std::string_view name, std::string_view value) {
+  std::string d = "{\"name\":\"";
+  d += name;
+  d += "\",\"value\":";
+  d += value;
+  d += "}";
+  return d;
 }
 
 // The connection became usable: count it and start its traffic.
@@ -459,6 +518,19 @@ void on_delivery(Load& L, std::string_view m) {
   pump_publisher(L);
 }
 
+// The handshake (and --cross's worker question) answered: sessionGet first sets its value,
+// everything else is open.
+void after_handshake(Load& L, size_t i) {
+  Conn& c = L.conns[i];
+  if (L.opt.procedure == "sessionGet") {
+    c.state = State::Preparing;
+    c.expect = "{\"c\":" + std::to_string(i) + ",\"s\":\"" + L.filler + "\"}";
+    send_control(L, c, "sessionSet", set_data("g", c.expect), &c.prepare_cid);
+  } else {
+    became_open(L, i);
+  }
+}
+
 // The answer `m` to invoke `id` of connection i (`error`: the server answered with an error).
 void on_answer(Load& L, size_t i, uint64_t id, std::string_view m, bool error) {
   Conn& c = L.conns[i];
@@ -467,7 +539,7 @@ void on_answer(Load& L, size_t i, uint64_t id, std::string_view m, bool error) {
       c.state = State::Identifying;
       send_control(L, c, "worker", "null", &c.worker_cid);
     } else {
-      became_open(L, i);
+      after_handshake(L, i);
     }
     return;
   }
@@ -480,6 +552,16 @@ void on_answer(Load& L, size_t i, uint64_t id, std::string_view m, bool error) {
       return;
     }
     c.worker = int(w);
+    after_handshake(L, i);
+    return;
+  }
+  if (c.state == State::Preparing && id == c.prepare_cid) {
+    if (error) {
+      std::fprintf(stderr, "sc_load: %.*s\n", int(std::min<size_t>(m.size(), 300)), m.data());
+      L.errors++;
+      close_conn(L, i);
+      return;
+    }
     became_open(L, i);
     return;
   }
@@ -487,6 +569,7 @@ void on_answer(Load& L, size_t i, uint64_t id, std::string_view m, bool error) {
     c.subscribing = false;
     L.subscribe_pending--;
     if (error) {
+      std::fprintf(stderr, "sc_load: %.*s\n", int(std::min<size_t>(m.size(), 300)), m.data());
       L.errors++;
       close_conn(L, i);
       return;
@@ -494,13 +577,29 @@ void on_answer(Load& L, size_t i, uint64_t id, std::string_view m, bool error) {
     L.subscribed++;
     return;
   }
+  if (c.verify_cid && id == c.verify_cid) {  // sessionSet: the last value read back
+    c.verify_cid = 0;
+    std::string want = "{\"n\":" + std::to_string(c.last_set) + ",\"s\":\"" + L.filler + "\"}";
+    if (answer_data(m) == want) {
+      L.verified++;
+    } else {
+      std::fprintf(stderr, "sc_load: read back %.*s, wanted %s\n",
+                   int(std::min<size_t>(m.size(), 300)), m.data(), want.c_str());
+      L.errors++;
+    }
+    return;
+  }
   if (c.outstanding <= 0) return;
   c.outstanding--;
   uint64_t t = c.sent_at[id % c.sent_at.size()];
   // An echo answer must carry the data of its own invoke ({"n":<cid>,...}); an error or a wrong
   // answer counts in `errors`, not in the rate.
+  // A sessionGet answer must carry the value this connection set; a sessionSet answer only
+  // has to be no error (verify_sets reads the values back).
   bool echoed = true;
-  if (!c.publisher) {
+  if (L.opt.procedure == "sessionGet") {
+    echoed = answer_data(m) == c.expect;
+  } else if (!c.publisher && L.opt.procedure == "echo") {
     bool has_n = false;
     echoed = number_after(m, "{\"n\":", &has_n) == id && has_n;
   }
@@ -724,14 +823,14 @@ void on_event(Load& L, size_t i, uint32_t events) {
     }
     if (!(events & EPOLLOUT)) return;
     c.state = State::Upgrading;
-    char req[320];
+    char req[512];
     std::snprintf(req, sizeof req,
-                  "GET %s HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\n"
+                  "GET %s%s%s HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\n"
                   "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
                   "Sec-WebSocket-Version: 13\r\n\r\n",
                   L.opt.proto == Proto::SocketIO ? "/socket.io/?EIO=4&transport=websocket"
                                                  : "/socketcluster/",
-                  L.opt.host.c_str(), L.opt.port);
+                  c.sid.empty() ? "" : "?sid=", c.sid.c_str(), L.opt.host.c_str(), L.opt.port);
     c.out += req;
     flush(L, i);
     return;
@@ -791,6 +890,28 @@ void run_until(Load& L, uint64_t until_ns, int tfd, Done done) {
   }
 }
 
+// sessionSet, after the measured window: stops sending, waits (at most 30 s) for every
+// outstanding answer, then reads each open connection's "v" back once (at most 30 s more); the
+// answers are checked in on_message.  A connection that never answers counts as an error.
+void verify_sets(Load& L, int tfd) {
+  L.sending = false;
+  auto drained = [&] {
+    for (const Conn& c : L.conns)
+      if (c.state == State::Open && (c.outstanding > 0 || c.verify_cid)) return false;
+    return true;
+  };
+  run_until(L, now_ns() + 30000000000ull, tfd, drained);
+  for (size_t i = 0; i < L.conns.size(); i++) {
+    Conn& c = L.conns[i];
+    if (c.state != State::Open || c.outstanding > 0) continue;
+    send_control(L, c, "sessionGet", "{\"name\":\"v\"}", &c.verify_cid);
+    flush(L, i);
+  }
+  run_until(L, now_ns() + 30000000000ull, tfd, drained);
+  for (const Conn& c : L.conns)
+    if (c.state == State::Open && (c.outstanding > 0 || c.verify_cid)) L.errors++;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -798,8 +919,9 @@ int main(int argc, char** argv) {
   if (!parse_args(argc, argv, &L.opt)) {
     std::fprintf(stderr,
                  "usage: sc_load --port P [--host 127.0.0.1] [--mode invoke|idle|pubsub] [--raw]\n"
-                 "  [--conns 100] [--window 4] [--rate 0] [--duration 5] [--warmup 1]\n"
-                 "  [--connect-timeout 60] [--size 16] [--cpu-pids PID,...] [--proto sc|socketio]\n"
+                 "  [--procedure echo|sessionSet|sessionGet] [--conns 100] [--window 4]\n"
+                 "  [--rate 0] [--duration 5] [--warmup 1] [--connect-timeout 60] [--size 16]\n"
+                 "  [--cpu-pids PID,...] [--proto sc|socketio]\n"
                  "  pubsub: [--channels 1] [--cross] [--subscribers N]\n");
     return 2;
   }
@@ -819,6 +941,15 @@ int main(int argc, char** argv) {
   size_t total = size_t(o.conns) + (o.mode == "pubsub" ? 1 : 0);
   L.conns.resize(total);
   if (o.mode == "pubsub") L.conns.back().publisher = true;
+  if (o.procedure != "echo") {
+    char run[24];
+    std::snprintf(run, sizeof run, "b%08x%08x", unsigned(std::rand()), unsigned(std::rand()));
+    for (size_t i = 0; i < total; i++) {
+      char sid[48];
+      std::snprintf(sid, sizeof sid, "%s%010zu", run, i);  // 27 characters of [a-z0-9]
+      L.conns[i].sid = sid;
+    }
+  }
 
   int tfd = -1;
   if (o.mode != "idle" && o.rate > 0) {
@@ -918,6 +1049,7 @@ int main(int argc, char** argv) {
   L.measuring = false;
   double secs = double(now_ns() - m0) / 1e9;
   double self1 = self_cpu_s();
+  if (o.procedure == "sessionSet") verify_sets(L, tfd);
   std::string cpu;
   for (size_t k = 0; k < o.cpu_pids.size(); k++) {
     double c1 = proc_cpu_s(o.cpu_pids[k]);
@@ -930,12 +1062,13 @@ int main(int argc, char** argv) {
   std::printf(
       "mode=%s secs=%.3f count=%.0f rate=%.0f sent=%llu p50_us=%llu p90_us=%llu p99_us=%llu "
       "p999_us=%llu max_us=%llu errors=%llu missed=%llu closed=%d cpu=%s self_cpu_s=%.2f "
-      "open=%d connect_s=%.2f",
+      "open=%d connect_s=%.2f procedure=%s verified=%llu",
       o.mode.c_str(), secs, count, count / secs, (unsigned long long)L.sent,
       (unsigned long long)L.hist.quantile(0.5), (unsigned long long)L.hist.quantile(0.9),
       (unsigned long long)L.hist.quantile(0.99), (unsigned long long)L.hist.quantile(0.999),
       (unsigned long long)L.hist.max_us, (unsigned long long)L.errors, (unsigned long long)L.missed,
-      L.closed, cpu.empty() ? "-" : cpu.c_str(), self1 - self0, L.open, connect_s);
+      L.closed, cpu.empty() ? "-" : cpu.c_str(), self1 - self0, L.open, connect_s,
+      o.procedure.c_str(), (unsigned long long)L.verified);
   // pubsub: the subscribed connections, the open ones left idle on the publisher's worker
   // (--cross), the publications acknowledged in the window.
   if (o.mode == "pubsub")

@@ -38,12 +38,26 @@ void on_rand(struct ev_loop*, ev_timer* t, int) {
     if (sc::Socket* s = r->w->find(serial)) s->transmit("rand", n);
 }
 
+// The page to serve when neither --public nor SCLUSTER_PUBLIC says: beside an installed binary
+// (make install puts PREFIX/bin/sc-worker and PREFIX/share/scluster/public), else the
+// checkout's worker/app/public/ while it exists, else none (a copied binary serves no files
+// rather than failing).
+std::string default_public() {
+  char exe[4096];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n > 0) {
+    std::string dir(exe, size_t(n));
+    dir = dir.substr(0, dir.rfind('/')) + "/../share/scluster/public";
+    if (access(dir.c_str(), R_OK | X_OK) == 0) return dir;
+  }
+  return access(SC_APP_PUBLIC, R_OK | X_OK) == 0 ? SC_APP_PUBLIC : "";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  // The checkout's public/ is the default while it exists (a copied binary serves no files
-  // rather than failing); flags and SCLUSTER_PUBLIC still win.
-  if (access(SC_APP_PUBLIC, R_OK | X_OK) == 0) setenv("SCLUSTER_PUBLIC", SC_APP_PUBLIC, 0);
+  std::string pub = default_public();  // flags and SCLUSTER_PUBLIC still win
+  if (!pub.empty()) setenv("SCLUSTER_PUBLIC", pub.c_str(), 0);
   sc::Options opt;
   if (auto rc = sc::Options::from_main(argc, argv, &opt, "sc-worker")) return *rc;
   sc::Worker w(opt);
