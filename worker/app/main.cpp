@@ -1,11 +1,20 @@
 // sc-worker: the stock app.  The SocketCluster seed's example on the toolkit, plus a chat
-// channel, serving worker/app/public/ (a page that loads the client bundle and connects) unless
-// --public says otherwise:
+// channel and the session calls of the demo page, serving worker/app/public/ (the demo: see
+// docs/worker.md "The demo") unless --public says otherwise:
 //   transmit "greet" "hello world"   sent to every socket when it connects (as the seed)
 //   invoke "greet" {name}            responds "hello <name>" ("hello world" without a name)
 //   transmit "rand" N                every second, one random 0-99 to every socket
 //   channel "chat"                   clients subscribe and publish {name, text}: text a
 //                                    string of 1-1000 bytes, else ChatError
+//   invoke "whoServes"               responds {id, pid, sid}: this worker (Worker::id(), its
+//                                    process id) and the caller's session id
+//   invoke "sessionSet" {name, value}  stores the field in the caller's session (the broker's
+//                                    hash sc:sess:<sid>), then every tab of the session on
+//                                    every worker gets transmit "sessionValue" {name, value};
+//                                    responds once both reached the broker
+//   invoke "sessionGet" {name}       responds with the field's value, or null
+// A session call with a bad name fails with SessionError, one the broker cannot serve with
+// BrokerError.
 #include <ev.h>
 #include <unistd.h>
 
@@ -75,6 +84,42 @@ int main(int argc, char** argv) {
     std::string name;
     if (!r.data().get("name").as_string(&name) || name.empty()) name = "world";
     r.end(sc::Json::string("hello " + name));
+  });
+
+  w.procedure("whoServes", [&w](sc::Socket& s, sc::Request& r) {
+    r.end(
+        sc::Json::raw("{\"id\":" + std::to_string(w.id()) + ",\"pid\":" + std::to_string(getpid()) +
+                      ",\"sid\":" + std::string(sc::Json::string(s.session().id()).text()) + "}"));
+  });
+
+  // Session fields: a name of 1-64 bytes; the value is any JSON (bounded by --max-payload).
+  auto field_name = [](sc::Request& r, std::string* name) {
+    if (r.data().get("name").as_string(name) && !name->empty() && name->size() <= 64) return true;
+    r.error(sc::Error{"SessionError", "a session field name is a string of 1-64 bytes", ""});
+    return false;
+  };
+  w.procedure("sessionSet", [field_name](sc::Socket& s, sc::Request& r) {
+    std::string name;
+    if (!field_name(r, &name)) return;
+    sc::Json value = r.data().get("value");
+    if (value.absent()) value = sc::Json::null();
+    sc::Session sess = s.session();
+    sess.set(name, value, [sess, r, name, value](const sc::Error* e) mutable {
+      if (e) return r.error(*e);
+      std::string both = "{\"name\":" + std::string(sc::Json::string(name).text()) +
+                         ",\"value\":" + std::string(value.text()) + "}";
+      sess.emit("sessionValue", sc::Json::raw(both), [r](const sc::Error* emit_error) mutable {
+        emit_error ? r.error(*emit_error) : r.end();
+      });
+    });
+  });
+  w.procedure("sessionGet", [field_name](sc::Socket& s, sc::Request& r) {
+    std::string name;
+    if (!field_name(r, &name)) return;
+    s.session().get(name, [r](const sc::Error* e, const sc::Json& v) mutable {
+      if (e) return r.error(*e);
+      r.end(v.absent() ? sc::Json::null() : v);
+    });
   });
 
   w.set_middleware(sc::Middleware::PublishIn, [](sc::Action& a) {
