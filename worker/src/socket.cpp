@@ -1,9 +1,6 @@
 // One SocketCluster socket: handshake, pings, invoke/transmit/response routing, auth, closes
 // (sc-protocol.md §5-§8, §11).  Called from the lws glue in worker.cpp.
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
-
+#include <cstring>
 #include <ctime>
 
 #include "json.h"
@@ -136,36 +133,66 @@ void WorkerState::request_close(SocketState* s, int code, std::string_view reaso
 }
 
 namespace {
-void set_cork(int fd, bool on) {
-  if (fd < 0) return;
-  int v = on ? 1 : 0;
-  setsockopt(fd, IPPROTO_TCP, TCP_CORK, &v, sizeof v);
+// The header of an unmasked, final text frame of `len` payload bytes (RFC 6455 §5.2: what lws
+// writes for LWS_WRITE_TEXT on a server connection without extensions), into `h`; its size.
+size_t text_frame_header(size_t len, unsigned char h[10]) {
+  h[0] = 0x81;
+  if (len < 126) {
+    h[1] = uint8_t(len);
+    return 2;
+  }
+  if (len < 65536) {
+    h[1] = 126;
+    h[2] = uint8_t(len >> 8);
+    h[3] = uint8_t(len);
+    return 4;
+  }
+  h[1] = 127;
+  for (int i = 0; i < 8; i++) h[2 + i] = uint8_t(uint64_t(len) >> (56 - 8 * i));
+  return 10;
 }
 }  // namespace
 
 void WorkerState::on_writeable(SocketState* s) {
-  // Several queued messages (a burst of publications) leave in as few TCP segments as fit:
-  // corked, each send only copies into the socket buffer, and the uncork transmits them at once
-  // (on loopback the sender's CPU also runs the receiver's side of every segment).
-  int fd = s->out.size() > 1 ? lws_get_socket_fd(s->wsi) : -1;
-  set_cork(fd, true);
-  while (!s->out.empty()) {
-    std::string& f = s->out.front();
-    size_t n = f.size() - LWS_PRE;
-    int r =
-        lws_write(s->wsi, reinterpret_cast<unsigned char*>(f.data()) + LWS_PRE, n, LWS_WRITE_TEXT);
-    if (r < int(n)) {  // the connection failed: close it without a close frame
-      set_cork(fd, false);
-      s->out.clear();
-      request_close(s, kCloseAbnormal, "");
-      return;
+  // Every queued frame, up to kWriteBatch bytes, leaves in one send: the worker writes each
+  // frame's header itself and hands the frames to lws as raw bytes (LWS_WRITE_RAW), so a burst
+  // of answers or publications costs one system call instead of one per frame (and one poll per
+  // frame to ask whether the socket is choked).  A lone frame goes from its own buffer, its
+  // header in the LWS_PRE bytes; several are copied into `wbuf` first.  What the kernel does not
+  // take lws keeps (its buflist) and sends before it calls the writeable callback again.
+  if (s->out.empty()) return;
+  unsigned char h[10];
+  unsigned char* start;
+  size_t len, frames = 0;
+  std::string& first = s->out.front();
+  size_t first_len = first.size() - LWS_PRE;
+  if (s->out.size() == 1 || first_len >= kWriteBatch) {
+    size_t hl = text_frame_header(first_len, h);
+    start = reinterpret_cast<unsigned char*>(first.data()) + LWS_PRE - hl;
+    std::memcpy(start, h, hl);
+    len = hl + first_len;
+    frames = 1;
+  } else {
+    wbuf.clear();
+    for (size_t i = 0; i < s->out.size(); i++) {
+      std::string& f = s->out.at(i);
+      size_t n = f.size() - LWS_PRE;
+      if (i > 0 && wbuf.size() + n + 10 > kWriteBatch) break;
+      wbuf.append(reinterpret_cast<char*>(h), text_frame_header(n, h));
+      wbuf.append(f, LWS_PRE, n);
+      frames++;
     }
-    s->out.pop_front();
-    metrics.messages_out++;
-    // lws_send_pipe_choked polls the socket (a system call): asked only when more is queued.
-    if (!s->out.empty() && lws_send_pipe_choked(s->wsi)) break;
+    start = reinterpret_cast<unsigned char*>(wbuf.data());
+    len = wbuf.size();
   }
-  set_cork(fd, false);
+  int r = lws_write(s->wsi, start, len, LWS_WRITE_RAW);
+  if (r < int(len)) {  // the connection failed: close it without a close frame
+    s->out.clear();
+    request_close(s, kCloseAbnormal, "");
+    return;
+  }
+  for (size_t i = 0; i < frames; i++) s->out.pop_front();
+  metrics.messages_out += frames;
   if (!s->out.empty()) lws_callback_on_writable(s->wsi);
 }
 

@@ -103,6 +103,7 @@ bool WorkerState::init(std::string* error) {
   protocols[0].callback = &WorkerState::lws_callback;
   protocols[0].per_session_data_size = sizeof(WsSlot);
   protocols[0].rx_buffer_size = opt.rx_buffer_size;
+  protocols[0].tx_packet_size = kWriteBatch;  // on_writeable's one send per callback
   protocols[0].user = this;
 
   if (!http_init(error)) return false;

@@ -5,15 +5,16 @@
 // - SocketState is created at LWS_CALLBACK_ESTABLISHED and deleted at LWS_CALLBACK_CLOSED
 //   (after its pending invokes failed and on_disconnect ran); lws owns the `struct lws*`.
 // - Outbound packets wait in `out` (each string starts with LWS_PRE spare bytes) and are written
-//   only from LWS_CALLBACK_SERVER_WRITEABLE.  A requested close is done once `out` is empty.
+//   only from LWS_CALLBACK_SERVER_WRITEABLE, all of them in one send (on_writeable writes the
+//   WebSocket headers itself).  A requested close is done once `out` is empty.
 // - One ev_timer per socket covers every deadline: the handshake timeout, the next ping, the
 //   pong timeout and the earliest pending invoke's ackTimeout.
 // - Pub/sub (pubsub.cpp): `channels` holds an entry per channel that a local socket or a
 //   server-side handler wants, and the worker holds one broker subscription per entry.  A
 //   publication from the broker is encoded once into a shared frame that every subscribed
-//   socket's queue points to.  Sharing is safe because lws_write only writes the frame header
-//   into the LWS_PRE bytes, the same header for every socket (server frames are not masked and
-//   no extension is negotiated), and copies what the kernel does not take.
+//   socket's queue points to.  Sharing is safe because on_writeable only writes the frame
+//   header into the LWS_PRE bytes, the same header for every socket (server frames are not
+//   masked and no extension is negotiated), and lws copies what the kernel does not take.
 #pragma once
 #include <ev.h>
 #include <libwebsockets.h>
@@ -57,6 +58,7 @@ struct OutQueue {
   bool empty() const { return head == frames.size(); }
   size_t size() const { return frames.size() - head; }
   std::string& front() { return frames[head].text(); }
+  std::string& at(size_t i) { return frames[head + i].text(); }  // i < size()
   void push_back(std::string f) {
     bytes += f.size() - LWS_PRE;
     frames.push_back(OutFrame{std::move(f), nullptr});
@@ -275,6 +277,11 @@ struct WorkerState {
   void handshake(SocketState* s, proto::Packet& p);
   void authenticate(SocketState* s, proto::Packet& p);
   void on_writeable(SocketState* s);
+  // Bytes of frames one writeable callback hands to lws at most (one send), and the buffer
+  // it gathers several frames in.  protocols[0].tx_packet_size is set to it too: lws sends
+  // at most that much in one call (by default rx_buffer_size, which would cut a batch up).
+  static constexpr size_t kWriteBatch = 64 * 1024;
+  std::string wbuf;
   void schedule(SocketState* s);
   static void on_timer(struct ev_loop* loop, ev_timer* t, int revents);
 
