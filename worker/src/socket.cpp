@@ -77,8 +77,10 @@ Fn* find_handler(std::unordered_map<std::string, Fn>* own,
 
 // ---- lifecycle ----
 
-SocketState* WorkerState::open_socket(lws* wsi) {
-  auto* s = new SocketState;
+SocketState* WorkerState::open_socket(lws* wsi, WsSlot* slot) {
+  auto* s = new (slot->state) SocketState;
+  slot->open = true;
+  s->sid = slot->sid;
   s->w = this;
   s->wsi = wsi;
   s->handle = Socket(s);
@@ -99,9 +101,8 @@ void WorkerState::close_socket(SocketState* s) {
   sockets.erase(s->serial);  // Requests and find() see it gone from here on
   // From here the socket counts as closed: what callbacks send to it is dropped and their
   // invokes fail at once (the wsi is going away).
-  if (!s->close_code) {
+  if (!s->close_code) {  // close_reason holds the peer's reason, if any
     s->close_code = s->peer_close_code ? s->peer_close_code : 1006;
-    s->close_reason = s->peer_close_reason;
   }
   metrics.closes[s->close_code]++;
   s->out.clear();
@@ -114,7 +115,7 @@ void WorkerState::close_socket(SocketState* s) {
   for (auto& [cid, p] : pending)
     if (p.cb) p.cb(&e, Json());
   if (s->handshaken && on_disconnect) on_disconnect(s->handle, s->close_code, s->close_reason);
-  delete s;
+  s->~SocketState();  // the storage is lws's user space (WsSlot), freed by lws
 }
 
 void WorkerState::queue(SocketState* s, std::string frame) {
@@ -466,9 +467,8 @@ void WorkerState::handshake(SocketState* s, proto::Packet& p) {
       a.data_ = Json::raw(v.claims);
       Error err;
       if (run_middleware(a, &err)) {
-        s->auth_payload = Json::raw(std::move(v.claims));
-        s->auth_token = token;
-        s->auth_exp = v.exp;
+        s->auth = std::make_unique<AuthState>(
+            AuthState{Json::raw(std::move(v.claims)), std::move(token), v.exp});
         authenticated = true;
       } else {
         auth_error_text = err.to_json();
@@ -543,18 +543,15 @@ void WorkerState::authenticate(SocketState* s, proto::Packet& p) {
       queue(s, std::move(f));
       return;
     }
-    s->auth_payload = Json::raw(std::move(v.claims));
-    s->auth_token = token;
-    s->auth_exp = v.exp;
+    s->auth = std::make_unique<AuthState>(
+        AuthState{Json::raw(std::move(v.claims)), std::move(token), v.exp});
     proto::encode_response(p.cid, "{\"isAuthenticated\":true,\"authError\":null}", &f);
     queue(s, std::move(f));
     return;
   }
   bool bad = false;
   Error e = auth_error(st, v, &bad);
-  s->auth_payload = Json();
-  s->auth_token.clear();
-  s->auth_exp = -1;
+  s->auth.reset();
   if (bad) {
     proto::encode_error_response(p.cid, e.to_json(), &f);
     queue(s, std::move(f));
@@ -567,14 +564,12 @@ void WorkerState::authenticate(SocketState* s, proto::Packet& p) {
 }
 
 void WorkerState::deauthenticate(SocketState* s, bool tell_client) {
-  s->auth_payload = Json();
-  s->auth_token.clear();
-  s->auth_exp = -1;
+  s->auth.reset();
   if (tell_client) send_transmit(s, "#removeAuthToken", "");
 }
 
 void WorkerState::check_expiry(SocketState* s) {
-  if (s->auth_exp >= 0 && unix_now() >= s->auth_exp) deauthenticate(s, true);
+  if (s->auth && s->auth->exp >= 0 && unix_now() >= s->auth->exp) deauthenticate(s, true);
 }
 
 void WorkerState::send_transmit(SocketState* s, std::string_view event, std::string_view data) {
@@ -643,9 +638,7 @@ bool Socket::set_auth_token(const Json& payload) {
   std::string token = jwt::sign(claims, w->auth_key);
   jwt::Verified ver;
   jwt::verify(token, w->auth_key, now, &ver);
-  st_->auth_payload = Json::raw(claims);
-  st_->auth_token = token;
-  st_->auth_exp = ver.exp;
+  st_->auth = std::make_unique<AuthState>(AuthState{Json::raw(claims), token, ver.exp});
   std::string data = "{\"token\":";
   json::write_string(token, &data);
   data += "}";
@@ -653,8 +646,11 @@ bool Socket::set_auth_token(const Json& payload) {
   return true;
 }
 
-const Json& Socket::auth_token() const { return st_->auth_payload; }
-bool Socket::authenticated() const { return !st_->auth_payload.absent(); }
+const Json& Socket::auth_token() const {
+  static const Json kNone;
+  return st_->auth ? st_->auth->payload : kNone;
+}
+bool Socket::authenticated() const { return st_->auth && !st_->auth->payload.absent(); }
 void Socket::deauthenticate() { st_->w->deauthenticate(st_, true); }
 
 void Socket::disconnect(int code, std::string_view reason) {
