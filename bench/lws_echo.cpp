@@ -6,7 +6,7 @@
 // SocketCluster handshake, no JSON), so the difference to sc-conformance is the cost of the
 // protocol and the toolkit.
 //
-//   lws_echo --port P [--rx-buffer-size 1024]     exit 0 on SIGINT/SIGTERM, 1 if it cannot
+//   lws_echo --port P [--rx-buffer-size 512]      exit 0 on SIGINT/SIGTERM, 1 if it cannot
 //                                                 listen, 2 on a bad argument
 #include <ev.h>
 #include <libwebsockets.h>
@@ -73,7 +73,7 @@ void on_signal(struct ev_loop* loop, ev_signal*, int) { ev_break(loop, EVBREAK_A
 
 int main(int argc, char** argv) {
   int port = 0;
-  long rx = 1024;  // the worker's --rx-buffer-size default
+  long rx = 512;  // the worker's --rx-buffer-size default
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--port"))
       port = std::atoi(argv[i + 1]);

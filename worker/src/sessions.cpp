@@ -149,9 +149,10 @@ void WorkerState::session_ended(std::string_view sid) {
 void WorkerState::session_attach(SocketState* s, std::function<void()> ready) {
   if (s->in_session || s->sid.empty() || brokers.empty()) return ready();
   s->in_session = true;
-  auto [it, fresh] = sessions.try_emplace(s->sid);
+  auto [it, fresh] = sessions.try_emplace(std::string(s->sid));
   LocalSession& ls = it->second;
-  ls.sockets.push_back(s);
+  s->next_in_session = ls.sockets;
+  ls.sockets = s;
   if (fresh) {
     std::string key = key_of(s->sid);
     ls.broker = broker_of_key(key);
@@ -189,11 +190,15 @@ void WorkerState::session_sub_down(int broker) {
 void WorkerState::session_detach(SocketState* s) {
   if (!s->in_session) return;
   s->in_session = false;
-  auto it = sessions.find(s->sid);
+  auto it = sessions.find(std::string(s->sid));
   if (it == sessions.end()) return;
-  auto& socks = it->second.sockets;
-  socks.erase(std::remove(socks.begin(), socks.end(), s), socks.end());
-  if (!socks.empty()) return;
+  for (SocketState** p = &it->second.sockets; *p; p = &(*p)->next_in_session)
+    if (*p == s) {
+      *p = s->next_in_session;
+      break;
+    }
+  s->next_in_session = nullptr;
+  if (it->second.sockets) return;
   std::string key = key_of(s->sid);
   BrokerLink& b = *brokers[size_t(it->second.broker)];
   b.unsubscribe(key);
@@ -224,8 +229,8 @@ bool WorkerState::session_message(int broker, std::string_view bchannel, std::st
   auto it = sessions.find(std::string(bchannel.substr(kSessPrefix.size())));
   if (it == sessions.end() || it->second.broker != broker || !parse_emit(payload, &event, &data))
     return true;
-  for (SocketState* s : it->second.sockets)
-    if (s->handshaken) send_transmit(s, event, data);
+  for (SocketState* s = it->second.sockets; s; s = s->next_in_session)
+    if (s->handshaken) send_transmit(s, event, data);  // queues only: the list stays as it is
   return true;
 }
 
@@ -340,7 +345,7 @@ void Session::destroy(DoneFn done) {
 Session Socket::session() {
   Session s;
   s.w_ = st_->w;
-  s.sid_ = st_->sid;
+  s.sid_ = std::string(st_->sid);
   return s;
 }
 

@@ -1,9 +1,6 @@
 // One SocketCluster socket: handshake, pings, invoke/transmit/response routing, auth, closes
 // (sc-protocol.md §5-§8, §11).  Called from the lws glue in worker.cpp.
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
-
+#include <cstring>
 #include <ctime>
 
 #include "json.h"
@@ -80,8 +77,10 @@ Fn* find_handler(std::unordered_map<std::string, Fn>* own,
 
 // ---- lifecycle ----
 
-SocketState* WorkerState::open_socket(lws* wsi) {
-  auto* s = new SocketState;
+SocketState* WorkerState::open_socket(lws* wsi, WsSlot* slot) {
+  auto* s = new (slot->state) SocketState;
+  slot->open = true;
+  s->sid = slot->sid;
   s->w = this;
   s->wsi = wsi;
   s->handle = Socket(s);
@@ -102,9 +101,8 @@ void WorkerState::close_socket(SocketState* s) {
   sockets.erase(s->serial);  // Requests and find() see it gone from here on
   // From here the socket counts as closed: what callbacks send to it is dropped and their
   // invokes fail at once (the wsi is going away).
-  if (!s->close_code) {
+  if (!s->close_code) {  // close_reason holds the peer's reason, if any
     s->close_code = s->peer_close_code ? s->peer_close_code : 1006;
-    s->close_reason = s->peer_close_reason;
   }
   metrics.closes[s->close_code]++;
   s->out.clear();
@@ -117,7 +115,7 @@ void WorkerState::close_socket(SocketState* s) {
   for (auto& [cid, p] : pending)
     if (p.cb) p.cb(&e, Json());
   if (s->handshaken && on_disconnect) on_disconnect(s->handle, s->close_code, s->close_reason);
-  delete s;
+  s->~SocketState();  // the storage is lws's user space (WsSlot), freed by lws
 }
 
 void WorkerState::queue(SocketState* s, std::string frame) {
@@ -136,36 +134,66 @@ void WorkerState::request_close(SocketState* s, int code, std::string_view reaso
 }
 
 namespace {
-void set_cork(int fd, bool on) {
-  if (fd < 0) return;
-  int v = on ? 1 : 0;
-  setsockopt(fd, IPPROTO_TCP, TCP_CORK, &v, sizeof v);
+// The header of an unmasked, final text frame of `len` payload bytes (RFC 6455 §5.2: what lws
+// writes for LWS_WRITE_TEXT on a server connection without extensions), into `h`; its size.
+size_t text_frame_header(size_t len, unsigned char h[10]) {
+  h[0] = 0x81;
+  if (len < 126) {
+    h[1] = uint8_t(len);
+    return 2;
+  }
+  if (len < 65536) {
+    h[1] = 126;
+    h[2] = uint8_t(len >> 8);
+    h[3] = uint8_t(len);
+    return 4;
+  }
+  h[1] = 127;
+  for (int i = 0; i < 8; i++) h[2 + i] = uint8_t(uint64_t(len) >> (56 - 8 * i));
+  return 10;
 }
 }  // namespace
 
 void WorkerState::on_writeable(SocketState* s) {
-  // Several queued messages (a burst of publications) leave in as few TCP segments as fit:
-  // corked, each send only copies into the socket buffer, and the uncork transmits them at once
-  // (on loopback the sender's CPU also runs the receiver's side of every segment).
-  int fd = s->out.size() > 1 ? lws_get_socket_fd(s->wsi) : -1;
-  set_cork(fd, true);
-  while (!s->out.empty()) {
-    std::string& f = s->out.front();
-    size_t n = f.size() - LWS_PRE;
-    int r =
-        lws_write(s->wsi, reinterpret_cast<unsigned char*>(f.data()) + LWS_PRE, n, LWS_WRITE_TEXT);
-    if (r < int(n)) {  // the connection failed: close it without a close frame
-      set_cork(fd, false);
-      s->out.clear();
-      request_close(s, kCloseAbnormal, "");
-      return;
+  // Every queued frame, up to kWriteBatch bytes, leaves in one send: the worker writes each
+  // frame's header itself and hands the frames to lws as raw bytes (LWS_WRITE_RAW), so a burst
+  // of answers or publications costs one system call instead of one per frame (and one poll per
+  // frame to ask whether the socket is choked).  A lone frame goes from its own buffer, its
+  // header in the LWS_PRE bytes; several are copied into `wbuf` first.  What the kernel does not
+  // take lws keeps (its buflist) and sends before it calls the writeable callback again.
+  if (s->out.empty()) return;
+  unsigned char h[10];
+  unsigned char* start;
+  size_t len, frames = 0;
+  std::string& first = s->out.front();
+  size_t first_len = first.size() - LWS_PRE;
+  if (s->out.size() == 1 || first_len >= kWriteBatch) {
+    size_t hl = text_frame_header(first_len, h);
+    start = reinterpret_cast<unsigned char*>(first.data()) + LWS_PRE - hl;
+    std::memcpy(start, h, hl);
+    len = hl + first_len;
+    frames = 1;
+  } else {
+    wbuf.clear();
+    for (size_t i = 0; i < s->out.size(); i++) {
+      std::string& f = s->out.at(i);
+      size_t n = f.size() - LWS_PRE;
+      if (i > 0 && wbuf.size() + n + 10 > kWriteBatch) break;
+      wbuf.append(reinterpret_cast<char*>(h), text_frame_header(n, h));
+      wbuf.append(f, LWS_PRE, n);
+      frames++;
     }
-    s->out.pop_front();
-    metrics.messages_out++;
-    // lws_send_pipe_choked polls the socket (a system call): asked only when more is queued.
-    if (!s->out.empty() && lws_send_pipe_choked(s->wsi)) break;
+    start = reinterpret_cast<unsigned char*>(wbuf.data());
+    len = wbuf.size();
   }
-  set_cork(fd, false);
+  int r = lws_write(s->wsi, start, len, LWS_WRITE_RAW);
+  if (r < int(len)) {  // the connection failed: close it without a close frame
+    s->out.clear();
+    request_close(s, kCloseAbnormal, "");
+    return;
+  }
+  for (size_t i = 0; i < frames; i++) s->out.pop_front();
+  metrics.messages_out += frames;
   if (!s->out.empty()) lws_callback_on_writable(s->wsi);
 }
 
@@ -439,9 +467,8 @@ void WorkerState::handshake(SocketState* s, proto::Packet& p) {
       a.data_ = Json::raw(v.claims);
       Error err;
       if (run_middleware(a, &err)) {
-        s->auth_payload = Json::raw(std::move(v.claims));
-        s->auth_token = token;
-        s->auth_exp = v.exp;
+        s->auth = std::make_unique<AuthState>(
+            AuthState{Json::raw(std::move(v.claims)), std::move(token), v.exp});
         authenticated = true;
       } else {
         auth_error_text = err.to_json();
@@ -516,18 +543,15 @@ void WorkerState::authenticate(SocketState* s, proto::Packet& p) {
       queue(s, std::move(f));
       return;
     }
-    s->auth_payload = Json::raw(std::move(v.claims));
-    s->auth_token = token;
-    s->auth_exp = v.exp;
+    s->auth = std::make_unique<AuthState>(
+        AuthState{Json::raw(std::move(v.claims)), std::move(token), v.exp});
     proto::encode_response(p.cid, "{\"isAuthenticated\":true,\"authError\":null}", &f);
     queue(s, std::move(f));
     return;
   }
   bool bad = false;
   Error e = auth_error(st, v, &bad);
-  s->auth_payload = Json();
-  s->auth_token.clear();
-  s->auth_exp = -1;
+  s->auth.reset();
   if (bad) {
     proto::encode_error_response(p.cid, e.to_json(), &f);
     queue(s, std::move(f));
@@ -540,14 +564,12 @@ void WorkerState::authenticate(SocketState* s, proto::Packet& p) {
 }
 
 void WorkerState::deauthenticate(SocketState* s, bool tell_client) {
-  s->auth_payload = Json();
-  s->auth_token.clear();
-  s->auth_exp = -1;
+  s->auth.reset();
   if (tell_client) send_transmit(s, "#removeAuthToken", "");
 }
 
 void WorkerState::check_expiry(SocketState* s) {
-  if (s->auth_exp >= 0 && unix_now() >= s->auth_exp) deauthenticate(s, true);
+  if (s->auth && s->auth->exp >= 0 && unix_now() >= s->auth->exp) deauthenticate(s, true);
 }
 
 void WorkerState::send_transmit(SocketState* s, std::string_view event, std::string_view data) {
@@ -616,9 +638,7 @@ bool Socket::set_auth_token(const Json& payload) {
   std::string token = jwt::sign(claims, w->auth_key);
   jwt::Verified ver;
   jwt::verify(token, w->auth_key, now, &ver);
-  st_->auth_payload = Json::raw(claims);
-  st_->auth_token = token;
-  st_->auth_exp = ver.exp;
+  st_->auth = std::make_unique<AuthState>(AuthState{Json::raw(claims), token, ver.exp});
   std::string data = "{\"token\":";
   json::write_string(token, &data);
   data += "}";
@@ -626,8 +646,11 @@ bool Socket::set_auth_token(const Json& payload) {
   return true;
 }
 
-const Json& Socket::auth_token() const { return st_->auth_payload; }
-bool Socket::authenticated() const { return !st_->auth_payload.absent(); }
+const Json& Socket::auth_token() const {
+  static const Json kNone;
+  return st_->auth ? st_->auth->payload : kNone;
+}
+bool Socket::authenticated() const { return st_->auth && !st_->auth->payload.absent(); }
 void Socket::deauthenticate() { st_->w->deauthenticate(st_, true); }
 
 void Socket::disconnect(int code, std::string_view reason) {

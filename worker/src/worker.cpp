@@ -103,6 +103,7 @@ bool WorkerState::init(std::string* error) {
   protocols[0].callback = &WorkerState::lws_callback;
   protocols[0].per_session_data_size = sizeof(WsSlot);
   protocols[0].rx_buffer_size = opt.rx_buffer_size;
+  protocols[0].tx_packet_size = kWriteBatch;  // on_writeable's one send per callback
   protocols[0].user = this;
 
   if (!http_init(error)) return false;
@@ -220,13 +221,14 @@ int WorkerState::lws_callback(lws* wsi, lws_callback_reasons reason, void* user,
         return 1;
       return 0;
     }
-    case LWS_CALLBACK_ESTABLISHED:
-      slot->s = w->open_socket(wsi);
-      slot->s->sid = slot->sid;
-      if (w->stopping) w->request_close(slot->s, close_code::kGoingAway, "");
+    case LWS_CALLBACK_ESTABLISHED: {
+      if (!slot) return -1;
+      SocketState* s = w->open_socket(wsi, slot);
+      if (w->stopping) w->request_close(s, close_code::kGoingAway, "");
       return 0;
+    }
     case LWS_CALLBACK_RECEIVE: {
-      SocketState* s = slot ? slot->s : nullptr;
+      SocketState* s = slot ? slot->socket() : nullptr;
       if (!s) return -1;
       if (s->close_code) return 0;  // closing: the rest is not read
       bool final = lws_is_final_fragment(wsi) && lws_remaining_packet_payload(wsi) == 0;
@@ -265,7 +267,7 @@ int WorkerState::lws_callback(lws* wsi, lws_callback_reasons reason, void* user,
       return 0;
     }
     case LWS_CALLBACK_SERVER_WRITEABLE: {
-      SocketState* s = slot ? slot->s : nullptr;
+      SocketState* s = slot ? slot->socket() : nullptr;
       if (!s) return -1;
       w->on_writeable(s);
       if (s->close_code && s->out.empty()) {
@@ -278,18 +280,18 @@ int WorkerState::lws_callback(lws* wsi, lws_callback_reasons reason, void* user,
       return 0;
     }
     case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE: {
-      SocketState* s = slot ? slot->s : nullptr;
-      if (s) {
+      SocketState* s = slot ? slot->socket() : nullptr;
+      if (s && !s->close_code) {  // our own close's code and reason win
         auto* b = static_cast<const unsigned char*>(in);
         s->peer_close_code = len >= 2 ? (b[0] << 8 | b[1]) : 1005;
-        if (len > 2) s->peer_close_reason.assign(reinterpret_cast<const char*>(b + 2), len - 2);
+        if (len > 2) s->close_reason.assign(reinterpret_cast<const char*>(b + 2), len - 2);
       }
       return 0;
     }
     case LWS_CALLBACK_CLOSED: {
-      SocketState* s = slot ? slot->s : nullptr;
-      if (slot) slot->s = nullptr;
+      SocketState* s = slot ? slot->socket() : nullptr;
       if (s) w->close_socket(s);
+      if (slot) slot->open = false;
       return 0;
     }
     case LWS_CALLBACK_HTTP:  // plain HTTP on the WebSocket port (http.cpp)

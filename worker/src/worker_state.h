@@ -2,23 +2,26 @@
 // the app's tables) and one SocketState per WebSocket.  Only worker/src/ includes this.
 //
 // Contract:
-// - SocketState is created at LWS_CALLBACK_ESTABLISHED and deleted at LWS_CALLBACK_CLOSED
-//   (after its pending invokes failed and on_disconnect ran); lws owns the `struct lws*`.
+// - SocketState is constructed at LWS_CALLBACK_ESTABLISHED in the connection's lws user space
+//   (WsSlot) and destroyed at LWS_CALLBACK_CLOSED (after its pending invokes failed and
+//   on_disconnect ran); lws owns the `struct lws*` and the user space.
 // - Outbound packets wait in `out` (each string starts with LWS_PRE spare bytes) and are written
-//   only from LWS_CALLBACK_SERVER_WRITEABLE.  A requested close is done once `out` is empty.
+//   only from LWS_CALLBACK_SERVER_WRITEABLE, all of them in one send (on_writeable writes the
+//   WebSocket headers itself).  A requested close is done once `out` is empty.
 // - One ev_timer per socket covers every deadline: the handshake timeout, the next ping, the
 //   pong timeout and the earliest pending invoke's ackTimeout.
 // - Pub/sub (pubsub.cpp): `channels` holds an entry per channel that a local socket or a
 //   server-side handler wants, and the worker holds one broker subscription per entry.  A
 //   publication from the broker is encoded once into a shared frame that every subscribed
-//   socket's queue points to.  Sharing is safe because lws_write only writes the frame header
-//   into the LWS_PRE bytes, the same header for every socket (server frames are not masked and
-//   no extension is negotiated), and copies what the kernel does not take.
+//   socket's queue points to.  Sharing is safe because on_writeable only writes the frame
+//   header into the LWS_PRE bytes, the same header for every socket (server frames are not
+//   masked and no extension is negotiated), and lws copies what the kernel does not take.
 #pragma once
 #include <ev.h>
 #include <libwebsockets.h>
 
 #include <map>
+#include <new>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -57,6 +60,7 @@ struct OutQueue {
   bool empty() const { return head == frames.size(); }
   size_t size() const { return frames.size() - head; }
   std::string& front() { return frames[head].text(); }
+  std::string& at(size_t i) { return frames[head + i].text(); }  // i < size()
   void push_back(std::string f) {
     bytes += f.size() - LWS_PRE;
     frames.push_back(OutFrame{std::move(f), nullptr});
@@ -84,6 +88,15 @@ struct PendingInvoke {
   InvokeCallback cb;
 };
 
+// What an authenticated socket holds (SocketState::auth, null while it has no token).
+struct AuthState {
+  Json payload;       // the verified token's payload
+  std::string token;  // the token itself
+  int64_t exp = -1;   // its exp (-1: none)
+};
+
+// Kept small: 10,000 idle sockets hold 10,000 of these (docs/benchmarks.md, idle memory).
+// What few sockets need (auth, own handlers, channels) hangs off pointers.
 struct SocketState {
   WorkerState* w = nullptr;
   lws* wsi = nullptr;      // borrowed from lws
@@ -92,36 +105,40 @@ struct SocketState {
   std::string id;
   std::string remote;
   bool handshaken = false;
-  int close_code = 0;  // != 0: close requested (after `out` drains)
-  std::string close_reason;
   bool draining = false;    // an oversize message is being dropped (then 1009)
-  double drain_until = 0;   // draining: close when nothing arrived by then
+  bool in_session = false;  // attached to WorkerState::sessions (after #handshake)
+  int close_code = 0;       // != 0: close requested (after `out` drains)
   int peer_close_code = 0;  // what the client's close frame said (1005: none)
-  std::string peer_close_reason;
-  std::string rx;     // fragments of the message being received
-  OutQueue out;       // LWS_PRE + frame text
-  ev_timer timer;     // every deadline of this socket
-  double opened = 0;  // ev_now at ESTABLISHED
+  // Our close's reason, or (close_code still 0) the one the client's close frame gave.
+  std::string close_reason;
+  double drain_until = 0;  // draining: close when nothing arrived by then
+  std::string rx;          // fragments of the message being received
+  OutQueue out;            // LWS_PRE + frame text
+  ev_timer timer;          // every deadline of this socket
+  double opened = 0;       // ev_now at ESTABLISHED
   double last_ping = 0, last_alive = 0;
   uint64_t next_cid = 1;
   std::map<uint64_t, PendingInvoke> pending;
-  // Auth: the verified token's payload and its exp (-1: none).
-  Json auth_payload;
-  std::string auth_token;
-  int64_t auth_exp = -1;
+  std::unique_ptr<AuthState> auth;
   std::unique_ptr<std::unordered_map<std::string, ProcedureFn>> procs;  // Socket::on
   std::unique_ptr<std::unordered_map<std::string, ReceiverFn>> receivers;
   std::unique_ptr<std::unordered_set<std::string>> channels;  // subscribed (null: none yet)
-  std::string sid;          // the session (session_id.h: always well-formed)
-  bool in_session = false;  // attached to WorkerState::sessions (after #handshake)
+  std::string_view sid;  // the session (session_id.h: always well-formed), in WsSlot::sid
+  SocketState* next_in_session = nullptr;  // LocalSession::sockets' list
 };
 
-// lws's per-connection user space: from the upgrade's filter (which picks the sid and whether
-// the response sets the cookie, LWS_CALLBACK_ADD_HEADERS) to the socket's close.
+// lws's per-connection user space, from the upgrade's filter (which picks the sid and whether
+// the response sets the cookie, LWS_CALLBACK_ADD_HEADERS) to the socket's close.  The socket's
+// state lives in it too (constructed at ESTABLISHED, destroyed at CLOSED): one allocation per
+// connection instead of three (slot, SocketState, sid string).
 struct WsSlot {
-  SocketState* s;  // null until ESTABLISHED
   bool set_cookie;
+  bool open;     // `state` holds a live SocketState
   char sid[65];  // session::kSidMaxLength + 1
+  alignas(SocketState) unsigned char state[sizeof(SocketState)];
+  SocketState* socket() {
+    return open ? std::launder(reinterpret_cast<SocketState*>(state)) : nullptr;
+  }
 };
 
 // A session with sockets on this worker (sessions.cpp): subscribed to sc:sess:<sid> and
@@ -129,8 +146,9 @@ struct WsSlot {
 struct LocalSession {
   int broker = 0;
   bool confirmed = false;  // the broker confirmed SUBSCRIBE sc:sess:<sid> on this connection
-  std::vector<SocketState*>
-      sockets;  // a session has a few sockets per worker: a vector is smallest
+  // A session has a few sockets per worker: a list through SocketState::next_in_session
+  // costs no allocation.
+  SocketState* sockets = nullptr;
   std::vector<std::function<void()>> waiters;  // handshakes answered once confirmed
 };
 
@@ -268,13 +286,18 @@ struct WorkerState {
   void stop();
 
   // socket lifecycle and protocol (socket.cpp)
-  SocketState* open_socket(lws* wsi);
+  SocketState* open_socket(lws* wsi, WsSlot* slot);  // constructs it in slot->state
   void close_socket(SocketState* s);
   void on_frame(SocketState* s, std::string_view frame);
   void on_packet(SocketState* s, proto::Packet& p);
   void handshake(SocketState* s, proto::Packet& p);
   void authenticate(SocketState* s, proto::Packet& p);
   void on_writeable(SocketState* s);
+  // Bytes of frames one writeable callback hands to lws at most (one send), and the buffer
+  // it gathers several frames in.  protocols[0].tx_packet_size is set to it too: lws sends
+  // at most that much in one call (by default rx_buffer_size, which would cut a batch up).
+  static constexpr size_t kWriteBatch = 64 * 1024;
+  std::string wbuf;
   void schedule(SocketState* s);
   static void on_timer(struct ev_loop* loop, ev_timer* t, int revents);
 

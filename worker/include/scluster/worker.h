@@ -58,7 +58,7 @@ struct Options {
   std::string auth_key_file;            // empty: a random key per process
   int64_t auth_default_expiry = 86400;  // seconds
   size_t max_payload = 100u << 20;      // bytes of one message; over it: close 1009
-  size_t rx_buffer_size = 1024;         // lws read chunk per socket (idle memory)
+  size_t rx_buffer_size = 512;          // lws read chunk per socket (idle memory)
   // Pub/sub through the brokers (sc-broker, Redis or Valkey): channel C is broker channel
   // sc:ch:<C> on the broker that the consistent hash of "sc:ch:<C>" picks in this list.
   std::vector<std::string> brokers = {"127.0.0.1:6380"};  // host:port, in order
