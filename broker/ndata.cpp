@@ -529,18 +529,25 @@ void array_range(size_t len, long long from, bool has_to, long long to, size_t* 
   *e = size_t(std::max(from, to));
 }
 
+// The [b, e) that r's fromIndex and toIndex select among len items (an array's elements, a
+// string's bytes); false, with the error set, when either is there and not an integer.
+bool index_range(Request& r, size_t len, size_t* b, size_t* e) {
+  long long from = 0, to = 0;
+  bool has_from, has_to;
+  if (!int_field(r, "fromIndex", &from, &has_from) || !int_field(r, "toIndex", &to, &has_to))
+    return false;
+  array_range(len, from, has_to, to, b, e);
+  return true;
+}
+
 bool act_get_range(Request& r) {
   Value scratch;
   Value* v;
   if (!read_target(r, &v, &scratch)) return false;
   if (!v) return true;
   if (v->is_array()) {
-    long long from = 0, to = 0;
-    bool has_from, has_to;
-    if (!int_field(r, "fromIndex", &from, &has_from) || !int_field(r, "toIndex", &to, &has_to))
-      return false;
     size_t b, e;
-    array_range(v->arr().size(), from, has_to, to, &b, &e);
+    if (!index_range(r, v->arr().size(), &b, &e)) return false;
     Value out = Value::array();
     for (size_t i = b; i < e; i++) out.arr().push_back(v->arr()[i].clone());
     r.set_result(std::move(out));
@@ -552,12 +559,8 @@ bool act_get_range(Request& r) {
       out.obj().push_back(json::Member{v->obj()[i].key, v->obj()[i].val.clone()});
     r.set_result(std::move(out));
   } else if (v->is_string()) {
-    long long from = 0, to = 0;
-    bool has_from, has_to;
-    if (!int_field(r, "fromIndex", &from, &has_from) || !int_field(r, "toIndex", &to, &has_to))
-      return false;
     size_t b, e;
-    array_range(v->str().size(), from, has_to, to, &b, &e);
+    if (!index_range(r, v->str().size(), &b, &e)) return false;
     r.set_result(Value::string(v->str().substr(b, e - b)));
   }
   return true;
@@ -673,12 +676,8 @@ bool act_remove_range(Request& r) {
   if (!v) return true;
   Value out;
   if (v->is_array()) {
-    long long from = 0, to = 0;
-    bool has_from, has_to;
-    if (!int_field(r, "fromIndex", &from, &has_from) || !int_field(r, "toIndex", &to, &has_to))
-      return false;
     size_t b, en;
-    array_range(v->arr().size(), from, has_to, to, &b, &en);
+    if (!index_range(r, v->arr().size(), &b, &en)) return false;
     out = Value::array();
     for (size_t i = b; i < en; i++) out.arr().push_back(std::move(v->arr()[i]));
     v->arr().erase(v->arr().begin() + ptrdiff_t(b), v->arr().begin() + ptrdiff_t(en));

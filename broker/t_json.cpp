@@ -705,13 +705,20 @@ void size_command(Client& c, std::string (*missing_doc)(const JsonPath&),
 
 std::string no_key(const JsonPath&) { return kErrNoKey; }
 
+// The sizes of JSON.STRLEN, ARRLEN and OBJLEN: nullopt for a value of another type.
+std::optional<long long> str_size(const Value& v) {
+  return v.is_string() ? std::optional<long long>(v.str().size()) : std::nullopt;
+}
+std::optional<long long> arr_size(const Value& v) {
+  return v.is_array() ? std::optional<long long>(v.arr().size()) : std::nullopt;
+}
+std::optional<long long> obj_size(const Value& v) {
+  return v.is_object() ? std::optional<long long>(v.obj().size()) : std::nullopt;
+}
+
 void json_strlen_command(Client& c) {
   size_command(
-      c, no_key,
-      [](const Value& v) -> std::optional<long long> {
-        if (!v.is_string()) return std::nullopt;
-        return (long long)v.str().size();
-      },
+      c, no_key, str_size,
       [](Client& c, const JsonPath& path, const Value* first) {
         reply_error(c, first ? expected_err("string", *first) : path_err(path.fixed));
       });
@@ -844,11 +851,7 @@ void json_arrpop_command(Client& c) {
 
 void json_arrlen_command(Client& c) {
   size_command(
-      c, no_key,
-      [](const Value& v) -> std::optional<long long> {
-        if (!v.is_array()) return std::nullopt;
-        return (long long)v.arr().size();
-      },
+      c, no_key, arr_size,
       [](Client& c, const JsonPath& path, const Value*) {
         reply_error(c, path_err(path.original, "not an array"));
       });
@@ -914,11 +917,7 @@ void json_objkeys_command(Client& c) {
 
 void json_objlen_command(Client& c) {
   size_command(
-      c, [](const JsonPath& path) { return path_err(path.fixed, "not an object"); },
-      [](const Value& v) -> std::optional<long long> {
-        if (!v.is_object()) return std::nullopt;
-        return (long long)v.obj().size();
-      },
+      c, [](const JsonPath& path) { return path_err(path.fixed, "not an object"); }, obj_size,
       [](Client& c, const JsonPath&, const Value* first) {
         if (!first) return c.reply().null();
         reply_error(c, expected_err("object", *first));
