@@ -5,13 +5,13 @@
 'use strict';
 const assert = require('assert/strict');
 const jwt = require('jsonwebtoken');  // the client package's own dependency (via ag-auth)
-const t = require('./sc_test');
-const { ok, sleep } = t;
+const sct = require('./sc_test');
+const { ok, sleep } = sct;
 
 const port = Number(process.argv[2]);
-const key = t.readKey(process.argv[3]);
-const client = (opts) => t.client(port, opts);
-const connected = t.connectStatus;  // resolves with the connect status
+const key = sct.readKey(process.argv[3]);
+const client = (opts) => sct.client(port, opts);
+const connected = sct.connectStatus;  // resolves with the connect status
 function memoryEngine(token) {
   const store = { token };
   return {
@@ -50,7 +50,7 @@ async function main() {
   await assert.rejects(s.invoke('login', {}), (e) => e.name === 'LoginError');
   const authed = s.listener('authenticate').once();
   await s.invoke('login', { username: 'alice' });
-  await t.within(authed, 2000, 'authenticate');
+  await sct.within(authed, 2000, 'authenticate');
   assert.equal(s.authState, 'authenticated');
   assert.equal(s.authToken.username, 'alice');
   assert.equal(s.authToken.exp - s.authToken.iat, 86400);
@@ -119,7 +119,7 @@ async function main() {
     assert.equal(st.isAuthenticated, false, what);
     assert.equal(st.authError.name, name, what);
     assert.equal(st.authError.message, message, what);
-    await t.within(removed, 2000, `${what}: #removeAuthToken`);
+    await sct.within(removed, 2000, `${what}: #removeAuthToken`);
     assert.equal(eng.store.token, null);
     assert.deepEqual(await c.invoke('whoami'), null);
     c.disconnect();
@@ -140,7 +140,7 @@ async function main() {
   const st = await connected(short);
   assert.equal(st.isAuthenticated, true);
   const gone = short.listener('deauthenticate').once();
-  await t.within(gone, 5000, 'token expiry');
+  await sct.within(gone, 5000, 'token expiry');
   assert.deepEqual(await short.invoke('whoami'), null);
   short.disconnect();
   ok('a token expiring while connected is removed on the next pong (#removeAuthToken)');
@@ -176,4 +176,4 @@ async function main() {
   ok(`a silent (SIGSTOPped) worker: the client closes with 4000 after ${waited} ms (pingTimeout 2000); SIGCONT and it serves again`);
 }
 
-t.run(main);
+sct.run(main);

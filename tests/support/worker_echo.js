@@ -3,11 +3,11 @@
 // Usage: node worker_echo.js PORT.  Prints "ok N - ..."; exits 1 on failure.
 'use strict';
 const assert = require('assert/strict');
-const t = require('./sc_test');
-const { ok, sleep } = t;
+const sct = require('./sc_test');
+const { ok, sleep } = sct;
 
 const port = Number(process.argv[2]);
-const client = () => t.client(port, { ackTimeout: 2000 });
+const client = () => sct.client(port, { ackTimeout: 2000 });
 
 async function main() {
   const a = client();
@@ -31,4 +31,4 @@ async function main() {
   ok('on_disconnect sees the client\'s close code 4100 and reason "bye"; ids differ per socket');
 }
 
-t.run(main);
+sct.run(main);

@@ -8,13 +8,13 @@
 'use strict';
 const assert = require('assert/strict');
 const WebSocket = require('ws');
-const t = require('./sc_test');
-const { ok, sleep, within } = t;
+const sct = require('./sc_test');
+const { ok, sleep, within } = sct;
 
 const [mode, portArg] = process.argv.slice(2);
 const port = Number(portArg);
-const client = (opts) => t.client(port, opts);
-const connected = t.connectStatus;  // resolves with the connect status
+const client = (opts) => sct.client(port, opts);
+const connected = sct.connectStatus;  // resolves with the connect status
 
 // /metrics as {name or name{labels}: number}.
 async function metrics() {
@@ -175,4 +175,4 @@ async function auth() {
   s.disconnect();
 }
 
-t.run({ traffic, origins, auth }[mode]);
+sct.run({ traffic, origins, auth }[mode]);

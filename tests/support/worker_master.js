@@ -13,13 +13,13 @@
 const assert = require('assert/strict');
 const fs = require('fs');
 const { spawn } = require('child_process');
-const t = require('./sc_test');
-const { ok, sleep, within, connected, publishUntil } = t;
+const sct = require('./sc_test');
+const { ok, sleep, within, connected, publishUntil } = sct;
 
 const [mode, ...args] = process.argv.slice(2);
 // Clients reconnect fast (the client's default waits 10-20 s before its first retry).
 function client(port, opts = {}) {
-  const c = t.client(port, {
+  const c = sct.client(port, {
     autoReconnect: true, ackTimeout: 2000,
     autoReconnectOptions: { initialDelay: 50, randomness: 50, multiplier: 1, maxDelay: 100 }, ...opts,
   });
@@ -239,4 +239,4 @@ async function broker(p0, p1, bpid, ...cmd) {
 }
 
 const modes = { crash, loop, rolling, 'rolling-shared': rollingShared, term, reuseport, broker };
-t.run(modes[mode], ...args);
+sct.run(modes[mode], ...args);

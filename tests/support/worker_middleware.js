@@ -5,14 +5,14 @@
 const assert = require('assert/strict');
 const WebSocket = require('ws');
 const jwt = require('jsonwebtoken');
-const t = require('./sc_test');
-const { ok, sleep, within } = t;
+const sct = require('./sc_test');
+const { ok, sleep, within } = sct;
 
 const port = Number(process.argv[2]);
-const key = t.readKey(process.argv[3]);
+const key = sct.readKey(process.argv[3]);
 const engine = (token) => ({ saveToken: async (k, tok) => tok, removeToken: async () => null,
                              loadToken: async () => token });
-const client = (opts = {}) => t.client(port, { ackTimeout: 1500, ...opts });
+const client = (opts = {}) => sct.client(port, { ackTimeout: 1500, ...opts });
 
 async function main() {
   // HandshakeWS: a refused upgrade is HTTP 401 with the error message as body.
@@ -41,7 +41,7 @@ async function main() {
 
   // Authenticate: a valid token refused by middleware → guest with authError.
   const blocked = client({ authEngine: engine(jwt.sign({ username: 'blocked' }, key)) });
-  const st = await t.connectStatus(blocked);
+  const st = await sct.connectStatus(blocked);
   assert.equal(st.isAuthenticated, false);
   assert.equal(st.authError.name, 'AuthBlockedError');
   blocked.disconnect();
@@ -49,7 +49,7 @@ async function main() {
 
   // Invoke: block with an error, silent block, data rewriting; Transmit: drop.
   const c = client();
-  await t.connectStatus(c);
+  await sct.connectStatus(c);
   await assert.rejects(c.invoke('secret'), (e) => e.name === 'ForbiddenError' && e.message === 'secret needs a token');
   await assert.rejects(c.invoke('silent'), (e) => e.name === 'SilentMiddlewareBlockedError');
   assert.equal(await c.invoke('echo', 'rewrite-me'), 'rewritten');
@@ -62,10 +62,10 @@ async function main() {
   assert.deepEqual(pongs, ['keep']);
   c.disconnect();
   const authed = client({ authEngine: engine(jwt.sign({ username: 'alice' }, key)) });
-  assert.equal((await t.connectStatus(authed)).isAuthenticated, true);
+  assert.equal((await sct.connectStatus(authed)).isAuthenticated, true);
   assert.equal(await authed.invoke('secret'), '42');
   authed.disconnect();
   ok('Invoke: ForbiddenError, SilentMiddlewareBlockedError, data rewritten; Transmit: dropped; secret allowed with a token');
 }
 
-t.run(main);
+sct.run(main);

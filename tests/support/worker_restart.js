@@ -3,15 +3,15 @@
 //        node worker_restart.js PORT reuse TOKEN → connects with TOKEN, prints isAuthenticated
 //                                                 and whoami as JSON
 'use strict';
-const t = require('./sc_test');
+const sct = require('./sc_test');
 
 const [port, phase, token] = [Number(process.argv[2]), process.argv[3], process.argv[4]];
 const engine = (tok) => ({ saveToken: async (k, v) => v, removeToken: async () => null,
                            loadToken: async () => tok });
 
 async function main() {
-  const s = t.client(port, { authEngine: engine(phase === 'reuse' ? token : null) });
-  const status = await t.connectStatus(s, 5000);
+  const s = sct.client(port, { authEngine: engine(phase === 'reuse' ? token : null) });
+  const status = await sct.connectStatus(s, 5000);
   if (phase === 'login') {
     const authed = s.listener('authenticate').once();
     await s.invoke('login', { username: 'rita' });
@@ -26,4 +26,4 @@ async function main() {
 
 const timer = setTimeout(() => { console.error('timeout'); process.exit(1); }, 5000);
 timer.unref();
-t.run(main);
+sct.run(main);

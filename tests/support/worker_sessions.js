@@ -16,8 +16,8 @@ const assert = require('assert/strict');
 const { execFileSync } = require('child_process');
 const fs = require('fs');
 const WebSocket = require('ws');
-const t = require('./sc_test');
-const { ok, sleep, within, clients } = t;
+const sct = require('./sc_test');
+const { ok, sleep, within, clients } = sct;
 
 const [mode, ...args] = process.argv.slice(2);
 const SID = /^[A-Za-z0-9_-]{32}$/;
@@ -26,7 +26,7 @@ function tab(port, { cookie, sid } = {}) {
   const opts = {};
   if (cookie) opts.wsOptions = { headers: { Cookie: cookie } };
   if (sid) opts.query = { sid };
-  const c = t.client(port, opts);
+  const c = sct.client(port, opts);
   c.got = [];  // every transmitted event: [event, data]
   for (const ev of ['hello', 'seq', 'everyone', 'direct', 'sessiondestroy']) {
     (async () => { for await (const d of c.receiver(ev)) c.got.push([ev, d]); })();
@@ -34,7 +34,7 @@ function tab(port, { cookie, sid } = {}) {
   return c;
 }
 async function connected(c) {
-  await t.connected(c);
+  await sct.connected(c);
   c.sid = await c.invoke('sessionId');
   return c;
 }
@@ -248,11 +248,11 @@ async function respawn(port) {
   await a.invoke('sessionSet', { name: 'kept', value: 'yes' });
   const { pid } = await a.invoke('worker');
   const sid = a.sid;
-  const b = t.client(port, {
+  const b = sct.client(port, {
     autoReconnect: true, wsOptions: { headers: { Cookie: `sid=${sid}` } },
     autoReconnectOptions: { initialDelay: 50, randomness: 50, multiplier: 1, maxDelay: 100 },
   });
-  await t.connected(b);
+  await sct.connected(b);
   assert.equal(await b.invoke('sessionId'), sid);
   // The tab writes a counter into its session, one invoke at a time, while its worker dies.
   const t = { acked: -1, lost: [], stop: false };
@@ -296,12 +296,12 @@ async function example(p1, p2) {
     return c;
   };
   const a = told(tab(p1, { sid }));
-  await t.connected(a);
+  await sct.connected(a);
   for (let i = 0; i < 100 && a.visits.length < 1; i++) await sleep(20);
   assert.deepEqual(a.visits, [1]);
   assert.equal(await a.invoke('visits'), 1);
   const b = told(tab(p2, { sid }));
-  await t.connected(b);
+  await sct.connected(b);
   for (let i = 0; i < 100 && (a.visits.length < 2 || b.visits.length < 1); i++) await sleep(20);
   assert.deepEqual(a.visits, [1, 2]);
   assert.deepEqual(b.visits, [2]);
@@ -311,4 +311,4 @@ async function example(p1, p2) {
   ok('sc-example-sessions: a tab on each worker counts visits in one session, both told, forget');
 }
 
-t.run({ cookie, example, shard, respawn, destroy, share }[mode], ...args);
+sct.run({ cookie, example, shard, respawn, destroy, share }[mode], ...args);
