@@ -932,30 +932,32 @@ constexpr uint32_t kActGrow = kActWrite | kActDenyOom;
 struct Action {
   const char* name;
   bool (*fn)(Request&);
-  uint32_t flags;
+  uint32_t flags = 0;  // kAct* bits; 0: reads only
 };
 const Action kActions[] = {
-    {"init", act_init, 0},
-    {"set", act_set, kActGrow},
-    {"get", act_get, 0},
-    {"getRange", act_get_range, 0},
-    {"getAll", act_get_all, 0},
-    {"count", act_count, 0},
-    {"hasKey", act_has_key, 0},
-    {"add", act_add, kActGrow},
-    {"concat", act_concat, kActGrow},
-    {"remove", act_remove, kActWrite},
-    {"removeRange", act_remove_range, kActWrite},
-    {"removeAll", act_remove_all, kActWrite},
-    {"splice", act_splice, kActGrow},
-    {"pop", act_pop, kActWrite},
-    {"expire", act_expire, kActWrite},
-    {"unexpire", act_unexpire, kActWrite},
-    {"getExpiry", act_get_expiry, 0},
-    {"subscribe", act_subscribe, 0},
-    {"unsubscribe", act_unsubscribe, 0},
-    {"isSubscribed", act_is_subscribed, 0},
-    {"publish", act_publish, 0},
+    // No flags: they write no data.
+    {.name = "init", .fn = act_init},
+    {.name = "get", .fn = act_get},
+    {.name = "getRange", .fn = act_get_range},
+    {.name = "getAll", .fn = act_get_all},
+    {.name = "count", .fn = act_count},
+    {.name = "hasKey", .fn = act_has_key},
+    {.name = "getExpiry", .fn = act_get_expiry},
+    {.name = "subscribe", .fn = act_subscribe},
+    {.name = "unsubscribe", .fn = act_unsubscribe},
+    {.name = "isSubscribed", .fn = act_is_subscribed},
+    {.name = "publish", .fn = act_publish},
+    // Writes (refused under MISCONF; the kActGrow ones over maxmemory too).
+    {.name = "set", .fn = act_set, .flags = kActGrow},
+    {.name = "add", .fn = act_add, .flags = kActGrow},
+    {.name = "concat", .fn = act_concat, .flags = kActGrow},
+    {.name = "remove", .fn = act_remove, .flags = kActWrite},
+    {.name = "removeRange", .fn = act_remove_range, .flags = kActWrite},
+    {.name = "removeAll", .fn = act_remove_all, .flags = kActWrite},
+    {.name = "splice", .fn = act_splice, .flags = kActGrow},
+    {.name = "pop", .fn = act_pop, .flags = kActWrite},
+    {.name = "expire", .fn = act_expire, .flags = kActWrite},
+    {.name = "unexpire", .fn = act_unexpire, .flags = kActWrite},
 };
 
 // The refusal RESP gives a write in the same state, as nData error name (its first word:
