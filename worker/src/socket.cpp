@@ -432,13 +432,8 @@ void WorkerState::handshake(SocketState* s, proto::Packet& p) {
     jwt::Verified v;
     jwt::Status st = jwt::verify(token, auth_key, unix_now(), &v);
     if (st == jwt::Status::Ok) {
-      Action a;
-      a.type_ = Middleware::Authenticate;
-      a.socket_ = &s->handle;
-      a.remote_ = s->remote;
-      a.data_ = Json::raw(v.claims);
       Error err;
-      if (run_middleware(a, &err)) {
+      if (allow_token(s, v.claims, &err)) {
         s->auth_payload = Json::raw(std::move(v.claims));
         s->auth_token = token;
         s->auth_exp = v.exp;
@@ -497,6 +492,15 @@ void WorkerState::handshake(SocketState* s, proto::Packet& p) {
   });
 }
 
+bool WorkerState::allow_token(SocketState* s, const std::string& claims, Error* err) {
+  Action a;
+  a.type_ = Middleware::Authenticate;
+  a.socket_ = &s->handle;
+  a.remote_ = s->remote;
+  a.data_ = Json::raw(claims);
+  return run_middleware(a, err);
+}
+
 void WorkerState::authenticate(SocketState* s, proto::Packet& p) {
   std::string token;
   Json::raw(std::string(p.data.empty() ? "null" : p.data)).as_string(&token);
@@ -504,13 +508,8 @@ void WorkerState::authenticate(SocketState* s, proto::Packet& p) {
   jwt::Status st = jwt::verify(token, auth_key, unix_now(), &v);
   std::string f = frame_buffer();
   if (st == jwt::Status::Ok) {
-    Action a;
-    a.type_ = Middleware::Authenticate;
-    a.socket_ = &s->handle;
-    a.remote_ = s->remote;
-    a.data_ = Json::raw(v.claims);
     Error err;
-    if (!run_middleware(a, &err)) {
+    if (!allow_token(s, v.claims, &err)) {
       proto::encode_response(p.cid,
                              "{\"isAuthenticated\":false,\"authError\":" + err.to_json() + "}", &f);
       queue(s, std::move(f));

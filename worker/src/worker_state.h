@@ -286,6 +286,8 @@ struct WorkerState {
   void check_expiry(SocketState* s);
   // Runs a middleware point; true when allowed.  Blocked: *err is the error to report.
   bool run_middleware(Action& a, Error* err);
+  // The Authenticate middleware on a token verified for s (its claims); true when allowed.
+  bool allow_token(SocketState* s, const std::string& claims, Error* err);
   void fill_request(Request* r, SocketState* s, std::string_view cid, std::string procedure,
                     std::string_view data);
 };
