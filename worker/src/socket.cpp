@@ -343,11 +343,8 @@ void WorkerState::on_packet(SocketState* s, proto::Packet& p) {
     return;
   }
   if (ev == "#disconnect") return;  // v1 clients announce their close; nothing to do
-  Action a;
-  a.type_ = invoke ? Middleware::Invoke : Middleware::Transmit;
-  a.socket_ = &s->handle;
+  Action a = socket_action(invoke ? Middleware::Invoke : Middleware::Transmit, s);
   a.name_ = ev;
-  a.remote_ = s->remote;
   bool has_mw = bool(middleware[size_t(a.type_)]);
   if (has_mw) a.data_ = p.data.empty() ? Json() : Json::raw(std::string(p.data));
   Error err;
@@ -445,10 +442,7 @@ void WorkerState::handshake(SocketState* s, proto::Packet& p) {
       auth_error_text = auth_error(st, v, &bad).to_json();
     }
   }
-  Action a;
-  a.type_ = Middleware::HandshakeSC;
-  a.socket_ = &s->handle;
-  a.remote_ = s->remote;
+  Action a = socket_action(Middleware::HandshakeSC, s);
   a.data_ = data;
   Error err;
   if (!run_middleware(a, &err)) {
@@ -493,12 +487,17 @@ void WorkerState::handshake(SocketState* s, proto::Packet& p) {
 }
 
 bool WorkerState::allow_token(SocketState* s, const std::string& claims, Error* err) {
-  Action a;
-  a.type_ = Middleware::Authenticate;
-  a.socket_ = &s->handle;
-  a.remote_ = s->remote;
+  Action a = socket_action(Middleware::Authenticate, s);
   a.data_ = Json::raw(claims);
   return run_middleware(a, err);
+}
+
+Action WorkerState::socket_action(Middleware type, SocketState* s) {
+  Action a;
+  a.type_ = type;
+  a.socket_ = &s->handle;
+  a.remote_ = s->remote;
+  return a;
 }
 
 void WorkerState::authenticate(SocketState* s, proto::Packet& p) {
