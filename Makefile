@@ -1,4 +1,5 @@
 # scluster: the one entry point.  make | make test | make bench | make deps | make clean
+#           make install PREFIX=/usr/local DESTDIR=  (cmake/install.cmake says what goes where)
 # Switches: SANITIZE=address,undefined  DEBUG=1  WITH_JEMALLOC=1 (default)  BUILD=build
 #           TARGETS="sc-broker sc-balancer" (build only these CMake targets)
 # make fuzz: the libFuzzer harnesses of tests/fuzz into build-fuzz/ (clang-14)
@@ -13,12 +14,12 @@ TARGETS ?=
 DEB_PACKAGES := build-essential cmake pkg-config libevent-dev libssl-dev libjemalloc-dev \
 	libcmocka-dev libbenchmark-dev libhiredis-dev liburing-dev libre2-dev redis-server redis-tools python3 \
 	libwebsockets-dev libwebsockets-evlib-ev libev-dev \
-	haproxy wrk curl openssl procps util-linux iproute2 clang-14 libclang-rt-14-dev tcl
+	haproxy wrk curl openssl procps util-linux iproute2 clang-14 libclang-rt-14-dev tcl chromium
 
 CMAKE_FLAGS := -DCMAKE_BUILD_TYPE=$(if $(filter 1,$(DEBUG)),Debug,Release) \
 	-DSC_SANITIZE="$(SANITIZE)" -DSC_WITH_JEMALLOC=$(WITH_JEMALLOC)
 
-.PHONY: all deps build test bench clean format fuzz
+.PHONY: all deps build test bench clean format fuzz install
 
 all: build
 
@@ -48,9 +49,9 @@ build:
 	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS) $(if $(TARGETS),--target $(TARGETS))
 
-# Tools the tests and benchmarks use beyond the build.
+# Tools the tests and benchmarks use beyond the build (chromium: the demo's end-to-end test).
 TEST_NEEDED := /usr/bin/openssl /usr/bin/curl /usr/bin/redis-benchmark /usr/sbin/haproxy /usr/bin/wrk \
-	/usr/bin/ss /usr/bin/tclsh
+	/usr/bin/ss /usr/bin/tclsh /usr/bin/chromium
 
 test: build
 	@for f in $(TEST_NEEDED); do [ -e $$f ] || { $(MAKE) --no-print-directory deps; break; }; done
@@ -97,6 +98,17 @@ $(FUZZ_BUILD)/fuzz_worker_http: tests/fuzz/fuzz_worker_http.cpp worker/src/http_
 		worker/src/session_id.cpp worker/src/http_path.h worker/src/origins.h worker/src/session_id.h
 	@mkdir -p $(FUZZ_BUILD)
 	$(FUZZ_CXX) $(FUZZ_FLAGS) -Iworker/src $(filter %.cpp,$^) -o $@
+
+# Installs what the build directory holds, laid out by cmake/install.cmake; the prefix is given
+# to `cmake --install`, so another PREFIX rebuilds nothing.  Only the installed targets are
+# built, and a build directory that exists keeps its own configuration (a DEBUG=1 or SANITIZE
+# build is installed as it is, not reconfigured and rebuilt).
+PREFIX ?= /usr/local
+INSTALL_TARGETS := sc-broker sc-worker sc-balancer sc-conformance scluster sc-client-bundle
+install:
+	@if [ -f $(BUILD)/CMakeCache.txt ]; then cmake --build $(BUILD) -j $(JOBS) --target $(INSTALL_TARGETS); \
+	else $(MAKE) --no-print-directory build TARGETS="$(INSTALL_TARGETS)"; fi
+	@DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix "$(PREFIX)"
 
 format:
 	@clang-format -i $$(git ls-files '*.cpp' '*.h')

@@ -22,6 +22,16 @@
 //           queues stay bounded.  Counts the deliveries the subscribers get.
 // --raw: no SocketCluster (for a plain echo server): no handshake, the answer to an invoke is
 //   the frame itself (matched by its "cid").
+// --procedure (invoke mode, not --raw): what each invoke calls, every answer checked.
+//   echo        (default) {"n":<cid>,"s":filler}; the answer must carry its own invoke's n.
+//   sessionSet  {"name":"v","value":{"n":<cid>,"s":filler}}: a new value every time; the answer
+//               must not be an error.  After the window, once every answer is in, each
+//               connection reads "v" back with sessionGet and it must be the value of its last
+//               set (`verified` counts the connections checked; a wrong one is an error).
+//   sessionGet  {"name":"g"}: before the run each connection sets "g" to {"c":<its index>,
+//               "s":filler}; every answer must carry exactly that value.
+//   Each connection has its own session: the upgrade asks for /socketcluster/?sid=<sid>, a
+//   well-formed id (docs/worker.md "Sessions") unique to the connection and the run.
 //
 // Every phase is bounded in time: connecting (--connect-timeout), warm-up (--warmup, not
 // counted) and the measured --duration.  With --cpu-pids P,Q the user+system CPU time of those
@@ -30,7 +40,8 @@
 // Output: one line of key=value pairs on stdout (rate is per second of the measured window,
 // latencies in microseconds, cpu in seconds, self_cpu_s is this process's own CPU time in the
 // window: near the window's length means the load generator was the limit; errors counts error
-// answers and echoes that do not carry their own invoke's data, which the rate leaves out).
+// answers and answers that do not carry what --procedure expects, which the rate leaves out,
+// plus sessionSet's failed read-backs; verified counts sessionSet's good read-backs).
 // Exit: 0 when the measurement ran, 1 when connections failed to open, 2 on a bad argument.
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -42,6 +53,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdint>
@@ -68,6 +80,8 @@ struct Options {
   double warmup = 1;
   double connect_timeout = 60;
   int size = 16;  // bytes of filler in each invoke's data
+  // echo | sessionSet | sessionGet
+  std::string procedure = "echo";
   std::vector<int> cpu_pids;
 };
 
@@ -100,6 +114,8 @@ bool parse_args(int argc, char** argv, Options* o) {
       o->connect_timeout = std::atof(v);
     else if (a == "--size")
       o->size = std::atoi(v);
+    else if (a == "--procedure")
+      o->procedure = v;
     else if (a == "--cpu-pids") {
       for (const char* p = v; *p;) {
         o->cpu_pids.push_back(std::atoi(p));
@@ -114,7 +130,10 @@ bool parse_args(int argc, char** argv, Options* o) {
          o->window <= 4096 && o->duration > 0 && o->duration <= 3600 && o->warmup >= 0 &&
          o->warmup <= 600 && o->size >= 0 && o->size <= 65536 && o->rate >= 0 &&
          (o->mode == "invoke" || o->mode == "idle" || o->mode == "pubsub") &&
-         !(o->raw && o->mode == "pubsub");
+         !(o->raw && o->mode == "pubsub") &&
+         (o->procedure == "echo" ||
+          ((o->procedure == "sessionSet" || o->procedure == "sessionGet") && !o->raw &&
+           o->mode == "invoke"));
 }
 
 // ---- time, CPU ----
@@ -184,7 +203,8 @@ struct Histogram {
 
 // ---- connections ----
 
-enum class State { Connecting, Upgrading, Handshaking, Subscribing, Open, Closed };
+// Preparing: sessionGet's connection waits for the answer to its first sessionSet.
+enum class State { Connecting, Upgrading, Handshaking, Subscribing, Preparing, Open, Closed };
 
 struct Conn {
   int fd = -1;
@@ -195,7 +215,10 @@ struct Conn {
   std::string message;  // a fragmented message being joined
   uint32_t mask = 0;
   uint64_t next_cid = 1;
-  uint64_t handshake_cid = 0, subscribe_cid = 0;
+  uint64_t handshake_cid = 0, subscribe_cid = 0, prepare_cid = 0, verify_cid = 0;
+  std::string sid;        // the session of a session procedure's connection
+  std::string expect;     // sessionGet: the data every answer must carry
+  uint64_t last_set = 0;  // sessionSet: the cid (and value n) of the last set sent
   int outstanding = 0;
   std::vector<uint64_t> sent_at;  // send time of each outstanding cid, at cid % window
   bool want_out = false;          // EPOLLOUT is registered
@@ -213,6 +236,8 @@ struct Load {
   uint64_t answers = 0, errors = 0, missed = 0, deliveries = 0, publishes = 0, sent = 0;
   uint64_t pubs_out = 0;  // publications sent while sending (flow control)
   uint64_t deliveries_total = 0;
+  // sessionSet: connections whose last value was read back
+  uint64_t verified = 0;
   size_t rr = 0;  // round robin position for --rate
   double credits = 0;
 };
@@ -235,7 +260,8 @@ void close_conn(Load& L, size_t i) {
   if (c.state == State::Closed) return;
   if (c.state == State::Open) L.open--;
   if (c.state == State::Connecting || c.state == State::Upgrading ||
-      c.state == State::Handshaking || c.state == State::Subscribing) {
+      c.state == State::Handshaking || c.state == State::Subscribing ||
+      c.state == State::Preparing) {
     L.pending_connects--;
     L.failed++;
   } else {
@@ -302,6 +328,14 @@ void send_invoke(Load& L, size_t i) {
     f += ",\"s\":\"" + L.filler + "\"}},\"cid\":";
     L.publishes++;
     L.pubs_out++;
+  } else if (L.opt.procedure == "sessionSet") {
+    f = "{\"event\":\"sessionSet\",\"data\":{\"name\":\"v\",\"value\":{\"n\":";
+    std::snprintf(head, sizeof head, "%llu", (unsigned long long)cid);
+    f += head;
+    f += ",\"s\":\"" + L.filler + "\"}},\"cid\":";
+    c.last_set = cid;
+  } else if (L.opt.procedure == "sessionGet") {
+    f = "{\"event\":\"sessionGet\",\"data\":{\"name\":\"g\"},\"cid\":";
   } else {
     f = "{\"event\":\"echo\",\"data\":{\"n\":";
     std::snprintf(head, sizeof head, "%llu", (unsigned long long)cid);
@@ -316,13 +350,34 @@ void send_invoke(Load& L, size_t i) {
   put_frame(c, f);
 }
 
-void send_control(Conn& c, const char* event, const char* data, uint64_t* cid_out) {
+void send_control(Conn& c, const char* event, std::string_view data, uint64_t* cid_out) {
   uint64_t cid = c.next_cid++;
   *cid_out = cid;
-  char f[160];
-  std::snprintf(f, sizeof f, "{\"event\":\"%s\",\"data\":%s,\"cid\":%llu}", event, data,
-                (unsigned long long)cid);
+  std::string f = "{\"event\":\"";
+  f += event;
+  f += "\",\"data\":";
+  f += data;
+  f += ",\"cid\":" + std::to_string(cid) + "}";
   put_frame(c, f);
+}
+
+// The text after "data": in an answer {"rid":N,"data":D} (the servers send rid first, data
+// last), or "" when it has none.
+std::string_view answer_data(std::string_view m) {
+  size_t p = m.find(",\"data\":");
+  if (p == std::string_view::npos || m.back() != '}') return {};
+  p += 8;
+  return m.substr(p, m.size() - 1 - p);
+}
+
+// sessionSet {"name":N,"value":V} as invoke data.
+std::string set_data(std::string_view name, std::string_view value) {
+  std::string d = "{\"name\":\"";
+  d += name;
+  d += "\",\"value\":";
+  d += value;
+  d += "}";
+  return d;
 }
 
 // The connection became usable: count it and start its traffic.
@@ -389,13 +444,19 @@ void on_message(Load& L, size_t i, std::string_view m) {
     if (L.opt.mode == "pubsub" && !c.publisher) {
       c.state = State::Subscribing;
       send_control(c, "#subscribe", "{\"channel\":\"bench\"}", &c.subscribe_cid);
+    } else if (L.opt.procedure == "sessionGet") {
+      c.state = State::Preparing;
+      c.expect = "{\"c\":" + std::to_string(i) + ",\"s\":\"" + L.filler + "\"}";
+      send_control(c, "sessionSet", set_data("g", c.expect), &c.prepare_cid);
     } else {
       became_open(L, i);
     }
     return;
   }
-  if (c.state == State::Subscribing && id == c.subscribe_cid) {
+  if ((c.state == State::Subscribing && id == c.subscribe_cid) ||
+      (c.state == State::Preparing && id == c.prepare_cid)) {
     if (m.find("\"error\"") != std::string_view::npos) {
+      std::fprintf(stderr, "sc_load: %.*s\n", int(std::min<size_t>(m.size(), 300)), m.data());
       L.errors++;
       close_conn(L, i);
       return;
@@ -403,13 +464,29 @@ void on_message(Load& L, size_t i, std::string_view m) {
     became_open(L, i);
     return;
   }
+  if (c.verify_cid && id == c.verify_cid) {  // sessionSet: the last value read back
+    c.verify_cid = 0;
+    std::string want = "{\"n\":" + std::to_string(c.last_set) + ",\"s\":\"" + L.filler + "\"}";
+    if (answer_data(m) == want) {
+      L.verified++;
+    } else {
+      std::fprintf(stderr, "sc_load: read back %.*s, wanted %s\n",
+                   int(std::min<size_t>(m.size(), 300)), m.data(), want.c_str());
+      L.errors++;
+    }
+    return;
+  }
   if (c.outstanding <= 0) return;
   c.outstanding--;
   uint64_t t = c.sent_at[id % c.sent_at.size()];
   // An echo answer must carry the data of its own invoke ({"n":<cid>,...}); an error or a wrong
   // answer counts in `errors`, not in the rate.
+  // A sessionGet answer must carry the value this connection set; a sessionSet answer only
+  // has to be no error (verify_sets reads the values back).
   bool echoed = true;
-  if (!c.publisher) {
+  if (L.opt.procedure == "sessionGet") {
+    echoed = answer_data(m) == c.expect;
+  } else if (!c.publisher && L.opt.procedure == "echo") {
     bool has_n = false;
     echoed = number_after(m, "{\"n\":", &has_n) == id && has_n;
   }
@@ -565,12 +642,12 @@ void on_event(Load& L, size_t i, uint32_t events) {
     }
     if (!(events & EPOLLOUT)) return;
     c.state = State::Upgrading;
-    char req[256];
+    char req[512];
     std::snprintf(req, sizeof req,
-                  "GET /socketcluster/ HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\n"
+                  "GET /socketcluster/%s%s HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\n"
                   "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
                   "Sec-WebSocket-Version: 13\r\n\r\n",
-                  L.opt.host.c_str(), L.opt.port);
+                  c.sid.empty() ? "" : "?sid=", c.sid.c_str(), L.opt.host.c_str(), L.opt.port);
     c.out += req;
     flush(L, i);
     return;
@@ -626,6 +703,28 @@ void run_until(Load& L, uint64_t until_ns, int tfd, Done done) {
   }
 }
 
+// sessionSet, after the measured window: stops sending, waits (at most 30 s) for every
+// outstanding answer, then reads each open connection's "v" back once (at most 30 s more); the
+// answers are checked in on_message.  A connection that never answers counts as an error.
+void verify_sets(Load& L, int tfd) {
+  L.sending = false;
+  auto drained = [&] {
+    for (const Conn& c : L.conns)
+      if (c.state == State::Open && (c.outstanding > 0 || c.verify_cid)) return false;
+    return true;
+  };
+  run_until(L, now_ns() + 30000000000ull, tfd, drained);
+  for (size_t i = 0; i < L.conns.size(); i++) {
+    Conn& c = L.conns[i];
+    if (c.state != State::Open || c.outstanding > 0) continue;
+    send_control(c, "sessionGet", "{\"name\":\"v\"}", &c.verify_cid);
+    flush(L, i);
+  }
+  run_until(L, now_ns() + 30000000000ull, tfd, drained);
+  for (const Conn& c : L.conns)
+    if (c.state == State::Open && (c.outstanding > 0 || c.verify_cid)) L.errors++;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -633,8 +732,9 @@ int main(int argc, char** argv) {
   if (!parse_args(argc, argv, &L.opt)) {
     std::fprintf(stderr,
                  "usage: sc_load --port P [--host 127.0.0.1] [--mode invoke|idle|pubsub] [--raw]\n"
-                 "  [--conns 100] [--window 4] [--rate 0] [--duration 5] [--warmup 1]\n"
-                 "  [--connect-timeout 60] [--size 16] [--cpu-pids PID,...]\n");
+                 "  [--procedure echo|sessionSet|sessionGet] [--conns 100] [--window 4]\n"
+                 "  [--rate 0] [--duration 5] [--warmup 1] [--connect-timeout 60] [--size 16]\n"
+                 "  [--cpu-pids PID,...]\n");
     return 2;
   }
   const Options& o = L.opt;
@@ -653,6 +753,15 @@ int main(int argc, char** argv) {
   size_t total = size_t(o.conns) + (o.mode == "pubsub" ? 1 : 0);
   L.conns.resize(total);
   if (o.mode == "pubsub") L.conns.back().publisher = true;
+  if (o.procedure != "echo") {
+    char run[24];
+    std::snprintf(run, sizeof run, "b%08x%08x", unsigned(std::rand()), unsigned(std::rand()));
+    for (size_t i = 0; i < total; i++) {
+      char sid[48];
+      std::snprintf(sid, sizeof sid, "%s%010zu", run, i);  // 27 characters of [a-z0-9]
+      L.conns[i].sid = sid;
+    }
+  }
 
   int tfd = -1;
   if (o.mode == "invoke" && o.rate > 0) {
@@ -716,6 +825,7 @@ int main(int argc, char** argv) {
   L.measuring = false;
   double secs = double(now_ns() - m0) / 1e9;
   double self1 = self_cpu_s();
+  if (o.procedure == "sessionSet") verify_sets(L, tfd);
   std::string cpu;
   for (size_t k = 0; k < o.cpu_pids.size(); k++) {
     double c1 = proc_cpu_s(o.cpu_pids[k]);
@@ -728,11 +838,12 @@ int main(int argc, char** argv) {
   std::printf(
       "mode=%s secs=%.3f count=%.0f rate=%.0f sent=%llu p50_us=%llu p90_us=%llu p99_us=%llu "
       "p999_us=%llu max_us=%llu errors=%llu missed=%llu closed=%d cpu=%s self_cpu_s=%.2f "
-      "open=%d connect_s=%.2f\n",
+      "open=%d connect_s=%.2f procedure=%s verified=%llu\n",
       o.mode.c_str(), secs, count, count / secs, (unsigned long long)L.sent,
       (unsigned long long)L.hist.quantile(0.5), (unsigned long long)L.hist.quantile(0.9),
       (unsigned long long)L.hist.quantile(0.99), (unsigned long long)L.hist.quantile(0.999),
       (unsigned long long)L.hist.max_us, (unsigned long long)L.errors, (unsigned long long)L.missed,
-      L.closed, cpu.empty() ? "-" : cpu.c_str(), self1 - self0, L.open, connect_s);
+      L.closed, cpu.empty() ? "-" : cpu.c_str(), self1 - self0, L.open, connect_s,
+      o.procedure.c_str(), (unsigned long long)L.verified);
   return 0;
 }

@@ -25,11 +25,24 @@
 #               (invokes, at most $PUB_WINDOW outstanding or undelivered): deliveries/s and
 #               server CPU per delivery (ours: sc-conformance + sc-broker; Node: its process
 #               with its in-process broker)
+#   sessions    session get and set round trips through the one server process (issue 17):
+#               sc_load --procedure sessionSet, then sessionGet, $CONNS connections each with
+#               its own session (sid query parameter) and $WINDOW invokes outstanding.  Three
+#               servers: sc-conformance on sc-broker ("sc"), sc-conformance on redis-server
+#               ("sc_redis": the worker apart from the broker) and the Node server with ioredis
+#               on redis-server ("node_redis", bench/node/server.js REDIS_PORT: HSET/HGET on
+#               sc:sess:<sid>).  Each broker is started once on a free port, pinned to the
+#               server's core; server CPU per round trip counts the worker and its broker, and
+#               the broker's share is given apart.  Every answer is checked (sessionGet: the value
+#               the connection set; sessionSet: no error, and after the window each session's
+#               last value is read back).
 # lws echo has no SocketCluster: sc_load runs --raw against it (no handshake; the echoed frame
 # is the answer), and it has no pub/sub.  Every loop is bounded in count and time.
+# Exit 1 when a measurement had no result or wrong answers (sc_load's errors), so a smoke run
+# (ROUNDS=1 DURATION=2) fails on wrong answers; the table is written either way.
 # Env: ROUNDS=3 DURATION=3 WARMUP=1 CONNS=100 WINDOW=16 SIZE=16 FIXED_FRACTION=0.4 RATE=
 #      IDLE_CONNS=10000 IDLE_ROUNDS=1 SUBSCRIBERS=1000 PUB_WINDOW=16 SERVER_CPU=0 LOAD_CPU=1
-#      METRICS="saturated fixed idle pubsub" OUT=$SC_BUILD/bench/worker-vs-node.md
+#      METRICS="saturated fixed idle pubsub sessions" OUT=$SC_BUILD/bench/worker-vs-node.md
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${SC_BUILD:-build}
@@ -50,7 +63,7 @@ SUBSCRIBERS=${SUBSCRIBERS:-1000}
 PUB_WINDOW=${PUB_WINDOW:-16}
 SERVER_CPU=${SERVER_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
-METRICS=${METRICS:-saturated fixed idle pubsub}
+METRICS=${METRICS:-saturated fixed idle pubsub sessions}
 OUT=${OUT:-$BENCH/worker-vs-node.md}
 want() { [[ " $METRICS " == *" $1 "* ]]; }
 . "$ROOT/tests/lib.sh"
@@ -61,7 +74,11 @@ done
 for f in "$BIN/sc-conformance" "$BIN/sc-broker" "$BENCH/sc_load" "$BENCH/lws_echo"; do
   [ -x "$f" ] || { echo "worker-vs-node: no $f (make)" >&2; exit 1; }
 done
-if [ ! -f "$ROOT/bench/node/node_modules/socketcluster-server/package.json" ]; then
+if want sessions && ! command -v redis-server >/dev/null; then
+  echo "worker-vs-node: sessions needs redis-server (make deps)" >&2; exit 1
+fi
+if [ ! -f "$ROOT/bench/node/node_modules/socketcluster-server/package.json" ] ||
+   [ ! -f "$ROOT/bench/node/node_modules/ioredis/package.json" ]; then
   echo "installing the Node server's packages (npm ci in bench/node)" >&2
   timeout 600 npm ci --prefix "$ROOT/bench/node" --no-audit --no-fund >"$TEST_TMP/npm.log" 2>&1 ||
     { cat "$TEST_TMP/npm.log" >&2; echo "worker-vs-node: npm ci failed" >&2; exit 1; }
@@ -78,7 +95,8 @@ NODE_SC=$(node -p "require('$ROOT/bench/node/node_modules/socketcluster-server/p
 LWS_VERSION=$(pkg-config --modversion libwebsockets 2>/dev/null | sed "s/-$//" || echo "?")
 MACHINE="$(nproc) CPUs, $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo), Linux $(uname -r)"
 echo "machine: $MACHINE"
-echo "node $(node --version), socketcluster-server $NODE_SC, libwebsockets $LWS_VERSION"
+NODE_IOREDIS=$(node -p "require('$ROOT/bench/node/node_modules/ioredis/package.json').version")
+echo "node $(node --version), socketcluster-server $NODE_SC, ioredis $NODE_IOREDIS, libwebsockets $LWS_VERSION"
 echo "server on CPU $SERVER_CPU, sc_load on CPU $LOAD_CPU; $ROUNDS round(s), ${DURATION}s measured after ${WARMUP}s warm-up"
 
 # sc-broker for our pub/sub, on the server's core, for the whole run.
@@ -86,15 +104,32 @@ BROKER_PORT=$(free_port)
 spawn taskset -c "$SERVER_CPU" "$BIN/sc-broker" --port "$BROKER_PORT" >"$TEST_TMP/broker.log" 2>&1
 BROKER_PID=$LAST_PID
 wait_port "$BROKER_PORT" || exit 1
+# redis-server for the sessions metric (ours on it, and the Node server's), same core, whole run.
+REDIS_PORT="" REDIS_PID="" REDIS_VERSION=""
+if want sessions; then
+  REDIS_PORT=$(free_port)
+  spawn taskset -c "$SERVER_CPU" redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' \
+    --appendonly no --notify-keyspace-events Ex >"$TEST_TMP/redis.log" 2>&1
+  REDIS_PID=$LAST_PID
+  wait_port "$REDIS_PORT" || exit 1
+  REDIS_VERSION=$(redis-server --version | sed -n 's/.*v=\([0-9.]*\).*/\1/p')
+fi
 
-# start_server sc|node|lws: a fresh server pinned to $SERVER_CPU; sets PORT and SPID.
+# start_server sc|node|lws|sc_redis|node_redis: a fresh server pinned to $SERVER_CPU; sets PORT
+# and SPID.  sc_redis is sc-conformance on redis-server; node_redis is the Node server with its
+# session procedures on redis-server.
 start_server() {
   PORT=$(free_port)
   case $1 in
-    sc) spawn taskset -c "$SERVER_CPU" "$BIN/sc-conformance" --port "$PORT" --host 127.0.0.1 \
-          --brokers "127.0.0.1:$BROKER_PORT" --log-level warning >>"$TEST_TMP/sc.log" 2>&1 ;;
+    sc|sc_redis)
+      local bp=$BROKER_PORT
+      [ "$1" = sc_redis ] && bp=$REDIS_PORT
+      spawn taskset -c "$SERVER_CPU" "$BIN/sc-conformance" --port "$PORT" --host 127.0.0.1 \
+          --brokers "127.0.0.1:$bp" --log-level warning >>"$TEST_TMP/sc.log" 2>&1 ;;
     node) spawn taskset -c "$SERVER_CPU" node "$ROOT/bench/node/server.js" "$PORT" \
             >>"$TEST_TMP/node.log" 2>&1 ;;
+    node_redis) spawn taskset -c "$SERVER_CPU" node "$ROOT/bench/node/server.js" "$PORT" \
+                  "$REDIS_PORT" >>"$TEST_TMP/node.log" 2>&1 ;;
     lws) spawn taskset -c "$SERVER_CPU" "$BENCH/lws_echo" --port "$PORT" >>"$TEST_TMP/lws.log" 2>&1 ;;
   esac
   SPID=$LAST_PID
@@ -149,15 +184,25 @@ load() {
 }
 
 declare -A V R   # V[metric,kind,field] = values of the rounds; R = their medians
-record() {  # metric kind result-line
+FAILED=0         # measurements with no result or with wrong answers: the exit status
+record() {  # metric kind result-line; with EXTRA_PIDS set (as for load), the last cpu figure is the broker's
   local m=$1 k=$2 line=$3 secs count cpu s c
   secs=$(kv "$line" secs); count=$(kv "$line" count)
   if [ -z "$secs" ] || [ -z "$count" ] || [ "$count" = 0 ]; then
     echo "  $m $k: no result ($(tail -n 2 "$TEST_TMP/load.log" | tr '\n' ' '))" >&2
+    FAILED=$((FAILED + 1))
     return
+  fi
+  if [ "$(kv "$line" errors)" != 0 ]; then
+    echo "  $m $k: $(kv "$line" errors) wrong or error answers (see $TEST_TMP/load.log)" >&2
+    FAILED=$((FAILED + 1))
   fi
   cpu=0
   for c in $(kv "$line" cpu | tr ',' ' '); do cpu=$(calc %.4f "$cpu + ($c > 0 ? $c : 0)"); done
+  if [ -n "${EXTRA_PIDS:-}" ]; then
+    c=$(kv "$line" cpu | tr ',' '\n' | tail -n 1)
+    V[$m,$k,bus]+="$(calc %.2f "($c > 0 ? $c : 0) * 1000000 / $count") "
+  fi
   V[$m,$k,rate]+="$(kv "$line" rate) "
   V[$m,$k,us]+="$(calc %.2f "$cpu * 1000000 / $count") "
   V[$m,$k,cpu]+="$(calc %.0f "$cpu * 100 / $secs") "
@@ -172,7 +217,7 @@ record() {  # metric kind result-line
 summarize() {  # metric kinds...
   local m=$1 k f; shift
   for k in "$@"; do
-    for f in rate us cpu load p50 p99 mem; do
+    for f in rate us bus cpu load p50 p99 mem; do
       R[$m,$k,$f]=$(printf '%s\n' ${V[$m,$k,$f]:-} | median)
     done
   done
@@ -263,6 +308,23 @@ if want pubsub; then
   summarize pubsub sc node
 fi
 
+# ---- 5. session set and get round trips ----
+if want sessions; then
+  echo "== sessions: $CONNS connections (a session each) x $WINDOW sessionSet, then sessionGet, invokes outstanding"
+  for proc in sessionSet sessionGet; do
+    for round in $(seq "$ROUNDS"); do
+      for k in $(order "$round" sc sc_redis node_redis); do
+        start_server "$k"
+        extra=$BROKER_PID; [ "$k" = sc ] || extra=$REDIS_PID
+        line=$(EXTRA_PIDS=$extra load "$k" --procedure "$proc" --conns "$CONNS" --window "$WINDOW")
+        EXTRA_PIDS=$extra record "$proc" "$k" "$line"
+        stop_server
+      done
+    done
+    summarize "$proc" sc sc_redis node_redis
+  done
+fi
+
 # ---- report ----
 ratio() { awk -v a="${1:-0}" -v b="${2:-0}" 'BEGIN {printf (b > 0 && a > 0 ? "%.2f" : "-"), (b > 0 ? a / b : 0)}'; }
 g() { echo "${R[$1]:--}"; }
@@ -271,8 +333,10 @@ g() { echo "${R[$1]:--}"; }
   echo "node $(node --version), socketcluster-server $NODE_SC (bench/node/server.js), libwebsockets $LWS_VERSION;"
   echo "server on CPU $SERVER_CPU, sc_load on CPU $LOAD_CPU; median of $ROUNDS round(s) of ${DURATION}s after ${WARMUP}s warm-up (idle memory: $IDLE_ROUNDS round(s)), servers alternating; invokes carry ${SIZE} bytes of filler."
   echo
-  echo "| metric | sc-conformance | Node SC $NODE_SC | ratio sc/Node | issue 16 asks sc/Node | lws echo (ceiling) | ratio sc/lws |"
-  echo "|---|---:|---:|---:|---:|---:|---:|"
+  if want saturated || want fixed || want idle || want pubsub; then
+    echo "| metric | sc-conformance | Node SC $NODE_SC | ratio sc/Node | issue 16 asks sc/Node | lws echo (ceiling) | ratio sc/lws |"
+    echo "|---|---:|---:|---:|---:|---:|---:|"
+  fi
   row() {  # label metric field target [no-lws]
     local l=$1 m=$2 f=$3 t=$4 lws="| |"
     [ -z "${5:-}" ] && lws="| $(g "$m,lws,$f") | $(ratio "$(g "$m,sc,$f")" "$(g "$m,lws,$f")") |"
@@ -301,9 +365,35 @@ g() { echo "${R[$1]:--}"; }
     row "pub/sub: server CPU % (sc: worker + sc-broker)" pubsub cpu "" x
     row "pub/sub: sc_load CPU %" pubsub load "" x
   fi
+  if want sessions; then
+    echo
+    echo "Sessions: $CONNS connections, each its own session, $WINDOW invokes outstanding on each; redis-server $REDIS_VERSION, ioredis $NODE_IOREDIS; the broker pinned with the server; CPU counts the server process and its broker."
+    echo
+    echo "| metric | sc-conformance + sc-broker | sc-conformance + redis-server | Node SC $NODE_SC + ioredis + redis-server | ratio sc+sc-broker/Node | ratio sc+redis/Node |"
+    echo "|---|---:|---:|---:|---:|---:|"
+    srow() {  # label metric field [no-ratio]
+      local r
+      r="$(ratio "$(g "$2,sc,$3")" "$(g "$2,node_redis,$3")") | $(ratio "$(g "$2,sc_redis,$3")" "$(g "$2,node_redis,$3")")"
+      [ -n "${4:-}" ] && r=" |"
+      echo "| $1 | $(g "$2,sc,$3") | $(g "$2,sc_redis,$3") | $(g "$2,node_redis,$3") | $r |"
+    }
+    for proc in sessionSet sessionGet; do
+      srow "$proc: round trips/s" "$proc" rate
+      srow "$proc: CPU us per round trip (server + broker)" "$proc" us
+      srow "$proc: of which the broker's CPU us" "$proc" bus
+      srow "$proc: CPU % of the server's core (server + broker)" "$proc" cpu x
+      srow "$proc: sc_load CPU %" "$proc" load x
+      srow "$proc: p50 latency us" "$proc" p50
+      srow "$proc: p99 latency us" "$proc" p99
+    done
+  fi
 } >"$OUT"
 echo
 cat "$OUT"
 echo
 echo "written to $OUT"
+if [ "$FAILED" != 0 ]; then
+  echo "worker-vs-node: $FAILED measurement(s) had no result or wrong answers" >&2
+  exit 1
+fi
 exit 0

@@ -3,6 +3,7 @@
 # A test that exits 77 cannot run on this machine (its last line says why): SKIP, not PASS.
 #  - unit tests: every executable that CMake built into $SC_BUILD/tests/ (CMocka)
 #  - integration tests: tests/integration/*.sh and *.py (real processes on loopback)
+#  - end-to-end tests: tests/e2e/*.sh (the demo page in headless Chromium)
 # Each test is one result; it prints what it checked.  TEST_FILTER=substring runs a subset.
 # A test gets TEST_TIMEOUT seconds (600) unless a line "# test-timeout: N" among its first ten
 # lines asks for more (the sanitizer job builds the project a second time).
@@ -42,10 +43,11 @@ run_one() {  # name, command...
 for t in "$BUILD"/tests/test_*; do
   [ -x "$t" ] && [ -f "$t" ] && run_one "unit/$(basename "$t")" "$t"
 done
-for t in "$ROOT"/tests/integration/*.sh "$ROOT"/tests/integration/*.py; do
+for t in "$ROOT"/tests/integration/*.sh "$ROOT"/tests/integration/*.py "$ROOT"/tests/e2e/*.sh; do
   [ -f "$t" ] || continue
-  case "$t" in *.sh) run_one "integration/$(basename "$t")" bash "$t" ;;
-               *.py) run_one "integration/$(basename "$t")" python3 "$t" ;; esac
+  kind=$(basename "$(dirname "$t")")
+  case "$t" in *.sh) run_one "$kind/$(basename "$t")" bash "$t" ;;
+               *.py) run_one "$kind/$(basename "$t")" python3 "$t" ;; esac
 done
 
 [ ${#failed_names[@]} -gt 0 ] && echo "failed: ${failed_names[*]}"

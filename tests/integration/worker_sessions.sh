@@ -93,6 +93,11 @@ if command -v redis-server >/dev/null; then
   start_broker "$TEST_TMP/redis.log" redis-server --save '' --appendonly no --bind 127.0.0.1 \
     --notify-keyspace-events Ex
   run_pair redis-server
+  # Respawn with sessions intact on redis-server too (issue 17 asks every check of both).
+  start_worker "$TEST_TMP/rm.log" "$SC_BIN/sc-conformance" --brokers "127.0.0.1:$BPORT" --workers 1
+  timeout 30 node "$JS" respawn "$PORT" || { tail -n 5 "$TEST_TMP/rm.log"; fail "respawn with sessions on redis-server"; }
+  ok "a respawned worker serves the same session (redis-server)"
+  stop_worker "$WPID" "$TEST_TMP/rm.log"
 else
   fail "redis-server is not installed (make deps)"
 fi

@@ -177,16 +177,28 @@ async function share(p1, p2, bport, timeout, log1, log2) {
   await sleep((timeout + 1) * 1000);
   let ttl = Number(redis(bport, 'ttl', key));
   assert.ok(ttl > 0 && ttl <= timeout, `ttl ${ttl} while attached after ${timeout + 1} s`);
+  // The refresh every timeout/4 keeps PTTL above 3/4 of the timeout (less a little slack for
+  // a loaded machine) at every moment while tabs are attached.
+  const floor = timeout * 750 - 250;
+  for (let i = 0; i < 10; i++) {
+    const pttl = Number(redis(bport, 'pttl', key));
+    assert.ok(pttl >= floor && pttl <= timeout * 1000, `pttl ${pttl} ms while attached (floor ${floor})`);
+    await sleep(timeout * 50);
+  }
   assert.equal(await b.invoke('sessionGet', { name: 'count' }), 5);
-  ok(`data kept past --session-timeout ${timeout} s while tabs are attached (ttl ${ttl})`);
+  ok(`data kept past --session-timeout ${timeout} s while tabs are attached (ttl ${ttl}, pttl never below 3/4 of it)`);
   a.disconnect();
   b.disconnect();
   await sleep(500);
   assert.ok(Number(redis(bport, 'ttl', key)) > 0, 'still kept: tab c is attached');
   c.disconnect();
-  await sleep(300);
-  ttl = Number(redis(bport, 'ttl', key));
-  assert.ok(ttl > 0 && ttl <= timeout, `ttl ${ttl} after the last tab left`);
+  await sleep(100);
+  // The last tab's leaving restarts the timeout: PTTL is back near the full timeout, not
+  // wherever the last periodic refresh left it (which can be 3/4 of it).
+  const pttl = Number(redis(bport, 'pttl', key));
+  assert.ok(pttl >= timeout * 1000 - 300 && pttl <= timeout * 1000,
+    `pttl ${pttl} ms 100 ms after the last tab left (the timeout restarts then)`);
+  ok(`the timeout restarts when the last tab leaves (pttl ${pttl} ms of ${timeout * 1000})`);
   await sleep((timeout + 1.5) * 1000);
   assert.equal(redis(bport, 'exists', key), '0');
   ok('after the last tab left the data expires --session-timeout later');
