@@ -1131,6 +1131,35 @@ class TypedPair:
     def expect(self, cond, what):
         check(cond, what)
 
+    def notify(self, flags):
+        """CONFIG SET notify-keyspace-events `flags` on both servers ("": off)."""
+        for c in (self.a, self.b):
+            c.call("CONFIG", "SET", "notify-keyspace-events", flags)
+
+    def event_subscribers(self, flags):
+        """notify(flags), then a new connection to each server (sc-broker's first) for the test
+        to subscribe to the events with."""
+        self.notify(flags)
+        return [TypedConn(self.ours.port), TypedConn(self.redis.port)]
+
+    def expect_same_events(self, subs, take, what, timeout=2):
+        """Reads what each of event_subscribers()'s connections receives: take(message) gives
+        (an event or None, whether it was the last); at most 100 events a connection.  Checks
+        that both servers sent the same events, and closes the connections."""
+        events = []
+        for s in subs:
+            got, last = [], False
+            s.sock.settimeout(timeout)
+            while not last and len(got) <= 100:
+                (_, x), _ = s.read()
+                ev, last = take(x)
+                if ev is not None:
+                    got.append(ev)
+            events.append(got)
+            s.close()
+        self.expect(events[0] == events[1], "%s equal:\n  sc-broker %r\n  redis     %r"
+                    % (what, events[0], events[1]))
+
     def finish(self):
         for c in (self.a, self.b):
             c.close()
