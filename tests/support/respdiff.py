@@ -521,6 +521,23 @@ def tmpdir():
     return _tmpdir.name
 
 
+def kill9(srv):
+    """SIGKILL to a Server's process (no flush, no fsync), then reaps it."""
+    os.kill(srv.pid, signal.SIGKILL)
+    srv.proc.wait(5)
+
+
+def wait_rewrite(conn, tries=100):
+    """Polls INFO persistence on conn every 0.1 s, at most `tries` times, until no AOF rewrite
+    is in progress; returns the last INFO persistence text."""
+    for _ in range(tries):
+        info = conn("INFO", "persistence").decode()
+        if "aof_rewrite_in_progress:0" in info:
+            break
+        time.sleep(0.1)
+    return info
+
+
 def broker_cmd():
     override = os.environ.get("SC_BROKER_CMD")
     if override:
