@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "broker_link.h"
+#include "handle.h"
 #include "metrics.h"
 #include "origins.h"
 #include "sc_protocol.h"
@@ -34,10 +35,7 @@
 
 namespace sc {
 
-struct LwsContextFree {
-  void operator()(lws_context* c) const { lws_context_destroy(c); }
-};
-using LwsContextPtr = std::unique_ptr<lws_context, LwsContextFree>;
+using LwsContextPtr = Handle<lws_context, lws_context_destroy>;
 
 // One queued frame: the socket's own, or one shared by every recipient of a publication.
 struct OutFrame {
