@@ -14,7 +14,7 @@ TARGETS ?=
 DEB_PACKAGES := build-essential cmake pkg-config libevent-dev libssl-dev libjemalloc-dev \
 	libcmocka-dev libbenchmark-dev libhiredis-dev liburing-dev libre2-dev redis-server redis-tools python3 \
 	libwebsockets-dev libwebsockets-evlib-ev libev-dev \
-	haproxy wrk curl openssl procps util-linux iproute2 clang-14 libclang-rt-14-dev tcl chromium
+	haproxy wrk curl openssl procps util-linux iproute2 clang-14 libclang-rt-14-dev tcl chromium systemd
 
 CMAKE_FLAGS := -DCMAKE_BUILD_TYPE=$(if $(filter 1,$(DEBUG)),Debug,Release) \
 	-DSC_SANITIZE="$(SANITIZE)" -DSC_WITH_JEMALLOC=$(WITH_JEMALLOC)
@@ -49,9 +49,10 @@ build:
 	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS) $(if $(TARGETS),--target $(TARGETS))
 
-# Tools the tests and benchmarks use beyond the build (chromium: the demo's end-to-end test).
+# Tools the tests and benchmarks use beyond the build (chromium: the demo's end-to-end test;
+# systemd-analyze: the units' check, which needs no running systemd).
 TEST_NEEDED := /usr/bin/openssl /usr/bin/curl /usr/bin/redis-benchmark /usr/sbin/haproxy /usr/bin/wrk \
-	/usr/bin/ss /usr/bin/tclsh /usr/bin/chromium
+	/usr/bin/ss /usr/bin/tclsh /usr/bin/chromium /usr/bin/systemd-analyze
 
 test: build
 	@for f in $(TEST_NEEDED); do [ -e $$f ] || { $(MAKE) --no-print-directory deps; break; }; done

@@ -16,10 +16,20 @@
 //           is counted as `missed`, not queued).  Latency: send to answer, per invoke.
 //   idle    --conns C: opens and handshakes C connections, prints "ready open=N", then only
 //           answers pings until --duration ends or SIGTERM.
-//   pubsub  --conns S subscribers on channel "bench" plus one publisher connection that keeps
-//           up to W `#publish` invokes outstanding and publishes only while fewer than W
-//           publications are undelivered on average (deliveries / S), so that the server's
-//           queues stay bounded.  Counts the deliveries the subscribers get.
+//   pubsub  --conns S subscribers plus one publisher connection that keeps up to W `#publish`
+//           invokes outstanding and publishes only while fewer than W publications are
+//           undelivered on average (deliveries / subscribers per channel), so that the server's
+//           queues stay bounded.  Counts the deliveries the subscribers get; latency is from the
+//           publisher's send to each delivery (the publication carries its send time, "t").
+//           --channels K: the subscribers are spread over channels bench0..bench<K-1> (the j-th
+//           subscribed connection on bench<j % K>) and publication n goes to bench<n % K>.
+//           --cross: every connection first asks its server which worker serves it (invoke
+//           `worker`, answered {"id":N,...}); only connections on a worker other than the
+//           publisher's subscribe (at most --subscribers of them), so that every delivery
+//           crosses the broker between two workers; the others stay open and idle.
+//           Subscribing is a phase of its own after all connections are open.
+//           --rate R: R publications per second from a timerfd instead (a publication that
+//           finds the window full is counted as `missed`), for latency at a fixed load.
 // --raw: no SocketCluster (for a plain echo server): no handshake, the answer to an invoke is
 //   the frame itself (matched by its "cid").
 // --procedure (invoke mode, not --raw): what each invoke calls, every answer checked.
@@ -32,6 +42,11 @@
 //               "s":filler}; every answer must carry exactly that value.
 //   Each connection has its own session: the upgrade asks for /socketcluster/?sid=<sid>, a
 //   well-formed id (docs/worker.md "Sessions") unique to the connection and the run.
+// --proto socketio: Socket.IO 4 over engine.io v4 WebSocket (`GET /socket.io/?EIO=4&transport=
+//   websocket`, the server's `0{...}` open packet, `40` namespace connect, ping `2` / pong `3`);
+//   an invoke is `42<cid>["event",data]` and its answer the ack `43<cid>[...]`; events echo,
+//   worker, subscribe {channel}, publish {channel, data}; a delivery is `42["#publish",{channel,
+//   data}]` (bench/cluster-node/socketio.js is such a server).  Only --procedure echo.
 //
 // Every phase is bounded in time: connecting (--connect-timeout), warm-up (--warmup, not
 // counted) and the measured --duration.  With --cpu-pids P,Q the user+system CPU time of those
@@ -68,7 +83,14 @@ namespace {
 
 // ---- options ----
 
+// The wire protocol: SocketCluster v2 (the default) or Socket.IO 4 (--proto socketio).
+enum class Proto { SC, SocketIO };
+
 struct Options {
+  Proto proto = Proto::SC;
+  int channels = 1;     // pubsub: channels bench0..bench<channels-1>
+  bool cross = false;   // pubsub: subscribe only connections on another worker than the publisher
+  int subscribers = 0;  // pubsub: at most this many subscribe (0: every eligible connection)
   std::string host = "127.0.0.1";
   int port = 0;
   std::string mode = "invoke";
@@ -90,6 +112,10 @@ bool parse_args(int argc, char** argv, Options* o) {
     std::string a = argv[i];
     if (a == "--raw") {
       o->raw = true;
+      continue;
+    }
+    if (a == "--cross") {
+      o->cross = true;
       continue;
     }
     if (i + 1 >= argc) return false;
@@ -116,6 +142,14 @@ bool parse_args(int argc, char** argv, Options* o) {
       o->size = std::atoi(v);
     else if (a == "--procedure")
       o->procedure = v;
+    else if (a == "--channels")
+      o->channels = std::atoi(v);
+    else if (a == "--subscribers")
+      o->subscribers = std::atoi(v);
+    else if (a == "--proto" && !std::strcmp(v, "sc"))
+      o->proto = Proto::SC;
+    else if (a == "--proto" && !std::strcmp(v, "socketio"))
+      o->proto = Proto::SocketIO;
     else if (a == "--cpu-pids") {
       for (const char* p = v; *p;) {
         o->cpu_pids.push_back(std::atoi(p));
@@ -130,7 +164,9 @@ bool parse_args(int argc, char** argv, Options* o) {
          o->window <= 4096 && o->duration > 0 && o->duration <= 3600 && o->warmup >= 0 &&
          o->warmup <= 600 && o->size >= 0 && o->size <= 65536 && o->rate >= 0 &&
          (o->mode == "invoke" || o->mode == "idle" || o->mode == "pubsub") &&
-         !(o->raw && o->mode == "pubsub") &&
+         !(o->raw && o->mode == "pubsub") && o->channels > 0 && o->channels <= 100000 &&
+         o->subscribers >= 0 && !(o->raw && o->proto == Proto::SocketIO) &&
+         !(o->proto == Proto::SocketIO && o->procedure != "echo") &&
          (o->procedure == "echo" ||
           ((o->procedure == "sessionSet" || o->procedure == "sessionGet") && !o->raw &&
            o->mode == "invoke"));
@@ -203,8 +239,9 @@ struct Histogram {
 
 // ---- connections ----
 
-// Preparing: sessionGet's connection waits for the answer to its first sessionSet.
-enum class State { Connecting, Upgrading, Handshaking, Subscribing, Preparing, Open, Closed };
+// Identifying: --cross asks which worker serves the connection.  Preparing: sessionGet's
+// connection waits for the answer to its first sessionSet.
+enum class State { Connecting, Upgrading, Handshaking, Identifying, Preparing, Open, Closed };
 
 struct Conn {
   int fd = -1;
@@ -215,10 +252,12 @@ struct Conn {
   std::string message;  // a fragmented message being joined
   uint32_t mask = 0;
   uint64_t next_cid = 1;
-  uint64_t handshake_cid = 0, subscribe_cid = 0, prepare_cid = 0, verify_cid = 0;
-  std::string sid;        // the session of a session procedure's connection
-  std::string expect;     // sessionGet: the data every answer must carry
-  uint64_t last_set = 0;  // sessionSet: the cid (and value n) of the last set sent
+  uint64_t handshake_cid = 0, subscribe_cid = 0, prepare_cid = 0, verify_cid = 0, worker_cid = 0;
+  int worker = -1;           // --cross: the id of the worker serving this connection
+  bool subscribing = false;  // a #subscribe is outstanding (subscribe_cid)
+  std::string sid;           // the session of a session procedure's connection
+  std::string expect;        // sessionGet: the data every answer must carry
+  uint64_t last_set = 0;     // sessionSet: the cid (and value n) of the last set sent
   int outstanding = 0;
   std::vector<uint64_t> sent_at;  // send time of each outstanding cid, at cid % window
   bool want_out = false;          // EPOLLOUT is registered
@@ -236,6 +275,8 @@ struct Load {
   uint64_t answers = 0, errors = 0, missed = 0, deliveries = 0, publishes = 0, sent = 0;
   uint64_t pubs_out = 0;  // publications sent while sending (flow control)
   uint64_t deliveries_total = 0;
+  int subscribed = 0, subscribe_pending = 0;  // pubsub: subscriptions confirmed / outstanding
+  double fanout = 1;  // pubsub: subscribers per channel (publications in flight = window x this)
   // sessionSet: connections whose last value was read back
   uint64_t verified = 0;
   size_t rr = 0;  // round robin position for --rate
@@ -260,12 +301,16 @@ void close_conn(Load& L, size_t i) {
   if (c.state == State::Closed) return;
   if (c.state == State::Open) L.open--;
   if (c.state == State::Connecting || c.state == State::Upgrading ||
-      c.state == State::Handshaking || c.state == State::Subscribing ||
+      c.state == State::Handshaking || c.state == State::Identifying ||
       c.state == State::Preparing) {
     L.pending_connects--;
     L.failed++;
   } else {
     L.closed++;
+  }
+  if (c.subscribing) {
+    c.subscribing = false;
+    L.subscribe_pending--;
   }
   c.state = State::Closed;
   epoll_ctl(L.ep, EPOLL_CTL_DEL, c.fd, nullptr);
@@ -314,51 +359,78 @@ void flush(Load& L, size_t i) {
   watch(L, i, !c.out.empty());
 }
 
-// Queues one invoke on connection i (the caller checked its window).
+// The text of one invoke: SocketCluster `{"event":E,"data":D,"cid":N}`, or Socket.IO
+// `42N["E",D]` with E's leading '#' dropped (#subscribe -> subscribe).
+std::string invoke_text(Proto proto, std::string_view event, std::string_view data, uint64_t cid) {
+  char num[24];
+  std::snprintf(num, sizeof num, "%llu", (unsigned long long)cid);
+  std::string f;
+  f.reserve(48 + event.size() + data.size());
+  if (proto == Proto::SocketIO) {
+    if (!event.empty() && event[0] == '#') event.remove_prefix(1);
+    f += "42";
+    f += num;
+    f += "[\"";
+    f += event;
+    f += "\",";
+    f += data;
+    f += "]";
+  } else {
+    f += "{\"event\":\"";
+    f += event;
+    f += "\",\"data\":";
+    f += data;
+    f += ",\"cid\":";
+    f += num;
+    f += "}";
+  }
+  return f;
+}
+
+// Queues one invoke on connection i (the caller checked its window).  A publication carries its
+// number, its send time in microseconds ("t", for the delivery latency) and the filler.
 void send_invoke(Load& L, size_t i) {
   Conn& c = L.conns[i];
   uint64_t cid = c.next_cid++;
-  char head[64];
-  std::string f;
-  f.reserve(64 + L.filler.size());
+  char head[96];
+  std::string d;
+  d.reserve(96 + L.filler.size());
+  const char* event = "echo";
+  uint64_t t = now_ns();
   if (c.publisher) {
-    f = "{\"event\":\"#publish\",\"data\":{\"channel\":\"bench\",\"data\":{\"n\":";
-    std::snprintf(head, sizeof head, "%llu", (unsigned long long)L.publishes);
-    f += head;
-    f += ",\"s\":\"" + L.filler + "\"}},\"cid\":";
+    std::snprintf(head, sizeof head, "{\"channel\":\"bench%d\",\"data\":{\"n\":%llu,\"t\":%llu",
+                  int(L.publishes % uint64_t(L.opt.channels)), (unsigned long long)L.publishes,
+                  (unsigned long long)(t / 1000));
+    d = head;
+    d += ",\"s\":\"" + L.filler + "\"}}";
+    event = "#publish";
     L.publishes++;
     L.pubs_out++;
   } else if (L.opt.procedure == "sessionSet") {
-    f = "{\"event\":\"sessionSet\",\"data\":{\"name\":\"v\",\"value\":{\"n\":";
-    std::snprintf(head, sizeof head, "%llu", (unsigned long long)cid);
-    f += head;
-    f += ",\"s\":\"" + L.filler + "\"}},\"cid\":";
+    std::snprintf(head, sizeof head, "{\"name\":\"v\",\"value\":{\"n\":%llu",
+                  (unsigned long long)cid);
+    d = head;
+    d += ",\"s\":\"" + L.filler + "\"}}";
+    event = "sessionSet";
     c.last_set = cid;
   } else if (L.opt.procedure == "sessionGet") {
-    f = "{\"event\":\"sessionGet\",\"data\":{\"name\":\"g\"},\"cid\":";
+    d = "{\"name\":\"g\"}";
+    event = "sessionGet";
   } else {
-    f = "{\"event\":\"echo\",\"data\":{\"n\":";
-    std::snprintf(head, sizeof head, "%llu", (unsigned long long)cid);
-    f += head;
-    f += ",\"s\":\"" + L.filler + "\"},\"cid\":";
+    std::snprintf(head, sizeof head, "{\"n\":%llu", (unsigned long long)cid);
+    d = head;
+    d += ",\"s\":\"" + L.filler + "\"}";
   }
-  std::snprintf(head, sizeof head, "%llu}", (unsigned long long)cid);
-  f += head;
-  c.sent_at[cid % c.sent_at.size()] = now_ns();
+  c.sent_at[cid % c.sent_at.size()] = t;
   c.outstanding++;
   L.sent++;
-  put_frame(c, f);
+  put_frame(c, invoke_text(L.opt.proto, event, d, cid));
 }
 
-void send_control(Conn& c, const char* event, std::string_view data, uint64_t* cid_out) {
+void send_control(Load& L, Conn& c, const char* event, std::string_view data, uint64_t* cid_out) {
   uint64_t cid = c.next_cid++;
   *cid_out = cid;
-  std::string f = "{\"event\":\"";
-  f += event;
-  f += "\",\"data\":";
-  f += data;
-  f += ",\"cid\":" + std::to_string(cid) + "}";
-  put_frame(c, f);
+  put_frame(c, invoke_text(L.opt.proto, event, data, cid));
 }
 
 // The text after "data": in an answer {"rid":N,"data":D} (the servers send rid first, data
@@ -392,16 +464,34 @@ void became_open(Load& L, size_t i) {
 
 // Publishes while the publisher's window and the delivery backlog allow.
 void pump_publisher(Load& L) {
-  if (!L.sending || L.opt.mode != "pubsub") return;
+  if (!L.sending || L.opt.mode != "pubsub" || L.opt.rate > 0) return;
   size_t i = L.conns.size() - 1;
   Conn& c = L.conns[i];
   if (c.state != State::Open) return;
-  uint64_t subs = uint64_t(L.opt.conns);
+  double fan = L.fanout;
   bool queued = false;
   while (c.outstanding < L.opt.window &&
-         L.pubs_out * subs < L.deliveries_total + subs * uint64_t(L.opt.window)) {
+         double(L.pubs_out) * fan < double(L.deliveries_total) + fan * double(L.opt.window)) {
     send_invoke(L, i);
     queued = true;
+  }
+  if (queued) flush(L, i);
+}
+
+// pubsub --rate: `ticks` more publications are due; each needs a free slot in the publisher's
+// window, else it is counted as missed (not queued).
+void publish_ticks(Load& L, uint64_t ticks) {
+  size_t i = L.conns.size() - 1;
+  Conn& c = L.conns[i];
+  if (c.state != State::Open) return;
+  bool queued = false;
+  for (uint64_t k = 0; k < ticks; k++) {
+    if (c.outstanding < L.opt.window) {
+      send_invoke(L, i);
+      queued = true;
+    } else if (L.measuring) {
+      L.missed++;
+    }
   }
   if (queued) flush(L, i);
 }
@@ -415,53 +505,76 @@ uint64_t number_after(std::string_view s, std::string_view key, bool* found) {
   return v;
 }
 
-// One complete text message from the server.
-void on_message(Load& L, size_t i, std::string_view m) {
-  Conn& c = L.conns[i];
-  if (!L.opt.raw) {
-    if (m.empty()) {  // the v2 ping
-      put_frame(c, "");
-      return;
-    }
-    if (m == "#1") {
-      put_frame(c, "#2");
-      return;
-    }
-    if (m.size() > 19 && m.substr(0, 19) == "{\"event\":\"#publish\"") {
-      L.deliveries_total++;
-      if (L.measuring) L.deliveries++;
-      pump_publisher(L);
-      return;
-    }
+// A publication reached a subscriber: count it, its latency from the "t" it carries.
+void on_delivery(Load& L, std::string_view m) {
+  L.deliveries_total++;
+  if (L.measuring) {
+    L.deliveries++;
+    bool has_t = false;
+    uint64_t t = number_after(m, "\"t\":", &has_t);
+    uint64_t now = now_ns() / 1000;
+    if (has_t && t <= now) L.hist.add(now - t);
   }
-  bool found = false;
-  uint64_t id =
-      L.opt.raw
-          ? number_after(m, "\"cid\":", &found)
-          : (m.substr(0, 7) == "{\"rid\":" ? number_after(m.substr(0, 32), "\"rid\":", &found) : 0);
-  if (!found) return;  // another transmit (#setAuthToken...): not ours to count
+  pump_publisher(L);
+}
+
+// The handshake (and --cross's worker question) answered: sessionGet first sets its value,
+// everything else is open.
+void after_handshake(Load& L, size_t i) {
+  Conn& c = L.conns[i];
+  if (L.opt.procedure == "sessionGet") {
+    c.state = State::Preparing;
+    c.expect = "{\"c\":" + std::to_string(i) + ",\"s\":\"" + L.filler + "\"}";
+    send_control(L, c, "sessionSet", set_data("g", c.expect), &c.prepare_cid);
+  } else {
+    became_open(L, i);
+  }
+}
+
+// The answer `m` to invoke `id` of connection i (`error`: the server answered with an error).
+void on_answer(Load& L, size_t i, uint64_t id, std::string_view m, bool error) {
+  Conn& c = L.conns[i];
   if (c.state == State::Handshaking && id == c.handshake_cid) {
-    if (L.opt.mode == "pubsub" && !c.publisher) {
-      c.state = State::Subscribing;
-      send_control(c, "#subscribe", "{\"channel\":\"bench\"}", &c.subscribe_cid);
-    } else if (L.opt.procedure == "sessionGet") {
-      c.state = State::Preparing;
-      c.expect = "{\"c\":" + std::to_string(i) + ",\"s\":\"" + L.filler + "\"}";
-      send_control(c, "sessionSet", set_data("g", c.expect), &c.prepare_cid);
+    if (L.opt.cross) {
+      c.state = State::Identifying;
+      send_control(L, c, "worker", "null", &c.worker_cid);
     } else {
-      became_open(L, i);
+      after_handshake(L, i);
     }
     return;
   }
-  if ((c.state == State::Subscribing && id == c.subscribe_cid) ||
-      (c.state == State::Preparing && id == c.prepare_cid)) {
-    if (m.find("\"error\"") != std::string_view::npos) {
+  if (c.state == State::Identifying && id == c.worker_cid) {
+    bool has_id = false;
+    uint64_t w = number_after(m, "\"id\":", &has_id);
+    if (!has_id || error) {
+      L.errors++;
+      close_conn(L, i);
+      return;
+    }
+    c.worker = int(w);
+    after_handshake(L, i);
+    return;
+  }
+  if (c.state == State::Preparing && id == c.prepare_cid) {
+    if (error) {
       std::fprintf(stderr, "sc_load: %.*s\n", int(std::min<size_t>(m.size(), 300)), m.data());
       L.errors++;
       close_conn(L, i);
       return;
     }
     became_open(L, i);
+    return;
+  }
+  if (c.subscribing && id == c.subscribe_cid) {
+    c.subscribing = false;
+    L.subscribe_pending--;
+    if (error) {
+      std::fprintf(stderr, "sc_load: %.*s\n", int(std::min<size_t>(m.size(), 300)), m.data());
+      L.errors++;
+      close_conn(L, i);
+      return;
+    }
+    L.subscribed++;
     return;
   }
   if (c.verify_cid && id == c.verify_cid) {  // sessionSet: the last value read back
@@ -490,17 +603,82 @@ void on_message(Load& L, size_t i, std::string_view m) {
     bool has_n = false;
     echoed = number_after(m, "{\"n\":", &has_n) == id && has_n;
   }
-  if (!echoed || (!L.opt.raw && m.find("\"error\"", 7) != std::string_view::npos)) {
+  if (!echoed || error) {
     if (L.measuring) L.errors++;
   } else if (L.measuring) {
     L.answers++;
-    L.hist.add((now_ns() - t) / 1000);
+    if (!c.publisher) L.hist.add((now_ns() - t) / 1000);  // pubsub: deliveries' latency only
   }
   if (c.publisher) {
     pump_publisher(L);
   } else if (L.sending && L.opt.mode == "invoke" && L.opt.rate == 0) {
     send_invoke(L, i);
   }
+}
+
+// One complete Socket.IO (engine.io v4) text message: `0{..}` open, `2` ping, `40{..}`
+// namespace connected, `43<id>[..]` an ack, `42["#publish",..]` a delivery.
+void on_message_socketio(Load& L, size_t i, std::string_view m) {
+  Conn& c = L.conns[i];
+  if (m.empty()) return;
+  if (m == "2") {
+    put_frame(c, "3");
+    return;
+  }
+  if (m[0] == '0') {  // the engine.io open packet: connect to the default namespace
+    if (c.state == State::Handshaking) put_frame(c, "40");
+    return;
+  }
+  if (m.size() >= 2 && m[0] == '4' && m[1] == '0') {  // connected: the handshake's answer
+    if (c.state == State::Handshaking) on_answer(L, i, c.handshake_cid, m, false);
+    return;
+  }
+  if (m.size() >= 2 && m[0] == '4' && m[1] == '4') {  // connect_error
+    L.errors++;
+    close_conn(L, i);
+    return;
+  }
+  if (m.size() > 13 && m.substr(0, 13) == "42[\"#publish\"") {
+    on_delivery(L, m);
+    return;
+  }
+  if (m.size() > 2 && m[0] == '4' && m[1] == '3') {
+    uint64_t id = 0;
+    size_t p = 2;
+    for (; p < m.size() && p < 24 && m[p] >= '0' && m[p] <= '9'; p++) id = id * 10 + (m[p] - '0');
+    if (p == 2) return;
+    on_answer(L, i, id, m.substr(p), false);
+  }
+}
+
+// One complete text message from the server.
+void on_message(Load& L, size_t i, std::string_view m) {
+  if (L.opt.proto == Proto::SocketIO) {
+    on_message_socketio(L, i, m);
+    return;
+  }
+  Conn& c = L.conns[i];
+  if (!L.opt.raw) {
+    if (m.empty()) {  // the v2 ping
+      put_frame(c, "");
+      return;
+    }
+    if (m == "#1") {
+      put_frame(c, "#2");
+      return;
+    }
+    if (m.size() > 19 && m.substr(0, 19) == "{\"event\":\"#publish\"") {
+      on_delivery(L, m);
+      return;
+    }
+  }
+  bool found = false;
+  uint64_t id =
+      L.opt.raw
+          ? number_after(m, "\"cid\":", &found)
+          : (m.substr(0, 7) == "{\"rid\":" ? number_after(m.substr(0, 32), "\"rid\":", &found) : 0);
+  if (!found) return;  // another transmit (#setAuthToken...): not ours to count
+  on_answer(L, i, id, m, !L.opt.raw && m.find("\"error\"", 7) != std::string_view::npos);
 }
 
 // Parses the frames in `data`; returns the bytes consumed (the rest is a partial frame).
@@ -579,9 +757,12 @@ void on_readable(Load& L, size_t i) {
       c.in.erase(0, end + 4);
       if (L.opt.raw) {
         became_open(L, i);
+      } else if (L.opt.proto == Proto::SocketIO) {
+        c.state = State::Handshaking;  // until `40`: the server speaks first (its open packet)
+        c.handshake_cid = 0;
       } else {
         c.state = State::Handshaking;
-        send_control(c, "#handshake", "{\"authToken\":null}", &c.handshake_cid);
+        send_control(L, c, "#handshake", "{\"authToken\":null}", &c.handshake_cid);
       }
       size_t used = parse_frames(L, i, c.in.data(), c.in.size());
       if (L.conns[i].state != State::Closed) L.conns[i].in.erase(0, used);
@@ -644,9 +825,11 @@ void on_event(Load& L, size_t i, uint32_t events) {
     c.state = State::Upgrading;
     char req[512];
     std::snprintf(req, sizeof req,
-                  "GET /socketcluster/%s%s HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\n"
+                  "GET %s%s%s HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\n"
                   "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
                   "Sec-WebSocket-Version: 13\r\n\r\n",
+                  L.opt.proto == Proto::SocketIO ? "/socket.io/?EIO=4&transport=websocket"
+                                                 : "/socketcluster/",
                   c.sid.empty() ? "" : "?sid=", c.sid.c_str(), L.opt.host.c_str(), L.opt.port);
     c.out += req;
     flush(L, i);
@@ -668,6 +851,10 @@ void run_until(Load& L, uint64_t until_ns, int tfd, Done done) {
         uint64_t ticks = 0;
         if (read(tfd, &ticks, sizeof ticks) != sizeof ticks) continue;
         if (!L.sending) continue;
+        if (L.opt.mode == "pubsub") {
+          publish_ticks(L, ticks);
+          continue;
+        }
         L.credits += double(ticks);
         if (L.credits > 64) {  // a late wake-up does not turn into a burst
           L.missed += uint64_t(L.credits - 64);
@@ -717,7 +904,7 @@ void verify_sets(Load& L, int tfd) {
   for (size_t i = 0; i < L.conns.size(); i++) {
     Conn& c = L.conns[i];
     if (c.state != State::Open || c.outstanding > 0) continue;
-    send_control(c, "sessionGet", "{\"name\":\"v\"}", &c.verify_cid);
+    send_control(L, c, "sessionGet", "{\"name\":\"v\"}", &c.verify_cid);
     flush(L, i);
   }
   run_until(L, now_ns() + 30000000000ull, tfd, drained);
@@ -734,7 +921,8 @@ int main(int argc, char** argv) {
                  "usage: sc_load --port P [--host 127.0.0.1] [--mode invoke|idle|pubsub] [--raw]\n"
                  "  [--procedure echo|sessionSet|sessionGet] [--conns 100] [--window 4]\n"
                  "  [--rate 0] [--duration 5] [--warmup 1] [--connect-timeout 60] [--size 16]\n"
-                 "  [--cpu-pids PID,...]\n");
+                 "  [--cpu-pids PID,...] [--proto sc|socketio]\n"
+                 "  pubsub: [--channels 1] [--cross] [--subscribers N]\n");
     return 2;
   }
   const Options& o = L.opt;
@@ -764,7 +952,7 @@ int main(int argc, char** argv) {
   }
 
   int tfd = -1;
-  if (o.mode == "invoke" && o.rate > 0) {
+  if (o.mode != "idle" && o.rate > 0) {
     tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
     uint64_t period = uint64_t(1e9 / o.rate);
     if (period < 1000) {
@@ -803,6 +991,42 @@ int main(int argc, char** argv) {
     return 0;
   }
 
+  // 1b. pubsub: subscribe (with --cross only connections on another worker than the publisher's).
+  int on_pub_worker = 0;
+  if (o.mode == "pubsub") {
+    int pub_worker = L.conns.back().worker, limit = o.subscribers > 0 ? o.subscribers : o.conns;
+    for (size_t i = 0; i + 1 < L.conns.size(); i++) {
+      Conn& c = L.conns[i];
+      if (c.state != State::Open) continue;
+      if (o.cross && c.worker == pub_worker) {
+        on_pub_worker++;
+        continue;
+      }
+      if (L.subscribed + L.subscribe_pending >= limit) continue;
+      char data[64];
+      std::snprintf(data, sizeof data, "{\"channel\":\"bench%d\"}",
+                    (L.subscribed + L.subscribe_pending) % o.channels);
+      c.subscribing = true;
+      L.subscribe_pending++;
+      send_control(L, c, "#subscribe", data, &c.subscribe_cid);
+      flush(L, i);
+    }
+    uint64_t s0 = now_ns();
+    run_until(L, s0 + uint64_t(o.connect_timeout * 1e9), tfd,
+              [&] { return L.subscribe_pending == 0; });
+    if (L.subscribed == 0 || L.subscribe_pending > 0) {
+      std::fprintf(stderr, "sc_load: %d subscriptions confirmed, %d pending\n", L.subscribed,
+                   L.subscribe_pending);
+      std::printf("error=subscribe subs=%d\n", L.subscribed);
+      return 1;
+    }
+    if (o.subscribers > 0 && L.subscribed < o.subscribers)
+      std::fprintf(stderr, "sc_load: only %d connections could subscribe (--subscribers %d)\n",
+                   L.subscribed, o.subscribers);
+    L.fanout = double(L.subscribed) / double(o.channels);
+    if (L.fanout < 1) L.fanout = 1;
+  }
+
   // 2. Warm up, then measure.
   L.sending = true;
   if (o.mode == "invoke" && o.rate == 0)
@@ -838,12 +1062,18 @@ int main(int argc, char** argv) {
   std::printf(
       "mode=%s secs=%.3f count=%.0f rate=%.0f sent=%llu p50_us=%llu p90_us=%llu p99_us=%llu "
       "p999_us=%llu max_us=%llu errors=%llu missed=%llu closed=%d cpu=%s self_cpu_s=%.2f "
-      "open=%d connect_s=%.2f procedure=%s verified=%llu\n",
+      "open=%d connect_s=%.2f procedure=%s verified=%llu",
       o.mode.c_str(), secs, count, count / secs, (unsigned long long)L.sent,
       (unsigned long long)L.hist.quantile(0.5), (unsigned long long)L.hist.quantile(0.9),
       (unsigned long long)L.hist.quantile(0.99), (unsigned long long)L.hist.quantile(0.999),
       (unsigned long long)L.hist.max_us, (unsigned long long)L.errors, (unsigned long long)L.missed,
       L.closed, cpu.empty() ? "-" : cpu.c_str(), self1 - self0, L.open, connect_s,
       o.procedure.c_str(), (unsigned long long)L.verified);
+  // pubsub: the subscribed connections, the open ones left idle on the publisher's worker
+  // (--cross), the publications acknowledged in the window.
+  if (o.mode == "pubsub")
+    std::printf(" subs=%d on_pub_worker=%d pubs=%llu", L.subscribed, on_pub_worker,
+                (unsigned long long)L.answers);
+  std::printf("\n");
   return 0;
 }

@@ -41,6 +41,15 @@ install(DIRECTORY ${CMAKE_SOURCE_DIR}/scripts/app-template DESTINATION share/scl
 
 file(GLOB SC_UNITS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/packaging/systemd/*.service
      ${CMAKE_SOURCE_DIR}/packaging/systemd/*.target)
-if(SC_UNITS)
-  install(FILES ${SC_UNITS} DESTINATION lib/systemd/system)
-endif()
+# The units name /usr/local/bin; installed under another prefix they name PREFIX/bin instead
+# (the prefix is known only at install time, so the substitution runs then).
+foreach(unit IN LISTS SC_UNITS)
+  get_filename_component(unit_name ${unit} NAME)
+  install(CODE "
+    file(READ \"${unit}\" text)
+    string(REPLACE \"/usr/local/bin/\" \"\${CMAKE_INSTALL_PREFIX}/bin/\" text \"\${text}\")
+    set(dest \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/lib/systemd/system\")
+    file(MAKE_DIRECTORY \"\${dest}\")
+    message(STATUS \"Installing: \${dest}/${unit_name}\")
+    file(WRITE \"\${dest}/${unit_name}\" \"\${text}\")")
+endforeach()

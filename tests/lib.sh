@@ -56,6 +56,8 @@ wait_port() {
   done
   echo "port $1 never opened" >&2; return 1
 }
+# alive PID: a process runs with that pid (a zombie that init has not reaped yet does not).
+alive() { local s; s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1; s=${s##*) }; [ "${s%% *}" != Z ]; }
 ok() { _checks=$((_checks + 1)); echo "ok $_checks - $*"; }
 fail() { echo "FAILED: $*" >&2; exit 1; }
 # expect_eq ACTUAL EXPECTED DESCRIPTION

@@ -51,10 +51,11 @@ ok "share/scluster/scripts/: every scripts/*.sh and app-template/; share/scluste
 units=0
 for u in "$SC_ROOT"/packaging/systemd/*.service "$SC_ROOT"/packaging/systemd/*.target; do
   [ -f "$u" ] || continue
-  cmp -s "$u" "$P/lib/systemd/system/$(basename "$u")" || fail "$(basename "$u") is not in lib/systemd/system"
+  sed "s#/usr/local/bin/#$P/bin/#g" "$u" | cmp -s - "$P/lib/systemd/system/$(basename "$u")" ||
+    fail "$(basename "$u") is not in lib/systemd/system with ExecStart under $P/bin"
   units=$((units + 1))
 done
-ok "lib/systemd/system/: the $units unit(s) of packaging/systemd"
+ok "lib/systemd/system/: the $units unit(s) of packaging/systemd, naming $P/bin"
 
 # DESTDIR: the same tree under the staging directory, nothing at the prefix itself.
 make -C "$SC_ROOT" --no-print-directory install BUILD="$BUILD" PREFIX=/opt/scluster-test-$$ \
