@@ -2,6 +2,8 @@
 
 #include <cstdint>
 
+#include "hex.h"
+
 namespace sc::bal {
 
 // RFC 9110 tchar: what a method token may contain.
@@ -12,20 +14,13 @@ static bool is_tchar(unsigned char c) {
   return false;
 }
 
-static int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 static std::string percent_decode(std::string_view s) {
   std::string out;
   out.reserve(s.size());
   for (size_t i = 0; i < s.size(); i++) {
     int hi, lo;
-    if (s[i] == '%' && i + 2 < s.size() && (hi = hex_value(s[i + 1])) >= 0 &&
-        (lo = hex_value(s[i + 2])) >= 0) {
+    if (s[i] == '%' && i + 2 < s.size() && (hi = hex_digit(s[i + 1])) >= 0 &&
+        (lo = hex_digit(s[i + 2])) >= 0) {
       out.push_back(char(hi * 16 + lo));
       i += 2;
     } else {
@@ -40,6 +35,14 @@ static std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
     s.remove_suffix(1);
   return s;
+}
+
+// When the '\n' at s[i] is followed by an empty line ("\n" or "\r\n"): the length of the head that
+// ends there; else 0 (also when s ends too early to tell).
+static size_t head_end_after(std::string_view s, size_t i) {
+  if (i + 1 < s.size() && s[i + 1] == '\n') return i + 2;
+  if (i + 2 < s.size() && s[i + 1] == '\r' && s[i + 2] == '\n') return i + 3;
+  return 0;
 }
 
 static bool iequals(std::string_view a, std::string_view b) {
@@ -65,17 +68,8 @@ HeadStatus HeadParser::parse(std::string_view in) {
     return set_error(HeadError::NotHttp);
   // Search the end of the head: "\n\r\n" or "\n\n", resuming a few bytes back.
   size_t i = scanned_ > 2 ? scanned_ - 2 : 0;
-  for (; i < in.size(); i++) {
-    if (in[i] != '\n') continue;
-    if (i + 1 < in.size() && in[i + 1] == '\n') {
-      head_len_ = i + 2;
-      break;
-    }
-    if (i + 2 < in.size() && in[i + 1] == '\r' && in[i + 2] == '\n') {
-      head_len_ = i + 3;
-      break;
-    }
-  }
+  for (; i < in.size() && !head_len_; i++)
+    if (in[i] == '\n') head_len_ = head_end_after(in, i);
   if (!head_len_) {
     scanned_ = in.size();
     if (in.size() >= max_head_) return set_error(HeadError::TooLarge);
@@ -157,16 +151,9 @@ Replay replay_verdict(std::string_view sent, size_t max_head) {
   }
   if (!method) return Replay::No;
   size_t head_len = 0;
-  for (size_t i = sent.find('\n'); i != std::string_view::npos; i = sent.find('\n', i + 1)) {
-    if (i + 1 < sent.size() && sent[i + 1] == '\n') {
-      head_len = i + 2;
-      break;
-    }
-    if (i + 2 < sent.size() && sent[i + 1] == '\r' && sent[i + 2] == '\n') {
-      head_len = i + 3;
-      break;
-    }
-  }
+  for (size_t i = sent.find('\n'); i != std::string_view::npos && !head_len;
+       i = sent.find('\n', i + 1))
+    head_len = head_end_after(sent, i);
   if (!head_len) return sent.size() >= max_head ? Replay::No : Replay::Maybe;
   if (head_len != sent.size() || head_len > max_head) return Replay::No;
   std::string_view head = sent.substr(0, head_len);

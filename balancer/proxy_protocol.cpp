@@ -11,6 +11,21 @@ namespace sc::bal {
 static const char kV2Signature[12] = {'\r', '\n', '\r', '\n', '\0', '\r',
                                       '\n', 'Q',  'U',  'I',  'T',  '\n'};
 
+// Where a sockaddr_in or sockaddr_in6 keeps its address (len bytes) and its port (network order).
+struct AddrPort {
+  const void* addr;
+  size_t len;
+  uint16_t port;
+};
+static AddrPort addr_port(const sockaddr* sa) {
+  if (sa->sa_family == AF_INET) {
+    auto* s4 = reinterpret_cast<const sockaddr_in*>(sa);
+    return {&s4->sin_addr, 4, s4->sin_port};
+  }
+  auto* s6 = reinterpret_cast<const sockaddr_in6*>(sa);
+  return {&s6->sin6_addr, 16, s6->sin6_port};
+}
+
 size_t proxy_header(ProxyProtocol version, const sockaddr* src, const sockaddr* dst, char* out) {
   bool known = dst && src->sa_family == dst->sa_family &&
                (src->sa_family == AF_INET || src->sa_family == AF_INET6);
@@ -21,23 +36,12 @@ size_t proxy_header(ProxyProtocol version, const sockaddr* src, const sockaddr* 
       std::memcpy(out, kUnknown, sizeof kUnknown - 1);
       return sizeof kUnknown - 1;
     }
+    AddrPort s = addr_port(src), d = addr_port(dst);
     char sa[INET6_ADDRSTRLEN], da[INET6_ADDRSTRLEN];
-    unsigned sp, dp;
-    if (v4) {
-      auto* s4 = reinterpret_cast<const sockaddr_in*>(src);
-      auto* d4 = reinterpret_cast<const sockaddr_in*>(dst);
-      inet_ntop(AF_INET, &s4->sin_addr, sa, sizeof sa);
-      inet_ntop(AF_INET, &d4->sin_addr, da, sizeof da);
-      sp = ntohs(s4->sin_port), dp = ntohs(d4->sin_port);
-    } else {
-      auto* s6 = reinterpret_cast<const sockaddr_in6*>(src);
-      auto* d6 = reinterpret_cast<const sockaddr_in6*>(dst);
-      inet_ntop(AF_INET6, &s6->sin6_addr, sa, sizeof sa);
-      inet_ntop(AF_INET6, &d6->sin6_addr, da, sizeof da);
-      sp = ntohs(s6->sin6_port), dp = ntohs(d6->sin6_port);
-    }
+    inet_ntop(src->sa_family, s.addr, sa, sizeof sa);
+    inet_ntop(src->sa_family, d.addr, da, sizeof da);
     int n = std::snprintf(out, kProxyHeaderMax, "PROXY %s %s %s %u %u\r\n", v4 ? "TCP4" : "TCP6",
-                          sa, da, sp, dp);
+                          sa, da, unsigned(ntohs(s.port)), unsigned(ntohs(d.port)));
     return size_t(n);
   }
   // Version 2: signature, ver/cmd, family/transport, 16-bit length, addresses.
@@ -49,27 +53,16 @@ size_t proxy_header(ProxyProtocol version, const sockaddr* src, const sockaddr* 
     p[14] = p[15] = 0;
     return 16;
   }
-  p[12] = 0x21;  // v2, PROXY
-  if (v4) {
-    auto* s4 = reinterpret_cast<const sockaddr_in*>(src);
-    auto* d4 = reinterpret_cast<const sockaddr_in*>(dst);
-    p[13] = 0x11;  // TCP over IPv4
-    p[14] = 0, p[15] = 12;
-    std::memcpy(p + 16, &s4->sin_addr, 4);
-    std::memcpy(p + 20, &d4->sin_addr, 4);
-    std::memcpy(p + 24, &s4->sin_port, 2);
-    std::memcpy(p + 26, &d4->sin_port, 2);
-    return 28;
-  }
-  auto* s6 = reinterpret_cast<const sockaddr_in6*>(src);
-  auto* d6 = reinterpret_cast<const sockaddr_in6*>(dst);
-  p[13] = 0x21;  // TCP over IPv6
-  p[14] = 0, p[15] = 36;
-  std::memcpy(p + 16, &s6->sin6_addr, 16);
-  std::memcpy(p + 32, &d6->sin6_addr, 16);
-  std::memcpy(p + 48, &s6->sin6_port, 2);
-  std::memcpy(p + 50, &d6->sin6_port, 2);
-  return 52;
+  p[12] = 0x21;              // v2, PROXY
+  p[13] = v4 ? 0x11 : 0x21;  // TCP over IPv4 / over IPv6
+  AddrPort s = addr_port(src), d = addr_port(dst);
+  size_t n = 2 * s.len + 4;  // the two addresses, then the two ports
+  p[14] = 0, p[15] = static_cast<unsigned char>(n);
+  std::memcpy(p + 16, s.addr, s.len);
+  std::memcpy(p + 16 + s.len, d.addr, s.len);
+  std::memcpy(p + 16 + 2 * s.len, &s.port, 2);
+  std::memcpy(p + 18 + 2 * s.len, &d.port, 2);
+  return 16 + n;
 }
 
 }  // namespace sc::bal

@@ -290,8 +290,7 @@ void client_unblock_command(Client& c) {
 }
 
 void client_help_command(Client& c) {
-  static const char* const kHelp[] = {
-      "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+  reply_help(c, {
       "CACHING (YES|NO)",
       "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
       "GETREDIR",
@@ -337,10 +336,7 @@ void client_help_command(Client& c) {
       "    Report tracking status for the current connection.",
       "NO-EVICT (ON|OFF)",
       "    Protect current client connection from eviction.",
-      "HELP",
-      "    Prints this help.",
-  };
-  reply_help(c, kHelp);
+  });
 }
 
 // Arities count "CLIENT".

@@ -247,8 +247,7 @@ void command_getkeys_command(Client& c) {
 }
 
 void command_help_command(Client& c) {
-  static const char* const kHelp[] = {
-      "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+  reply_help(c, {
       "(no subcommand)",
       "    Return details about all Redis commands.",
       "COUNT",
@@ -267,10 +266,7 @@ void command_help_command(Client& c) {
       "    Return the keys from a full Redis command.",
       "GETKEYSANDFLAGS <full-command>",
       "    Return the keys and the access flags from a full Redis command.",
-      "HELP",
-      "    Prints this help.",
-  };
-  reply_help(c, kHelp);
+  });
 }
 
 // Plain COMMAND: every command's info.  (With a subcommand the dispatcher calls its entry.)

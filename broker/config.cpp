@@ -101,6 +101,13 @@ using K = OptKind;
 using Row = Option<Config>;
 constexpr uint8_t kMut = kOptMutable;
 
+// A row for a size past which a type leaves its compact encoding: an Int from 0 up, CONFIG SET-able.
+template <class T>
+constexpr Row encoding_limit(const char* name, T Config::*field, const char* help) {
+  return {.name = name, .kind = K::Int, .field = field, .min = 0, .max = LLONG_MAX, .flags = kMut,
+          .help = help};
+}
+
 // Every setting, once.  Defaults are Config's initialisers (server.h).
 // One row per option reads better than clang-format's one line per field.
 // clang-format off
@@ -162,26 +169,13 @@ const Row kOptions[] = {
      .help = "write the pid here"},
     {.name = "daemonize", .kind = K::Bool, .field = &Config::daemonize,
      .help = "not supported: always runs in foreground"},
-    {.name = "hash-max-listpack-entries", .kind = K::Int,
-     .field = &Config::hash_max_listpack_entries, .min = 0, .max = LLONG_MAX, .flags = kMut,
-     .help = "hashes with more fields use a table"},
-    {.name = "hash-max-listpack-value", .kind = K::Int, .field = &Config::hash_max_listpack_value,
-     .min = 0, .max = LLONG_MAX, .flags = kMut,
-     .help = "hashes with a longer field or value use a table"},
-    {.name = "hash-max-ziplist-entries", .kind = K::Int,
-     .field = &Config::hash_max_listpack_entries, .min = 0, .max = LLONG_MAX, .flags = kMut,
-     .help = "alias of hash-max-listpack-entries"},
-    {.name = "hash-max-ziplist-value", .kind = K::Int, .field = &Config::hash_max_listpack_value,
-     .min = 0, .max = LLONG_MAX, .flags = kMut, .help = "alias of hash-max-listpack-value"},
-    {.name = "set-max-intset-entries", .kind = K::Int, .field = &Config::set_max_intset_entries,
-     .min = 0, .max = LLONG_MAX, .flags = kMut,
-     .help = "integer sets larger than this use a table"},
-    {.name = "set-max-listpack-entries", .kind = K::Int,
-     .field = &Config::set_max_listpack_entries, .min = 0, .max = LLONG_MAX, .flags = kMut,
-     .help = "small sets up to this size stay compact"},
-    {.name = "set-max-listpack-value", .kind = K::Int, .field = &Config::set_max_listpack_value,
-     .min = 0, .max = LLONG_MAX, .flags = kMut,
-     .help = "small sets with members up to this length stay compact"},
+    encoding_limit("hash-max-listpack-entries", &Config::hash_max_listpack_entries, "hashes with more fields use a table"),
+    encoding_limit("hash-max-listpack-value", &Config::hash_max_listpack_value, "hashes with a longer field or value use a table"),
+    encoding_limit("hash-max-ziplist-entries", &Config::hash_max_listpack_entries, "alias of hash-max-listpack-entries"),
+    encoding_limit("hash-max-ziplist-value", &Config::hash_max_listpack_value, "alias of hash-max-listpack-value"),
+    encoding_limit("set-max-intset-entries", &Config::set_max_intset_entries, "integer sets larger than this use a table"),
+    encoding_limit("set-max-listpack-entries", &Config::set_max_listpack_entries, "small sets up to this size stay compact"),
+    encoding_limit("set-max-listpack-value", &Config::set_max_listpack_value, "small sets with members up to this length stay compact"),
     {.name = "list-max-listpack-size", .kind = K::Int, .field = &Config::list_max_listpack_size,
      .min = -5, .max = LLONG_MAX, .flags = kMut, .help = "list node size"},
     {.name = "lazyfree-lazy-user-del", .kind = K::Bool, .field = &Config::lazyfree_lazy_user_del,
@@ -403,17 +397,14 @@ static void config_resetstat_command(Client& c) {
 }
 
 static void config_help_command(Client& c) {
-  static const char* const kLines[] = {
-      "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+  reply_help(c, {
       "GET <pattern>",
       "    Return parameters matching the glob-like <pattern> and their values.",
       "SET <directive> <value>",
       "    Set the configuration <directive> to <value>.",
       "RESETSTAT",
       "    Reset statistics reported by the INFO command.",
-      "HELP",
-      "    Print this help."};
-  reply_help(c, kLines);
+  });
 }
 
 static Command kSubcommands[] = {

@@ -14,18 +14,14 @@ namespace {
 void debug_command(Client& c) {
   std::string_view sub = c.argv[1];
   if (eq_nocase(sub, "help")) {
-    static const char* const kHelp[] = {
-        "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    return reply_help(c, {
         "SLEEP <seconds>",
         "    Stop the server for <seconds>. Decimals allowed.",
         "SET-ACTIVE-EXPIRE <0|1>",
         "    Setting it to 0 disables expiring keys in background when they are not",
         "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
         "    default.",
-        "HELP",
-        "    Prints this help.",
-    };
-    return reply_help(c, kHelp);
+    });
   }
   if (eq_nocase(sub, "sleep") && c.argv.size() == 3) {
     double secs;

@@ -44,16 +44,9 @@ class Dict {
   size_t overhead_bytes() const { return buckets() * sizeof(Node*); }
 
   Node* find(std::string_view key) {
-    if (size() == 0) return nullptr;
-    if (rehashing()) rehash_step(1);
-    uint64_t h = hash_bytes(key);
-    for (int t = 0; t <= 1; t++) {
-      if (t_[t].size == 0) continue;
-      for (Node* n = t_[t].buckets[h & t_[t].mask]; n; n = n->next)
-        if (Traits::key(n) == key) return n;
-      if (!rehashing()) break;
-    }
-    return nullptr;
+    int t;
+    Node** pp = link_of(key, &t);
+    return pp ? *pp : nullptr;
   }
 
   // Links `n`, whose key must not be present.
@@ -71,24 +64,14 @@ class Dict {
 
   // Unlinks and returns the node with `key`, or nullptr.
   Node* unlink(std::string_view key) {
-    if (size() == 0) return nullptr;
-    if (rehashing()) rehash_step(1);
-    uint64_t h = hash_bytes(key);
-    for (int t = 0; t <= 1; t++) {
-      if (t_[t].size == 0) continue;
-      Node** pp = &t_[t].buckets[h & t_[t].mask];
-      for (; *pp; pp = &(*pp)->next) {
-        if (Traits::key(*pp) == key) {
-          Node* n = *pp;
-          *pp = n->next;
-          t_[t].used--;
-          n->next = nullptr;
-          return n;
-        }
-      }
-      if (!rehashing()) break;
-    }
-    return nullptr;
+    int t;
+    Node** pp = link_of(key, &t);
+    if (!pp) return nullptr;
+    Node* n = *pp;
+    *pp = n->next;
+    t_[t].used--;
+    n->next = nullptr;
+    return n;
   }
 
   // Replaces node `old` (linked) by `repl` with the same key, in place.
@@ -225,6 +208,25 @@ class Dict {
   }
 
  private:
+  // The link that points at the node with `key` (a bucket head or a node's next), in table
+  // *table; nullptr when there is none.  Does a rehash step first, as every lookup does.
+  Node** link_of(std::string_view key, int* table) {
+    if (size() == 0) return nullptr;
+    if (rehashing()) rehash_step(1);
+    uint64_t h = hash_bytes(key);
+    for (int t = 0; t <= 1; t++) {
+      if (t_[t].size == 0) continue;
+      for (Node** pp = &t_[t].buckets[h & t_[t].mask]; *pp; pp = &(*pp)->next) {
+        if (Traits::key(*pp) == key) {
+          *table = t;
+          return pp;
+        }
+      }
+      if (!rehashing()) break;
+    }
+    return nullptr;
+  }
+
   // fn(Node*) on every node of table t, in bucket order; fn may unlink or free the node.
   template <class F>
   void each_in_table(int t, F& fn) {

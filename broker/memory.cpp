@@ -52,8 +52,7 @@ size_t client_memory(const Client& c) {
 namespace {
 
 void memory_help_command(Client& c) {
-  static const char* const kHelp[] = {
-      "MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+  reply_help(c, {
       "DOCTOR",
       "    Return memory problems reports.",
       "MALLOC-STATS",
@@ -65,10 +64,7 @@ void memory_help_command(Client& c) {
       "USAGE <key> [SAMPLES <count>]",
       "    Return memory in bytes used by <key> and its value. Nested values are",
       "    sampled up to <count> times (default: 5, 0 means sample all).",
-      "HELP",
-      "    Prints this help.",
-  };
-  reply_help(c, kHelp);
+  });
 }
 
 // MEMORY USAGE key [SAMPLES count]: the value's bytes plus the key entry; nil if no key.

@@ -9,38 +9,20 @@
 namespace sc::broker {
 
 void append_repr(std::string* out, std::string_view s) {
+  // The bytes written as a backslash and a letter, and their letters.
+  static constexpr std::string_view kEscaped = "\\\"\n\r\t\a\b", kLetters = "\\\"nrtab";
   out->push_back('"');
   for (unsigned char ch : s) {
-    switch (ch) {
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      case '\a':
-        out->append("\\a");
-        break;
-      case '\b':
-        out->append("\\b");
-        break;
-      default:
-        if (ch >= 0x20 && ch < 0x7f) {  // isprint() in the C locale
-          out->push_back(char(ch));
-        } else {
-          char hex[5];
-          std::snprintf(hex, sizeof hex, "\\x%02x", ch);
-          out->append(hex, 4);
-        }
+    size_t i = kEscaped.find(char(ch));
+    if (i != std::string_view::npos) {
+      out->push_back('\\');
+      out->push_back(kLetters[i]);
+    } else if (ch >= 0x20 && ch < 0x7f) {  // isprint() in the C locale
+      out->push_back(char(ch));
+    } else {
+      char hex[5];
+      std::snprintf(hex, sizeof hex, "\\x%02x", ch);
+      out->append(hex, 4);
     }
   }
   out->push_back('"');

@@ -529,18 +529,25 @@ void array_range(size_t len, long long from, bool has_to, long long to, size_t* 
   *e = size_t(std::max(from, to));
 }
 
+// The [b, e) that r's fromIndex and toIndex select among len items (an array's elements, a
+// string's bytes); false, with the error set, when either is there and not an integer.
+bool index_range(Request& r, size_t len, size_t* b, size_t* e) {
+  long long from = 0, to = 0;
+  bool has_from, has_to;
+  if (!int_field(r, "fromIndex", &from, &has_from) || !int_field(r, "toIndex", &to, &has_to))
+    return false;
+  array_range(len, from, has_to, to, b, e);
+  return true;
+}
+
 bool act_get_range(Request& r) {
   Value scratch;
   Value* v;
   if (!read_target(r, &v, &scratch)) return false;
   if (!v) return true;
   if (v->is_array()) {
-    long long from = 0, to = 0;
-    bool has_from, has_to;
-    if (!int_field(r, "fromIndex", &from, &has_from) || !int_field(r, "toIndex", &to, &has_to))
-      return false;
     size_t b, e;
-    array_range(v->arr().size(), from, has_to, to, &b, &e);
+    if (!index_range(r, v->arr().size(), &b, &e)) return false;
     Value out = Value::array();
     for (size_t i = b; i < e; i++) out.arr().push_back(v->arr()[i].clone());
     r.set_result(std::move(out));
@@ -552,12 +559,8 @@ bool act_get_range(Request& r) {
       out.obj().push_back(json::Member{v->obj()[i].key, v->obj()[i].val.clone()});
     r.set_result(std::move(out));
   } else if (v->is_string()) {
-    long long from = 0, to = 0;
-    bool has_from, has_to;
-    if (!int_field(r, "fromIndex", &from, &has_from) || !int_field(r, "toIndex", &to, &has_to))
-      return false;
     size_t b, e;
-    array_range(v->str().size(), from, has_to, to, &b, &e);
+    if (!index_range(r, v->str().size(), &b, &e)) return false;
     r.set_result(Value::string(v->str().substr(b, e - b)));
   }
   return true;
@@ -673,12 +676,8 @@ bool act_remove_range(Request& r) {
   if (!v) return true;
   Value out;
   if (v->is_array()) {
-    long long from = 0, to = 0;
-    bool has_from, has_to;
-    if (!int_field(r, "fromIndex", &from, &has_from) || !int_field(r, "toIndex", &to, &has_to))
-      return false;
     size_t b, en;
-    array_range(v->arr().size(), from, has_to, to, &b, &en);
+    if (!index_range(r, v->arr().size(), &b, &en)) return false;
     out = Value::array();
     for (size_t i = b; i < en; i++) out.arr().push_back(std::move(v->arr()[i]));
     v->arr().erase(v->arr().begin() + ptrdiff_t(b), v->arr().begin() + ptrdiff_t(en));
@@ -933,30 +932,32 @@ constexpr uint32_t kActGrow = kActWrite | kActDenyOom;
 struct Action {
   const char* name;
   bool (*fn)(Request&);
-  uint32_t flags;
+  uint32_t flags = 0;  // kAct* bits; 0: reads only
 };
 const Action kActions[] = {
-    {"init", act_init, 0},
-    {"set", act_set, kActGrow},
-    {"get", act_get, 0},
-    {"getRange", act_get_range, 0},
-    {"getAll", act_get_all, 0},
-    {"count", act_count, 0},
-    {"hasKey", act_has_key, 0},
-    {"add", act_add, kActGrow},
-    {"concat", act_concat, kActGrow},
-    {"remove", act_remove, kActWrite},
-    {"removeRange", act_remove_range, kActWrite},
-    {"removeAll", act_remove_all, kActWrite},
-    {"splice", act_splice, kActGrow},
-    {"pop", act_pop, kActWrite},
-    {"expire", act_expire, kActWrite},
-    {"unexpire", act_unexpire, kActWrite},
-    {"getExpiry", act_get_expiry, 0},
-    {"subscribe", act_subscribe, 0},
-    {"unsubscribe", act_unsubscribe, 0},
-    {"isSubscribed", act_is_subscribed, 0},
-    {"publish", act_publish, 0},
+    // No flags: they write no data.
+    {.name = "init", .fn = act_init},
+    {.name = "get", .fn = act_get},
+    {.name = "getRange", .fn = act_get_range},
+    {.name = "getAll", .fn = act_get_all},
+    {.name = "count", .fn = act_count},
+    {.name = "hasKey", .fn = act_has_key},
+    {.name = "getExpiry", .fn = act_get_expiry},
+    {.name = "subscribe", .fn = act_subscribe},
+    {.name = "unsubscribe", .fn = act_unsubscribe},
+    {.name = "isSubscribed", .fn = act_is_subscribed},
+    {.name = "publish", .fn = act_publish},
+    // Writes (refused under MISCONF; the kActGrow ones over maxmemory too).
+    {.name = "set", .fn = act_set, .flags = kActGrow},
+    {.name = "add", .fn = act_add, .flags = kActGrow},
+    {.name = "concat", .fn = act_concat, .flags = kActGrow},
+    {.name = "remove", .fn = act_remove, .flags = kActWrite},
+    {.name = "removeRange", .fn = act_remove_range, .flags = kActWrite},
+    {.name = "removeAll", .fn = act_remove_all, .flags = kActWrite},
+    {.name = "splice", .fn = act_splice, .flags = kActGrow},
+    {.name = "pop", .fn = act_pop, .flags = kActWrite},
+    {.name = "expire", .fn = act_expire, .flags = kActWrite},
+    {.name = "unexpire", .fn = act_unexpire, .flags = kActWrite},
 };
 
 // The refusal RESP gives a write in the same state, as nData error name (its first word:

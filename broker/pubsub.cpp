@@ -278,8 +278,7 @@ void reply_subcommand_syntax(Client& c) {
 }
 
 void pubsub_help_command(Client& c) {
-  static const char* const kHelp[] = {
-      "PUBSUB <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+  reply_help(c, {
       "CHANNELS [<pattern>]",
       "    Return the currently active channels matching a <pattern> (default: '*').",
       "NUMPAT",
@@ -292,10 +291,7 @@ void pubsub_help_command(Client& c) {
       "'*').",
       "SHARDNUMSUB [<shardchannel> ...]",
       "    Return the number of subscribers for the specified shard level channel(s)",
-      "HELP",
-      "    Prints this help.",
-  };
-  reply_help(c, kHelp);
+  });
 }
 
 void pubsub_channels_command(Client& c) {

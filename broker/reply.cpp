@@ -2,6 +2,7 @@
 #include "reply.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdarg>
 #include <cstdio>
 #include <string>
@@ -36,9 +37,15 @@ void reply_syntax_error(Client& c) { reply_error(c, kErrSyntax); }
 void reply_not_integer(Client& c) { reply_error(c, kErrNotInteger); }
 void reply_wrongtype(Client& c) { reply_error(c, kErrWrongType); }
 
-void reply_help(Client& c, std::span<const char* const> lines) {
-  c.reply().array(lines.size());
+void reply_help(Client& c, std::initializer_list<const char*> lines) {
+  std::string head(c.argv[0]);
+  for (char& ch : head) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  head += " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:";
+  c.reply().array(lines.size() + 3);
+  c.reply().simple(head);
   for (const char* line : lines) c.reply().simple(line);
+  c.reply().simple("HELP");
+  c.reply().simple("    Prints this help.");
 }
 
 }  // namespace sc::broker

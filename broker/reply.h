@@ -1,7 +1,7 @@
 // Error and help replies that every command family uses.  Each error reply is counted for INFO
 // (total_error_replies, errorstats) and for the running command's failed_calls, as Redis does.
 #pragma once
-#include <span>
+#include <initializer_list>
 #include <string_view>
 
 namespace sc::broker {
@@ -17,8 +17,10 @@ void reply_wrong_arity(Client& c);
 void reply_syntax_error(Client& c);
 void reply_not_integer(Client& c);
 void reply_wrongtype(Client& c);
-// A HELP subcommand's reply: one simple string per line.
-void reply_help(Client& c, std::span<const char* const> lines);
+// A HELP subcommand's reply, as Redis's addReplyHelp writes it: the line "CMD <subcommand> [<arg>
+// [value] [opt] ...]. Subcommands are:" (CMD is argv[0] in capitals), one simple string per line
+// of `lines`, then "HELP" and "    Prints this help.".
+void reply_help(Client& c, std::initializer_list<const char*> lines);
 
 inline constexpr const char* kErrWrongType =
     "WRONGTYPE Operation against a key holding the wrong kind of value";

@@ -705,59 +705,40 @@ void size_command(Client& c, std::string (*missing_doc)(const JsonPath&),
 
 std::string no_key(const JsonPath&) { return kErrNoKey; }
 
+// The sizes of JSON.STRLEN, ARRLEN and OBJLEN: nullopt for a value of another type.
+std::optional<long long> str_size(const Value& v) {
+  return v.is_string() ? std::optional<long long>(v.str().size()) : std::nullopt;
+}
+std::optional<long long> arr_size(const Value& v) {
+  return v.is_array() ? std::optional<long long>(v.arr().size()) : std::nullopt;
+}
+std::optional<long long> obj_size(const Value& v) {
+  return v.is_object() ? std::optional<long long>(v.obj().size()) : std::nullopt;
+}
+
 void json_strlen_command(Client& c) {
-  size_command(
-      c, no_key,
-      [](const Value& v) -> std::optional<long long> {
-        if (!v.is_string()) return std::nullopt;
-        return (long long)v.str().size();
-      },
-      [](Client& c, const JsonPath& path, const Value* first) {
-        reply_error(c, first ? expected_err("string", *first) : path_err(path.fixed));
-      });
+  size_command(c, no_key, str_size, [](Client& c, const JsonPath& path, const Value* first) {
+    reply_error(c, first ? expected_err("string", *first) : path_err(path.fixed));
+  });
 }
 
 // ---- Arrays ----
 
-void json_arrappend_command(Client& c) {
+// JSON.ARRAPPEND (index nullopt: at the end) and JSON.ARRINSERT: the values from argv[from] on
+// into every array `path` matches; replies each array's new length.
+void arr_insert(Client& c, const JsonPath& path, std::optional<long long> index, size_t from,
+                const char* event, const std::string& not_array) {
   std::string_view key = c.argv[1];
-  JsonPath path;
-  if (!parse_path_arg(c, c.argv[2], &path)) return;
   std::vector<Value> vals;
-  if (!parse_values(c, 3, &vals)) return;
+  if (!parse_values(c, from, &vals)) return;
   Value* doc = existing_doc(c, key);
   if (!doc) return;
   size_t vdepth = max_depth_of(vals);
-  for_matches(c, path, doc, key, "json.arrappend", path_err(path.original, "not an array"),
-              is_array, [&](JsonMatch& m, Result* r, bool* changed, std::string* err) {
-                if (m.loc.size() + 1 + vdepth > size_t(srv().cfg.json_max_depth)) {
-                  *err = "ERR recursion limit exceeded";
-                  return false;
-                }
-                for (const Value& v : vals) m.v->arr().push_back(v.clone());
-                *changed = true;
-                r->kind = Out::Int;
-                r->i = (long long)m.v->arr().size();
-                return true;
-              });
-}
-
-void json_arrinsert_command(Client& c) {
-  std::string_view key = c.argv[1];
-  JsonPath path;
-  if (!parse_path_arg(c, c.argv[2], &path)) return;
-  long long index;
-  if (!arg_ll(c, c.argv[3], &index)) return;
-  std::vector<Value> vals;
-  if (!parse_values(c, 4, &vals)) return;
-  Value* doc = existing_doc(c, key);
-  if (!doc) return;
-  size_t vdepth = max_depth_of(vals);
-  for_matches(c, path, doc, key, "json.arrinsert", path_err(path.fixed, "not an array"), is_array,
+  for_matches(c, path, doc, key, event, not_array, is_array,
               [&](JsonMatch& m, Result* r, bool* changed, std::string* err) {
                 json::Array& a = m.v->arr();
                 long long len = (long long)a.size();
-                if (index < -len || index > len) {
+                if (index && (*index < -len || *index > len)) {
                   *err = "ERR index out of bounds";
                   return false;
                 }
@@ -765,17 +746,35 @@ void json_arrinsert_command(Client& c) {
                   *err = "ERR recursion limit exceeded";
                   return false;
                 }
-                long long at = index < 0 ? index + len : index;
-                std::vector<Value> copies;
-                copies.reserve(vals.size());
-                for (const Value& v : vals) copies.push_back(v.clone());
-                a.insert(a.begin() + at, std::make_move_iterator(copies.begin()),
-                         std::make_move_iterator(copies.end()));
+                if (!index) {
+                  for (const Value& v : vals) a.push_back(v.clone());
+                } else {
+                  long long at = *index < 0 ? *index + len : *index;
+                  std::vector<Value> copies;
+                  copies.reserve(vals.size());
+                  for (const Value& v : vals) copies.push_back(v.clone());
+                  a.insert(a.begin() + at, std::make_move_iterator(copies.begin()),
+                           std::make_move_iterator(copies.end()));
+                }
                 *changed = true;
                 r->kind = Out::Int;
                 r->i = (long long)a.size();
                 return true;
               });
+}
+
+void json_arrappend_command(Client& c) {
+  JsonPath path;
+  if (!parse_path_arg(c, c.argv[2], &path)) return;
+  arr_insert(c, path, std::nullopt, 3, "json.arrappend", path_err(path.original, "not an array"));
+}
+
+void json_arrinsert_command(Client& c) {
+  JsonPath path;
+  if (!parse_path_arg(c, c.argv[2], &path)) return;
+  long long index;
+  if (!arg_ll(c, c.argv[3], &index)) return;
+  arr_insert(c, path, index, 4, "json.arrinsert", path_err(path.fixed, "not an array"));
 }
 
 // ARRINDEX's range: start clamped into the array, stop 0 meaning "to the end".
@@ -843,15 +842,9 @@ void json_arrpop_command(Client& c) {
 }
 
 void json_arrlen_command(Client& c) {
-  size_command(
-      c, no_key,
-      [](const Value& v) -> std::optional<long long> {
-        if (!v.is_array()) return std::nullopt;
-        return (long long)v.arr().size();
-      },
-      [](Client& c, const JsonPath& path, const Value*) {
-        reply_error(c, path_err(path.original, "not an array"));
-      });
+  size_command(c, no_key, arr_size, [](Client& c, const JsonPath& path, const Value*) {
+    reply_error(c, path_err(path.original, "not an array"));
+  });
 }
 
 void json_arrtrim_command(Client& c) {
@@ -914,11 +907,7 @@ void json_objkeys_command(Client& c) {
 
 void json_objlen_command(Client& c) {
   size_command(
-      c, [](const JsonPath& path) { return path_err(path.fixed, "not an object"); },
-      [](const Value& v) -> std::optional<long long> {
-        if (!v.is_object()) return std::nullopt;
-        return (long long)v.obj().size();
-      },
+      c, [](const JsonPath& path) { return path_err(path.fixed, "not an object"); }, obj_size,
       [](Client& c, const JsonPath&, const Value* first) {
         if (!first) return c.reply().null();
         reply_error(c, expected_err("object", *first));

@@ -419,17 +419,14 @@ void persist_command(Client& c) {
 void object_command(Client& c) {
   std::string_view sub = c.argv[1];
   if (eq_nocase(sub, "help")) {
-    static const char* const kLines[] = {
-        "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    return reply_help(c, {
         "ENCODING <key>",
         "    Return the kind of internal representation used in order to store the value",
         "    associated with a <key>.",
         "REFCOUNT <key>",
         "    Return the number of references of the value associated with the specified",
         "    <key>.",
-        "HELP",
-        "    Print this help."};
-    return reply_help(c, kLines);
+    });
   }
   if (eq_nocase(sub, "encoding") && c.argv.size() == 3) {
     KeyEntry* e = lookup_read(*c.db, c.argv[2]);

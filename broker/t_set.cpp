@@ -725,14 +725,8 @@ Command kCommands[] = {
 std::span<Command> set_commands() { return kCommands; }
 
 size_t set_len(const Robj& v) {
-  switch (v.enc) {
-    case Enc::Intset:
-      return intset_len(is_of(v));
-    case Enc::Listpack:
-      return lp_count(lp_of(v));
-    default:
-      return ht_of(v)->size();
-  }
+  if (v.enc == Enc::Intset) return intset_len(is_of(v));
+  return v.enc == Enc::Listpack ? lp_count(lp_of(v)) : ht_of(v)->size();
 }
 
 size_t set_mem(const Robj& v) {

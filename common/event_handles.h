@@ -6,23 +6,13 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 
-#include <memory>
+#include "handle.h"
 
 namespace sc {
 
-struct EventBaseFree {
-  void operator()(event_base* b) const { event_base_free(b); }
-};
-struct EventFree {
-  void operator()(event* e) const { event_free(e); }
-};
-struct ListenerFree {
-  void operator()(evconnlistener* l) const { evconnlistener_free(l); }
-};
-
-using EventBasePtr = std::unique_ptr<event_base, EventBaseFree>;
-using EventPtr = std::unique_ptr<event, EventFree>;
-using ListenerPtr = std::unique_ptr<evconnlistener, ListenerFree>;
+using EventBasePtr = Handle<event_base, event_base_free>;
+using EventPtr = Handle<event, event_free>;
+using ListenerPtr = Handle<evconnlistener, evconnlistener_free>;
 
 // event_new, owned by the caller.  Null when libevent cannot make the event.
 inline EventPtr new_event(event_base* base, evutil_socket_t fd, short what, event_callback_fn cb,

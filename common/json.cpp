@@ -7,7 +7,10 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <iterator>
 #include <unordered_map>
+
+#include "hex.h"
 
 namespace sc::json {
 
@@ -234,23 +237,11 @@ bool equal(const Value& a, const Value& b) {
 }
 
 const char* type_name(Type t) {
-  switch (t) {
-    case Type::Null:
-      return "null";
-    case Type::Bool:
-      return "boolean";
-    case Type::Int:
-      return "integer";
-    case Type::Double:
-      return "number";
-    case Type::String:
-      return "string";
-    case Type::Array:
-      return "array";
-    case Type::Object:
-      return "object";
-  }
-  return "null";
+  // In the order of Type's values.
+  static constexpr const char* kNames[] = {"null",   "boolean", "integer", "number",
+                                           "string", "array",   "object"};
+  static_assert(sizeof(kNames) / sizeof(kNames[0]) == size_t(Type::Object) + 1);
+  return size_t(t) < std::size(kNames) ? kNames[size_t(t)] : "null";
 }
 
 size_t memory_usage(const Value& v) {
@@ -324,13 +315,6 @@ class Parser {
   const ParseLimits& lim_;
 };
 
-int hexval(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // Length of the valid UTF-8 sequence at p (0 if invalid).
 size_t utf8_len(const unsigned char* p, const unsigned char* end) {
   unsigned char c = p[0];
@@ -401,7 +385,7 @@ bool Parser::parse_string(std::string* out) {
           }
           uint32_t v = 0;
           for (int i = 0; i < 4; i++) {
-            int h = hexval(p_[i]);
+            int h = hex_digit(p_[i]);
             if (h < 0) return fail("invalid escape", p_ + i);
             v = (v << 4) | uint32_t(h);
           }

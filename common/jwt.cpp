@@ -5,6 +5,8 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <iterator>
+
 #include "json.h"
 
 namespace sc::jwt {
@@ -42,25 +44,17 @@ int64_t number_claim(const json::Value& obj, std::string_view name) {
 }  // namespace
 
 const char* message(Status s) {
-  switch (s) {
-    case Status::Ok:
-      return "ok";
-    case Status::Malformed:
-      return "jwt malformed";
-    case Status::Invalid:
-      return "invalid token";
-    case Status::BadAlgorithm:
-      return "invalid algorithm";
-    case Status::MissingSignature:
-      return "jwt signature is required";
-    case Status::BadSignature:
-      return "invalid signature";
-    case Status::Expired:
-      return "jwt expired";
-    case Status::NotBefore:
-      return "jwt not active";
-  }
-  return "invalid token";
+  // In the order of Status's values (jsonwebtoken's messages).
+  static constexpr const char* kMessages[] = {"ok",
+                                              "jwt malformed",
+                                              "invalid token",
+                                              "invalid algorithm",
+                                              "jwt signature is required",
+                                              "invalid signature",
+                                              "jwt expired",
+                                              "jwt not active"};
+  static_assert(sizeof(kMessages) / sizeof(kMessages[0]) == size_t(Status::NotBefore) + 1);
+  return size_t(s) < std::size(kMessages) ? kMessages[size_t(s)] : "invalid token";
 }
 
 std::string base64url_encode(std::string_view in) {

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <fstream>
 
+#include "hex.h"
 #include "net.h"
 #include "resp.h"
 
@@ -152,13 +153,6 @@ std::string format_number(double v) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.15g", v);
   return buf;
-}
-
-static int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 bool split_line(std::string_view line, std::vector<std::string>* words, bool hash_comments) {

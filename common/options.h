@@ -19,9 +19,11 @@
 //   escapes, single quotes); blank lines and lines whose first word starts with '#' are skipped.
 // - Rows are read-only and outlive the table (a static array in the program).
 #pragma once
+#include <algorithm>
 #include <climits>
 #include <cstdint>
 #include <functional>
+#include <iterator>
 #include <span>
 #include <string>
 #include <string_view>
@@ -394,33 +396,25 @@ std::string OptionTable<Cfg>::get(const Cfg& cfg, const Row& r) const {
 template <class Cfg>
 std::string OptionTable<Cfg>::metavar(const Row& r) const {
   if (r.metavar) return r.metavar;
-  switch (r.kind) {
-    case OptKind::Int:
-      return "N";
-    case OptKind::Size:
-      return "BYTES";
-    case OptKind::Number:
-      return "S";
-    case OptKind::Bool:
-      return "yes|no";
-    case OptKind::Switch:
-      return "";
-    case OptKind::Enum: {
-      std::string s = r.choices;
-      for (auto& ch : s)
-        if (ch == ' ') ch = '|';
-      return s;
-    }
-    case OptKind::String:
-      return "TEXT";
-    case OptKind::Address:
-      return "HOST:PORT";
-    case OptKind::AddressList:
-      return "HOST:PORT,...";
-    case OptKind::Custom:
-      return "VALUE";
+  if (r.kind == OptKind::Enum) {  // the choices, '|'-separated
+    std::string s = r.choices;
+    std::replace(s.begin(), s.end(), ' ', '|');
+    return s;
   }
-  return "";
+  static constexpr const char* kMetavars[] = {
+      "N",              // Int
+      "BYTES",          // Size
+      "S",              // Number
+      "yes|no",         // Bool
+      "",               // Switch: no value
+      "",               // Enum: made above
+      "TEXT",           // String
+      "HOST:PORT",      // Address
+      "HOST:PORT,...",  // AddressList
+      "VALUE",          // Custom
+  };
+  static_assert(std::size(kMetavars) == size_t(OptKind::Custom) + 1);
+  return size_t(r.kind) < std::size(kMetavars) ? kMetavars[size_t(r.kind)] : "";
 }
 
 template <class Cfg>

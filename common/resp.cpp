@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "hex.h"
+
 namespace sc::resp {
 
 std::string parse_error_text(ParseError e, char got) {
@@ -153,13 +155,6 @@ ParseStatus RequestParser::parse(std::string_view in, size_t* consumed,
 static bool is_space(char c) {
   return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\v' || c == '\f';
 }
-static int hex_val(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 ParseStatus RequestParser::parse_inline(std::string_view in, size_t* consumed,
                                         std::vector<std::string_view>* argv) {
   const char* nl = static_cast<const char*>(std::memchr(in.data(), '\n', in.size()));
@@ -189,8 +184,9 @@ ParseStatus RequestParser::parse_inline(std::string_view in, size_t* consumed,
     while (!done) {
       char c = at(i);
       if (inq) {
-        if (c == '\\' && at(i + 1) == 'x' && hex_val(at(i + 2)) >= 0 && hex_val(at(i + 3)) >= 0) {
-          inline_storage_.push_back(char(hex_val(at(i + 2)) * 16 + hex_val(at(i + 3))));
+        if (c == '\\' && at(i + 1) == 'x' && hex_digit(at(i + 2)) >= 0 &&
+            hex_digit(at(i + 3)) >= 0) {
+          inline_storage_.push_back(char(hex_digit(at(i + 2)) * 16 + hex_digit(at(i + 3))));
           i += 3;
         } else if (c == '\\' && at(i + 1)) {
           i++;

@@ -2,14 +2,10 @@
 #pragma once
 #include <openssl/ssl.h>
 
-#include <memory>
+#include "handle.h"
 
 namespace sc {
 
-struct SslCtxFree {
-  void operator()(SSL_CTX* c) const { SSL_CTX_free(c); }
-};
-
-using SslCtxPtr = std::unique_ptr<SSL_CTX, SslCtxFree>;
+using SslCtxPtr = Handle<SSL_CTX, SSL_CTX_free>;
 
 }  // namespace sc

@@ -63,16 +63,18 @@ fail() { echo "FAILED: $*" >&2; exit 1; }
 # expect_eq ACTUAL EXPECTED DESCRIPTION
 expect_eq() { [ "$1" == "$2" ] && ok "$3" || fail "$3: got [$1] expected [$2]"; }
 
-# docs_cover_help SECTION PROGRAM MIN: every --flag that `PROGRAM --help` lists has a row in
-# SECTION (markdown text of docs/configuration.md) that names its default; there are more than
-# MIN of them.  Used by the worker's and the balancer's docs tests.
+# docs_cover_help SECTION PROGRAM MIN [PREFIX]: every --flag that `PROGRAM --help` lists has a
+# row in SECTION (markdown text of docs/configuration.md) that names its default; there are more
+# than MIN of them.  A row starts with the name after PREFIX ("--"; "" where the table lists
+# config-file directives, as the broker's).  Used by the broker's, the balancer's and the
+# worker's docs tests.
 docs_cover_help() {
-  local section=$1 prog=$2 min=$3 n=0 name def row
+  local section=$1 prog=$2 min=$3 prefix=${4---} n=0 name def row
   while read -r name def; do
-    row=$(grep -E "^\| \`--$name( [^\`]*)?\` \|" <<<"$section" | head -n1)
-    [ -n "$row" ] || fail "docs/configuration.md lacks a row for --$name"
+    row=$(grep -E "^\| \`$prefix$name( [^\`]*)?\` \|" <<<"$section" | head -n1)
+    [ -n "$row" ] || fail "docs/configuration.md lacks a row for $prefix$name"
     if [ -n "$def" ]; then
-      grep -qF "| \`$def\` |" <<<"$row" || fail "docs/configuration.md: --$name lacks its default '$def': $row"
+      grep -qF "| \`$def\` |" <<<"$row" || fail "docs/configuration.md: $prefix$name lacks its default '$def': $row"
     fi
     n=$((n + 1))
   done < <("$prog" --help |

@@ -10,6 +10,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from baltest import *  # noqa: E402,F403
+import tap  # noqa: E402
 
 backends = [Backend("b0"), Backend("b1")]
 for v in ("v1", "v2"):
@@ -54,15 +55,7 @@ for mode in ("ip", "session"):
     nb = Balancer(dead, "--affinity", mode, name=f"dead-{mode}")
     s = connect(nb.port)
     s.sendall(b"GET /?sid=z HTTP/1.1\r\nHost: x\r\n\r\n")
-    data = b""
-    try:
-        while True:
-            chunk = s.recv(4096)
-            if not chunk:
-                break
-            data += chunk
-    except ConnectionResetError:
-        pass
+    data = tap.read_until(s)
     s.close()
     want = b"HTTP/1.1 503" if mode == "session" else b""
     check(data.startswith(want) and (mode == "session" or data == b""),

@@ -2,7 +2,6 @@
 under load, truncated and corrupt files.  Each check prints "ok N - ..."."""
 import os
 import random
-import signal
 import subprocess
 import sys
 import tempfile
@@ -10,15 +9,11 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 import respdiff as rd  # noqa: E402
+from respdiff import kill9  # noqa: E402
 
 
 def start(d, *extra):
     return rd.Server.start("broker", ["--appendonly", "yes", "--dir", d] + list(extra))
-
-
-def kill9(srv):
-    os.kill(srv.pid, signal.SIGKILL)
-    srv.proc.wait(5)
 
 
 def pipeline(conn, cmds):
@@ -135,21 +130,14 @@ def test_rewrite_under_load():
     while done < total:
         if done in (10000, 35000):
             # On a loaded machine the first rewrite may still run: wait (bounded) for it.
-            for _ in range(300):
-                if "aof_rewrite_in_progress:0" in conn("INFO", "persistence").decode():
-                    break
-                time.sleep(0.1)
+            rd.wait_rewrite(conn, 300)
             r = conn("BGREWRITEAOF")
             rewrites_started += 1
             rd.check("started" in str(r),
                      "BGREWRITEAOF started at %d commands" % done, repr(r))
         pipeline(conn, [mixed(i) for i in range(done, done + 1000)])
         done += 1000
-    for _ in range(100):
-        info = conn("INFO", "persistence").decode()
-        if "aof_rewrite_in_progress:0" in info:
-            break
-        time.sleep(0.1)
+    info = rd.wait_rewrite(conn)
     rd.check("aof_rewrite_in_progress:0" in info, "rewrites finished")
     rd.check("aof_last_bgrewrite_status:ok" in info, "rewrite status ok")
     srv.stop()  # SIGTERM: flush and fsync
@@ -202,10 +190,7 @@ def test_persistence_info_and_config():
     rd.check(conn("CONFIG", "SET", "appendonly", "yes") == rd.Simple("OK"),
              "CONFIG SET appendonly yes")
     conn("SET", "after", "2")
-    for _ in range(50):
-        if "aof_rewrite_in_progress:0" in conn("INFO", "persistence").decode():
-            break
-        time.sleep(0.1)
+    rd.wait_rewrite(conn, 50)
     info = conn("INFO", "persistence").decode()
     rd.check("aof_enabled:1" in info, "INFO persistence: aof_enabled:1", info)
     rd.check("aof_current_size:" in info, "INFO persistence: aof_current_size present")
@@ -231,10 +216,7 @@ def test_rewrite_large_collections():
     conn("SADD", "intset", *[str(i * 3) for i in range(400)])
     conn("RPUSH", "biglist", *["item-%d" % i for i in range(700)])
     conn("BGREWRITEAOF")
-    for _ in range(100):
-        if "aof_rewrite_in_progress:0" in conn("INFO", "persistence").decode():
-            break
-        time.sleep(0.1)
+    rd.wait_rewrite(conn)
     kill9(srv)
     srv = start(d)
     conn = srv.conn(timeout=30)

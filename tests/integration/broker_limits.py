@@ -22,6 +22,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 import respdiff  # noqa: E402
+import tap  # noqa: E402
 from respdiff import Closed, Conn, Pair, Timeout, check, encode, run_script  # noqa: E402
 
 
@@ -297,15 +298,7 @@ def maxclients():
         conns = [srv.conn() for _ in range(99)]
         s = socket.create_connection(("127.0.0.1", srv.port), timeout=5)
         s.settimeout(3)
-        data = b""
-        try:
-            while True:
-                chunk = s.recv(4096)
-                if not chunk:
-                    break
-                data += chunk
-        except OSError:
-            pass
+        data = tap.read_until(s)
         s.close()
         pongs = sum(1 for c in conns if c("PING") == "PONG")
         extra[side] = (data, pongs)

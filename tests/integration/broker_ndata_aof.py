@@ -12,13 +12,13 @@ lets EXEC run), and one that succeeds reaches WATCH.
 """
 import json
 import os
-import signal
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 import respdiff as rd  # noqa: E402
+from respdiff import kill9  # noqa: E402
 from broker_ndata import ND, val  # noqa: E402
 
 DEEP = [["doc", "m"], ["doc", "arr"], ["later", "z"], ["sw", "a"]]
@@ -27,11 +27,6 @@ DEEP = [["doc", "m"], ["doc", "arr"], ["later", "z"], ["sw", "a"]]
 def start(d):
     return rd.Server.start("broker", ["--appendonly", "yes", "--appendfsync", "always",
                                       "--dir", d])
-
-
-def kill9(srv):
-    os.kill(srv.pid, signal.SIGKILL)
-    srv.proc.wait(5)
 
 
 def snapshot(srv):
@@ -154,10 +149,7 @@ def main():
 
     c = srv.conn()
     rd.check("started" in str(c("BGREWRITEAOF")), "BGREWRITEAOF")
-    for _ in range(100):
-        if "aof_rewrite_in_progress:0" in c("INFO", "persistence").decode():
-            break
-        time.sleep(0.1)
+    rd.wait_rewrite(c)
     kill9(srv)
     srv = start(d)
     compare(before, snapshot(srv), "after a rewrite and SIGKILL: the same state again")

@@ -114,23 +114,17 @@ def main():
     for n, count in ((10, 2), (200, 20)):
         rounds = n * 100 // count
 
-        def hpos(t, n=n, count=count, rounds=rounds):
-            key = "hp%d-%d" % (n, t)
-            fields = make_hash(key, n)
-            replies = pipeline(c, [["HRANDFIELD", key, count]] * rounds)
-            rd.check(all(len(set(r)) == count for r in replies),
-                     "HRANDFIELD %s %d: every reply has %d distinct fields" % (key, count, count))
-            return [f for r in replies for f in r], fields
-        check_uniform("HRANDFIELD key %d on %d fields, %d calls" % (count, n, rounds), hpos)
-
-        def spos(t, n=n, count=count, rounds=rounds):
-            key = "sp%d-%d" % (n, t)
-            members = make_set(key, n)
-            replies = pipeline(c, [["SRANDMEMBER", key, count]] * rounds)
-            rd.check(all(len(set(r)) == count for r in replies),
-                     "SRANDMEMBER %s %d: every reply has %d distinct members" % (key, count, count))
-            return [m for r in replies for m in r], members
-        check_uniform("SRANDMEMBER key %d on %d members, %d calls" % (count, n, rounds), spos)
+        for cmd, prefix, make, what in (("HRANDFIELD", "hp", make_hash, "fields"),
+                                         ("SRANDMEMBER", "sp", make_set, "members")):
+            def pos(t, n=n, count=count, rounds=rounds, cmd=cmd, prefix=prefix, make=make,
+                    what=what):
+                key = "%s%d-%d" % (prefix, n, t)
+                items = make(key, n)
+                replies = pipeline(c, [[cmd, key, count]] * rounds)
+                rd.check(all(len(set(r)) == count for r in replies), "%s %s %d: every reply has "
+                         "%d distinct %s" % (cmd, key, count, count, what))
+                return [x for r in replies for x in r], items
+            check_uniform("%s key %d on %d %s, %d calls" % (cmd, count, n, what, rounds), pos)
 
     def spop_one(t):
         key = "pop-%d" % t

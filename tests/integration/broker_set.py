@@ -324,9 +324,7 @@ def test_resp3(p):
 
 
 def test_notifications(p):
-    for c in (p.a, p.b):
-        c.call("CONFIG", "SET", "notify-keyspace-events", "KEA")
-    subs = [Conn(p.ours.port), Conn(p.redis.port)]
+    subs = p.event_subscribers("KEA")
     for s in subs:
         s.call("SUBSCRIBE", "__keyevent@0__:sadd", "__keyevent@0__:srem", "__keyevent@0__:spop",
                "__keyevent@0__:del", "__keyevent@0__:sinterstore", "__keyevent@0__:sunionstore",
@@ -342,21 +340,10 @@ def test_notifications(p):
               ["SINTERSTORE", "nd", "na", "nokey"], ["SREM", "na", "7"], ["SADD", "end", "1"]]
     for cmd in script:
         p.quiet(*cmd)
-    events = []
-    for s in subs:
-        evs = []
-        s.sock.settimeout(3)
-        while True:
-            (t, x), raw = s.read()
-            evs.append((x[1][1], x[2][1]))
-            if x[2][1] == b"end":
-                break
-        events.append(evs)
-        s.close()
-    p.expect(events[0] == events[1], "set keyspace events equal:\n  sc-broker %r\n  redis     %r"
-             % (events[0], events[1]))
-    for c in (p.a, p.b):
-        c.call("CONFIG", "SET", "notify-keyspace-events", "")
+    # message: [kind, channel, key]; the SADD of "end" is the last.
+    p.expect_same_events(subs, lambda x: ((x[1][1], x[2][1]), x[2][1] == b"end"),
+                         "set keyspace events", timeout=3)
+    p.notify("")
 
 
 def test_fuzz(p, rounds=4000):

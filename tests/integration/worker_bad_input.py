@@ -46,11 +46,7 @@ class Proc:
         tap.fail(f"{name} never started", stop=True)
 
     def rss_kib(self):
-        with open(f"/proc/{self.proc.pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-        return 0
+        return tap.rss_kib(self.proc.pid)
 
     def log_has(self, text):
         with open(self.log, errors="replace") as f:
@@ -118,17 +114,7 @@ def metric(port, line):
     """True when GET /metrics on the worker has the sample `line`."""
     s = socket.create_connection(("127.0.0.1", port), timeout=5)
     s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-    data = b""
-    try:
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            data += chunk
-            if line.encode() in data:
-                break
-    except OSError:
-        pass
+    data = tap.read_until(s, line.encode())
     s.close()
     return line.encode() in data
 
@@ -468,14 +454,9 @@ try:
             batch.append(s)
         hs = bytes([0x81, 0x80 | len(HS), 0, 0, 0, 0]) + HS.encode()  # zero mask: text as is
         for s in batch:
-            buf = b""
-            while b"\r\n\r\n" not in buf:
-                chunk = s.recv(4096)
-                if not chunk:
-                    raise OSError("closed during the upgrade")
-                buf += chunk
-            if not buf.startswith(b"HTTP/1.1 101"):
-                raise OSError(buf[:40])
+            head, _ = tap.read_head(s)
+            if not head.startswith(b"HTTP/1.1 101"):
+                raise OSError(head[:40])
             s.sendall(hs)
         for s in batch:
             if b'"rid":1' not in s.recv(4096):

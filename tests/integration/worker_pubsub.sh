@@ -16,17 +16,12 @@ JS="$SC_ROOT/tests/support/worker_pubsub.js"
 # run_pair NAME: two sc-conformance workers on $BPORT, the basic checks, both stopped.
 run_pair() {
   local name=$1
-  start_worker "$TEST_TMP/$name-w1.log" "$SC_BIN/sc-conformance" --auth-key-file "$KEY" \
+  start_worker_pair "$name" "$SC_BIN/sc-conformance" --auth-key-file "$KEY" \
     --brokers "127.0.0.1:$BPORT" --socket-channel-limit 3
-  local p1=$PORT w1=$WPID
-  start_worker "$TEST_TMP/$name-w2.log" "$SC_BIN/sc-conformance" --auth-key-file "$KEY" \
-    --brokers "127.0.0.1:$BPORT" --socket-channel-limit 3
-  local p2=$PORT w2=$WPID
-  timeout 60 node "$JS" basic "$p1" "$p2" "$BPORT" ||
+  timeout 60 node "$JS" basic "$P1" "$P2" "$BPORT" ||
     { tail -n 5 "$TEST_TMP/$name-w1.log" "$TEST_TMP/$name-w2.log"; fail "pub/sub with $name"; }
   ok "pub/sub between two workers through $name"
-  stop_worker "$w1" "$TEST_TMP/$name-w1.log"
-  stop_worker "$w2" "$TEST_TMP/$name-w2.log"
+  stop_worker_pair "$name"
 }
 
 start_broker "$TEST_TMP/broker.log" "$SC_BIN/sc-broker"
@@ -40,39 +35,27 @@ start_worker "$TEST_TMP/mw.log" "$SC_BIN/sc-example-middleware" --brokers "127.0
 timeout 30 node "$JS" middleware "$PORT" || fail "pub/sub middleware"
 stop_worker "$WPID" "$TEST_TMP/mw.log"
 ok "--allow-client-publish no and the Subscribe / PublishIn / PublishOut middleware"
-start_worker "$TEST_TMP/chat1.log" "$SC_BIN/sc-example-chat" --brokers "127.0.0.1:$BPORT"
-P1=$PORT W1=$WPID
-start_worker "$TEST_TMP/chat2.log" "$SC_BIN/sc-example-chat" --brokers "127.0.0.1:$BPORT"
-P2=$PORT W2=$WPID
+start_worker_pair chat "$SC_BIN/sc-example-chat" --brokers "127.0.0.1:$BPORT"
 timeout 30 node "$JS" chat "$P1" "$P2" || fail "chat example"
-stop_worker "$W1" "$TEST_TMP/chat1.log"
-stop_worker "$W2" "$TEST_TMP/chat2.log"
+stop_worker_pair chat
 
 # The broker goes away under subscribed clients and comes back on the same port.
-start_worker "$TEST_TMP/r-w1.log" "$SC_BIN/sc-conformance" --brokers "127.0.0.1:$BPORT"
-P1=$PORT W1=$WPID
-start_worker "$TEST_TMP/r-w2.log" "$SC_BIN/sc-conformance" --brokers "127.0.0.1:$BPORT"
-P2=$PORT W2=$WPID
+start_worker_pair r "$SC_BIN/sc-conformance" --brokers "127.0.0.1:$BPORT"
 timeout 60 node "$JS" restart "$P1" "$P2" "$BPID" "$SC_BIN/sc-broker" --port "$BPORT" ||
   { tail -n 5 "$TEST_TMP/r-w1.log"; fail "broker restart"; }
 grep -q "subscription connection is back" "$TEST_TMP/r-w1.log" ||
   fail "worker 1 did not log its broker reconnection"
 ok "broker restart: the workers logged the outage and the reconnection"
-stop_worker "$W1" "$TEST_TMP/r-w1.log"
-stop_worker "$W2" "$TEST_TMP/r-w2.log"
+stop_worker_pair r
 
 # Two brokers: --brokers a,b in the same order on both workers.
 start_broker "$TEST_TMP/broker-a.log" "$SC_BIN/sc-broker"
 BA=$BPORT
 start_broker "$TEST_TMP/broker-b.log" "$SC_BIN/sc-broker"
 BB=$BPORT
-start_worker "$TEST_TMP/s-w1.log" "$SC_BIN/sc-conformance" --brokers "127.0.0.1:$BA,127.0.0.1:$BB"
-P1=$PORT W1=$WPID
-start_worker "$TEST_TMP/s-w2.log" "$SC_BIN/sc-conformance" --brokers "127.0.0.1:$BA,127.0.0.1:$BB"
-P2=$PORT W2=$WPID
+start_worker_pair s "$SC_BIN/sc-conformance" --brokers "127.0.0.1:$BA,127.0.0.1:$BB"
 timeout 60 node "$JS" spread "$P1" "$P2" "$BA" "$BB" || fail "two brokers"
-stop_worker "$W1" "$TEST_TMP/s-w1.log"
-stop_worker "$W2" "$TEST_TMP/s-w2.log"
+stop_worker_pair s
 
 # A broker that wants a password: the right one from the environment, a wrong one by flag.
 start_broker "$TEST_TMP/broker-pw.log" "$SC_BIN/sc-broker" --requirepass s3cret

@@ -14,23 +14,18 @@ TIMEOUT=2
 # run_pair NAME: two sc-conformance workers on $BPORT, every check, both stopped.
 run_pair() {
   local name=$1
-  start_worker "$TEST_TMP/$name-w1.log" "$SC_BIN/sc-conformance" \
+  start_worker_pair "$name" "$SC_BIN/sc-conformance" \
     --brokers "127.0.0.1:$BPORT" --session-timeout "$TIMEOUT"
-  local p1=$PORT w1=$WPID
-  start_worker "$TEST_TMP/$name-w2.log" "$SC_BIN/sc-conformance" \
-    --brokers "127.0.0.1:$BPORT" --session-timeout "$TIMEOUT"
-  local p2=$PORT w2=$WPID
-  timeout 30 node "$JS" cookie "$p1" ||
+  timeout 30 node "$JS" cookie "$P1" ||
     { tail -n 5 "$TEST_TMP/$name-w1.log"; fail "session cookie with $name"; }
-  timeout 60 node "$JS" share "$p1" "$p2" "$BPORT" "$TIMEOUT" \
+  timeout 60 node "$JS" share "$P1" "$P2" "$BPORT" "$TIMEOUT" \
     "$TEST_TMP/$name-w1.log" "$TEST_TMP/$name-w2.log" ||
     { tail -n 5 "$TEST_TMP/$name-w1.log" "$TEST_TMP/$name-w2.log"; fail "sessions with $name"; }
   ok "sessions shared by tabs on two workers through $name"
-  timeout 30 node "$JS" destroy "$p1" "$p2" "$BPORT" "$TEST_TMP/$name-w1.log" "$TEST_TMP/$name-w2.log" ||
+  timeout 30 node "$JS" destroy "$P1" "$P2" "$BPORT" "$TEST_TMP/$name-w1.log" "$TEST_TMP/$name-w2.log" ||
     { tail -n 5 "$TEST_TMP/$name-w1.log" "$TEST_TMP/$name-w2.log"; fail "sessionDestroy with $name"; }
   ok "sessionDestroy through $name"
-  stop_worker "$w1" "$TEST_TMP/$name-w1.log"
-  stop_worker "$w2" "$TEST_TMP/$name-w2.log"
+  stop_worker_pair "$name"
 }
 
 start_broker "$TEST_TMP/broker.log" "$SC_BIN/sc-broker"
@@ -72,15 +67,11 @@ ok "Secure on the cookie with --trust-proxy and X-Forwarded-Proto: https, not wi
 B1=$BPORT
 start_broker "$TEST_TMP/broker2.log" "$SC_BIN/sc-broker"
 B2=$BPORT
-start_worker "$TEST_TMP/sh-w1.log" "$SC_BIN/sc-conformance" --brokers "127.0.0.1:$B1,127.0.0.1:$B2"
-P1=$PORT W1=$WPID
-start_worker "$TEST_TMP/sh-w2.log" "$SC_BIN/sc-conformance" --brokers "127.0.0.1:$B1,127.0.0.1:$B2"
-P2=$PORT W2=$WPID
+start_worker_pair sh "$SC_BIN/sc-conformance" --brokers "127.0.0.1:$B1,127.0.0.1:$B2"
 timeout 60 node "$JS" shard "$P1" "$P2" "$B1" "$B2" ||
   { tail -n 5 "$TEST_TMP/sh-w1.log" "$TEST_TMP/sh-w2.log"; fail "sessions over two brokers"; }
 ok "sessions sharded over two brokers"
-stop_worker "$W1" "$TEST_TMP/sh-w1.log"
-stop_worker "$W2" "$TEST_TMP/sh-w2.log"
+stop_worker_pair sh
 
 # Respawn: a master with one worker; its worker is SIGKILLed under the tab.
 start_worker "$TEST_TMP/m.log" "$SC_BIN/sc-conformance" --brokers "127.0.0.1:$B1" --workers 1

@@ -128,11 +128,7 @@ class Balancer:
             wait_port(self.tls_port)
 
     def rss_kib(self):
-        with open(f"/proc/{self.proc.pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-        return 0
+        return tap.rss_kib(self.proc.pid)
 
     def metrics(self):
         s = socket.create_connection(("127.0.0.1", self.stats_port), timeout=5)
@@ -194,12 +190,7 @@ def read_to_eof(s):
 
 def read_response(s, buf=b""):
     """Reads one HTTP response with Content-Length; returns (status, headers dict, body, rest)."""
-    while b"\r\n\r\n" not in buf:
-        chunk = s.recv(65536)
-        if not chunk:
-            raise ConnectionError("EOF before response head")
-        buf += chunk
-    head, rest = buf.split(b"\r\n\r\n", 1)
+    head, rest = tap.read_head(s, buf)
     lines = head.decode("latin-1").split("\r\n")
     status = int(lines[0].split()[1])
     headers = {}
@@ -248,13 +239,7 @@ def ws_handshake(s, path="/ws", extra=""):
     key = base64.b64encode(os.urandom(16)).decode()
     s.sendall((f"GET {path} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n{extra}\r\n").encode())
-    buf = b""
-    while b"\r\n\r\n" not in buf:
-        chunk = s.recv(4096)
-        if not chunk:
-            raise ConnectionError("EOF in upgrade")
-        buf += chunk
-    head, rest = buf.split(b"\r\n\r\n", 1)
+    head, rest = tap.read_head(s)
     lines = head.decode().split("\r\n")
     headers = {l.split(":", 1)[0].lower(): l.split(":", 1)[1].strip() for l in lines[1:]}
     want = base64.b64encode(hashlib.sha1((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").encode()).digest()).decode()

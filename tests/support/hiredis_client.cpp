@@ -12,16 +12,12 @@
 #include <memory>
 #include <string>
 
+#include "handle.h"
+
 namespace {
 
-struct ContextFree {
-  void operator()(redisContext* c) const { redisFree(c); }
-};
-struct ReplyFree {
-  void operator()(redisReply* r) const { freeReplyObject(r); }
-};
-using Context = std::unique_ptr<redisContext, ContextFree>;
-using Reply = std::unique_ptr<redisReply, ReplyFree>;
+using Context = sc::Handle<redisContext, redisFree>;
+using Reply = sc::Handle<redisReply, freeReplyObject>;
 
 int checks = 0;
 

@@ -175,19 +175,26 @@ class ProtocolViolation(Exception):
     pass
 
 
-class Simple(str):
-    def __repr__(self):
-        return "Simple(%s)" % str.__repr__(self)
+def _tagged(base):
+    """A base for the RESP types kept as a Python str or list: its repr names the type,
+    Simple('OK'), Set([1, 2])."""
+
+    class Tagged(base):
+        def __repr__(self):
+            return "%s(%s)" % (type(self).__name__, base.__repr__(self))
+    return Tagged
 
 
-class Err(str):
-    def __repr__(self):
-        return "Err(%s)" % str.__repr__(self)
+class Simple(_tagged(str)):
+    pass
 
 
-class Double(str):
-    def __repr__(self):
-        return "Double(%s)" % str.__repr__(self)
+class Err(_tagged(str)):
+    pass
+
+
+class Double(_tagged(str)):
+    pass
 
 
 class BigNum(str):
@@ -203,21 +210,16 @@ class Boolean(int):
         return "Boolean(%s)" % bool(self)
 
 
-class Set(list):
-    def __repr__(self):
-        return "Set(%s)" % list.__repr__(self)
+class Set(_tagged(list)):
+    pass
 
 
-class Push(list):
-    def __repr__(self):
-        return "Push(%s)" % list.__repr__(self)
+class Push(_tagged(list)):
+    pass
 
 
-class Map(list):
+class Map(_tagged(list)):
     """A RESP3 map as a list of (key, value) pairs (keys may be unhashable)."""
-
-    def __repr__(self):
-        return "Map(%s)" % list.__repr__(self)
 
     def get(self, key, default=None):
         if isinstance(key, str):
@@ -519,6 +521,23 @@ def tmpdir():
         _tmpdir = tempfile.TemporaryDirectory(prefix="respdiff.")
         atexit.register(_tmpdir.cleanup)
     return _tmpdir.name
+
+
+def kill9(srv):
+    """SIGKILL to a Server's process (no flush, no fsync), then reaps it."""
+    os.kill(srv.pid, signal.SIGKILL)
+    srv.proc.wait(5)
+
+
+def wait_rewrite(conn, tries=100):
+    """Polls INFO persistence on conn every 0.1 s, at most `tries` times, until no AOF rewrite
+    is in progress; returns the last INFO persistence text."""
+    for _ in range(tries):
+        info = conn("INFO", "persistence").decode()
+        if "aof_rewrite_in_progress:0" in info:
+            break
+        time.sleep(0.1)
+    return info
 
 
 def broker_cmd():
@@ -881,34 +900,23 @@ def split_args(line):
         if i >= n:
             return out
         cur = []
-        inq = insq = False
+        quote = None  # '"' or "'" inside quotes
         while True:
-            if inq:
+            if quote:
                 if i >= n:
                     return None
                 c = line[i]
-                if (c == "\\" and i + 3 < n and line[i + 1] == "x"
+                if (quote == '"' and c == "\\" and i + 3 < n and line[i + 1] == "x"
                         and all(h in "0123456789abcdefABCDEF" for h in line[i + 2:i + 4])):
                     cur.append(chr(int(line[i + 2:i + 4], 16)))
                     i += 3
-                elif c == "\\" and i + 1 < n:
+                elif quote == '"' and c == "\\" and i + 1 < n:
                     i += 1
                     cur.append(_ESC.get(line[i], line[i]))
-                elif c == '"':
-                    if i + 1 < n and line[i + 1] not in " \t\n\r\v\f":
-                        return None
-                    i += 1
-                    break
-                else:
-                    cur.append(c)
-            elif insq:
-                if i >= n:
-                    return None
-                c = line[i]
-                if c == "\\" and i + 1 < n and line[i + 1] == "'":
+                elif quote == "'" and c == "\\" and i + 1 < n and line[i + 1] == "'":
                     i += 1
                     cur.append("'")
-                elif c == "'":
+                elif c == quote:  # the closing quote must end the argument
                     if i + 1 < n and line[i + 1] not in " \t\n\r\v\f":
                         return None
                     i += 1
@@ -921,10 +929,8 @@ def split_args(line):
                 c = line[i]
                 if c in " \t\n\r\v\f":
                     break
-                if c == '"':
-                    inq = True
-                elif c == "'":
-                    insq = True
+                if c in "\"'":
+                    quote = c
                 else:
                     cur.append(c)
             i += 1
@@ -1130,6 +1136,35 @@ class TypedPair:
 
     def expect(self, cond, what):
         check(cond, what)
+
+    def notify(self, flags):
+        """CONFIG SET notify-keyspace-events `flags` on both servers ("": off)."""
+        for c in (self.a, self.b):
+            c.call("CONFIG", "SET", "notify-keyspace-events", flags)
+
+    def event_subscribers(self, flags):
+        """notify(flags), then a new connection to each server (sc-broker's first) for the test
+        to subscribe to the events with."""
+        self.notify(flags)
+        return [TypedConn(self.ours.port), TypedConn(self.redis.port)]
+
+    def expect_same_events(self, subs, take, what, timeout=2):
+        """Reads what each of event_subscribers()'s connections receives: take(message) gives
+        (an event or None, whether it was the last); at most 100 events a connection.  Checks
+        that both servers sent the same events, and closes the connections."""
+        events = []
+        for s in subs:
+            got, last = [], False
+            s.sock.settimeout(timeout)
+            while not last and len(got) <= 100:
+                (_, x), _ = s.read()
+                ev, last = take(x)
+                if ev is not None:
+                    got.append(ev)
+            events.append(got)
+            s.close()
+        self.expect(events[0] == events[1], "%s equal:\n  sc-broker %r\n  redis     %r"
+                    % (what, events[0], events[1]))
 
     def finish(self):
         for c in (self.a, self.b):

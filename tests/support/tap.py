@@ -7,6 +7,9 @@
     tap.fail("what", stop=True)                # ... and end the test now (exit 1)
     with tap.optional("reason"): ...           # failures inside are "# TODO reason", not fatal
     port = tap.free_port()
+    data = tap.read_until(sock, b"needle")     # until EOF, an error, a timeout or the needle
+    head, rest = tap.read_head(sock)           # an HTTP head up to its blank line
+    kib = tap.rss_kib(pid)
     tap.finish()                               # summary line, exit 0 if nothing failed, else 1
 
 Contract: checks are numbered in the order they run; a test that never calls finish() still
@@ -118,6 +121,42 @@ def free_port():
     port = s.getsockname()[1]
     s.close()
     return port
+
+
+def read_until(s, stop=None):
+    """What the peer of socket s sends until it closes, the connection fails (reset, the socket's
+    timeout), or `stop` (bytes) appears in it.  Never raises."""
+    data = b""
+    try:
+        while not (stop and stop in data):
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    except OSError:
+        pass
+    return data
+
+
+def read_head(s, buf=b""):
+    """Reads from s (after `buf`, already read) through the blank line that ends an HTTP head;
+    returns (head, the bytes after it).  Raises ConnectionError at EOF before the blank line."""
+    while b"\r\n\r\n" not in buf:
+        chunk = s.recv(65536)
+        if not chunk:
+            raise ConnectionError("EOF before the end of the HTTP head")
+        buf += chunk
+    head, rest = buf.split(b"\r\n\r\n", 1)
+    return head, rest
+
+
+def rss_kib(pid):
+    """The resident set size of process pid in KiB (VmRSS in /proc/PID/status); 0 when absent."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
 
 
 def before_finish(fn):

@@ -191,6 +191,17 @@ void reset_conn(Conn* c) {
   conn_free(c);
 }
 
+// The head of a 200 whose body is the c->remaining bytes that follow.
+void send_body_head(Conn* c) {
+  char h[256];
+  int n =
+      snprintf(h, sizeof h,
+               "HTTP/1.1 200 OK\r\nX-Backend: %s\r\nX-Client: %s\r\nContent-Length: %llu\r\n%s\r\n",
+               g_name.c_str(), c->client.c_str(), (unsigned long long)c->remaining,
+               c->keep_alive ? "" : "Connection: close\r\n");
+  evbuffer_add(bufferevent_get_output(c->bev), h, size_t(n));
+}
+
 void handle_head(Conn* c, const std::string& head) {
   size_t sp1 = head.find(' '), sp2 = head.find(' ', sp1 + 1);
   std::string method = head.substr(0, sp1);
@@ -230,26 +241,14 @@ void handle_head(Conn* c, const std::string& head) {
     size_t q = target.find("n=");
     c->remaining = q == std::string::npos ? 0 : strtoull(target.c_str() + q + 2, nullptr, 10);
     c->sent = 0;
-    char h[256];
-    int n = snprintf(
-        h, sizeof h,
-        "HTTP/1.1 200 OK\r\nX-Backend: %s\r\nX-Client: %s\r\nContent-Length: %llu\r\n%s\r\n",
-        g_name.c_str(), c->client.c_str(), (unsigned long long)c->remaining,
-        c->keep_alive ? "" : "Connection: close\r\n");
-    evbuffer_add(bufferevent_get_output(c->bev), h, size_t(n));
+    send_body_head(c);
     c->state = State::Bytes;
     fill_bytes(c);
     return;
   }
   if (path == "/echo") {
     c->remaining = strtoull(header_value(head, "Content-Length").c_str(), nullptr, 10);
-    char h[256];
-    int n = snprintf(
-        h, sizeof h,
-        "HTTP/1.1 200 OK\r\nX-Backend: %s\r\nX-Client: %s\r\nContent-Length: %llu\r\n%s\r\n",
-        g_name.c_str(), c->client.c_str(), (unsigned long long)c->remaining,
-        c->keep_alive ? "" : "Connection: close\r\n");
-    evbuffer_add(bufferevent_get_output(c->bev), h, size_t(n));
+    send_body_head(c);
     c->state = c->remaining ? State::Echo : State::Head;
     return;
   }

@@ -3,13 +3,11 @@
 // Usage: node worker_echo.js PORT.  Prints "ok N - ..."; exits 1 on failure.
 'use strict';
 const assert = require('assert/strict');
-const sc = require('socketcluster-client');
+const sct = require('./sc_test');
+const { ok, sleep } = sct;
 
 const port = Number(process.argv[2]);
-let n = 0;
-const ok = (what) => console.log(`ok ${++n} - ${what}`);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const client = () => sc.create({ hostname: '127.0.0.1', port, autoReconnect: false, ackTimeout: 2000 });
+const client = () => sct.client(port, { ackTimeout: 2000 });
 
 async function main() {
   const a = client();
@@ -33,4 +31,4 @@ async function main() {
   ok('on_disconnect sees the client\'s close code 4100 and reason "bye"; ids differ per socket');
 }
 
-main().then(() => process.exit(0), (e) => { console.error('FAILED', e); process.exit(1); });
+sct.run(main);

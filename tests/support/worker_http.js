@@ -7,22 +7,14 @@
 // Prints "ok N - ..." per check; exits 1 at the first failure.
 'use strict';
 const assert = require('assert/strict');
-const sc = require('socketcluster-client');
 const WebSocket = require('ws');
+const sct = require('./sc_test');
+const { ok, sleep, within } = sct;
 
 const [mode, portArg] = process.argv.slice(2);
 const port = Number(portArg);
-let n = 0;
-const ok = (what) => console.log(`ok ${++n} - ${what}`);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const within = (p, ms, what) => Promise.race([p, sleep(ms).then(() => { throw new Error(`${what}: nothing within ${ms} ms`); })]);
-
-function client(opts = {}) {
-  return sc.create({ hostname: '127.0.0.1', port, autoReconnect: false, ackTimeout: 3000, ...opts });
-}
-async function connected(s) {
-  return within(s.listener('connect').once(), 3000, 'connect');
-}
+const client = (opts) => sct.client(port, opts);
+const connected = sct.connectStatus;  // resolves with the connect status
 
 // /metrics as {name or name{labels}: number}.
 async function metrics() {
@@ -183,7 +175,4 @@ async function auth() {
   s.disconnect();
 }
 
-({ traffic, origins, auth })[mode]().then(() => process.exit(0), (e) => {
-  console.error(`not ok ${++n} - ${e.stack || e}`);
-  process.exit(1);
-});
+sct.run({ traffic, origins, auth }[mode]);

@@ -10,6 +10,23 @@ start_worker() {
   WPID=$SPID
 }
 
+# start_worker_pair NAME BINARY ARGS...: two workers, each start_worker BINARY ARGS..., logging to
+# $TEST_TMP/NAME-w1.log and NAME-w2.log.  Sets P1 W1 (the first) and P2 W2 (the second).
+start_worker_pair() {
+  local name=$1
+  shift
+  start_worker "$TEST_TMP/$name-w1.log" "$@"
+  P1=$PORT W1=$WPID
+  start_worker "$TEST_TMP/$name-w2.log" "$@"
+  P2=$PORT W2=$WPID
+}
+
+# stop_worker_pair NAME: stop_worker on both workers of start_worker_pair NAME.
+stop_worker_pair() {
+  stop_worker "$W1" "$TEST_TMP/$1-w1.log"
+  stop_worker "$W2" "$TEST_TMP/$1-w2.log"
+}
+
 # Installs the pinned node packages once (tests/package-lock.json).
 need_node_modules() {
   command -v node >/dev/null || fail "node is not installed"

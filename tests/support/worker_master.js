@@ -13,26 +13,20 @@
 const assert = require('assert/strict');
 const fs = require('fs');
 const { spawn } = require('child_process');
-const sc = require('socketcluster-client');
+const sct = require('./sc_test');
+const { ok, sleep, within, connected, publishUntil } = sct;
 
 const [mode, ...args] = process.argv.slice(2);
-let n = 0;
-const ok = (what) => console.log(`ok ${++n} - ${what}`);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const within = (p, ms, what) => Promise.race([p, sleep(ms).then(() => { throw new Error(`timeout: ${what}`); })]);
-const clients = [];
 // Clients reconnect fast (the client's default waits 10-20 s before its first retry).
 function client(port, opts = {}) {
-  const c = sc.create({
-    hostname: '127.0.0.1', port, ackTimeout: 2000,
+  const c = sct.client(port, {
+    autoReconnect: true, ackTimeout: 2000,
     autoReconnectOptions: { initialDelay: 50, randomness: 50, multiplier: 1, maxDelay: 100 }, ...opts,
   });
   c.closes = [];
   (async () => { for await (const e of c.listener('close')) c.closes.push(e.code); })();
-  clients.push(c);
   return c;
 }
-async function connected(c) { await within(c.listener('connect').once(), 3000, 'connect'); return c; }
 // {id, pid} of the worker serving c.
 const served = (c) => c.invoke('worker');
 
@@ -234,13 +228,8 @@ async function broker(p0, p1, bpid, ...cmd) {
   await sleep(300);
   const restarted = spawn(cmd[0], cmd.slice(1), { stdio: 'ignore' });
   try {
-    let done = false;
-    for (let i = 0; i < 100 && !done; i++) {
-      await sleep(100);
-      try { await pub.invokePublish('news', `after ${i}`); } catch (e) { continue; }
-      await sleep(100);
-      done = subs.every((s) => s.got.some((d) => String(d).startsWith('after')));
-    }
+    const done = await publishUntil((d) => pub.invokePublish('news', d),
+                                    () => subs.every((s) => s.got.some((d) => String(d).startsWith('after'))));
     assert.ok(done, 'delivery resumed on both workers within 20 s');
     ok('broker killed and restarted under subscribers on two workers of a master: both resubscribe, delivery resumes');
   } finally {
@@ -250,10 +239,4 @@ async function broker(p0, p1, bpid, ...cmd) {
 }
 
 const modes = { crash, loop, rolling, 'rolling-shared': rollingShared, term, reuseport, broker };
-modes[mode](...args).then(() => {
-  for (const c of clients) c.disconnect();
-  process.exit(0);
-}, (e) => {
-  console.error(`FAILED (${mode}):`, e);
-  process.exit(1);
-});
+sct.run(modes[mode], ...args);

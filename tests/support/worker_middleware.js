@@ -3,21 +3,16 @@
 // Usage: node worker_middleware.js PORT KEYFILE.  Prints "ok N - ..."; exits 1 on failure.
 'use strict';
 const assert = require('assert/strict');
-const fs = require('fs');
 const WebSocket = require('ws');
 const jwt = require('jsonwebtoken');
-const sc = require('socketcluster-client');
+const sct = require('./sc_test');
+const { ok, sleep, within } = sct;
 
 const port = Number(process.argv[2]);
-const key = fs.readFileSync(process.argv[3], 'utf8').replace(/\r?\n$/, '');
-let n = 0;
-const ok = (what) => console.log(`ok ${++n} - ${what}`);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const engine = (token) => ({ saveToken: async (k, t) => t, removeToken: async () => null,
+const key = sct.readKey(process.argv[3]);
+const engine = (token) => ({ saveToken: async (k, tok) => tok, removeToken: async () => null,
                              loadToken: async () => token });
-const client = (opts = {}) => sc.create({ hostname: '127.0.0.1', port, autoReconnect: false,
-                                          ackTimeout: 1500, ...opts });
-const within = (p, ms, what) => Promise.race([p, sleep(ms).then(() => { throw new Error(what); })]);
+const client = (opts = {}) => sct.client(port, { ackTimeout: 1500, ...opts });
 
 async function main() {
   // HandshakeWS: a refused upgrade is HTTP 401 with the error message as body.
@@ -46,7 +41,7 @@ async function main() {
 
   // Authenticate: a valid token refused by middleware → guest with authError.
   const blocked = client({ authEngine: engine(jwt.sign({ username: 'blocked' }, key)) });
-  const st = await within(blocked.listener('connect').once(), 3000, 'no connect');
+  const st = await sct.connectStatus(blocked);
   assert.equal(st.isAuthenticated, false);
   assert.equal(st.authError.name, 'AuthBlockedError');
   blocked.disconnect();
@@ -54,7 +49,7 @@ async function main() {
 
   // Invoke: block with an error, silent block, data rewriting; Transmit: drop.
   const c = client();
-  await within(c.listener('connect').once(), 3000, 'no connect');
+  await sct.connectStatus(c);
   await assert.rejects(c.invoke('secret'), (e) => e.name === 'ForbiddenError' && e.message === 'secret needs a token');
   await assert.rejects(c.invoke('silent'), (e) => e.name === 'SilentMiddlewareBlockedError');
   assert.equal(await c.invoke('echo', 'rewrite-me'), 'rewritten');
@@ -67,10 +62,10 @@ async function main() {
   assert.deepEqual(pongs, ['keep']);
   c.disconnect();
   const authed = client({ authEngine: engine(jwt.sign({ username: 'alice' }, key)) });
-  assert.equal((await within(authed.listener('connect').once(), 3000, 'no connect')).isAuthenticated, true);
+  assert.equal((await sct.connectStatus(authed)).isAuthenticated, true);
   assert.equal(await authed.invoke('secret'), '42');
   authed.disconnect();
   ok('Invoke: ForbiddenError, SilentMiddlewareBlockedError, data rewritten; Transmit: dropped; secret allowed with a token');
 }
 
-main().then(() => process.exit(0), (e) => { console.error('FAILED', e); process.exit(1); });
+sct.run(main);

@@ -13,20 +13,9 @@
 const assert = require('assert/strict');
 const { execFileSync, spawn } = require('child_process');
 const WebSocket = require('ws');
-const sc = require('socketcluster-client');
+const { ok, sleep, within, client, connected, publishUntil, run } = require('./sc_test');
 
 const [mode, ...args] = process.argv.slice(2);
-let n = 0;
-const ok = (what) => console.log(`ok ${++n} - ${what}`);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const within = (p, ms, what) => Promise.race([p, sleep(ms).then(() => { throw new Error(`timeout: ${what}`); })]);
-const clients = [];
-function client(port, opts = {}) {
-  const c = sc.create({ hostname: '127.0.0.1', port, autoReconnect: false, ackTimeout: 3000, ...opts });
-  clients.push(c);
-  return c;
-}
-async function connected(c) { await within(c.listener('connect').once(), 3000, 'connect'); return c; }
 // Subscribes and collects what arrives in `got`.
 async function sub(c, channel) {
   const ch = c.subscribe(channel);
@@ -245,13 +234,8 @@ async function restart(p1, p2, bpid, ...cmd) {
   ok(`broker killed: client publish fails with BrokerError ("${err.message}")`);
   const broker = spawn(cmd[0], cmd.slice(1), { stdio: 'ignore' });
   try {
-    let got = false;
-    for (let i = 0; i < 100 && !got; i++) {
-      await sleep(100);
-      try { await b.invokePublish('news', `after ${i}`); } catch (e) { continue; }
-      await sleep(100);
-      got = an.got.some((d) => String(d).startsWith('after'));
-    }
+    const got = await publishUntil((d) => b.invokePublish('news', d),
+                                   () => an.got.some((d) => String(d).startsWith('after')));
     assert.ok(got, 'delivery resumed within 20 s');
     assert.ok(!an.got.includes('during'));
     ok('broker restarted: the workers reconnect, worker 1 resubscribes, delivery resumes (no reconnect of the client)');
@@ -305,7 +289,4 @@ async function chat(p1, p2) {
 }
 
 const modes = { basic, nopublish, middleware, restart, spread, password, chat };
-modes[mode](...args).then(() => {
-  clients.forEach((c) => c.disconnect());
-  process.exit(0);
-}, (e) => { console.error('FAILED', e); process.exit(1); });
+run(modes[mode], ...args);

@@ -3,16 +3,15 @@
 //        node worker_restart.js PORT reuse TOKEN → connects with TOKEN, prints isAuthenticated
 //                                                 and whoami as JSON
 'use strict';
-const sc = require('socketcluster-client');
+const sct = require('./sc_test');
 
 const [port, phase, token] = [Number(process.argv[2]), process.argv[3], process.argv[4]];
-const engine = (t) => ({ saveToken: async (k, v) => v, removeToken: async () => null,
-                         loadToken: async () => t });
+const engine = (tok) => ({ saveToken: async (k, v) => v, removeToken: async () => null,
+                           loadToken: async () => tok });
 
 async function main() {
-  const s = sc.create({ hostname: '127.0.0.1', port, autoReconnect: false, ackTimeout: 3000,
-                        authEngine: engine(phase === 'reuse' ? token : null) });
-  const status = await s.listener('connect').once();
+  const s = sct.client(port, { authEngine: engine(phase === 'reuse' ? token : null) });
+  const status = await sct.connectStatus(s, 5000);
   if (phase === 'login') {
     const authed = s.listener('authenticate').once();
     await s.invoke('login', { username: 'rita' });
@@ -26,5 +25,5 @@ async function main() {
 }
 
 const timer = setTimeout(() => { console.error('timeout'); process.exit(1); }, 5000);
-main().then(() => { clearTimeout(timer); process.exit(0); },
-            (e) => { console.error('FAILED', e); process.exit(1); });
+timer.unref();
+sct.run(main);

@@ -16,30 +16,25 @@ const assert = require('assert/strict');
 const { execFileSync } = require('child_process');
 const fs = require('fs');
 const WebSocket = require('ws');
-const sc = require('socketcluster-client');
+const sct = require('./sc_test');
+const { ok, sleep, within, clients } = sct;
 
 const [mode, ...args] = process.argv.slice(2);
-let n = 0;
-const ok = (what) => console.log(`ok ${++n} - ${what}`);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const within = (p, ms, what) => Promise.race([p, sleep(ms).then(() => { throw new Error(`timeout: ${what}`); })]);
 const SID = /^[A-Za-z0-9_-]{32}$/;
-const clients = [];
 
 function tab(port, { cookie, sid } = {}) {
-  const opts = { hostname: '127.0.0.1', port, ackTimeout: 3000, autoReconnect: false };
+  const opts = {};
   if (cookie) opts.wsOptions = { headers: { Cookie: cookie } };
   if (sid) opts.query = { sid };
-  const c = sc.create(opts);
+  const c = sct.client(port, opts);
   c.got = [];  // every transmitted event: [event, data]
   for (const ev of ['hello', 'seq', 'everyone', 'direct', 'sessiondestroy']) {
     (async () => { for await (const d of c.receiver(ev)) c.got.push([ev, d]); })();
   }
-  clients.push(c);
   return c;
 }
 async function connected(c) {
-  await within(c.listener('connect').once(), 3000, 'connect');
+  await sct.connected(c);
   c.sid = await c.invoke('sessionId');
   return c;
 }
@@ -265,12 +260,11 @@ async function respawn(port) {
   await a.invoke('sessionSet', { name: 'kept', value: 'yes' });
   const { pid } = await a.invoke('worker');
   const sid = a.sid;
-  const b = sc.create({
-    hostname: '127.0.0.1', port, ackTimeout: 3000, wsOptions: { headers: { Cookie: `sid=${sid}` } },
+  const b = sct.client(port, {
+    autoReconnect: true, wsOptions: { headers: { Cookie: `sid=${sid}` } },
     autoReconnectOptions: { initialDelay: 50, randomness: 50, multiplier: 1, maxDelay: 100 },
   });
-  clients.push(b);
-  await within(b.listener('connect').once(), 3000, 'connect');
+  await sct.connected(b);
   assert.equal(await b.invoke('sessionId'), sid);
   // The tab writes a counter into its session, one invoke at a time, while its worker dies.
   const t = { acked: -1, lost: [], stop: false };
@@ -314,12 +308,12 @@ async function example(p1, p2) {
     return c;
   };
   const a = told(tab(p1, { sid }));
-  await within(a.listener('connect').once(), 3000, 'connect');
+  await sct.connected(a);
   for (let i = 0; i < 100 && a.visits.length < 1; i++) await sleep(20);
   assert.deepEqual(a.visits, [1]);
   assert.equal(await a.invoke('visits'), 1);
   const b = told(tab(p2, { sid }));
-  await within(b.listener('connect').once(), 3000, 'connect');
+  await sct.connected(b);
   for (let i = 0; i < 100 && (a.visits.length < 2 || b.visits.length < 1); i++) await sleep(20);
   assert.deepEqual(a.visits, [1, 2]);
   assert.deepEqual(b.visits, [2]);
@@ -329,17 +323,4 @@ async function example(p1, p2) {
   ok('sc-example-sessions: a tab on each worker counts visits in one session, both told, forget');
 }
 
-(async () => {
-  if (mode === 'cookie') await cookie(...args);
-  else if (mode === 'example') await example(...args);
-  else if (mode === 'shard') await shard(...args);
-  else if (mode === 'respawn') await respawn(...args);
-  else if (mode === 'destroy') await destroy(...args);
-  else if (mode === 'share') await share(...args);
-  else throw new Error(`unknown mode ${mode}`);
-  for (const c of clients) c.disconnect();
-  process.exit(0);
-})().catch((e) => {
-  console.error(`not ok - ${e.stack || e}`);
-  process.exit(1);
-});
+sct.run({ cookie, example, shard, respawn, destroy, share }[mode], ...args);

@@ -149,11 +149,8 @@ void WorkerState::on_broker_message(int broker, std::string_view bchannel,
       if (sit == sockets.end()) continue;
       SocketState* s = sit->second;
       if (!s->channels || !s->channels->count(name)) continue;
-      Action a;
-      a.type_ = Middleware::PublishOut;
-      a.socket_ = &s->handle;
+      Action a = socket_action(Middleware::PublishOut, s);
       a.channel_ = name;
-      a.remote_ = s->remote;
       a.data_ = djson;
       Error err;
       if (!run_middleware(a, &err)) continue;
@@ -192,25 +189,12 @@ void WorkerState::error_response(SocketState* s, std::string_view cid, const Err
 void WorkerState::client_subscribe(SocketState* s, proto::Packet& p, bool invoke) {
   std::string name;
   if (!channel_of(p.data, &name)) {
-    if (invoke)
-      error_response(s, p.cid,
-                     Error{"InvalidActionError", "Subscribe channel name was malformatted", ""});
-    return;
+    return refuse_action(s, p, invoke, "Subscribe channel name was malformatted");
   }
   if (middleware[size_t(Middleware::Subscribe)]) {
     std::string_view sub_data;
     proto::object_member(p.data, "data", &sub_data);
-    Action a;
-    a.type_ = Middleware::Subscribe;
-    a.socket_ = &s->handle;
-    a.channel_ = name;
-    a.remote_ = s->remote;
-    a.data_ = span_json(sub_data);
-    Error err;
-    if (!run_middleware(a, &err)) {
-      if (invoke) error_response(s, p.cid, err);
-      return;
-    }
+    if (!channel_middleware(Middleware::Subscribe, s, p, invoke, name, sub_data, nullptr)) return;
   }
   size_t have = s->channels ? s->channels->size() : 0;
   if (opt.socket_channel_limit && have >= opt.socket_channel_limit) {
@@ -259,13 +243,30 @@ bool WorkerState::unsubscribe_socket(SocketState* s, const std::string& name) {
   return true;
 }
 
+bool WorkerState::channel_middleware(Middleware type, SocketState* s, proto::Packet& p, bool invoke,
+                                     const std::string& channel, std::string_view data,
+                                     Json* rewritten) {
+  Action a = socket_action(type, s);
+  a.channel_ = channel;
+  a.data_ = span_json(data);
+  Error err;
+  if (!run_middleware(a, &err)) {
+    if (invoke) error_response(s, p.cid, err);
+    return false;
+  }
+  if (rewritten) *rewritten = std::move(a.data_);
+  return true;
+}
+
+void WorkerState::refuse_action(SocketState* s, proto::Packet& p, bool invoke,
+                                const char* message) {
+  if (invoke) error_response(s, p.cid, Error{"InvalidActionError", message, ""});
+}
+
 void WorkerState::client_unsubscribe(SocketState* s, proto::Packet& p, bool invoke) {
   std::string name;
   if (p.data.empty() || p.data[0] != '"' || !proto::decode_string(p.data, &name)) {
-    if (invoke)
-      error_response(s, p.cid,
-                     Error{"InvalidActionError", "Unsubscribe channel name was malformatted", ""});
-    return;
+    return refuse_action(s, p, invoke, "Unsubscribe channel name was malformatted");
   }
   if (!unsubscribe_socket(s, name)) {
     // The transmit form is ignored silently (the Node server only logs it).
@@ -283,34 +284,17 @@ void WorkerState::client_unsubscribe(SocketState* s, proto::Packet& p, bool invo
 
 void WorkerState::client_publish(SocketState* s, proto::Packet& p, bool invoke) {
   if (!opt.allow_client_publish) {
-    if (invoke)
-      error_response(s, p.cid,
-                     Error{"InvalidActionError", "Client publish feature is disabled", ""});
-    return;
+    return refuse_action(s, p, invoke, "Client publish feature is disabled");
   }
   std::string name;
   if (!channel_of(p.data, &name)) {
-    if (invoke)
-      error_response(s, p.cid,
-                     Error{"InvalidActionError", "Publish channel name was malformatted", ""});
-    return;
+    return refuse_action(s, p, invoke, "Publish channel name was malformatted");
   }
   std::string_view data;
   proto::object_member(p.data, "data", &data);
   Json rewritten;
   if (middleware[size_t(Middleware::PublishIn)]) {
-    Action a;
-    a.type_ = Middleware::PublishIn;
-    a.socket_ = &s->handle;
-    a.channel_ = name;
-    a.remote_ = s->remote;
-    a.data_ = span_json(data);
-    Error err;
-    if (!run_middleware(a, &err)) {
-      if (invoke) error_response(s, p.cid, err);
-      return;
-    }
-    rewritten = std::move(a.data_);
+    if (!channel_middleware(Middleware::PublishIn, s, p, invoke, name, data, &rewritten)) return;
     data = rewritten.text();
   }
   uint64_t serial = s->serial;

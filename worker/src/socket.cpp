@@ -371,11 +371,8 @@ void WorkerState::on_packet(SocketState* s, proto::Packet& p) {
     return;
   }
   if (ev == "#disconnect") return;  // v1 clients announce their close; nothing to do
-  Action a;
-  a.type_ = invoke ? Middleware::Invoke : Middleware::Transmit;
-  a.socket_ = &s->handle;
+  Action a = socket_action(invoke ? Middleware::Invoke : Middleware::Transmit, s);
   a.name_ = ev;
-  a.remote_ = s->remote;
   bool has_mw = bool(middleware[size_t(a.type_)]);
   if (has_mw) a.data_ = p.data.empty() ? Json() : Json::raw(std::string(p.data));
   Error err;
@@ -460,13 +457,8 @@ void WorkerState::handshake(SocketState* s, proto::Packet& p) {
     jwt::Verified v;
     jwt::Status st = jwt::verify(token, auth_key, unix_now(), &v);
     if (st == jwt::Status::Ok) {
-      Action a;
-      a.type_ = Middleware::Authenticate;
-      a.socket_ = &s->handle;
-      a.remote_ = s->remote;
-      a.data_ = Json::raw(v.claims);
       Error err;
-      if (run_middleware(a, &err)) {
+      if (allow_token(s, v.claims, &err)) {
         s->auth = std::make_unique<AuthState>(
             AuthState{Json::raw(std::move(v.claims)), std::move(token), v.exp});
         authenticated = true;
@@ -477,10 +469,7 @@ void WorkerState::handshake(SocketState* s, proto::Packet& p) {
       auth_error_text = auth_error(st, v, &bad).to_json();
     }
   }
-  Action a;
-  a.type_ = Middleware::HandshakeSC;
-  a.socket_ = &s->handle;
-  a.remote_ = s->remote;
+  Action a = socket_action(Middleware::HandshakeSC, s);
   a.data_ = data;
   Error err;
   if (!run_middleware(a, &err)) {
@@ -524,6 +513,20 @@ void WorkerState::handshake(SocketState* s, proto::Packet& p) {
   });
 }
 
+bool WorkerState::allow_token(SocketState* s, const std::string& claims, Error* err) {
+  Action a = socket_action(Middleware::Authenticate, s);
+  a.data_ = Json::raw(claims);
+  return run_middleware(a, err);
+}
+
+Action WorkerState::socket_action(Middleware type, SocketState* s) {
+  Action a;
+  a.type_ = type;
+  a.socket_ = &s->handle;
+  a.remote_ = s->remote;
+  return a;
+}
+
 void WorkerState::authenticate(SocketState* s, proto::Packet& p) {
   std::string token;
   Json::raw(std::string(p.data.empty() ? "null" : p.data)).as_string(&token);
@@ -531,13 +534,8 @@ void WorkerState::authenticate(SocketState* s, proto::Packet& p) {
   jwt::Status st = jwt::verify(token, auth_key, unix_now(), &v);
   std::string f = frame_buffer();
   if (st == jwt::Status::Ok) {
-    Action a;
-    a.type_ = Middleware::Authenticate;
-    a.socket_ = &s->handle;
-    a.remote_ = s->remote;
-    a.data_ = Json::raw(v.claims);
     Error err;
-    if (!run_middleware(a, &err)) {
+    if (!allow_token(s, v.claims, &err)) {
       proto::encode_response(p.cid,
                              "{\"isAuthenticated\":false,\"authError\":" + err.to_json() + "}", &f);
       queue(s, std::move(f));

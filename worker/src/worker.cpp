@@ -26,6 +26,13 @@ void lws_log_emit(int level, const char* line) {
     SC_LOG(Verbose, "lws: %.*s", int(n), line);
 }
 
+// Puts s's close code and reason into the close frame lws sends when the callback returns -1.
+void send_close_reason(lws* wsi, SocketState* s) {
+  lws_close_reason(wsi, lws_close_status(s->close_code),
+                   reinterpret_cast<unsigned char*>(s->close_reason.data()),
+                   s->close_reason.size());
+}
+
 void on_signal(struct ev_loop* loop, ev_signal* w, int) {
   auto* st = static_cast<WorkerState*>(w->data);
   if (st->stopping) {
@@ -259,9 +266,7 @@ int WorkerState::lws_callback(lws* wsi, lws_callback_reasons reason, void* user,
       }
       if (s->close_code && s->out.empty()) {
         // Closed by the protocol while reading (4008, 4009...): nothing left to send.
-        lws_close_reason(wsi, lws_close_status(s->close_code),
-                         reinterpret_cast<unsigned char*>(s->close_reason.data()),
-                         s->close_reason.size());
+        send_close_reason(wsi, s);
         return -1;
       }
       return 0;
@@ -271,10 +276,7 @@ int WorkerState::lws_callback(lws* wsi, lws_callback_reasons reason, void* user,
       if (!s) return -1;
       w->on_writeable(s);
       if (s->close_code && s->out.empty()) {
-        if (s->close_code != kCloseAbnormal)
-          lws_close_reason(wsi, lws_close_status(s->close_code),
-                           reinterpret_cast<unsigned char*>(s->close_reason.data()),
-                           s->close_reason.size());
+        if (s->close_code != kCloseAbnormal) send_close_reason(wsi, s);
         return -1;
       }
       return 0;

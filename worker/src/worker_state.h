@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "broker_link.h"
+#include "handle.h"
 #include "metrics.h"
 #include "origins.h"
 #include "sc_protocol.h"
@@ -37,10 +38,7 @@
 
 namespace sc {
 
-struct LwsContextFree {
-  void operator()(lws_context* c) const { lws_context_destroy(c); }
-};
-using LwsContextPtr = std::unique_ptr<lws_context, LwsContextFree>;
+using LwsContextPtr = Handle<lws_context, lws_context_destroy>;
 
 // One queued frame: the socket's own, or one shared by every recipient of a publication.
 struct OutFrame {
@@ -232,6 +230,12 @@ struct WorkerState {
   void publish(std::string_view channel, std::string_view data, Exchange::DoneFn done);
   void queue_shared(SocketState* s, std::shared_ptr<std::string> frame);
   void error_response(SocketState* s, std::string_view cid, const Error& e);
+  // Answers an invoke (not a transmit) of s with InvalidActionError `message`.
+  void refuse_action(SocketState* s, proto::Packet& p, bool invoke, const char* message);
+  // The Subscribe or PublishIn middleware on `data` for `channel`, from packet p of s.  Allowed:
+  // true, *rewritten (when not null) the data handed on.  Blocked: an invoke is answered, false.
+  bool channel_middleware(Middleware type, SocketState* s, proto::Packet& p, bool invoke,
+                          const std::string& channel, std::string_view data, Json* rewritten);
 
   // sessions (sessions.cpp)
   Global global;
@@ -309,6 +313,10 @@ struct WorkerState {
   void check_expiry(SocketState* s);
   // Runs a middleware point; true when allowed.  Blocked: *err is the error to report.
   bool run_middleware(Action& a, Error* err);
+  // An Action of `type` for socket s (its handle and remote address set).
+  Action socket_action(Middleware type, SocketState* s);
+  // The Authenticate middleware on a token verified for s (its claims); true when allowed.
+  bool allow_token(SocketState* s, const std::string& claims, Error* err);
   void fill_request(Request* r, SocketState* s, std::string_view cid, std::string procedure,
                     std::string_view data);
 };
