@@ -8,17 +8,12 @@
 // Prints "ok N - ..." per check; exits 1 at the first failure.
 'use strict';
 const assert = require('assert/strict');
-const sc = require('socketcluster-client');
+const sct = require('./sc_test');
+const { ok, sleep, within } = sct;
 
 const port = Number(process.argv[2]);
 const anyWorker = process.argv[3] === 'any-worker';
-let n = 0;
-const ok = (what) => console.log(`ok ${++n} - ${what}`);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const within = (p, ms, what) =>
-  Promise.race([p, sleep(ms).then(() => { throw new Error(`${what}: nothing within ${ms} ms`); })]);
-const client = (opts = {}) =>
-  sc.create({ hostname: '127.0.0.1', port, autoReconnect: false, ackTimeout: 3000, ...opts });
+const client = (opts = {}) => sct.client(port, opts);
 
 async function main() {
   const a = client();
@@ -62,7 +57,6 @@ async function main() {
   ok('another session has no note');
   await assert.rejects(a.invoke('setNote', { note: 42 }), (e) => e.name === 'NoteError');
   ok('setNote with a non-string note: NoteError');
-  for (const s of [a, b, c]) s.disconnect();
 }
 
-main().then(() => process.exit(0), (e) => { console.error('FAILED:', e); process.exit(1); });
+sct.run(main);
