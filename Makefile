@@ -79,10 +79,10 @@ fuzz:
 	@$(MAKE) --no-print-directory $(FUZZERS)
 
 # Each harness: its parser's sources (and headers, for rebuilds), its include dirs, its libraries.
-$(FUZZ_BUILD)/fuzz_resp_parser: common/resp.cpp common/resp.h
-$(FUZZ_BUILD)/fuzz_http_head: balancer/http_head.cpp balancer/http_head.h
-$(FUZZ_BUILD)/fuzz_http_head: FUZZ_INC := -Ibalancer
-$(FUZZ_BUILD)/fuzz_json_parser: common/json.cpp common/json.h
+$(FUZZ_BUILD)/fuzz_resp_parser: common/resp.cpp common/resp.h common/hex.h
+$(FUZZ_BUILD)/fuzz_http_head: balancer/http_head.cpp balancer/http_head.h common/hex.h
+$(FUZZ_BUILD)/fuzz_http_head: FUZZ_INC := -Ibalancer -Icommon
+$(FUZZ_BUILD)/fuzz_json_parser: common/json.cpp common/json.h common/hex.h
 $(FUZZ_BUILD)/fuzz_json_path: broker/json_path.cpp common/json.cpp broker/json_path.h common/json.h
 $(FUZZ_BUILD)/fuzz_json_path: FUZZ_INC := -Ibroker -Icommon
 $(FUZZ_BUILD)/fuzz_json_path: FUZZ_LIBS := -lre2
