@@ -71,6 +71,7 @@ LOAD_CPU=${LOAD_CPU:-1}
 METRICS=${METRICS:-fanout rooms echo}
 OUT=${OUT:-$BENCH/cluster-vs-node.md}
 . "$ROOT/tests/lib.sh"
+. "$ROOT/bench/lib.sh"
 
 for t in node npm taskset haproxy redis-server python3; do
   command -v $t >/dev/null || { echo "cluster-vs-node: missing $t (make deps)" >&2; exit 1; }
@@ -100,18 +101,6 @@ echo "machine: $MACHINE"
 echo "node $(node --version), socket.io $V_SIO + @socket.io/redis-adapter $V_ADAPTER, socketcluster-server $V_SCS + redis (npm) $V_REDIS, HAProxy $V_HA, redis-server $V_RS"
 echo "servers on CPU(s) $SERVER_CPUS, sc_load on CPU $LOAD_CPU; $ROUNDS round(s), ${DURATION}s measured after ${WARMUP}s warm-up"
 
-# forget PID: drop a stopped process from the exit cleanup's list (its pid may be reused).
-forget() {
-  local keep=() p
-  for p in "${_pids[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
-  _pids=("${keep[@]}")
-}
-# A process and its descendants (sc-conformance's master and its workers).
-tree_pids() {
-  local p=$1 c
-  echo "$p"
-  for c in $(cat /proc/"$p"/task/*/children 2>/dev/null); do tree_pids "$c"; done
-}
 # ports N: the first of N consecutive ports nothing listens on, drawn at random from 20000-29999
 # (below the ephemeral range; sc-conformance --workers N listens on --port .. +N-1).  Not
 # free_port of tests/lib.sh: its Python start took 8 s on the loaded machine, 5 times per
@@ -215,14 +204,6 @@ stop() {  # the balancer first (TOPO is broker, workers, balancer)
   TOPO=()
 }
 
-kv() { tr ' ' '\n' <<<"$1" | awk -F= -v k="$2" '$1 == k {print $2}'; }
-median() { sort -g | awk '{a[NR]=$1} END {if (NR == 0) print 0; else print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-calc() { awk "BEGIN {printf \"$1\", $2}"; }
-order() {  # order ROUND KIND...: the kinds rotated by the round number
-  local r=$1; shift
-  local k=("$@") n=$# i
-  for ((i = 0; i < n; i++)); do echo "${k[$(((i + r) % n))]}"; done
-}
 sumcpu() {  # sumcpu "0.12,0.30,..." FROM COUNT: the sum of COUNT entries from index FROM
   tr ',' '\n' <<<"$1" | awk -v f="$2" -v n="$3" 'NR > f && NR <= f + n && $1 > 0 {s += $1} END {printf "%.4f", s}'
 }
@@ -306,7 +287,6 @@ done
 name() { case $1 in sc) echo "ours (sc-balancer, sc-conformance, sc-broker)" ;;
   sio) echo "Socket.IO $V_SIO + redis-adapter (HAProxy, redis-server)" ;;
   scn) echo "Node SC $V_SCS + Redis glue (HAProxy, redis-server)" ;; esac; }
-ratio() { awk -v a="${1:-0}" -v b="${2:-0}" 'BEGIN {printf (b > 0 && a > 0 ? "%.2f" : "-"), (b > 0 ? a / b : 0)}'; }
 {
   echo "Measured $(date -u '+%Y-%m-%d %H:%M') UTC on: $MACHINE.  "
   echo "node $(node --version), socket.io $V_SIO, @socket.io/redis-adapter $V_ADAPTER, socketcluster-server $V_SCS, redis (npm) $V_REDIS, HAProxy $V_HA, redis-server $V_RS;"

@@ -67,6 +67,7 @@ METRICS=${METRICS:-saturated fixed idle pubsub sessions}
 OUT=${OUT:-$BENCH/worker-vs-node.md}
 want() { [[ " $METRICS " == *" $1 "* ]]; }
 . "$ROOT/tests/lib.sh"
+. "$ROOT/bench/lib.sh"
 
 for t in node npm taskset python3; do
   command -v $t >/dev/null || { echo "worker-vs-node: missing $t (make deps)" >&2; exit 1; }
@@ -144,30 +145,10 @@ stop_server() {
   wait "$SPID" 2>/dev/null
   forget "$SPID"
 }
-# forget PID: drop a stopped process from the exit cleanup's list (its pid may be reused).
-forget() {
-  local keep=() p
-  for p in "${_pids[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
-  _pids=("${keep[@]}")
-}
-# The server's pid and its descendants (were the app to fork workers, they count too).
-tree_pids() {
-  local p=$1 c
-  echo "$p"
-  for c in $(cat /proc/"$p"/task/*/children 2>/dev/null); do tree_pids "$c"; done
-}
 rss_kb() {  # summed VmRSS of the pids given
   local p s=0 r
   for p in "$@"; do r=$(awk '/^VmRSS:/ {print $2}' "/proc/$p/status" 2>/dev/null); s=$((s + ${r:-0})); done
   echo "$s"
-}
-kv() { tr ' ' '\n' <<<"$1" | awk -F= -v k="$2" '$1 == k {print $2}'; }
-median() { sort -g | awk '{a[NR]=$1} END {if (NR == 0) print 0; else print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-calc() { awk "BEGIN {printf \"$1\", $2}"; }
-order() {  # order ROUND KIND...: the kinds rotated by the round number
-  local r=$1; shift
-  local k=("$@") n=$# i
-  for ((i = 0; i < n; i++)); do echo "${k[$(((i + r) % n))]}"; done
 }
 # load KIND ARGS...: runs sc_load against the current server; prints its result line (empty if
 # it failed).  The CPU of the server's process tree (plus the broker's for ours in pub/sub, given
@@ -326,7 +307,6 @@ if want sessions; then
 fi
 
 # ---- report ----
-ratio() { awk -v a="${1:-0}" -v b="${2:-0}" 'BEGIN {printf (b > 0 && a > 0 ? "%.2f" : "-"), (b > 0 ? a / b : 0)}'; }
 g() { echo "${R[$1]:--}"; }
 {
   echo "Measured $(date -u '+%Y-%m-%d %H:%M') UTC on: $MACHINE.  "
