@@ -9,6 +9,13 @@
 # server, not the load generator, was the bottleneck) and per request (the server's main-thread
 # CPU time divided by the requests: the figure least disturbed by a busy machine).
 #
+# Job queue: bench/queue_load (pinned to CPU 1) runs $QUEUE_PAIRS producer/consumer pairs
+# against each server, in the same rounds and the same alternation: the producer LPUSHes a job
+# and BRPOPs its reply queue, the consumer (blocked in BRPOP on the job queue) LPUSHes the job's
+# id as the answer.  Round trips/s, p50/p99 latency, the server's CPU per round trip; every
+# answer is checked, and a wrong one, an error reply or a timeout stops the script with exit 1.
+# Skipped, with the reason printed and in the report, when sc-broker answers BRPOP with an error.
+#
 # Memory: $SESSIONS session hashes (4 small fields, TTL set) loaded with redis-cli --pipe into
 # a fresh instance of each; INFO used_memory and the process RSS, before and after.
 #
@@ -16,11 +23,14 @@
 # appendfsync, runs only SET and HSET, and skips the memory part.
 #
 # Env: N=2000000 ROUNDS=3 CLIENTS=50 PIPELINES="1 32" SESSIONS=1000000 SC_BUILD=build AOF=
+#      QUEUE_PAIRS="1 50" QUEUE_DURATION=5 QUEUE_WARMUP=1 (seconds per run; QUEUE_PAIRS= skips
+#      the job queue; AOF= runs skip it as well)  QUEUE_ONLY=1 (no redis-benchmark tests)
 #      OUT=<markdown file, default $SC_BUILD/bench/broker-vs-redis.md>  SKIP_MEMORY=1
 #      SKIP_THROUGHPUT=1 (the memory part only: it does not depend on load, so it may run on a
 #      busy machine; SKIP_THROUGHPUT=1 SESSIONS=100000 gives the figure issue 17 asks for)
 # Duration on 2 cores: about 50 minutes with the defaults (the -P 1 runs dominate), about 15
 # with N=300000.  A quick run: N=100000 ROUNDS=1 SESSIONS=100000 bash bench/broker-vs-redis.sh
+# The job queue alone: QUEUE_ONLY=1 SKIP_MEMORY=1 bash bench/broker-vs-redis.sh
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${SC_BUILD:-build}
@@ -36,11 +46,20 @@ OUT=${OUT:-$BUILD/bench/broker-vs-redis.md}
 SERVER_CPU=${SERVER_CPU:-0}
 AOF=${AOF:-}
 CLIENT_CPU=${CLIENT_CPU:-1}
+QLOAD=$BUILD/bench/queue_load
+QUEUE_PAIRS=${QUEUE_PAIRS-1 50}
+QUEUE_DURATION=${QUEUE_DURATION:-5}
+QUEUE_WARMUP=${QUEUE_WARMUP:-1}
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"  # kv
 
 for tool in redis-server redis-benchmark redis-cli taskset python3; do
   command -v $tool >/dev/null || { echo "broker-vs-redis: $tool is missing (make deps)" >&2; exit 1; }
 done
 [ -x "$BROKER" ] || { echo "broker-vs-redis: no $BROKER (make)" >&2; exit 1; }
+if [ -n "$QUEUE_PAIRS" ] && [ -z "$AOF" ]; then
+  [ -x "$QLOAD" ] || { echo "broker-vs-redis: no $QLOAD (make)" >&2; exit 1; }
+fi
 mkdir -p "$(dirname "$OUT")"
 TMP=$(mktemp -d /tmp/scbench.XXXXXX)
 PIDS=()
@@ -112,10 +131,18 @@ TESTS=(
 if [ -n "$AOF" ]; then
   TESTS=("SET|-t set" "HSET|-t hset")
   SKIP_MEMORY=1
+  QUEUE_PAIRS=
+fi
+if [ "${QUEUE_ONLY:-0}" = 1 ]; then
+  TESTS=()
 fi
 
 RESULTS="$TMP/results.tsv"  # server  pipeline  test  round  rps  p50  cpu%  cpu-us-per-request
 : >"$RESULTS"
+QUEUE="$TMP/queue.tsv"      # server  pairs  round  trips/s  p50-us  p99-us  cpu%  cpu-us-per-trip
+: >"$QUEUE"
+QUEUE_SERVERS="ours redis"
+QUEUE_NOTE=
 if [ "${SKIP_THROUGHPUT:-0}" = 1 ]; then
   TESTS=()
   ROUNDS=0
@@ -126,6 +153,15 @@ if [ "$ROUNDS" -gt 0 ]; then
   for p in "$OURS_PORT" "$REDIS_PORT"; do
     redis-cli -p "$p" hset bench:hash field value-of-the-field >/dev/null
   done
+  # The job queue needs BRPOP: without it (an error reply) only redis-server runs the row.
+  if [ -n "$QUEUE_PAIRS" ]; then
+    probe=$(redis-cli -p "$OURS_PORT" brpop bench:queue:probe 0.01 2>&1 | tr -d '\r' | sed 's/ *$//')
+    if [ -n "$probe" ]; then  # a nil (timed out) is an empty line
+      QUEUE_SERVERS=redis
+      QUEUE_NOTE="sc-broker skipped: BRPOP answered $probe"
+      echo "job queue: $QUEUE_NOTE"
+    fi
+  fi
 fi
 run_one() {  # server port pid pipeline round name args...
   local server=$1 port=$2 pid=$3 pipe=$4 round=$5 name=$6
@@ -146,7 +182,39 @@ run_one() {  # server port pid pipeline round name args...
     "$server" "$pipe" "$name" "$round" "$rps" "$p50" "$cpu" "$us"
 }
 
+# run_queue SERVER PORT PID PAIRS ROUND: one queue_load run; exits the script on a wrong answer.
+run_queue() {
+  local server=$1 port=$2 pid=$3 pairs=$4 round=$5 line rc=0 count secs cpu_s
+  line=$(taskset -c "$CLIENT_CPU" "$QLOAD" --port "$port" --pairs "$pairs" \
+           --duration "$QUEUE_DURATION" --warmup "$QUEUE_WARMUP" --cpu-pid "$pid" \
+           2>"$TMP/queue.err") || rc=$?
+  count=$(kv "$line" count)
+  if [ "$rc" != 0 ] || [ "$(kv "$line" errors)" != 0 ] || ! [ "${count:-0}" -gt 0 ] 2>/dev/null; then
+    echo "broker-vs-redis: queue_load against $server ($pairs pairs) exited $rc with wrong or" \
+      "error answers: $line $(head -c 2000 "$TMP/queue.err")" >&2
+    exit 1
+  fi
+  secs=$(kv "$line" secs); cpu_s=$(kv "$line" server_cpu_s)
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$server" "$pairs" "$round" "$(kv "$line" rate)" \
+    "$(kv "$line" p50_us)" "$(kv "$line" p99_us)" "$(calc %.0f "100 * $cpu_s / $secs")" \
+    "$(calc %.3f "1e6 * $cpu_s / $count")" >>"$QUEUE"
+  printf '  %-5s queue %3s pairs      round %s: %10s trips/s  p50 %s us  p99 %s us  server cpu %s s\n' \
+    "$server" "$pairs" "$round" "$(kv "$line" rate)" "$(kv "$line" p50_us)" "$(kv "$line" p99_us)" \
+    "$cpu_s"
+}
+
 for round in $(seq 1 "$ROUNDS"); do
+  for pairs in $QUEUE_PAIRS; do
+    if [ $((round % 2)) -eq 1 ]; then order="ours redis"; else order="redis ours"; fi
+    for server in $order; do
+      case " $QUEUE_SERVERS " in *" $server "*) ;; *) continue ;; esac
+      if [ "$server" = ours ]; then
+        run_queue ours "$OURS_PORT" "$OURS_PID" "$pairs" "$round"
+      else
+        run_queue redis "$REDIS_PORT" "$REDIS_PID" "$pairs" "$round"
+      fi
+    done
+  done
   for pipe in $PIPELINES; do
     for t in "${TESTS[@]}"; do
       name=${t%%|*}; args=${t#*|}
@@ -206,9 +274,11 @@ fi
 
 # ---- report ----
 python3 - "$RESULTS" "$TMP/memory.tsv" "$MACHINE" "$REDIS_VERSION" "$N" "$ROUNDS" "$CLIENTS" \
-  "$SESSIONS" "$KEYSPACE" "$AOF" >"$OUT" <<'EOF'
+  "$SESSIONS" "$KEYSPACE" "$AOF" "$QUEUE" "$QUEUE_DURATION" "$QUEUE_WARMUP" "$QUEUE_NOTE" \
+  >"$OUT" <<'EOF'
 import statistics, sys, os, datetime
 results, memfile, machine, rver, n, rounds, clients, sessions, keyspace, aof = sys.argv[1:11]
+queuefile, qdur, qwarm, qnote = sys.argv[11:15]
 rows = {}
 order = []
 for line in open(results):
@@ -234,6 +304,9 @@ if order:
     print("| test | pipeline | sc-broker req/s | redis req/s | ratio | p50 ms (ours / redis) "
           "| server CPU % (ours / redis) | server CPU µs per request (ours / redis) | CPU ratio |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+elif rounds != "0":
+    print(f"redis-server {rver} vs sc-broker, {persist}, each pinned to CPU 0 with `taskset`; "
+          "the job queue only (QUEUE_ONLY=1).")
 else:
     print(f"redis-server {rver} vs sc-broker, {persist}; memory only (SKIP_THROUGHPUT=1).")
 for k in sorted(order, key=lambda k: (k[0], order.index(k))):
@@ -244,6 +317,33 @@ for k in sorted(order, key=lambda k: (k[0], order.index(k))):
     print(f"| {name} | {pipe} | {mo:,.0f} | {mr:,.0f} | {ratio} | {med(o, 1):.3f} / "
           f"{med(r, 1):.3f} | {med(o, 2):.0f} / {med(r, 2):.0f} | {med(o, 3):.2f} / "
           f"{med(r, 3):.2f} | {med(o, 3) / med(r, 3) if med(r, 3) else 0:.2f} |")
+queue = {}
+for line in open(queuefile):
+    server, pairs, rnd, rate, p50, p99, cpu, us = line.rstrip("\n").split("\t")
+    queue.setdefault(int(pairs), {"ours": [], "redis": []})[server].append(
+        (float(rate), float(p50), float(p99), float(cpu), float(us)))
+if queue:
+    print()
+    print(f"Job queue: P producer/consumer pairs over raw RESP (`bench/queue_load`, pinned to "
+          f"CPU 1); the producer LPUSHes a job and BRPOPs its reply queue, the consumer, blocked "
+          f"in BRPOP on the job queue, LPUSHes the job's id as the answer: one round trip, one "
+          f"job in flight per pair, every answer checked.  {qdur} s measured after {qwarm} s of "
+          f"warm-up; median of {rounds} round(s), servers measured alternately."
+          + (f"  {qnote}." if qnote else ""))
+    print()
+    print("| pairs | sc-broker round trips/s | redis round trips/s | ratio | p50 µs (ours / redis) "
+          "| p99 µs (ours / redis) | server CPU % (ours / redis) "
+          "| server CPU µs per round trip (ours / redis) | CPU ratio |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for pairs in sorted(queue):
+        o, r = queue[pairs]["ours"], queue[pairs]["redis"]
+        def m(v, i, fmt):
+            return format(med(v, i), fmt) if v else "-"
+        ratio = f"{med(o, 0) / med(r, 0):.2f}" if o and r and med(r, 0) else "-"
+        cratio = f"{med(o, 4) / med(r, 4):.2f}" if o and r and med(r, 4) else "-"
+        print(f"| {pairs} | {m(o, 0, ',.0f')} | {m(r, 0, ',.0f')} | {ratio} | {m(o, 1, '.0f')} / "
+              f"{m(r, 1, '.0f')} | {m(o, 2, '.0f')} / {m(r, 2, '.0f')} | {m(o, 3, '.0f')} / "
+              f"{m(r, 3, '.0f')} | {m(o, 4, '.2f')} / {m(r, 4, '.2f')} | {cratio} |")
 if os.path.exists(memfile) and os.path.getsize(memfile):
     mem = {}
     for line in open(memfile):
