@@ -67,11 +67,11 @@ struct Options {
   int pairs = 1;
   double duration = 5;
   double warmup = 1;
-  double timeout = 10;              // seconds one round trip (or the start-up) may take
-  uint64_t max_trips = 100000000;   // the measured window ends after this many round trips
-  int size = 16;                    // bytes of filler in each job
-  std::string prefix;               // key prefix; "" = qload:<pid>.<random>
-  int cpu_pid = 0;                  // the server, for server_cpu_s (0: none)
+  double timeout = 10;             // seconds one round trip (or the start-up) may take
+  uint64_t max_trips = 100000000;  // the measured window ends after this many round trips
+  int size = 16;                   // bytes of filler in each job
+  std::string prefix;              // key prefix; "" = qload:<pid>.<random>
+  int cpu_pid = 0;                 // the server, for server_cpu_s (0: none)
 };
 
 bool parse_args(int argc, char** argv, Options* o) {
@@ -144,17 +144,17 @@ struct Conn {
   int fd = -1;
   int pair = 0;
   bool producer = false;
-  bool want_out = false;        // EPOLLOUT is registered
-  std::string in;               // bytes read, not yet a complete reply
-  std::string out;              // bytes to write
-  std::deque<Expect> expect;    // one entry per command sent and not yet answered
+  bool want_out = false;      // EPOLLOUT is registered
+  std::string in;             // bytes read, not yet a complete reply
+  std::string out;            // bytes to write
+  std::deque<Expect> expect;  // one entry per command sent and not yet answered
 };
 
 struct Pair {
   std::string job_key, reply_key;
   uint64_t seq = 0;
-  std::string id;       // "<pair>.<seq>" of the job in flight: the answer the producer wants
-  std::string job;      // the job in flight, as the consumer must receive it
+  std::string id;   // "<pair>.<seq>" of the job in flight: the answer the producer wants
+  std::string job;  // the job in flight, as the consumer must receive it
   uint64_t sent_ns = 0;
   bool in_flight = false;
 };
@@ -167,9 +167,9 @@ struct Load {
   std::string filler;
   resp::ReplyParser parser;
   bool sending = false, measuring = false;
-  int setup_left = 0;             // start-up DELs not yet answered
-  uint64_t trips = 0;             // round trips completed in the measured window
-  std::vector<uint32_t> lat_us;   // the latency of each of them
+  int setup_left = 0;            // start-up DELs not yet answered
+  uint64_t trips = 0;            // round trips completed in the measured window
+  std::vector<uint32_t> lat_us;  // the latency of each of them
 };
 
 volatile sig_atomic_t g_stop = 0;
@@ -262,21 +262,22 @@ bool popped(const resp::Reply& r, std::string_view key, std::string_view value) 
 
 void on_reply(Load& L, Conn& c, const resp::Reply& r) {
   using K = resp::Reply::Kind;
-  std::string who = std::string(c.producer ? "producer" : "consumer") + " of pair " +
-                    std::to_string(c.pair);
-  if (r.kind == K::Error) fail(L, "reply", who + ": " + r.str);
-  if (c.expect.empty()) fail(L, "wrong", who + ": unexpected reply " + show(r));
+  auto who = [&c] {  // for messages only: no string is built on the way of a right answer
+    return std::string(c.producer ? "producer" : "consumer") + " of pair " + std::to_string(c.pair);
+  };
+  if (r.kind == K::Error) fail(L, "reply", who() + ": " + r.str);
+  if (c.expect.empty()) fail(L, "wrong", who() + ": unexpected reply " + show(r));
   Expect e = c.expect.front();
   c.expect.pop_front();
   Pair& p = L.pairs[size_t(c.pair)];
   switch (e) {
     case Expect::Del:
-      if (r.kind != K::Integer) fail(L, "wrong", who + ": DEL answered " + show(r));
+      if (r.kind != K::Integer) fail(L, "wrong", who() + ": DEL answered " + show(r));
       L.setup_left--;
       return;
     case Expect::Push:
       if (r.kind != K::Integer || r.integer < 1)
-        fail(L, "wrong", who + ": LPUSH answered " + show(r));
+        fail(L, "wrong", who() + ": LPUSH answered " + show(r));
       return;
     case Expect::Pop:
       break;
@@ -285,7 +286,8 @@ void on_reply(Load& L, Conn& c, const resp::Reply& r) {
     // The job must be the one in flight, from this pair's queue; the answer is its id, taken
     // from the job as a worker would.
     if (!p.in_flight || !popped(r, p.job_key, p.job))
-      fail(L, "wrong", who + ": wanted [" + p.job_key + ", " + p.job + "], got " + show(r));
+      fail(L, "wrong",
+           who() + ": wanted [\"" + p.job_key + "\", \"" + p.job + "\"], got " + show(r));
     std::string_view job = r.elems[1].str;
     append_command(&c.out, {"LPUSH", p.reply_key, job.substr(0, job.find(':'))});
     append_command(&c.out, {"BRPOP", p.job_key, "0"});
@@ -295,7 +297,8 @@ void on_reply(Load& L, Conn& c, const resp::Reply& r) {
     return;
   }
   if (!p.in_flight || !popped(r, p.reply_key, p.id))
-    fail(L, "wrong", who + ": wanted [" + p.reply_key + ", " + p.id + "], got " + show(r));
+    fail(L, "wrong",
+         who() + ": wanted [\"" + p.reply_key + "\", \"" + p.id + "\"], got " + show(r));
   p.in_flight = false;
   if (L.measuring && L.trips < L.opt.max_trips) {
     L.trips++;
@@ -338,8 +341,9 @@ void check_timeouts(const Load& L, uint64_t now) {
   for (size_t i = 0; i < L.pairs.size(); i++) {
     const Pair& p = L.pairs[i];
     if (p.in_flight && now - p.sent_ns > limit)
-      fail(L, "timeout", "pair " + std::to_string(i) + ": job " + p.id + " unanswered after " +
-                             std::to_string(L.opt.timeout) + " s");
+      fail(L, "timeout",
+           "pair " + std::to_string(i) + ": job " + p.id + " unanswered after " +
+               std::to_string(L.opt.timeout) + " s");
   }
 }
 
@@ -353,7 +357,8 @@ void run_until(Load& L, uint64_t until_ns, Done done) {
     if (g_stop) fail(L, "interrupted", "stopped by a signal");
     check_timeouts(L, now);
     int n = epoll_wait(L.ep, evs, 256, 10);
-    if (n < 0 && errno != EINTR) fail(L, "closed", std::string("epoll_wait: ") + std::strerror(errno));
+    if (n < 0 && errno != EINTR)
+      fail(L, "closed", std::string("epoll_wait: ") + std::strerror(errno));
     for (int k = 0; k < n; k++) {
       Conn& c = L.conns[evs[k].data.u64];
       if (evs[k].events & (EPOLLIN | EPOLLERR | EPOLLHUP)) on_readable(L, c);
@@ -372,8 +377,8 @@ void open_conn(Load& L, size_t k, const sockaddr_in& addr) {
   timeval tv{time_t(L.opt.timeout), 0};
   setsockopt(c.fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);  // bounds the connect
   if (connect(c.fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0)
-    fail(L, "connect", "connect to port " + std::to_string(L.opt.port) + ": " +
-                           std::strerror(errno));
+    fail(L, "connect",
+         "connect to port " + std::to_string(L.opt.port) + ": " + std::strerror(errno));
   int one = 1;
   setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   int fl = fcntl(c.fd, F_GETFL);
