@@ -29,7 +29,8 @@
 #      SKIP_THROUGHPUT=1 (the memory part only: it does not depend on load, so it may run on a
 #      busy machine; SKIP_THROUGHPUT=1 SESSIONS=100000 gives the figure issue 17 asks for)
 # Duration on 2 cores: about 50 minutes with the defaults (the -P 1 runs dominate), about 15
-# with N=300000.  A quick run: N=100000 ROUNDS=1 SESSIONS=100000 bash bench/broker-vs-redis.sh
+# with N=300000; the job queue adds about 25 s a round.
+# A quick run: N=100000 ROUNDS=1 SESSIONS=100000 bash bench/broker-vs-redis.sh
 # The job queue alone: QUEUE_ONLY=1 SKIP_MEMORY=1 bash bench/broker-vs-redis.sh
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
