@@ -9,6 +9,7 @@
 
 #include "aof.h"
 #include "info.h"
+#include "key_specs.h"
 #include "log.h"
 #include "server.h"
 
@@ -81,6 +82,7 @@ void commands_init() {
         }
       }
     }
+    key_specs_attach(fam.table());
   }
 }
 

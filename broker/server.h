@@ -49,12 +49,17 @@ enum CmdFlag : uint32_t {
 
 using CmdProc = void (*)(Client& c);
 
+struct KeySpecs;  // key_specs.h
+
 // Where a command's keys are in argv, as COMMAND INFO gives them: argv[first], then every
-// `step` up to argv[last] (last < 0 counts from the end).  first == 0: no key arguments.
+// `step` up to argv[last] (last < 0 counts from the end).  first == 0: no key arguments, or
+// keys that move (a numkeys argument: LMPOP SINTERCARD BLMPOP).  How the command uses each key,
+// and keys that move, are in Redis's key specs: key_specs.cpp has them by command name.
 struct KeySpec {
   int first = 0;
   int last = 0;
   int step = 0;
+  const KeySpecs* specs = nullptr;  // set by commands_init() from key_specs.cpp; not in rows
 };
 
 // One row of a command table, written with designated initialisers; a subcommand table ends
