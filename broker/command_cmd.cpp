@@ -280,13 +280,9 @@ void getkeys(Client& c, bool with_flags) {
   if ((cmd->arity > 0 && cmd->arity != argc) || argc < -cmd->arity)
     return reply_error(c, "ERR Invalid number of arguments specified for command");
   std::vector<KeyRef> keys;
-  if (!get_keys(specs, argv, &keys)) {
-    if (specs.no_mandatory_keys) {
-      c.reply().array(0);
-      return;
-    }
+  // (Redis replies an empty array instead for its no_mandatory_keys commands: EVAL, FCALL.)
+  if (!get_keys(specs, argv, &keys))
     return reply_error(c, "ERR Invalid arguments specified for command");
-  }
   resp::Writer& w = c.reply();
   w.array(keys.size());
   for (const KeyRef& k : keys) {

@@ -22,9 +22,9 @@ namespace {
 // blanks, a sign and trailing junk pass ("2abc" is 2).
 int lax_int(std::string_view s) { return int(std::strtol(std::string(s).c_str(), nullptr, 10)); }
 
-// `count_at` holds the number of keys, which start at `first_at`, one every `step`; no key at
-// all when the count is below 1 or more than the arguments left (Redis's genericGetKeys).  The
-// keys have no flags: Redis leaves them empty on this path.
+// `count_at` holds the number of keys, which follow each other from `first_at`; no key at all
+// when the count is below 1 or more than the arguments left (Redis's genericGetKeys).  The keys
+// have no flags: Redis leaves them empty on this path.
 bool numkeys_getkeys(std::span<const std::string_view> argv, int count_at, int first_at,
                      std::vector<KeyRef>* out) {
   int argc = int(argv.size());
@@ -79,14 +79,13 @@ bool bitfield_getkeys(std::span<const std::string_view> argv, std::vector<KeyRef
 // ---- The specs, by full command name ----
 
 struct Entry {
-  const char* name;
-  KeyRule rules[2];
+  const char* name;  // full name: "memory|usage"
+  KeyRule rules[2];  // one or two specs (no broker command has more; grow it if one does)
   GetKeysProc getkeys = nullptr;
-  bool no_mandatory_keys = false;
 };
 
-// Generated from the JSON files for every broker command with keys (and the blocking list
-// commands); tests/integration/broker_getkeys.py compares the result with redis-server.
+// From Redis 7.0.15's src/commands/*.json, for every broker command with keys and the blocking
+// list commands; tests/integration/broker_getkeys.py compares them with redis-server.
 const Entry kEntries[] = {
     {"append", {range(kKeyRW | kKeyInsert, 1, 0)}},
     {"bitcount", {range(kKeyRO | kKeyAccess, 1, 0)}},
@@ -229,7 +228,7 @@ void attach(Command& cmd, const std::unordered_map<std::string_view, const Entry
   KeySpecs specs;
   if (auto it = by_name.find(cmd.fullname); it != by_name.end()) {
     const Entry& e = *it->second;
-    specs = {std::span<const KeyRule>(e.rules, rule_count(e)), e.getkeys, e.no_mandatory_keys};
+    specs = {std::span<const KeyRule>(e.rules, rule_count(e)), e.getkeys};
     LegacyRange r = legacy_range(specs);
     if (r.first != cmd.keys.first || r.last != cmd.keys.last || r.step != cmd.keys.step)
       SC_LOG(Warning, "command %s: .keys {%d, %d, %d} is not {%d, %d, %d} of its key specs",

@@ -94,7 +94,6 @@ using GetKeysProc = bool (*)(std::span<const std::string_view> argv, std::vector
 struct KeySpecs {
   std::span<const KeyRule> rules;
   GetKeysProc getkeys = nullptr;
-  bool no_mandatory_keys = false;  // Redis's no_mandatory_keys: no key found is no error
 };
 
 // The specs of `cmd` (empty for a command without keys).
