@@ -281,7 +281,9 @@ bool spec_keys(const KeyRule& r, std::span<const std::string_view> argv, std::ve
         !resp::parse_ll(argv[size_t(first + r.keynumidx)], &n) || n < 0)
       return false;
     first += r.firstkey;
-    last = first + int(n) - 1;  // Redis narrows the count to int the same way
+    // Redis adds the count narrowed to int in int arithmetic, which wraps; the same without
+    // signed overflow: add in 64 bits, then narrow.
+    last = int(uint32_t(uint64_t(first) + uint64_t(int(n)) - 1));
   }
   if (last >= argc || last < first || first >= argc) return false;
   for (int i = first; i <= last; i += r.keystep) out->push_back({i, r.flags});

@@ -233,6 +233,9 @@ lmpop 3 a b left
 lmpop x a left
 lmpop 4294967297 a left
 lmpop 2147483648 a b left
+lmpop 2147483647 a left
+lmpop 4294967296 a left
+lmpop -4294967295 a left
 lmpop 99999999999999999999 a left
 lmpop 1 a
 sintercard 0 a
