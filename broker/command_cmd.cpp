@@ -297,25 +297,25 @@ void command_getkeysandflags_command(Client& c) { getkeys(c, true); }
 
 void command_help_command(Client& c) {
   reply_help(c, {
-                    "(no subcommand)",
-                    "    Return details about all Redis commands.",
-                    "COUNT",
-                    "    Return the total number of commands in this Redis server.",
-                    "LIST",
-                    "    Return a list of all commands in this Redis server.",
-                    "INFO [<command-name> ...]",
-                    "    Return details about multiple Redis commands.",
-                    "    If no command names are given, documentation details for all",
-                    "    commands are returned.",
-                    "DOCS [<command-name> ...]",
-                    "    Return documentation details about multiple Redis commands.",
-                    "    If no command names are given, documentation details for all",
-                    "    commands are returned.",
-                    "GETKEYS <full-command>",
-                    "    Return the keys from a full Redis command.",
-                    "GETKEYSANDFLAGS <full-command>",
-                    "    Return the keys and the access flags from a full Redis command.",
-                });
+      "(no subcommand)",
+      "    Return details about all Redis commands.",
+      "COUNT",
+      "    Return the total number of commands in this Redis server.",
+      "LIST",
+      "    Return a list of all commands in this Redis server.",
+      "INFO [<command-name> ...]",
+      "    Return details about multiple Redis commands.",
+      "    If no command names are given, documentation details for all",
+      "    commands are returned.",
+      "DOCS [<command-name> ...]",
+      "    Return documentation details about multiple Redis commands.",
+      "    If no command names are given, documentation details for all",
+      "    commands are returned.",
+      "GETKEYS <full-command>",
+      "    Return the keys from a full Redis command.",
+      "GETKEYSANDFLAGS <full-command>",
+      "    Return the keys and the access flags from a full Redis command.",
+  });
 }
 
 // Plain COMMAND: every command's info.  (With a subcommand the dispatcher calls its entry.)
@@ -328,19 +328,14 @@ Command kSubcommands[] = {
     {.name = "docs", .arity = -2, .flags = kCmdLoading, .proc = command_docs_command},
     {.name = "list", .arity = -2, .flags = kCmdLoading, .proc = command_list_command},
     {.name = "getkeys", .arity = -4, .flags = kCmdLoading, .proc = command_getkeys_command},
-    {.name = "getkeysandflags",
-     .arity = -4,
-     .flags = kCmdLoading,
+    {.name = "getkeysandflags", .arity = -4, .flags = kCmdLoading,
      .proc = command_getkeysandflags_command},
     {.name = "help", .arity = 2, .flags = kCmdLoading, .proc = command_help_command},
     {},
 };
 
 Command kCommands[] = {
-    {.name = "command",
-     .arity = -1,
-     .flags = kCmdLoading,
-     .proc = command_command,
+    {.name = "command", .arity = -1, .flags = kCmdLoading, .proc = command_command,
      .subcommands = kSubcommands},
 };
 
