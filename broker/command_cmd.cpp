@@ -21,8 +21,12 @@ const CommandFamily* family_of(const Command& cmd) {
   return nullptr;
 }
 
-uint32_t effective_flags(const Command& cmd) {
-  return cmd.flags | (cmd.parent ? cmd.parent->flags : 0);
+// Redis's @dangerous commands that are not admin commands (LASTSAVE is @admin too).
+bool dangerous_command(const Command& cmd) {
+  static const char* const kNames[] = {"flushall", "flushdb", "info", "keys", "swapdb", "lastsave"};
+  for (const char* n : kNames)
+    if (cmd.fullname == n) return true;
+  return false;
 }
 
 std::vector<const char*> flag_names(const Command& cmd) {
@@ -42,10 +46,14 @@ std::vector<const char*> flag_names(const Command& cmd) {
   return v;
 }
 
+// Redis 7.0's categories: from the command's own flags (not its container's), its family's
+// type, and the few that Redis's command files name besides.  A container that is nothing but
+// its subcommands (CLIENT CONFIG MEMORY PUBSUB, not COMMAND) has only @slow.
 std::vector<const char*> acl_categories(const Command& cmd) {
   std::vector<const char*> v;
-  uint32_t f = effective_flags(cmd);
-  if (f & kCmdAdmin) v.push_back("@admin");
+  if (cmd.proc == container_command) return {"@slow"};
+  uint32_t f = cmd.flags;
+  if ((f & kCmdAdmin) || cmd.fullname == "lastsave") v.push_back("@admin");
   if (f & kCmdWrite) v.push_back("@write");
   if (f & kCmdReadonly) v.push_back("@read");
   if (const CommandFamily* fam = family_of(cmd); fam && fam->category)
@@ -53,6 +61,7 @@ std::vector<const char*> acl_categories(const Command& cmd) {
   if (f & kCmdPubsub) v.push_back("@pubsub");
   v.push_back((cmd.flags & kCmdFast) ? "@fast" : "@slow");
   if (f & kCmdAdmin) v.push_back("@dangerous");
+  else if (dangerous_command(cmd)) v.push_back("@dangerous");
   return v;
 }
 

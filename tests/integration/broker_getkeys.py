@@ -11,7 +11,8 @@
   SINTERCARD LMPOP MGET SUNIONSTORE BITOP WATCH).
 - COMMAND INFO of every command both servers have: the same first/last/step, key specs and
   movablekeys flag.  COMMAND INFO/DOCS of invalid subcommands, COMMAND LIST FILTERBY (PATTERN
-  against redis-server restricted to the broker's commands, syntax errors), COMMAND COUNT.
+  and ACLCAT against redis-server restricted to the broker's commands, syntax errors), COMMAND
+  COUNT.
 Before the key specs (key_specs.cpp) there was no GETKEYSANDFLAGS, LMPOP and SINTERCARD had no
 keys, and every key was RW or RO.
 """
@@ -391,17 +392,15 @@ def check_list_and_info(p, names, common):
                        if n.decode() in have) for c in (p.a, p.b))
         rd.check(a == b, "COMMAND LIST FILTERBY PATTERN %s: Redis's list of the broker's "
                  "commands" % pattern, "broker %s\nredis  %s" % (a, b))
-    # ACL categories come from each family and the flags (command_cmd.cpp), not from Redis's
-    # per-command lists: a few differ (@dangerous on KEYS FLUSHALL..., containers' categories).
-    with rd.optional("ACL categories are derived, not Redis's per-command lists"):
-        for cat in ("string", "list", "hash", "set", "bitmap", "keyspace", "read", "write",
-                    "fast", "slow", "admin", "dangerous", "pubsub", "connection", "transaction",
-                    "blocking"):
-            a, b = (sorted(n.decode() for n in c("COMMAND", "LIST", "FILTERBY", "ACLCAT", cat)
-                           if n.decode() in have) for c in (p.a, p.b))
-            rd.check(a == b, "COMMAND LIST FILTERBY ACLCAT %s: Redis's list of the broker's "
-                     "commands" % cat, "only broker %s\nonly redis  %s"
-                     % (sorted(set(a) - set(b)), sorted(set(b) - set(a))))
+    # ACL categories: derived from flags and families (command_cmd.cpp), checked here.
+    same = have - set(KNOWN)
+    for cat in ("string", "list", "hash", "set", "bitmap", "keyspace", "read", "write", "fast",
+                "slow", "admin", "dangerous", "pubsub", "connection", "transaction", "blocking"):
+        a, b = (sorted(n.decode() for n in c("COMMAND", "LIST", "FILTERBY", "ACLCAT", cat)
+                       if n.decode() in same) for c in (p.a, p.b))
+        rd.check(a == b, "COMMAND LIST FILTERBY ACLCAT %s: Redis's list of the broker's "
+                 "commands" % cat, "only broker %s\nonly redis  %s"
+                 % (sorted(set(a) - set(b)), sorted(set(b) - set(a))))
     top = [n for n in names if "|" not in n]
     count = p.a("COMMAND", "COUNT")
     rd.check(count == len(top) == len(p.a("COMMAND")),
