@@ -283,7 +283,12 @@ void client_getredir_command(Client& c) { c.reply().integer(-1); }
 // out (a null array), or with the error "UNBLOCKED client unblocked via CLIENT UNBLOCK".
 // Replies 1, or 0 when no such client is blocked.  Redis checks the reason before the id.
 void client_unblock_command(Client& c) {
-  if (c.argv.size() > 4) return reply_syntax_error(c);
+  if (c.argv.size() > 4) {  // Redis's addReplySubcommandSyntaxError
+    std::string sub(c.argv[1].substr(0, 128));
+    return reply_error_fmt(
+        c, "ERR unknown subcommand or wrong number of arguments for '%s'. Try CLIENT HELP.",
+        sub.c_str());
+  }
   bool as_error = false;
   if (c.argv.size() == 4) {
     if (eq_nocase(c.argv[3], "error")) {
