@@ -1002,6 +1002,17 @@ void serve_blocked_list(Client& c, std::string_view key) {
   pop_one(c, e, key, from);
 }
 
+// A wait for a list, to be served from its `from` end by serve_blocked_list; the caller adds
+// the keys and the command's other arguments.
+std::unique_ptr<BlockState> list_wait(int64_t deadline_ms, Where from) {
+  auto b = std::make_unique<BlockState>();
+  b->type = Type::List;
+  b->deadline_ms = deadline_ms;
+  b->serve = serve_blocked_list;
+  b->wherefrom = from;
+  return b;
+}
+
 // BLPOP/BRPOP (count -1: the reply is [key, element]) and BLMPOP (count > 0: [key, [elements]])
 // over `keys`, which are views into c.argv; `timeout` is the timeout argument.
 void blocking_pop_generic(Client& c, std::span<const std::string_view> keys, Where where,
@@ -1029,12 +1040,8 @@ void blocking_pop_generic(Client& c, std::span<const std::string_view> keys, Whe
     c.reply().null_array();
     return;
   }
-  auto b = std::make_unique<BlockState>();
+  std::unique_ptr<BlockState> b = list_wait(deadline, where);
   b->keys.assign(keys.begin(), keys.end());
-  b->type = Type::List;
-  b->deadline_ms = deadline;
-  b->serve = serve_blocked_list;
-  b->wherefrom = where;
   b->count = count;
   block_for_keys(c, std::move(b));
 }
@@ -1071,14 +1078,10 @@ void blmove_generic(Client& c, Where from, Where to, std::string_view timeout) {
     c.reply().null();
     return;
   }
-  auto b = std::make_unique<BlockState>();
+  std::unique_ptr<BlockState> b = list_wait(deadline, from);
   b->keys.emplace_back(src);
-  b->type = Type::List;
-  b->deadline_ms = deadline;
-  b->serve = serve_blocked_list;
   b->has_target = true;
   b->target = dst;
-  b->wherefrom = from;
   b->whereto = to;
   block_for_keys(c, std::move(b));
 }
