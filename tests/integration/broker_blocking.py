@@ -526,6 +526,47 @@ def unblock_and_disconnect(p):
     cp.close()
 
 
+def expired_when_ready(p):
+    """SWAPDB or EXEC make a waited key ready that has expired by then: nobody is served, the
+    client stays blocked (Redis's needs:debug tests of type/list, without the replication
+    stream they also read)."""
+    p.cmd("FLUSHALL")
+    cp = p.connect()
+    ids = cp.each(lambda c: c("CLIENT", "ID"))
+
+    def blocked_id(c):
+        return ids[0] if c is p.a else ids[1]
+    p.cmd("DEBUG", "SET-ACTIVE-EXPIRE", "0")
+    run_script(p, """
+        SELECT 1
+        RPUSH k hello
+        PEXPIRE k 100
+        SELECT 0
+    """)
+    block(p, cp, 1, "BRPOP", "k", "1")
+    time.sleep(0.15)
+    p.cmd("SWAPDB", "1", "0")
+    p.both(lambda c: "flags=b " in c("CLIENT", "LIST", "ID", blocked_id(c)).decode(),
+           "SWAPDB bringing an expired list: the client still waits")
+    p.cmd_f(lambda c: ["CLIENT", "UNBLOCK", blocked_id(c)], "CLIENT UNBLOCK it")
+    read_same(cp, "its reply")
+    p.cmd("EXISTS", "k")
+    block(p, cp, 1, "BRPOP", "k", "0")
+    run_script(p, """
+        MULTI
+        RPUSH k hello
+        PEXPIRE k 100
+        DEBUG SLEEP 0.2
+        EXEC
+    """)
+    p.both(lambda c: "flags=b " in c("CLIENT", "LIST", "ID", blocked_id(c)).decode(),
+           "EXEC whose list expired before it ended: the client still waits")
+    p.cmd_f(lambda c: ["CLIENT", "UNBLOCK", blocked_id(c)], "CLIENT UNBLOCK it")
+    read_same(cp, "its reply")
+    p.cmd("DEBUG", "SET-ACTIVE-EXPIRE", "1")
+    cp.close()
+
+
 def introspection(p):
     cp = p.connect()
     p.cmd("CONFIG", "RESETSTAT")
@@ -663,7 +704,7 @@ def wait_for(cond, tries=250):
 
 
 def main():
-    p = Pair()
+    p = Pair(args=("--enable-debug-command", "yes"))
     immediate(p)
     served(p)
     keyspace_moves(p)
@@ -671,6 +712,7 @@ def main():
     pipelines_and_watch(p)
     timeouts(p)
     unblock_and_disconnect(p)
+    expired_when_ready(p)
     introspection(p)
     p.stop()
     broker_only()
