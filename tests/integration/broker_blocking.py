@@ -5,10 +5,10 @@ Differential (sc-broker vs redis-server, raw reply bytes) wherever Redis is dete
 replies when data is there, argument and timeout errors, timeouts, several blocked clients
 served in the order they blocked, MULTI (never blocks; isolation of EXEC), type changes,
 DEL/RENAME/MOVE/SWAPDB, chains of BLMOVE/BRPOPLPUSH, pipelined commands after a blocked
-one, CLIENT UNBLOCK, disconnects, INFO blocked_clients, CLIENT LIST flags=b, MONITOR and
-command stats.  Broker-only: the AOF holds the non-blocking commands that ran and loads
-back; 100 clients blocked forever cost no CPU; a garbage timeout leaves the connection
-usable.
+one, CLIENT UNBLOCK, disconnects, expired keys made ready, INFO blocked_clients, CLIENT LIST
+flags=b, MONITOR, command stats and keyspace events.  Broker-only: the AOF holds the
+non-blocking commands that ran and loads back; 100 clients blocked forever cost no CPU; a
+garbage timeout leaves the connection usable.
 """
 import glob
 import os
@@ -590,6 +590,19 @@ def introspection(p):
     block(p, cp, 1, "BLPOP", "list", "0.05")
     read_same(cp, "timed out")
     p.both(stat("blpop"), "a timed-out BLPOP counts one call")
+    # Keyspace events of a served BLMOVE and BLPOP: those of their non-blocking twins.
+    p.cmd("CONFIG", "SET", "notify-keyspace-events", "KEA")
+    sub = p.connect()
+    sub.cmd("PSUBSCRIBE", "__key*__:*")
+    block(p, cp, 1, "BLMOVE", "esrc", "edst", "LEFT", "RIGHT", "0")
+    p.cmd("RPUSH", "esrc", "e1")
+    read_same(cp, "BLMOVE served")
+    read_same(sub, "events: rpush esrc, rpush edst, lpop esrc, del esrc", n=8)
+    cp.cmd("BLPOP", "esrc", "edst", "0")
+    read_same(sub, "events: lpop edst, del edst", n=4)
+    nothing_pending(sub, "no other event")
+    sub.close()
+    p.cmd("CONFIG", "SET", "notify-keyspace-events", "")
     # MONITOR shows the blocking command as sent, once, and not what served it.
     mon = p.connect()
     mon.cmd("MONITOR")
