@@ -154,9 +154,8 @@ bool parse_block_timeout(Client& c, std::string_view arg, int64_t* deadline_ms) 
   // Milliseconds rounded up, converted as x86-64 does for Redis: a value out of the range of
   // a long long (inf included) becomes LLONG_MIN, so it is "negative".
   long double ms = ceill(v * 1000.0L);
-  long long tval = (ms >= -9223372036854775808.0L && ms < 9223372036854775808.0L)
-                       ? (long long)ms
-                       : LLONG_MIN;
+  long long tval =
+      (ms >= -9223372036854775808.0L && ms < 9223372036854775808.0L) ? (long long)ms : LLONG_MIN;
   if (tval < 0) {
     reply_error(c, "ERR timeout is negative");
     return false;

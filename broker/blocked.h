@@ -43,9 +43,9 @@ namespace sc::broker {
 // What a blocked client waits for.  Filled in by the blocking command, owned by blocked.cpp
 // from block_for_keys() until the client is unblocked (Client::bpop points at it meanwhile).
 struct BlockState {
-  std::vector<std::string> keys;   // distinct keys, in argument order
-  Type type = Type::List;          // a key holding this type serves the client
-  int64_t deadline_ms = 0;         // unix time in ms; 0: wait forever
+  std::vector<std::string> keys;  // distinct keys, in argument order
+  Type type = Type::List;         // a key holding this type serves the client
+  int64_t deadline_ms = 0;        // unix time in ms; 0: wait forever
   // Serves the client from `key`, which holds a `type` value in its database: replies (a
   // value or an error), changes the keyspace, and sets c.prop to what the AOF logs.
   void (*serve)(Client& c, std::string_view key) = nullptr;
@@ -55,10 +55,10 @@ struct BlockState {
   int wherefrom = 0, whereto = 0;  // list ends, t_list.cpp's Where values
   long long count = -1;            // BLMPOP's COUNT; -1 for the others
   // Set by block_for_keys().
-  const Command* cmd = nullptr;    // the blocked command (its statistics)
-  int db = 0;                      // the database the client waits in
+  const Command* cmd = nullptr;                     // the blocked command (its statistics)
+  int db = 0;                                       // the database the client waits in
   std::vector<std::list<Client*>::iterator> nodes;  // the client's place in each wait list
-  EventPtr timer;                  // fires at deadline_ms (null when waiting forever)
+  EventPtr timer;  // fires at deadline_ms (null when waiting forever)
 };
 
 // Parses a blocking command's timeout in seconds (a float) as Redis does, into an absolute
