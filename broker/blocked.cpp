@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -34,8 +35,15 @@ struct ReadyKey {
   std::string key;
 };
 
+// Looks keys up by string_view: a list created while anybody waits costs no allocation unless
+// its key is waited on.
+struct KeyHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
 // Per database index: key -> clients waiting on it, first blocked first.
-std::vector<std::unordered_map<std::string, WaitList>> g_waits;
+std::vector<std::unordered_map<std::string, WaitList, KeyHash, std::equal_to<>>> g_waits;
 // Per database index: keys queued in g_ready (a key is queued once until it is served).
 std::vector<std::unordered_set<std::string>> g_ready_set;
 std::vector<ReadyKey> g_ready;
@@ -204,8 +212,8 @@ void block_for_keys(Client& c, std::unique_ptr<BlockState> bp) {
 void blocked_detail::signal_key_ready_slow(Db& db, std::string_view key) {
   size_t id = size_t(db.id);
   if (id >= g_waits.size()) return;
+  if (g_waits[id].find(key) == g_waits[id].end()) return;
   std::string k(key);
-  if (!g_waits[id].count(k)) return;
   if (!g_ready_set[id].insert(k).second) return;  // already queued
   g_ready.push_back({db.id, std::move(k)});
   g_ready_pending = true;
