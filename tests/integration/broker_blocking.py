@@ -9,9 +9,12 @@ one, CLIENT UNBLOCK, disconnects, expired keys made ready, INFO blocked_clients,
 flags=b, MONITOR, command stats and keyspace events.  Broker-only: the AOF holds the
 non-blocking commands that ran and loads back; 100 clients blocked forever cost no CPU; a
 garbage timeout leaves the connection usable.
+
+BLOCKING_STEPS (300) and BLOCKING_SEED set the randomised run (its seed is printed).
 """
 import glob
 import os
+import random
 import sys
 import time
 
@@ -624,6 +627,141 @@ def introspection(p):
     cp.close()
 
 
+TRACE = os.environ.get("BLOCKING_TRACE") == "1"
+
+
+def randomised(p, steps=300, nclients=6, seed=None):
+    """Random blocking commands from several clients against random writes, on both servers:
+    after every write the same clients are blocked and those served got the same reply."""
+    seed = seed if seed is not None else random.randrange(1 << 30)
+    rnd = random.Random(seed)
+    p.cmd("FLUSHALL")
+    clients = [p.connect() for _ in range(nclients)]
+    ids = [c.each(lambda conn: conn("CLIENT", "ID")) for c in clients]
+    keys = ["r0", "r1", "r2"]
+
+    def blocked_set(side):
+        conn = p.a if side == 0 else p.b
+        text = conn("CLIENT", "LIST").decode()
+        flags = {}
+        for line in text.splitlines():
+            f = dict(kv.split("=", 1) for kv in line.split(" ") if "=" in kv)
+            flags[int(f["id"])] = f["flags"]
+        return {i for i in range(nclients) if "b" in flags.get(ids[i][side], "")}
+
+    def blocking_cmd():
+        k = rnd.sample(keys, rnd.randint(1, 2))
+        kind = rnd.randrange(5)
+        if kind == 0:
+            return ["BLPOP"] + k + ["0"]
+        if kind == 1:
+            return ["BRPOP"] + k + ["0"]
+        if kind == 2:
+            return ["BLMPOP", "0", str(len(k))] + k + [rnd.choice(["LEFT", "RIGHT"]), "COUNT",
+                                                        str(rnd.randint(1, 3))]
+        ends = [rnd.choice(["LEFT", "RIGHT"]), rnd.choice(["LEFT", "RIGHT"])]
+        if kind == 3:
+            return ["BLMOVE", k[0], rnd.choice(keys)] + ends + ["0"]
+        return ["BRPOPLPUSH", k[0], rnd.choice(keys), "0"]
+
+    def write_cmd():
+        k = rnd.choice(keys)
+        vals = [str(rnd.randrange(100)) for _ in range(rnd.randint(1, 3))]
+        kind = rnd.randrange(10)
+        if kind < 4:
+            return [[rnd.choice(["RPUSH", "LPUSH"]), k] + vals]
+        if kind == 4:
+            return [["DEL", k]]
+        if kind == 5:
+            return [["SET", k, "str"]] if rnd.random() < 0.5 else [["LPOP", k]]
+        if kind == 6:
+            return [["RENAME", k, rnd.choice(keys)]]
+        if kind == 7:
+            return [["LMOVE", k, rnd.choice(keys), "LEFT", "RIGHT"]]
+        if kind == 8:  # not SWAPDB: Redis wakes its waiters in the random order of a dict
+            return [["COPY", k, rnd.choice(keys), "REPLACE"]]
+        body = [[rnd.choice(["RPUSH", "LPUSH"]), rnd.choice(keys)] + vals,
+                [rnd.choice(["DEL", "LPOP", "RPUSH"]), rnd.choice(keys)] + (["x"] if rnd.random()
+                                                                             < 0.5 else [])]
+        return [["MULTI"]] + body + [["EXEC"]]
+
+    mismatches = served = blocks = 0
+    blocked = set()  # clients whose blocking command waits (on both servers)
+
+    def differ(what, detail):
+        nonlocal mismatches
+        mismatches += 1
+        state = [[(k, conn("TYPE", k), conn("LRANGE", k, "0", "-1") if conn("TYPE", k) == "list"
+                   else None) for k in keys] for conn in (p.a, p.b)]
+        check(False, what, detail + "\nsc-broker: %r\nredis:     %r" % tuple(state))
+
+    for step in range(steps):
+        idle = [i for i in range(nclients) if i not in blocked]
+        if idle and rnd.random() < 0.45:
+            # A blocking command: it blocks on both servers, or is answered at once on both.
+            i = rnd.choice(idle)
+            args = blocking_cmd()
+            clients[i]._send_both(respdiff.encode(*args))
+            if TRACE:
+                print("# step %d client %d: %s" % (step, i, respdiff._desc(args)))
+            got, now = [None, None], (set(), set())
+            for _ in range(200):
+                now = (blocked_set(0), blocked_set(1))
+                for side, conn in ((0, clients[i].a), (1, clients[i].b)):
+                    if got[side] is None and i not in now[side]:
+                        try:
+                            got[side] = conn.read(0.01).raw
+                        except respdiff.Timeout:
+                            pass
+                if all(got[x] is not None or i in now[x] for x in (0, 1)):
+                    break
+            if got[0] != got[1] or now[0] != now[1]:
+                differ("random step %d: %s" % (step, respdiff._desc(args)),
+                       "replies %r / %r, blocked %s / %s" % (got[0], got[1], now[0], now[1]))
+                break
+            blocks += i in now[0]
+            if TRACE:
+                print("#   -> %r / %r" % (got[0], got[1]))
+        else:
+            for args in write_cmd():
+                ra, rb = p.a.call(*args), p.b.call(*args)
+                if TRACE:
+                    print("# step %d: %s -> %r" % (step, respdiff._desc(args), ra.raw))
+                if ra.raw != rb.raw:
+                    differ("random step %d: %s" % (step, respdiff._desc(args)),
+                           respdiff._sides(ra.raw, rb.raw))
+            # Served clients were answered before the writer: the blocked sets are final.
+            now = (blocked_set(0), blocked_set(1))
+            if now[0] != now[1]:
+                differ("random step %d: the same clients are blocked" % step,
+                       "sc-broker %s, redis %s" % now)
+                break
+        # Clients served by this step (a write, or a BLMOVE answered at once that pushed to a
+        # key they wait on) have their reply.
+        for i in sorted(blocked - now[0]):
+            served += 1
+            (ra,), (rb,) = clients[i]._read_both(1, 2)
+            if TRACE:
+                print("#   client %d served: %r / %r" % (i, clients[i]._raws([ra]),
+                                                       clients[i]._raws([rb])))
+            if clients[i]._raws([ra]) != clients[i]._raws([rb]):
+                differ("random step %d: client %d served alike" % (step, i),
+                       respdiff._sides(clients[i]._raws([ra]), clients[i]._raws([rb])))
+        blocked = now[0]
+    check(mismatches == 0, "randomised run (seed %d, %d steps, %d blocked, %d served): no "
+          "difference" % (seed, steps, blocks, served))
+    for i in sorted(blocked):
+        p.cmd_f(lambda c, i=i: ["CLIENT", "UNBLOCK", ids[i][0 if c is p.a else 1]],
+                "CLIENT UNBLOCK the random client %d" % i)
+        clients[i]._read_both(1, 2)
+    for k in keys:
+        p.cmd("TYPE", k)
+        if p.a("TYPE", k) == "list":
+            p.cmd("LRANGE", k, "0", "-1")
+    for c in clients:
+        c.close()
+
+
 def broker_only():
     d = os.path.join(tmpdir(), "aof")
     os.makedirs(d, exist_ok=True)
@@ -727,6 +865,8 @@ def main():
     unblock_and_disconnect(p)
     expired_when_ready(p)
     introspection(p)
+    randomised(p, int(os.environ.get("BLOCKING_STEPS", "300")),
+               seed=int(os.environ["BLOCKING_SEED"]) if "BLOCKING_SEED" in os.environ else None)
     p.stop()
     broker_only()
     ok("done")
