@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "aof.h"
+#include "blocked.h"
 #include "log.h"
 #include "server.h"
 
@@ -124,6 +125,7 @@ KeyEntry* lookup_write_or_reply(Client& c, std::string_view key, Type t, IfMissi
 KeyEntry* db_add(Db& db, std::string_view key, Robj v) {
   KeyEntry* e = entry_new(key, v);
   db.keys.insert(e);
+  signal_key_ready(db, key, v.type);
   notify_keyspace_event(kNotifyNew, "new", key, db.id);
   return e;
 }

@@ -19,6 +19,7 @@
 #include <ctime>
 
 #include "aof.h"
+#include "blocked.h"
 #include "log.h"
 #include "networking.h"
 #include "server.h"
@@ -232,6 +233,7 @@ int run(int argc, char** argv) {
   SC_LOG(Notice, "Ready to accept connections tcp");
   while (!s->shutdown_asap) {
     event_base_loop(s->base.get(), EVLOOP_ONCE);
+    process_unblocked_clients();  // pipelined commands of clients served this turn
     aof_flush();  // before replies: an acknowledged write is in the file
     flush_pending_writes();
     free_closed_clients();

@@ -45,6 +45,7 @@ enum CmdFlag : uint32_t {
   kCmdMultiCtl = 1 << 11,   // runs at once inside MULTI, never queued (EXEC DISCARD MULTI WATCH
                             // QUIT RESET, the list Redis's processCommand names)
   kCmdProtected = 1 << 12,  // refused unless enable-debug-command allows it (DEBUG)
+  kCmdBlocking = 1 << 13,   // may block the client (BLPOP...; blocked.h)
 };
 
 using CmdProc = void (*)(Client& c);
@@ -250,10 +251,13 @@ enum ClientFlag : uint32_t {
   kClientReplySkip = 1 << 9,
   kClientPubsub = 1 << 10,          // subscribed to something
   kClientExecuting = 1 << 11,
+  kClientBlocked = 1 << 12,         // waiting in a blocking command (Client::bpop, blocked.h)
   kClientNoEvict = 1 << 13,
 };
 
 enum class ClientClass : uint8_t { Normal = 0, Pubsub = 1 };
+
+struct BlockState;  // blocked.h
 
 struct QueuedCommand {
   const Command* cmd;
@@ -300,6 +304,8 @@ struct Client {
   // Pub/Sub
   std::unordered_set<std::string> channels;
   std::vector<std::string> patterns;         // in subscription order
+  // Blocking commands: what the client waits for while kClientBlocked (owned by blocked.cpp)
+  BlockState* bpop = nullptr;
 
   size_t subscription_count() const { return channels.size() + patterns.size(); }
   ClientClass klass() const {

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "blocked.h"
 #include "server.h"
 
 namespace sc::broker {
@@ -279,6 +280,9 @@ void swapdb_command(Client& c) {
     a.keys.swap(b.keys);
     std::swap(a.expiring, b.expiring);
     std::swap(a.avg_ttl, b.avg_ttl);
+    // Waiters stay with their index: a key they wait on may exist there now.
+    signal_ready_keys_in(a);
+    signal_ready_keys_in(b);
   }
   s.dirty++;
   c.reply().ok();
