@@ -58,7 +58,7 @@ static void track_instantaneous(Stats& st) {
 static void cron_cb(evutil_socket_t, short, void*) {
   Server& s = srv();
   s.cronloops++;
-  active_expire_cycle(false);
+  if (s.active_expire) active_expire_cycle(false);
   // Incremental rehashing in the background: up to ~1 ms per cron for the databases.
   int64_t start = now_us();
   for (Db& db : s.dbs) {

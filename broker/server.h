@@ -443,6 +443,7 @@ struct Server {
   long long cronloops = 0;
   int notify_flags = 0;
   size_t peak_memory = 0;
+  bool active_expire = true;  // the cron deletes expired keys (DEBUG SET-ACTIVE-EXPIRE 0: no)
 };
 
 extern Server* g_srv;

@@ -163,14 +163,16 @@ void rename_generic(Client& c, bool nx) {
 void rename_command(Client& c) { rename_generic(c, false); }
 void renamenx_command(Client& c) { rename_generic(c, true); }
 
+// A database index argument of SELECT-like commands (COPY ... DB, MOVE): an int, then a
+// database that exists.
 bool db_index_arg(Client& c, std::string_view s, int* out) {
-  long long id;
-  if (!arg_ll(c, s, &id)) return false;
-  if (id < 0 || id >= (long long)srv().dbs.size()) {
+  int id;
+  if (!arg_int(c, s, &id)) return false;
+  if (id < 0 || id >= int(srv().dbs.size())) {
     reply_error(c, "ERR DB index is out of range");
     return false;
   }
-  *out = int(id);
+  *out = id;
   return true;
 }
 
@@ -214,13 +216,7 @@ void copy_command(Client& c) {
 
 void move_command(Client& c) {
   int dbid;
-  long long id;
-  if (!arg_ll(c, c.argv[2], &id)) return;
-  if (id < 0 || id >= (long long)srv().dbs.size() || id > INT32_MAX) {
-    reply_error(c, "ERR DB index is out of range");
-    return;
-  }
-  dbid = int(id);
+  if (!db_index_arg(c, c.argv[2], &dbid)) return;
   if (dbid == c.db_index) {
     reply_error(c, "ERR source and destination objects are the same");
     return;
@@ -261,16 +257,13 @@ bool flush_args(Client& c) {
 // SWAPDB index1 index2: exchanges the contents of two databases; clients stay on their index,
 // so they see the other data at once.  Watches on keys that change are invalidated.
 void swapdb_command(Client& c) {
-  long long ids[2];
-  const char* errs[2] = {"ERR invalid first DB index", "ERR invalid second DB index"};
-  for (int j = 0; j < 2; j++) {
-    if (!resp::parse_ll(c.argv[1 + j], &ids[j]) || ids[j] < INT32_MIN || ids[j] > INT32_MAX)
-      return reply_error(c, errs[j]);
-  }
+  int ids[2];
+  if (!arg_int(c, c.argv[1], &ids[0], "ERR invalid first DB index") ||
+      !arg_int(c, c.argv[2], &ids[1], "ERR invalid second DB index"))
+    return;
   Server& s = srv();
-  for (long long id : ids)
-    if (id < 0 || id >= (long long)s.dbs.size())
-      return reply_error(c, "ERR DB index is out of range");
+  for (int id : ids)
+    if (id < 0 || id >= int(s.dbs.size())) return reply_error(c, "ERR DB index is out of range");
   if (ids[0] != ids[1]) {
     Db& a = s.dbs[size_t(ids[0])];
     Db& b = s.dbs[size_t(ids[1])];
