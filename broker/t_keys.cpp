@@ -1,5 +1,6 @@
 // Generic keyspace commands, after Redis 7.0's db.c and expire.c: DEL EXISTS TYPE KEYS SCAN
 // RENAME COPY MOVE FLUSHDB RANDOMKEY TOUCH, the EXPIRE family and TTL queries.
+#include <algorithm>
 #include <climits>
 #include <cstdlib>
 #include <cstring>
@@ -22,10 +23,12 @@ void del_command(Client& c) {
   c.reply().integer(deleted);
 }
 
+// EXISTS, TYPE and the TTL family leave the key's access time alone (Redis's LOOKUP_NOTOUCH);
+// TOUCH is the one that sets it.
 void exists_command(Client& c) {
   long long n = 0;
   for (size_t j = 1; j < c.argv.size(); j++)
-    if (lookup_read(*c.db, c.argv[j])) n++;
+    if (lookup_read_notouch(*c.db, c.argv[j])) n++;
   c.reply().integer(n);
 }
 
@@ -37,7 +40,7 @@ void touch_command(Client& c) {
 }
 
 void type_command(Client& c) {
-  KeyEntry* e = lookup_read(*c.db, c.argv[1]);
+  KeyEntry* e = lookup_read_notouch(*c.db, c.argv[1]);
   c.reply().simple(e ? type_name(e->val.type) : "none");
 }
 
@@ -375,7 +378,7 @@ void pexpireat_command(Client& c) { expire_generic(c, 0, false); }
 
 // TTL/PTTL/EXPIRETIME/PEXPIRETIME.
 void ttl_generic(Client& c, bool ms, bool absolute) {
-  KeyEntry* e = lookup_read(*c.db, c.argv[1]);
+  KeyEntry* e = lookup_read_notouch(*c.db, c.argv[1]);
   if (!e) {
     c.reply().integer(-2);
     return;
@@ -409,47 +412,63 @@ void persist_command(Client& c) {
   }
 }
 
+// OBJECT ENCODING|FREQ|IDLETIME|REFCOUNT <key>, OBJECT HELP.  The key is looked up without
+// touching it, so OBJECT IDLETIME does not reset what it reports.
 void object_command(Client& c) {
+  static constexpr struct {
+    const char* name;
+    size_t argc;
+  } kSubs[] = {{"help", 2}, {"encoding", 3}, {"freq", 3}, {"idletime", 3}, {"refcount", 3}};
   std::string_view sub = c.argv[1];
-  if (eq_nocase(sub, "help")) {
+  const auto* known = std::find_if(std::begin(kSubs), std::end(kSubs),
+                                   [&](const auto& s) { return eq_nocase(sub, s.name); });
+  if (known == std::end(kSubs))
+    return reply_error_fmt(c, "ERR unknown subcommand '%.*s'. Try OBJECT HELP.",
+                           int(std::min<size_t>(sub.size(), 128)), sub.data());
+  if (c.argv.size() != known->argc)
+    return reply_error_fmt(c, "ERR wrong number of arguments for 'object|%s' command",
+                           known->name);
+  if (known->argc == 2) {
     return reply_help(c, {
         "ENCODING <key>",
         "    Return the kind of internal representation used in order to store the value",
         "    associated with a <key>.",
+        "FREQ <key>",
+        "    Return the access frequency index of the <key>. The returned integer is",
+        "    proportional to the logarithm of the recent access frequency of the key.",
+        "IDLETIME <key>",
+        "    Return the idle time of the <key>, that is the approximated number of",
+        "    seconds elapsed since the last access to the key.",
         "REFCOUNT <key>",
         "    Return the number of references of the value associated with the specified",
         "    <key>.",
     });
   }
-  if (eq_nocase(sub, "encoding") && c.argv.size() == 3) {
-    KeyEntry* e = lookup_read(*c.db, c.argv[2]);
-    if (!e) {
-      c.reply().null();
-      return;
-    }
+  KeyEntry* e = lookup_read_notouch(*c.db, c.argv[2]);
+  if (!e) return c.reply().null();
+  std::string_view name = known->name;
+  if (name == "encoding") {
     const char* enc = enc_name(e->val.enc);
     if (e->val.type == Type::String && e->val.enc == Enc::Raw && !e->val.grown &&
         static_cast<Sds*>(e->val.ptr)->len <= 44)
       enc = "embstr";
-    c.reply().bulk(enc);
-    return;
+    return c.reply().bulk(enc);
   }
-  if (eq_nocase(sub, "refcount") && c.argv.size() == 3) {
-    // Values are never shared, except that Redis reports the integers 0..9999 as its shared
-    // objects (INT_MAX references); the broker stores every integer inline, and says the same.
-    KeyEntry* e = lookup_read(*c.db, c.argv[2]);
-    if (!e) return c.reply().null();
-    bool shared = e->val.type == Type::String && e->val.enc == Enc::Int && e->val.i >= 0 &&
-                  e->val.i < 10000;
-    return c.reply().integer(shared ? 2147483647 : 1);
+  if (name == "idletime") return c.reply().integer(key_idle_seconds(e));
+  if (name == "freq") {
+    // Access frequencies are kept under an LFU maxmemory-policy only, and the broker has
+    // noeviction alone.
+    return reply_error(c,
+                       "ERR An LFU maxmemory policy is not selected, access frequency not "
+                       "tracked. Please note that when switching between policies at runtime "
+                       "LRU and LFU data will take some time to adjust.");
   }
-  if (eq_nocase(sub, "encoding") || eq_nocase(sub, "refcount")) {
-    reply_error_fmt(c, "ERR wrong number of arguments for 'object|%s' command",
-                    eq_nocase(sub, "encoding") ? "encoding" : "refcount");
-    return;
-  }
-  reply_error_fmt(c, "ERR unknown subcommand '%.*s'. Try OBJECT HELP.", int(sub.size()),
-                  sub.data());
+  // refcount: values are never shared, except that Redis reports the integers 0..9999 as its
+  // shared objects (INT_MAX references); the broker stores every integer inline, and says the
+  // same.
+  bool shared = e->val.type == Type::String && e->val.enc == Enc::Int && e->val.i >= 0 &&
+                e->val.i < 10000;
+  c.reply().integer(shared ? 2147483647 : 1);
 }
 
 Command kCommands[] = {
