@@ -1,6 +1,5 @@
 // Generic keyspace commands, after Redis 7.0's db.c and expire.c: DEL EXISTS TYPE KEYS SCAN
 // RENAME COPY MOVE FLUSHDB RANDOMKEY TOUCH, the EXPIRE family and TTL queries.
-#include <algorithm>
 #include <climits>
 #include <cstdlib>
 #include <cstring>
@@ -412,64 +411,75 @@ void persist_command(Client& c) {
   }
 }
 
-// OBJECT ENCODING|FREQ|IDLETIME|REFCOUNT <key>, OBJECT HELP.  The key is looked up without
-// touching it, so OBJECT IDLETIME does not reset what it reports.
-void object_command(Client& c) {
-  static constexpr struct {
-    const char* name;
-    size_t argc;
-  } kSubs[] = {{"help", 2}, {"encoding", 3}, {"freq", 3}, {"idletime", 3}, {"refcount", 3}};
-  std::string_view sub = c.argv[1];
-  const auto* known = std::find_if(std::begin(kSubs), std::end(kSubs),
-                                   [&](const auto& s) { return eq_nocase(sub, s.name); });
-  if (known == std::end(kSubs))
-    return reply_error_fmt(c, "ERR unknown subcommand '%.*s'. Try OBJECT HELP.",
-                           int(std::min<size_t>(sub.size(), 128)), sub.data());
-  if (c.argv.size() != known->argc)
-    return reply_error_fmt(c, "ERR wrong number of arguments for 'object|%s' command",
-                           known->name);
-  if (known->argc == 2) {
-    return reply_help(c, {
-        "ENCODING <key>",
-        "    Return the kind of internal representation used in order to store the value",
-        "    associated with a <key>.",
-        "FREQ <key>",
-        "    Return the access frequency index of the <key>. The returned integer is",
-        "    proportional to the logarithm of the recent access frequency of the key.",
-        "IDLETIME <key>",
-        "    Return the idle time of the <key>, that is the approximated number of",
-        "    seconds elapsed since the last access to the key.",
-        "REFCOUNT <key>",
-        "    Return the number of references of the value associated with the specified",
-        "    <key>.",
-    });
-  }
+// OBJECT ENCODING|FREQ|IDLETIME|REFCOUNT <key> and OBJECT HELP: a container, so the
+// dispatcher checks each subcommand's arity as Redis's object|<sub> rows do (inside MULTI a bad
+// one aborts the transaction).  The key is looked up without touching it, so OBJECT IDLETIME
+// does not reset what it reports.
+void object_help_command(Client& c) {
+  reply_help(c, {
+      "ENCODING <key>",
+      "    Return the kind of internal representation used in order to store the value",
+      "    associated with a <key>.",
+      "FREQ <key>",
+      "    Return the access frequency index of the <key>. The returned integer is",
+      "    proportional to the logarithm of the recent access frequency of the key.",
+      "IDLETIME <key>",
+      "    Return the idle time of the <key>, that is the approximated number of",
+      "    seconds elapsed since the last access to the key.",
+      "REFCOUNT <key>",
+      "    Return the number of references of the value associated with the specified",
+      "    <key>.",
+  });
+}
+
+void object_encoding_command(Client& c) {
   KeyEntry* e = lookup_read_notouch(*c.db, c.argv[2]);
   if (!e) return c.reply().null();
-  std::string_view name = known->name;
-  if (name == "encoding") {
-    const char* enc = enc_name(e->val.enc);
-    if (e->val.type == Type::String && e->val.enc == Enc::Raw && !e->val.grown &&
-        static_cast<Sds*>(e->val.ptr)->len <= 44)
-      enc = "embstr";
-    return c.reply().bulk(enc);
-  }
-  if (name == "idletime") return c.reply().integer(key_idle_seconds(e));
-  if (name == "freq") {
-    // Access frequencies are kept under an LFU maxmemory-policy only, and the broker has
-    // noeviction alone.
-    return reply_error(c,
-                       "ERR An LFU maxmemory policy is not selected, access frequency not "
-                       "tracked. Please note that when switching between policies at runtime "
-                       "LRU and LFU data will take some time to adjust.");
-  }
-  // refcount: values are never shared, except that Redis reports the integers 0..9999 as its
-  // shared objects (INT_MAX references); the broker stores every integer inline, and says the
-  // same.
+  const char* enc = enc_name(e->val.enc);
+  if (e->val.type == Type::String && e->val.enc == Enc::Raw && !e->val.grown &&
+      static_cast<Sds*>(e->val.ptr)->len <= 44)
+    enc = "embstr";
+  c.reply().bulk(enc);
+}
+
+void object_idletime_command(Client& c) {
+  KeyEntry* e = lookup_read_notouch(*c.db, c.argv[2]);
+  if (!e) return c.reply().null();
+  c.reply().integer(key_idle_seconds(e));
+}
+
+// Access frequencies are kept under an LFU maxmemory-policy only, and the broker has noeviction
+// alone: Redis's error for the key that exists.
+void object_freq_command(Client& c) {
+  if (!lookup_read_notouch(*c.db, c.argv[2])) return c.reply().null();
+  reply_error(c,
+              "ERR An LFU maxmemory policy is not selected, access frequency not tracked. "
+              "Please note that when switching between policies at runtime LRU and LFU data "
+              "will take some time to adjust.");
+}
+
+// Values are never shared, except that Redis reports the integers 0..9999 as its shared
+// objects (INT_MAX references); the broker stores every integer inline, and says the same.
+void object_refcount_command(Client& c) {
+  KeyEntry* e = lookup_read_notouch(*c.db, c.argv[2]);
+  if (!e) return c.reply().null();
   bool shared = e->val.type == Type::String && e->val.enc == Enc::Int && e->val.i >= 0 &&
                 e->val.i < 10000;
   c.reply().integer(shared ? 2147483647 : 1);
 }
+
+Command kObjectSubcommands[] = {
+    {.name = "encoding", .arity = 3, .flags = kCmdReadonly, .keys = {2, 2, 1},
+     .proc = object_encoding_command},
+    {.name = "freq", .arity = 3, .flags = kCmdReadonly, .keys = {2, 2, 1},
+     .proc = object_freq_command},
+    {.name = "help", .arity = 2, .flags = kCmdLoading, .proc = object_help_command},
+    {.name = "idletime", .arity = 3, .flags = kCmdReadonly, .keys = {2, 2, 1},
+     .proc = object_idletime_command},
+    {.name = "refcount", .arity = 3, .flags = kCmdReadonly, .keys = {2, 2, 1},
+     .proc = object_refcount_command},
+    {},
+};
 
 Command kCommands[] = {
     {.name = "del", .arity = -2, .flags = kCmdWrite, .keys = {1, -1, 1},
@@ -514,8 +524,8 @@ Command kCommands[] = {
      .proc = pexpiretime_command},
     {.name = "persist", .arity = 2, .flags = kCmdWrite | kCmdFast, .keys = {1, 1, 1},
      .proc = persist_command},
-    {.name = "object", .arity = -2, .flags = kCmdReadonly, .keys = {2, 2, 1},
-     .proc = object_command},
+    {.name = "object", .arity = -2, .proc = container_command,
+     .subcommands = kObjectSubcommands},
 };
 
 }  // namespace

@@ -51,6 +51,16 @@ def replies(p):
         OBJECT FREQ k
         OBJECT IDLETIME nosuchkey
         EXEC
+        # a subcommand's arity is checked when it is queued: the transaction is aborted
+        MULTI
+        OBJECT IDLETIME
+        OBJECT NOSUCH k
+        EXEC
+        MULTI
+        OBJECT HELP extra
+        EXEC
+        COMMAND GETKEYS OBJECT IDLETIME k
+        COMMAND GETKEYS OBJECT FREQ k
     """)
 
 
