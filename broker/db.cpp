@@ -10,6 +10,10 @@
 
 namespace sc::broker {
 
+// A key's fixed cost: chain link, value header (with the access clock in its padding),
+// expire time, its slot in Db::expiring and the key length.  INFO used_memory per key follows it.
+static_assert(sizeof(KeyEntry) == 40);
+
 static KeyEntry* entry_new(std::string_view key, Robj v) {
   auto* e = static_cast<KeyEntry*>(std::malloc(sizeof(KeyEntry) + key.size()));
   if (!e) std::abort();
