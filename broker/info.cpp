@@ -235,7 +235,7 @@ void section_server(std::string* o) {
        0, 0, 0,
 #endif
        long(getpid()), s.run_id.c_str(), s.cfg.port, (long long)now, uptime, uptime / 86400,
-       s.cfg.hz, s.cfg.hz, (long long)((now / 1000000) & ((1 << 24) - 1)));
+       s.cfg.hz, s.cfg.hz, (long long)s.lru_clock);
   catf(o,
        "executable:%s\r\n"
        "config_file:%s\r\n"

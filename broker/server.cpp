@@ -59,7 +59,8 @@ static void track_instantaneous(Stats& st) {
 static void cron_cb(evutil_socket_t, short, void*) {
   Server& s = srv();
   s.cronloops++;
-  active_expire_cycle(false);
+  s.lru_clock = lru_clock_at(now_ms());
+  if (s.active_expire) active_expire_cycle(false);
   // Incremental rehashing in the background: up to ~1 ms per cron for the databases.
   int64_t start = now_us();
   for (Db& db : s.dbs) {
@@ -173,6 +174,7 @@ int run(int argc, char** argv) {
   g_rand_state = seeds[1];
   s->executable = argv[0];
   s->start_ms = now_ms();
+  s->lru_clock = lru_clock_at(s->start_ms);
   s->run_id = random_hex(40);
   std::string error;
   switch (config_load(argc, argv, &s->cfg, &error)) {
