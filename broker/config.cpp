@@ -178,6 +178,8 @@ const Row kOptions[] = {
     encoding_limit("set-max-listpack-value", &Config::set_max_listpack_value, "small sets with members up to this length stay compact"),
     {.name = "list-max-listpack-size", .kind = K::Int, .field = &Config::list_max_listpack_size,
      .min = -5, .max = LLONG_MAX, .flags = kMut, .help = "list node size"},
+    {.name = "list-max-ziplist-size", .kind = K::Int, .field = &Config::list_max_listpack_size,
+     .min = -5, .max = LLONG_MAX, .flags = kMut, .help = "alias of list-max-listpack-size"},
     {.name = "lazyfree-lazy-user-del", .kind = K::Bool, .field = &Config::lazyfree_lazy_user_del,
      .flags = kMut, .help = "accepted for compatibility"},
     {.name = "active-expire-effort", .kind = K::Int, .field = &Config::active_expire_effort,

@@ -156,10 +156,6 @@ const Entry kEntries[] = {
     {"move", {range(kKeyRW | kKeyAccess | kKeyUpdate, 1, 0)}},
     {"mset", {range(kKeyOW | kKeyUpdate, 1, -1, 2)}},
     {"msetnx", {range(kKeyOW | kKeyInsert, 1, -1, 2)}},
-    // sc-broker's OBJECT is one command, where Redis has the container OBJECT (no keys) with
-    // ENCODING FREQ IDLETIME REFCOUNT below: the same spec for all, so GETKEYS agrees.  Drop
-    // this row when OBJECT gets subcommands.
-    {"object", {range(kKeyRO, 2, 0)}},
     {"object|encoding", {range(kKeyRO, 2, 0)}},
     {"object|freq", {range(kKeyRO, 2, 0)}},
     {"object|idletime", {range(kKeyRO, 2, 0)}},
