@@ -234,6 +234,7 @@ int run(int argc, char** argv) {
     event_base_loop(s->base.get(), EVLOOP_ONCE);
     aof_flush();  // before replies: an acknowledged write is in the file
     flush_pending_writes();
+    evict_clients();
     free_closed_clients();
   }
 
