@@ -3,11 +3,10 @@
 // --flags, CONFIG GET/SET, --help and docs/configuration.md (--help-markdown).
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <sstream>
-#include <type_traits>
-#include <variant>
 
 #include "aof.h"
 #include "info.h"
@@ -245,32 +244,6 @@ const Row kOptions[] = {
 
 const OptionTable<Config> kTable{kOptions};
 
-// Do two rows store the same setting (an alias and its name)?
-bool same_setting(const Row& a, const Row& b) {
-  if (&a == &b) return true;
-  if (a.field.index() != b.field.index()) return false;
-  return std::visit(
-      [&](const auto& fa) {
-        using T = std::decay_t<decltype(fa)>;
-        const T& fb = std::get<T>(b.field);
-        if constexpr (std::is_member_object_pointer_v<T>)
-          return fa == fb;
-        else if constexpr (std::is_same_v<T, OptCustom<Config>>)
-          return fa.parse == fb.parse;
-        else
-          return false;
-      },
-      a.field);
-}
-
-// The name a setting is known by: the first row of the table that stores it (an alias's
-// errors name the setting, as Redis's do).
-const Row& canonical(const Row& o) {
-  for (const Row& r : kTable.rows())
-    if (same_setting(r, o)) return r;
-  return o;
-}
-
 // What makes a changed setting take effect in the running server.  Settings that the code
 // reads from srv().cfg where it needs them have none.
 enum class Apply { None, Listeners, Notify, LogLevel, AppendOnly, Hz };
@@ -406,19 +379,25 @@ ConfigLoad config_load(int argc, char** argv, Config* cfg, std::string* error) {
 
 // ---- CONFIG command ----
 
-// CONFIG GET pattern...: every setting a pattern matches, once, in table order.  A hidden
-// setting (a test knob such as key-load-delay) answers only to its exact name, as in Redis.
+// CONFIG GET name-or-pattern...: each setting once.  An exact name (no glob character) is
+// answered as typed, hidden settings included (a test knob such as key-load-delay); a pattern
+// matches the visible settings, answered by their names (Redis 7.0's rules).
 static void config_get_command(Client& c) {
+  std::vector<const Row*> seen;
   std::vector<std::pair<std::string, std::string>> out;
-  for (auto& o : kTable.rows()) {
-    for (size_t i = 2; i < c.argv.size(); i++) {
-      bool hit = (o.flags & kOptHidden) ? eq_nocase(c.argv[i], o.name)
-                                        : glob_match(c.argv[i], o.name, true);
-      if (hit) {
-        out.emplace_back(o.name, kTable.get(srv().cfg, o));
-        break;
-      }
+  auto add = [&](const Row* o, std::string_view name) {
+    if (std::find(seen.begin(), seen.end(), o) != seen.end()) return;
+    seen.push_back(o);
+    out.emplace_back(std::string(name), kTable.get(srv().cfg, *o));
+  };
+  for (size_t i = 2; i < c.argv.size(); i++) {
+    std::string_view arg = c.argv[i];
+    if (arg.find_first_of("[*?") == std::string_view::npos) {
+      if (const Row* o = kTable.find(arg)) add(o, arg);
+      continue;
     }
+    for (auto& o : kTable.rows())
+      if (!(o.flags & kOptHidden) && glob_match(arg, o.name, true)) add(&o, o.name);
   }
   c.reply().map(out.size());
   for (auto& [k, v] : out) {
@@ -457,7 +436,7 @@ static void config_set_command(Client& c) {
         !protected_action_allowed(srv().cfg.enable_protected_configs, c))
       return refuse(c.argv[i], "can't set protected config");
     for (const Row* prev : rows)
-      if (same_setting(*prev, *o)) return refuse(c.argv[i], "duplicate parameter");
+      if (prev == o) return refuse(c.argv[i], "duplicate parameter");
     rows.push_back(o);
   }
 
@@ -475,7 +454,7 @@ static void config_set_command(Client& c) {
     std::string before = kTable.get(s.cfg, o);
     if (!kTable.set(&s.cfg, o, std::span<const std::string>(&value, 1), &err)) {
       s.cfg = backup;
-      return refuse(canonical(o).name, err.c_str());
+      return refuse(o.name, err.c_str());
     }
     Apply what = apply_of(o);
     if (what == Apply::None || kTable.get(s.cfg, o) == before) continue;
@@ -487,11 +466,11 @@ static void config_set_command(Client& c) {
     const char* err = "";
     if (apply(p.what, *p.row, &err)) continue;
     SC_LOG(Warning, "Failed applying new configuration. Possibly related to new %s setting. "
-           "Restoring previous settings.", canonical(*p.row).name);
+           "Restoring previous settings.", p.row->name);
     s.cfg = backup;
     const char* ignored;
     for (const Pending& q : applies) apply(q.what, *q.row, &ignored);
-    return refuse(canonical(*p.row).name, err);
+    return refuse(p.row->name, err);
   }
   c.reply().ok();
 }
