@@ -41,9 +41,7 @@ size_t client_eviction_limit() {
   return limit > SIZE_MAX ? SIZE_MAX : size_t(limit);
 }
 
-static bool evictable(const Client& c) {
-  return !(c.flags & (kClientNoEvict | kClientCloseAsap));
-}
+static bool evictable(const Client& c) { return !(c.flags & (kClientNoEvict | kClientCloseAsap)); }
 
 void evict_clients() {
   if (srv().cfg.maxmemory_clients == 0) return;

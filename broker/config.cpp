@@ -248,12 +248,24 @@ const OptionTable<Config> kTable{kOptions};
 // reads from srv().cfg where it needs them have none.
 enum class Apply { None, Listeners, Notify, LogLevel, AppendOnly, Hz };
 
+// The settings that have an apply; several may share one (port and bind: the listeners).
+// requirepass has none: as in Redis, a new password does not log out connected clients.
+struct ApplyRow {
+  const char* name;
+  Apply what;
+};
+constexpr ApplyRow kApplies[] = {
+    {"port", Apply::Listeners},
+    {"bind", Apply::Listeners},
+    {"notify-keyspace-events", Apply::Notify},
+    {"loglevel", Apply::LogLevel},
+    {"appendonly", Apply::AppendOnly},
+    {"hz", Apply::Hz},
+};
+
 Apply apply_of(const Row& o) {
-  if (!strcmp(o.name, "port") || !strcmp(o.name, "bind")) return Apply::Listeners;
-  if (!strcmp(o.name, "notify-keyspace-events")) return Apply::Notify;
-  if (!strcmp(o.name, "loglevel")) return Apply::LogLevel;
-  if (!strcmp(o.name, "appendonly")) return Apply::AppendOnly;
-  if (!strcmp(o.name, "hz")) return Apply::Hz;
+  for (const ApplyRow& a : kApplies)
+    if (!strcmp(o.name, a.name)) return a.what;
   return Apply::None;
 }
 
@@ -465,8 +477,10 @@ static void config_set_command(Client& c) {
   for (const Pending& p : applies) {
     const char* err = "";
     if (apply(p.what, *p.row, &err)) continue;
-    SC_LOG(Warning, "Failed applying new configuration. Possibly related to new %s setting. "
-           "Restoring previous settings.", p.row->name);
+    SC_LOG(Warning,
+           "Failed applying new configuration. Possibly related to new %s setting. "
+           "Restoring previous settings.",
+           p.row->name);
     s.cfg = backup;
     const char* ignored;
     for (const Pending& q : applies) apply(q.what, *q.row, &ignored);
