@@ -19,6 +19,7 @@
 #include <mutex>
 #include <thread>
 
+#include "hash.h"
 #include "log.h"
 #include "t_hash.h"
 #include "t_list.h"
@@ -311,6 +312,13 @@ static long long file_size(int fd) {
   return fstat(fd, &sb) == 0 ? (long long)sb.st_size : 0;
 }
 
+// key-load-delay: sleeps `usec` µs after a replayed command, or, negative, 1 µs once in -usec
+// commands on average (a sleep is a system call, so shorter delays are made rarer instead).
+static void load_delay(long long usec) {
+  if (usec < 0) usec = (rand64() % uint64_t(-usec)) == 0 ? 1 : 0;
+  if (usec) usleep(useconds_t(usec));
+}
+
 // Replays the file at `path` (absent: nothing to do).  False with *error when it cannot be
 // read or is corrupt (and aof-load-truncated does not allow loading what is whole).
 static bool load_file(const std::string& path, std::string* error) {
@@ -368,6 +376,7 @@ static bool load_file(const std::string& path, std::string* error) {
           before_multi = offset;
         process_command(fake);
         commands++;
+        if (s.cfg.key_load_delay) load_delay(s.cfg.key_load_delay);
         if (!fake.out.empty() && fake.out.data()[0] == '-' && ++failed <= 10) {
           std::string_view reply = fake.out.view().substr(0, 200);
           reply = reply.substr(0, reply.find('\r'));

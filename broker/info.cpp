@@ -386,7 +386,7 @@ void section_stats(std::string* o) {
        "expired_time_cap_reached_count:0\r\n"
        "expire_cycle_cpu_milliseconds:0\r\n"
        "evicted_keys:%lld\r\n"
-       "evicted_clients:0\r\n"
+       "evicted_clients:%lld\r\n"
        "total_eviction_exceeded_time:0\r\n"
        "current_eviction_exceeded_time:0\r\n"
        "keyspace_hits:%lld\r\n"
@@ -397,7 +397,7 @@ void section_stats(std::string* o) {
        st.connections_received, st.commands_processed, instantaneous(st.ops_samples),
        st.net_input_bytes, st.net_output_bytes, double(instantaneous(st.net_in_samples)) / 1024,
        double(instantaneous(st.net_out_samples)) / 1024, st.rejected_connections, st.expired_keys,
-       double(st.expired_stale_perc), st.evicted_keys, st.keyspace_hits, st.keyspace_misses,
+       double(st.expired_stale_perc), st.evicted_keys, st.evicted_clients, st.keyspace_hits, st.keyspace_misses,
        s.pubsub ? pubsub_channel_count() : size_t(0),
        s.pubsub ? pubsub_pattern_count() : size_t(0));
   catf(o,

@@ -343,8 +343,40 @@ void resize_query_buffers() {
   }
 }
 
-// Opens the listening sockets of cfg.bind ("-addr" may fail silently, like Redis).
-bool listen_all() {
+namespace {
+
+// Is `fd` a listener bound to exactly this address and port?
+bool bound_to(int fd, const sockaddr_storage& want, socklen_t want_len) {
+  sockaddr_storage have;
+  socklen_t len = sizeof have;
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&have), &len) != 0 || len != want_len)
+    return false;
+  if (have.ss_family != want.ss_family) return false;
+  if (have.ss_family == AF_INET) {
+    auto& a = reinterpret_cast<const sockaddr_in&>(have);
+    auto& b = reinterpret_cast<const sockaddr_in&>(want);
+    return a.sin_port == b.sin_port && a.sin_addr.s_addr == b.sin_addr.s_addr;
+  }
+  if (have.ss_family == AF_INET6) {
+    auto& a = reinterpret_cast<const sockaddr_in6&>(have);
+    auto& b = reinterpret_cast<const sockaddr_in6&>(want);
+    return a.sin6_port == b.sin6_port && !memcmp(&a.sin6_addr, &b.sin6_addr, sizeof a.sin6_addr);
+  }
+  return false;
+}
+
+// The sockets listen_on() may take over instead of opening new ones: a listener already on an
+// address that stays keeps its socket (opening a second one there would fail with EADDRINUSE,
+// and the clients in its backlog would be lost).
+struct Listeners {
+  std::vector<int> fds;
+  std::vector<EventPtr> evs;
+  std::vector<bool> reused;  // per fds entry: taken from the old set (else opened here)
+};
+
+// Opens (or takes from *old) the listening sockets of cfg.bind on cfg.port into *out ("-addr"
+// may fail silently, like Redis).  False on the first address that cannot be listened on.
+bool listen_on(Listeners* old, Listeners* out) {
   Server& s = srv();
   for (std::string addr : s.cfg.bind) {
     bool optional = !addr.empty() && addr[0] == '-';
@@ -358,6 +390,17 @@ bool listen_all() {
       SC_LOG(Warning, "Invalid bind address '%s'", addr.c_str());
       return false;
     }
+    bool taken = false;
+    for (size_t i = 0; old && s.cfg.port != 0 && i < old->fds.size(); i++) {
+      if (old->fds[i] < 0 || !bound_to(old->fds[i], ss, len)) continue;
+      out->fds.push_back(old->fds[i]);
+      out->evs.push_back(std::move(old->evs[i]));
+      out->reused.push_back(true);
+      old->fds[i] = -1;
+      taken = true;
+      break;
+    }
+    if (taken) continue;
     int fd = net::listen_tcp(reinterpret_cast<sockaddr*>(&ss), len, s.cfg.tcp_backlog);
     if (fd < 0) {
       // An optional address may name an interface or a family this host does not have.
@@ -366,32 +409,72 @@ bool listen_all() {
              s.cfg.port, strerror(-fd));
       return false;
     }
-    s.listen_fds.push_back(fd);
+    out->fds.push_back(fd);
     EventPtr ev = new_event(s.base.get(), fd, EV_READ | EV_PERSIST, accept_cb, nullptr);
     event_add(ev.get(), nullptr);
-    s.listen_evs.push_back(std::move(ev));
+    out->evs.push_back(std::move(ev));
+    out->reused.push_back(false);
   }
-  if (s.listen_fds.empty()) {
+  if (out->fds.empty()) {
     SC_LOG(Warning, "Configured to not listen anywhere, exiting.");
     return false;
   }
   return true;
 }
 
-bool rebind_listeners() {
+// Closes the sockets of `l` that are still its own (-1: handed over).
+void close_all(Listeners& l) {
+  for (size_t i = 0; i < l.fds.size(); i++) {
+    if (l.fds[i] < 0) continue;
+    l.evs[i].reset();  // the event goes before its fd closes
+    close(l.fds[i]);
+  }
+  l = Listeners{};
+}
+
+}  // namespace
+
+bool listen_all() {
   Server& s = srv();
-  std::vector<int> old_fds;
-  std::vector<EventPtr> old_evs;
-  old_fds.swap(s.listen_fds);
-  old_evs.swap(s.listen_evs);
-  if (!listen_all()) {
-    close_listeners();
-    s.listen_fds.swap(old_fds);
-    s.listen_evs.swap(old_evs);
+  Listeners fresh;
+  if (!listen_on(nullptr, &fresh)) {
+    close_all(fresh);
     return false;
   }
-  old_evs.clear();
-  for (int fd : old_fds) close(fd);
+  s.listen_fds = std::move(fresh.fds);
+  s.listen_evs = std::move(fresh.evs);
+  return true;
+}
+
+// New listeners first, old ones closed after: clients keep connecting throughout, and when the
+// new address or port cannot be listened on nothing changed.  An address that stays keeps its
+// socket, so setting bind or port to its current value changes nothing.
+bool rebind_listeners() {
+  Server& s = srv();
+  Listeners old;
+  old.fds = std::move(s.listen_fds);
+  old.evs = std::move(s.listen_evs);
+  old.reused.assign(old.fds.size(), false);
+  s.listen_fds.clear();
+  s.listen_evs.clear();
+  Listeners fresh;
+  if (!listen_on(&old, &fresh)) {
+    // Give back what was taken over, close what was opened.
+    for (size_t i = 0, j = 0; i < fresh.fds.size(); i++) {
+      if (!fresh.reused[i]) continue;
+      while (j < old.fds.size() && old.fds[j] >= 0) j++;
+      old.fds[j] = fresh.fds[i];
+      old.evs[j] = std::move(fresh.evs[i]);
+      fresh.fds[i] = -1;
+    }
+    close_all(fresh);
+    s.listen_fds = std::move(old.fds);
+    s.listen_evs = std::move(old.evs);
+    return false;
+  }
+  close_all(old);
+  s.listen_fds = std::move(fresh.fds);
+  s.listen_evs = std::move(fresh.evs);
   return true;
 }
 

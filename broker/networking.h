@@ -16,5 +16,9 @@ void resize_query_buffers();      // gives back query buffers that are idle or o
 void free_client(Client* c);
 // Runs the commands waiting in c's query buffer (a client that was blocked and is not now).
 void client_process_pending_input(Client& c);
+// maxmemory-clients (client_eviction.cpp): closes the biggest evictable clients while all of
+// them together hold more than the limit; the limit in bytes (0: none).
+void evict_clients();
+size_t client_eviction_limit();
 
 }  // namespace sc::broker

@@ -238,6 +238,7 @@ int run(int argc, char** argv) {
     process_unblocked_clients();  // pipelined commands of clients served this turn
     aof_flush();  // before replies: an acknowledged write is in the file
     flush_pending_writes();
+    evict_clients();
     free_closed_clients();
   }
 

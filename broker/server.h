@@ -365,6 +365,9 @@ struct Config {
   long long maxclients = 10000;
   unsigned long long maxmemory = 0;
   std::string maxmemory_policy = "noeviction";
+  // Bytes all clients' buffers may take before the biggest are closed (client_eviction.cpp);
+  // negative: that percentage of maxmemory (Redis stores "10%" as -10); 0: no limit.
+  long long maxmemory_clients = 0;
   int databases = 16;
   int hz = 10;
   long long proto_max_bulk_len = 512ll * 1024 * 1024;
@@ -393,6 +396,9 @@ struct Config {
   bool aof_load_truncated = true;
   long long json_max_depth = 128;
   long long json_max_size = 64ll * 1024 * 1024;
+  // Microseconds slept per command replayed from the AOF, so tests can watch a slow load
+  // (negative -N: 1 µs every N commands on average, like Redis).  Hidden from CONFIG GET *.
+  long long key_load_delay = 0;
 };
 
 // Loads `argv` (a config file path first, then --name value flags).  Exit0 after --help or
@@ -413,6 +419,7 @@ struct Stats {
   long long expired_keys = 0;
   long long expired_stale_perc = 0;
   long long evicted_keys = 0;
+  long long evicted_clients = 0;  // closed by maxmemory-clients
   long long keyspace_hits = 0;
   long long keyspace_misses = 0;
   long long net_input_bytes = 0;
