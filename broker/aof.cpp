@@ -19,6 +19,7 @@
 #include <mutex>
 #include <thread>
 
+#include "hash.h"
 #include "log.h"
 #include "t_hash.h"
 #include "t_list.h"
@@ -311,6 +312,13 @@ static long long file_size(int fd) {
   return fstat(fd, &sb) == 0 ? (long long)sb.st_size : 0;
 }
 
+// key-load-delay: sleeps `usec` µs after a replayed command, or, negative, 1 µs once in -usec
+// commands on average (a sleep is a system call, so shorter delays are made rarer instead).
+static void load_delay(long long usec) {
+  if (usec < 0) usec = (rand64() % uint64_t(-usec)) == 0 ? 1 : 0;
+  if (usec) usleep(useconds_t(usec));
+}
+
 // Replays the file at `path` (absent: nothing to do).  False with *error when it cannot be
 // read or is corrupt (and aof-load-truncated does not allow loading what is whole).
 static bool load_file(const std::string& path, std::string* error) {
@@ -368,6 +376,7 @@ static bool load_file(const std::string& path, std::string* error) {
           before_multi = offset;
         process_command(fake);
         commands++;
+        if (s.cfg.key_load_delay) load_delay(s.cfg.key_load_delay);
         if (!fake.out.empty() && fake.out.data()[0] == '-' && ++failed <= 10) {
           std::string_view reply = fake.out.view().substr(0, 200);
           reply = reply.substr(0, reply.find('\r'));
@@ -575,6 +584,7 @@ bool aof_rewrite_background(std::string* err) {
   a.rewrite_selected_db = -1;
   a.rewrite_scheduled = false;
   for (Db& db : srv().dbs) db.keys.resize_ratio_ = 5;  // fewer copy-on-write pages
+  srv().fork_child = true;  // nor do lookups stamp access times now
   return true;
 }
 
@@ -584,6 +594,7 @@ static void rewrite_done(int status) {
   pid_t child = a.child;
   a.child = -1;
   for (Db& db : s.dbs) db.keys.resize_ratio_ = 1;
+  s.fork_child = false;
   a.last_rewrite_time_sec = (now_ms() - a.rewrite_start_ms) / 1000;
   bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
   if (ok) {
@@ -693,6 +704,7 @@ void aof_shutdown() {
     waitpid(a->child, &status, 0);
     unlink(a->tmpfile.c_str());
     a->child = -1;
+    srv().fork_child = false;
   }
   if (a->fd >= 0) {
     aof_flush(true);

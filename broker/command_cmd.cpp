@@ -1,9 +1,10 @@
-// COMMAND and its subcommands (COUNT INFO DOCS LIST GETKEYS HELP): the command table as
-// Redis 7.0 describes it.  Flags, ACL categories and key specs are derived from the table
-// entries; docs are minimal (summary, since, group).
+// COMMAND and its subcommands (COUNT INFO DOCS LIST GETKEYS GETKEYSANDFLAGS HELP): the command
+// table as Redis 7.0 describes it.  Flags and ACL categories are derived from the table
+// entries, key specs come from key_specs.cpp; docs are minimal (summary, since, group).
 #include <string>
 #include <vector>
 
+#include "key_specs.h"
 #include "server.h"
 
 namespace sc::broker {
@@ -20,8 +21,12 @@ const CommandFamily* family_of(const Command& cmd) {
   return nullptr;
 }
 
-uint32_t effective_flags(const Command& cmd) {
-  return cmd.flags | (cmd.parent ? cmd.parent->flags : 0);
+// Redis's @dangerous commands that are not admin commands (LASTSAVE is @admin too).
+bool dangerous_command(const Command& cmd) {
+  static const char* const kNames[] = {"flushall", "flushdb", "info", "keys", "swapdb", "lastsave"};
+  for (const char* n : kNames)
+    if (cmd.fullname == n) return true;
+  return false;
 }
 
 std::vector<const char*> flag_names(const Command& cmd) {
@@ -32,25 +37,33 @@ std::vector<const char*> flag_names(const Command& cmd) {
   if (f & kCmdDenyOom) v.push_back("denyoom");
   if (f & kCmdAdmin) v.push_back("admin");
   if (f & kCmdPubsub) v.push_back("pubsub");
+  if (f & kCmdBlocking) v.push_back("blocking");
   if (f & kCmdLoading) v.push_back("loading");
   if (f & kCmdNoMonitor) v.push_back("skip_monitor");
   if (f & kCmdFast) v.push_back("fast");
   if (f & kCmdNoAuth) v.push_back("no_auth");
   if (f & kCmdNoMulti) v.push_back("no_multi");
+  if (legacy_range(key_specs_of(cmd)).movable) v.push_back("movablekeys");
   return v;
 }
 
+// Redis 7.0's categories: from the command's own flags (not its container's), its family's
+// type, and the few that Redis's command files name besides.  A container that is nothing but
+// its subcommands (CLIENT CONFIG MEMORY PUBSUB, not COMMAND) has only @slow.
 std::vector<const char*> acl_categories(const Command& cmd) {
   std::vector<const char*> v;
-  uint32_t f = effective_flags(cmd);
-  if (f & kCmdAdmin) v.push_back("@admin");
+  if (cmd.proc == container_command) return {"@slow"};
+  uint32_t f = cmd.flags;
+  if ((f & kCmdAdmin) || cmd.fullname == "lastsave") v.push_back("@admin");
   if (f & kCmdWrite) v.push_back("@write");
   if (f & kCmdReadonly) v.push_back("@read");
   if (const CommandFamily* fam = family_of(cmd); fam && fam->category)
     v.push_back(fam->category);
   if (f & kCmdPubsub) v.push_back("@pubsub");
   v.push_back((cmd.flags & kCmdFast) ? "@fast" : "@slow");
+  if (f & kCmdBlocking) v.push_back("@blocking");
   if (f & kCmdAdmin) v.push_back("@dangerous");
+  else if (dangerous_command(cmd)) v.push_back("@dangerous");
   return v;
 }
 
@@ -59,45 +72,77 @@ void reply_names(Client& c, const std::vector<const char*>& names) {
   for (const char* n : names) c.reply().simple(n);
 }
 
+// COMMAND INFO's key-specs element: one map per spec.
+void reply_key_specs(Client& c, const KeySpecs& specs) {
+  resp::Writer& w = c.reply();
+  w.set(specs.rules.size());
+  for (const KeyRule& r : specs.rules) {
+    w.map(r.notes ? 4 : 3);
+    if (r.notes) {
+      w.bulk("notes");
+      w.bulk(r.notes);
+    }
+    w.bulk("flags");
+    reply_names(c, key_flag_names(r.flags));
+    w.bulk("begin_search");
+    w.map(2);
+    w.bulk("type");
+    if (r.keyword) {
+      w.bulk("keyword");
+      w.bulk("spec");
+      w.map(2);
+      w.bulk("keyword");
+      w.bulk(r.keyword);
+      w.bulk("startfrom");
+      w.integer(r.startfrom);
+    } else {
+      w.bulk("index");
+      w.bulk("spec");
+      w.map(1);
+      w.bulk("index");
+      w.integer(r.index);
+    }
+    w.bulk("find_keys");
+    w.map(2);
+    w.bulk("type");
+    if (r.by_keynum) {
+      w.bulk("keynum");
+      w.bulk("spec");
+      w.map(3);
+      w.bulk("keynumidx");
+      w.integer(r.keynumidx);
+      w.bulk("firstkey");
+      w.integer(r.firstkey);
+      w.bulk("keystep");
+      w.integer(r.keystep);
+    } else {
+      w.bulk("range");
+      w.bulk("spec");
+      w.map(3);
+      w.bulk("lastkey");
+      w.integer(r.lastkey);
+      w.bulk("keystep");
+      w.integer(r.keystep);
+      w.bulk("limit");
+      w.integer(r.limit);
+    }
+  }
+}
+
 void reply_command_info(Client& c, const Command& cmd) {
   resp::Writer& w = c.reply();
+  const KeySpecs& specs = key_specs_of(cmd);
+  LegacyRange keys = legacy_range(specs);
   w.array(10);
   w.bulk(cmd.fullname);
   w.integer(cmd.arity);
   reply_names(c, flag_names(cmd));
-  w.integer(cmd.keys.first);
-  w.integer(cmd.keys.last);
-  w.integer(cmd.keys.step);
+  w.integer(keys.first);
+  w.integer(keys.last);
+  w.integer(keys.step);
   reply_names(c, acl_categories(cmd));
   w.set(0);  // tips
-  if (cmd.keys.first > 0) {
-    w.set(1);
-    w.map(3);
-    w.bulk("flags");
-    reply_names(c, {(effective_flags(cmd) & kCmdWrite) ? "RW" : "RO"});
-    w.bulk("begin_search");
-    w.map(2);
-    w.bulk("type");
-    w.bulk("index");
-    w.bulk("spec");
-    w.map(1);
-    w.bulk("index");
-    w.integer(cmd.keys.first);
-    w.bulk("find_keys");
-    w.map(2);
-    w.bulk("type");
-    w.bulk("range");
-    w.bulk("spec");
-    w.map(3);
-    w.bulk("lastkey");
-    w.integer(cmd.keys.last < 0 ? cmd.keys.last : cmd.keys.last - cmd.keys.first);
-    w.bulk("keystep");
-    w.integer(cmd.keys.step);
-    w.bulk("limit");
-    w.integer(0);
-  } else {
-    w.set(0);
-  }
+  reply_key_specs(c, specs);
   size_t nsub = 0;
   if (cmd.subcommands)
     for (const Command* s = cmd.subcommands; s->name; s++) nsub++;
@@ -227,24 +272,39 @@ void command_list_command(Client& c) {
   for (const Command* cmd : out) c.reply().bulk(cmd->fullname);
 }
 
-// COMMAND GETKEYS command [arg ...]: the key arguments by the table's first/last/step.
-void command_getkeys_command(Client& c) {
-  std::vector<std::string_view> argv(c.argv.begin() + 2, c.argv.end());
+// COMMAND GETKEYS / GETKEYSANDFLAGS command [arg ...]: the keys of a full command by its key
+// specs, with Redis's errors in Redis's order (unknown command, no keys at all, arity, then
+// arguments that name no key).
+void getkeys(Client& c, bool with_flags) {
+  std::span<const std::string_view> argv(c.argv.data() + 2, c.argv.size() - 2);
+  std::vector<std::string_view> lookup(argv.begin(),
+                                       argv.begin() + std::min<size_t>(2, argv.size()));
   const Command* container = nullptr;
-  const Command* cmd = lookup_command_argv(argv, &container);
+  const Command* cmd = lookup_command_argv(lookup, &container);
   if (!cmd) return reply_error(c, "ERR Invalid command specified");
-  if (cmd->keys.first <= 0) return reply_error(c, "ERR The command has no key arguments");
+  const KeySpecs& specs = key_specs_of(*cmd);
+  bool has_keys = specs.getkeys != nullptr;
+  for (const KeyRule& r : specs.rules)
+    if (!(r.flags & kKeyNotKey)) has_keys = true;
+  if (!has_keys) return reply_error(c, "ERR The command has no key arguments");
   int argc = int(argv.size());
   if ((cmd->arity > 0 && cmd->arity != argc) || argc < -cmd->arity)
     return reply_error(c, "ERR Invalid number of arguments specified for command");
-  int last = cmd->keys.last < 0 ? argc + cmd->keys.last : cmd->keys.last;
-  int step = cmd->keys.step > 0 ? cmd->keys.step : 1;
-  std::vector<std::string_view> keys;
-  for (int i = cmd->keys.first; i <= last && i < argc; i += step) keys.push_back(argv[size_t(i)]);
-  if (keys.empty()) return reply_error(c, "ERR Invalid arguments specified for command");
-  c.reply().array(keys.size());
-  for (auto k : keys) c.reply().bulk(k);
+  std::vector<KeyRef> keys;
+  // (Redis replies an empty array instead for its no_mandatory_keys commands: EVAL, FCALL.)
+  if (!get_keys(specs, argv, &keys))
+    return reply_error(c, "ERR Invalid arguments specified for command");
+  resp::Writer& w = c.reply();
+  w.array(keys.size());
+  for (const KeyRef& k : keys) {
+    if (with_flags) w.array(2);
+    w.bulk(argv[size_t(k.pos)]);
+    if (with_flags) reply_names(c, key_flag_names(k.flags));
+  }
 }
+
+void command_getkeys_command(Client& c) { getkeys(c, false); }
+void command_getkeysandflags_command(Client& c) { getkeys(c, true); }
 
 void command_help_command(Client& c) {
   reply_help(c, {
@@ -279,6 +339,8 @@ Command kSubcommands[] = {
     {.name = "docs", .arity = -2, .flags = kCmdLoading, .proc = command_docs_command},
     {.name = "list", .arity = -2, .flags = kCmdLoading, .proc = command_list_command},
     {.name = "getkeys", .arity = -4, .flags = kCmdLoading, .proc = command_getkeys_command},
+    {.name = "getkeysandflags", .arity = -4, .flags = kCmdLoading,
+     .proc = command_getkeysandflags_command},
     {.name = "help", .arity = 2, .flags = kCmdLoading, .proc = command_help_command},
     {},
 };

@@ -8,7 +8,9 @@
 #include <cstring>
 
 #include "aof.h"
+#include "blocked.h"
 #include "info.h"
+#include "key_specs.h"
 #include "log.h"
 #include "server.h"
 
@@ -81,6 +83,7 @@ void commands_init() {
         }
       }
     }
+    key_specs_attach(fam.table());
   }
 }
 
@@ -253,6 +256,8 @@ void process_command(Client& c) {
   }
   call_command(c);
   c.lastcmd = cmd;
+  // Keys this command (or EXEC, as a whole) gave to blocked clients are served now.
+  if (ready_keys_pending()) serve_ready_keys();
 }
 
 }  // namespace sc::broker

@@ -3,6 +3,7 @@
 // --flags, CONFIG GET/SET, --help and docs/configuration.md (--help-markdown).
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <sstream>
@@ -97,6 +98,31 @@ bool notify_parse(Config& c, std::span<const std::string> a, std::string* err) {
   return true;
 }
 
+// maxmemory-clients: bytes (Redis's units) or "N%" of maxmemory, stored as -N like Redis.
+std::string mmc_format(const Config& c) {
+  return c.maxmemory_clients < 0 ? std::to_string(-c.maxmemory_clients) + "%"
+                                 : std::to_string(c.maxmemory_clients);
+}
+
+bool mmc_parse(Config& c, std::span<const std::string> a, std::string* err) {
+  long long v;
+  if (a.size() == 1 && opt::parse_size(a[0], &v) && v >= 0) {
+    c.maxmemory_clients = v;
+    return true;
+  }
+  if (a.size() == 1 && a[0].size() > 1 && a[0].back() == '%' &&
+      resp::parse_ll(std::string_view(a[0]).substr(0, a[0].size() - 1), &v) && v >= 0) {
+    if (v > 100) {
+      *err = "percentage argument must be less or equal to 100";
+      return false;
+    }
+    c.maxmemory_clients = -v;
+    return true;
+  }
+  *err = "argument must be a memory or percent value";
+  return false;
+}
+
 using K = OptKind;
 using Row = Option<Config>;
 constexpr uint8_t kMut = kOptMutable;
@@ -138,12 +164,16 @@ const Row kOptions[] = {
     {.name = "maxmemory", .kind = K::Size, .field = &Config::maxmemory, .min = 0,
      .max = LLONG_MAX, .flags = kMut,
      .help = "refuse writes that need memory above this many bytes (0: no limit)"},
+    {.name = "maxmemory-clients", .kind = K::Custom,
+     .field = OptCustom<Config>{mmc_parse, mmc_format}, .flags = kMut, .metavar = "BYTES|N%",
+     .help = "close the biggest clients when all clients' buffers exceed this (N%: of "
+             "maxmemory; 0: no limit)"},
     {.name = "maxmemory-policy", .kind = K::Enum, .field = &Config::maxmemory_policy,
      .choices = "noeviction", .flags = kMut,
      .help = "what to do at maxmemory (noeviction: refuse writes)"},
     {.name = "databases", .kind = K::Int, .field = &Config::databases, .min = 1, .max = 1 << 20,
      .help = "number of databases"},
-    {.name = "hz", .kind = K::Int, .field = &Config::hz, .min = 1, .max = 500,
+    {.name = "hz", .kind = K::Int, .field = &Config::hz, .min = 1, .max = 500, .flags = kMut,
      .help = "background tasks per second"},
     {.name = "proto-max-bulk-len", .kind = K::Size, .field = &Config::proto_max_bulk_len,
      .min = 1024 * 1024, .max = LLONG_MAX, .flags = kMut,
@@ -178,6 +208,8 @@ const Row kOptions[] = {
     encoding_limit("set-max-listpack-value", &Config::set_max_listpack_value, "small sets with members up to this length stay compact"),
     {.name = "list-max-listpack-size", .kind = K::Int, .field = &Config::list_max_listpack_size,
      .min = -5, .max = LLONG_MAX, .flags = kMut, .help = "list node size"},
+    {.name = "list-max-ziplist-size", .kind = K::Int, .field = &Config::list_max_listpack_size,
+     .min = -5, .max = LLONG_MAX, .flags = kMut, .help = "alias of list-max-listpack-size"},
     {.name = "lazyfree-lazy-user-del", .kind = K::Bool, .field = &Config::lazyfree_lazy_user_del,
      .flags = kMut, .help = "accepted for compatibility"},
     {.name = "active-expire-effort", .kind = K::Int, .field = &Config::active_expire_effort,
@@ -200,6 +232,9 @@ const Row kOptions[] = {
      .max = 100000, .flags = kMut, .help = "deepest nesting of a JSON document"},
     {.name = "json-max-size", .kind = K::Size, .field = &Config::json_max_size, .min = 1,
      .max = LLONG_MAX, .flags = kMut, .help = "largest JSON document"},
+    {.name = "key-load-delay", .kind = K::Int, .field = &Config::key_load_delay,
+     .min = INT32_MIN, .max = INT32_MAX, .flags = kMut | kOptHidden,
+     .help = "for tests: microseconds slept per command loaded from the AOF"},
     {.name = "save", .kind = K::Custom,
      .field = OptCustom<Config>{[](Config&, std::span<const std::string>,
                                    std::string*) { return true; },
@@ -211,21 +246,66 @@ const Row kOptions[] = {
 
 const OptionTable<Config> kTable{kOptions};
 
-// Applies a changed setting to the running server.
-void apply(const Row& o) {
+// What makes a changed setting take effect in the running server.  Settings that the code
+// reads from srv().cfg where it needs them have none.
+enum class Apply { None, Listeners, Notify, LogLevel, AppendOnly, Hz };
+
+// The settings that have an apply; several may share one (port and bind: the listeners).
+// requirepass has none: as in Redis, a new password does not log out connected clients.
+struct ApplyRow {
+  const char* name;
+  Apply what;
+};
+constexpr ApplyRow kApplies[] = {
+    {"port", Apply::Listeners},
+    {"bind", Apply::Listeners},
+    {"notify-keyspace-events", Apply::Notify},
+    {"loglevel", Apply::LogLevel},
+    {"appendonly", Apply::AppendOnly},
+    {"hz", Apply::Hz},
+};
+
+Apply apply_of(const Row& o) {
+  for (const ApplyRow& a : kApplies)
+    if (!strcmp(o.name, a.name)) return a.what;
+  return Apply::None;
+}
+
+// Applies the settings now in srv().cfg; false with Redis's reason when that cannot be done
+// (the caller then puts every setting of the command back and applies again).
+bool apply(Apply what, const Row& o, const char** err) {
   Server& s = srv();
-  if (!strcmp(o.name, "notify-keyspace-events")) s.notify_flags = s.cfg.notify_flags;
-  if (!strcmp(o.name, "loglevel")) {
-    LogLevel l;
-    if (log_parse_level(s.cfg.loglevel, &l)) log_set_level(l);
+  switch (what) {
+    case Apply::None:
+      return true;
+    case Apply::Listeners:
+      if (!s.base || rebind_listeners()) return true;
+      *err = !strcmp(o.name, "port") ? "Unable to listen on this port. Check server logs."
+                                     : "Failed to bind to specified addresses.";
+      return false;
+    case Apply::Notify:
+      s.notify_flags = s.cfg.notify_flags;
+      return true;
+    case Apply::LogLevel: {
+      LogLevel l;
+      if (log_parse_level(s.cfg.loglevel, &l)) log_set_level(l);
+      return true;
+    }
+    case Apply::Hz:
+      if (s.cron_ev) {
+        timeval tick{0, 1000000 / s.cfg.hz};
+        event_add(s.cron_ev.get(), &tick);  // re-arms the persistent timer with the new period
+      }
+      return true;
+    case Apply::AppendOnly: {
+      // A rewrite that cannot start now is retried by the cron (aof.cpp), so this one stays a
+      // warning rather than a refusal.
+      std::string why;
+      if (!aof_set_enabled(s.cfg.appendonly, &why)) SC_LOG(Warning, "%s", why.c_str());
+      return true;
+    }
   }
-  if (!strcmp(o.name, "appendonly")) {
-    std::string err;
-    if (!aof_set_enabled(s.cfg.appendonly, &err)) SC_LOG(Warning, "%s", err.c_str());
-  }
-  if (!strcmp(o.name, "requirepass")) {
-    // Like Redis: changing the password does not log out connected clients.
-  }
+  return true;
 }
 
 // The message of a bad directive, as Redis prints it (main writes it to stderr).
@@ -313,15 +393,25 @@ ConfigLoad config_load(int argc, char** argv, Config* cfg, std::string* error) {
 
 // ---- CONFIG command ----
 
+// CONFIG GET name-or-pattern...: each setting once.  An exact name (no glob character) is
+// answered as typed, hidden settings included (a test knob such as key-load-delay); a pattern
+// matches the visible settings, answered by their names (Redis 7.0's rules).
 static void config_get_command(Client& c) {
+  std::vector<const Row*> seen;
   std::vector<std::pair<std::string, std::string>> out;
-  for (auto& o : kTable.rows()) {
-    for (size_t i = 2; i < c.argv.size(); i++) {
-      if (glob_match(c.argv[i], o.name, true)) {
-        out.emplace_back(o.name, kTable.get(srv().cfg, o));
-        break;
-      }
+  auto add = [&](const Row* o, std::string_view name) {
+    if (std::find(seen.begin(), seen.end(), o) != seen.end()) return;
+    seen.push_back(o);
+    out.emplace_back(std::string(name), kTable.get(srv().cfg, *o));
+  };
+  for (size_t i = 2; i < c.argv.size(); i++) {
+    std::string_view arg = c.argv[i];
+    if (arg.find_first_of("[*?") == std::string_view::npos) {
+      if (const Row* o = kTable.find(arg)) add(o, arg);
+      continue;
     }
+    for (auto& o : kTable.rows())
+      if (!(o.flags & kOptHidden) && glob_match(arg, o.name, true)) add(&o, o.name);
   }
   c.reply().map(out.size());
   for (auto& [k, v] : out) {
@@ -330,58 +420,73 @@ static void config_get_command(Client& c) {
   }
 }
 
+// CONFIG SET name value [name value ...], in Redis 7.0's three steps:
+// 1. every name is checked (known, mutable, allowed, not given twice); the first bad one is
+//    the error and nothing changes;
+// 2. every value is stored; the first that does not parse puts all back;
+// 3. what changed is applied (each kind of apply once); when one fails, e.g. a port already in
+//    use, every setting of the command is put back and applied again, those whose apply had
+//    succeeded included, so the server runs as before the command.
+// A setting given its current value is stored but not applied.
 static void config_set_command(Client& c) {
   if (c.argv.size() % 2 != 0) {
     reply_syntax_error(c);
     return;
   }
-  Config backup = srv().cfg;
-  std::vector<const Row*> changed;
+  auto refuse = [&](std::string_view arg, const char* why) {
+    reply_error_fmt(c, "ERR CONFIG SET failed (possibly related to argument '%.*s') - %s",
+                    int(arg.size()), arg.data(), why);
+  };
+  std::vector<const Row*> rows;
   for (size_t i = 2; i < c.argv.size(); i += 2) {
     const Row* o = kTable.find(c.argv[i]);
-    bool mut = o && (o->flags & kOptMutable);
-    if (o && (!mut ||
-              ((o->flags & kOptProtected) &&
-               !protected_action_allowed(srv().cfg.enable_protected_configs, c)))) {
-      srv().cfg = backup;
-      reply_error_fmt(c, "ERR CONFIG SET failed (possibly related to argument '%.*s') - can't "
-                         "set %s config", int(c.argv[i].size()), c.argv[i].data(),
-                      mut ? "protected" : "immutable");
-      return;
-    }
     if (!o) {
-      srv().cfg = backup;
       reply_error_fmt(c, "ERR Unknown option or number of arguments for CONFIG SET - '%.*s'",
                       int(c.argv[i].size()), c.argv[i].data());
       return;
     }
-    for (const Row* prev : changed)
-      if (prev == o) {
-        srv().cfg = backup;
-        reply_error_fmt(c, "ERR CONFIG SET failed (possibly related to argument '%s') - "
-                           "duplicate parameter", o->name);
-        return;
-      }
-    std::string err;
-    std::string value(c.argv[i + 1]);
-    if (!kTable.set(&srv().cfg, *o, std::span<const std::string>(&value, 1), &err)) {
-      srv().cfg = backup;
-      reply_error_fmt(c, "ERR CONFIG SET failed (possibly related to argument '%.*s') - %s",
-                      int(c.argv[i].size()), c.argv[i].data(), err.c_str());
-      return;
-    }
-    changed.push_back(o);
+    if (!(o->flags & kOptMutable)) return refuse(c.argv[i], "can't set immutable config");
+    if ((o->flags & kOptProtected) &&
+        !protected_action_allowed(srv().cfg.enable_protected_configs, c))
+      return refuse(c.argv[i], "can't set protected config");
+    for (const Row* prev : rows)
+      if (prev == o) return refuse(c.argv[i], "duplicate parameter");
+    rows.push_back(o);
   }
-  for (const Row* o : changed) {
-    if ((!strcmp(o->name, "port") || !strcmp(o->name, "bind")) && srv().base &&
-        !rebind_listeners()) {
-      srv().cfg.port = backup.port;
-      srv().cfg.bind = backup.bind;
-      reply_error_fmt(c, "ERR CONFIG SET failed (possibly related to argument '%s') - Unable "
-                         "to listen on this port", o->name);
-      return;
+
+  Server& s = srv();
+  const Config backup = s.cfg;
+  struct Pending {
+    Apply what;
+    const Row* row;  // the first setting of the command that needs it
+  };
+  std::vector<Pending> applies;
+  for (size_t k = 0; k < rows.size(); k++) {
+    const Row& o = *rows[k];
+    std::string err;
+    std::string value(c.argv[2 + 2 * k + 1]);
+    std::string before = kTable.get(s.cfg, o);
+    if (!kTable.set(&s.cfg, o, std::span<const std::string>(&value, 1), &err)) {
+      s.cfg = backup;
+      return refuse(o.name, err.c_str());
     }
-    apply(*o);
+    Apply what = apply_of(o);
+    if (what == Apply::None || kTable.get(s.cfg, o) == before) continue;
+    bool listed = false;
+    for (const Pending& p : applies) listed = listed || p.what == what;
+    if (!listed) applies.push_back({what, &o});
+  }
+  for (const Pending& p : applies) {
+    const char* err = "";
+    if (apply(p.what, *p.row, &err)) continue;
+    SC_LOG(Warning,
+           "Failed applying new configuration. Possibly related to new %s setting. "
+           "Restoring previous settings.",
+           p.row->name);
+    s.cfg = backup;
+    const char* ignored;
+    for (const Pending& q : applies) apply(q.what, *q.row, &ignored);
+    return refuse(p.row->name, err);
   }
   c.reply().ok();
 }

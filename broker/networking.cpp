@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "blocked.h"
 #include "log.h"
 #include "net.h"
 #include "networking.h"
@@ -94,6 +95,7 @@ void free_client(Client* c) {
     auto it = std::find(s.pending_write.begin(), s.pending_write.end(), c);
     if (it != s.pending_write.end()) s.pending_write.erase(it);
   }
+  if (c->bpop) blocked_client_freed(*c);
   if (c->subscription_count()) pubsub_unsubscribe_all(*c, false);
   if (!c->watched.empty()) unwatch_all(*c);
   if (c->flags & kClientMonitor) monitor_remove(*c);
@@ -200,7 +202,8 @@ static void write_cb(evutil_socket_t, short, void* arg) {
   write_some(*c);
 }
 
-// Parses and runs every complete command in the query buffer.
+// Parses and runs every complete command in the query buffer, stopping early when a command
+// blocks the client (blocked.cpp resumes it once it is served).
 static void process_input(Client& c) {
   Server& s = srv();
   // A connection whose first byte is '{' speaks the nData-like JSON protocol.
@@ -213,7 +216,8 @@ static void process_input(Client& c) {
     return;
   }
   c.flags |= kClientExecuting;
-  while (!c.in.empty() && !(c.flags & (kClientCloseAfterReply | kClientCloseAsap))) {
+  while (!c.in.empty() &&
+         !(c.flags & (kClientCloseAfterReply | kClientCloseAsap | kClientBlocked))) {
     size_t consumed = 0;
     resp::ParseStatus st = c.parser.parse(c.in.view(), &consumed, &c.argv, c.authenticated);
     if (st == resp::ParseStatus::NeedMore) break;
@@ -241,6 +245,10 @@ static void process_input(Client& c) {
   c.argv.clear();
   c.flags &= ~kClientExecuting;
   if (!c.out.empty()) client_output_changed(c);
+}
+
+void client_process_pending_input(Client& c) {
+  if (!c.in.empty()) process_input(c);
 }
 
 static void read_cb(evutil_socket_t fd, short, void* arg) {
@@ -298,13 +306,13 @@ void free_closed_clients() {
   }
 }
 
-// Closes clients idle longer than `timeout` (not subscribers, like Redis).
+// Closes clients idle longer than `timeout` (not subscribers nor blocked clients, like Redis).
 void close_timedout_clients() {
   Server& s = srv();
   if (s.cfg.timeout <= 0) return;
   int64_t now = now_ms();
   for (auto& [id, c] : s.clients) {
-    if (c->subscription_count() || (c->flags & kClientMonitor)) continue;
+    if (c->subscription_count() || (c->flags & (kClientMonitor | kClientBlocked))) continue;
     if (now - c->last_interaction_ms > s.cfg.timeout * 1000) {
       SC_LOG(Verbose, "Closing idle client");
       client_close_async(*c);
@@ -335,8 +343,40 @@ void resize_query_buffers() {
   }
 }
 
-// Opens the listening sockets of cfg.bind ("-addr" may fail silently, like Redis).
-bool listen_all() {
+namespace {
+
+// Is `fd` a listener bound to exactly this address and port?
+bool bound_to(int fd, const sockaddr_storage& want, socklen_t want_len) {
+  sockaddr_storage have;
+  socklen_t len = sizeof have;
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&have), &len) != 0 || len != want_len)
+    return false;
+  if (have.ss_family != want.ss_family) return false;
+  if (have.ss_family == AF_INET) {
+    auto& a = reinterpret_cast<const sockaddr_in&>(have);
+    auto& b = reinterpret_cast<const sockaddr_in&>(want);
+    return a.sin_port == b.sin_port && a.sin_addr.s_addr == b.sin_addr.s_addr;
+  }
+  if (have.ss_family == AF_INET6) {
+    auto& a = reinterpret_cast<const sockaddr_in6&>(have);
+    auto& b = reinterpret_cast<const sockaddr_in6&>(want);
+    return a.sin6_port == b.sin6_port && !memcmp(&a.sin6_addr, &b.sin6_addr, sizeof a.sin6_addr);
+  }
+  return false;
+}
+
+// The sockets listen_on() may take over instead of opening new ones: a listener already on an
+// address that stays keeps its socket (opening a second one there would fail with EADDRINUSE,
+// and the clients in its backlog would be lost).
+struct Listeners {
+  std::vector<int> fds;
+  std::vector<EventPtr> evs;
+  std::vector<bool> reused;  // per fds entry: taken from the old set (else opened here)
+};
+
+// Opens (or takes from *old) the listening sockets of cfg.bind on cfg.port into *out ("-addr"
+// may fail silently, like Redis).  False on the first address that cannot be listened on.
+bool listen_on(Listeners* old, Listeners* out) {
   Server& s = srv();
   for (std::string addr : s.cfg.bind) {
     bool optional = !addr.empty() && addr[0] == '-';
@@ -350,6 +390,17 @@ bool listen_all() {
       SC_LOG(Warning, "Invalid bind address '%s'", addr.c_str());
       return false;
     }
+    bool taken = false;
+    for (size_t i = 0; old && s.cfg.port != 0 && i < old->fds.size(); i++) {
+      if (old->fds[i] < 0 || !bound_to(old->fds[i], ss, len)) continue;
+      out->fds.push_back(old->fds[i]);
+      out->evs.push_back(std::move(old->evs[i]));
+      out->reused.push_back(true);
+      old->fds[i] = -1;
+      taken = true;
+      break;
+    }
+    if (taken) continue;
     int fd = net::listen_tcp(reinterpret_cast<sockaddr*>(&ss), len, s.cfg.tcp_backlog);
     if (fd < 0) {
       // An optional address may name an interface or a family this host does not have.
@@ -358,32 +409,72 @@ bool listen_all() {
              s.cfg.port, strerror(-fd));
       return false;
     }
-    s.listen_fds.push_back(fd);
+    out->fds.push_back(fd);
     EventPtr ev = new_event(s.base.get(), fd, EV_READ | EV_PERSIST, accept_cb, nullptr);
     event_add(ev.get(), nullptr);
-    s.listen_evs.push_back(std::move(ev));
+    out->evs.push_back(std::move(ev));
+    out->reused.push_back(false);
   }
-  if (s.listen_fds.empty()) {
+  if (out->fds.empty()) {
     SC_LOG(Warning, "Configured to not listen anywhere, exiting.");
     return false;
   }
   return true;
 }
 
-bool rebind_listeners() {
+// Closes the sockets of `l` that are still its own (-1: handed over).
+void close_all(Listeners& l) {
+  for (size_t i = 0; i < l.fds.size(); i++) {
+    if (l.fds[i] < 0) continue;
+    l.evs[i].reset();  // the event goes before its fd closes
+    close(l.fds[i]);
+  }
+  l = Listeners{};
+}
+
+}  // namespace
+
+bool listen_all() {
   Server& s = srv();
-  std::vector<int> old_fds;
-  std::vector<EventPtr> old_evs;
-  old_fds.swap(s.listen_fds);
-  old_evs.swap(s.listen_evs);
-  if (!listen_all()) {
-    close_listeners();
-    s.listen_fds.swap(old_fds);
-    s.listen_evs.swap(old_evs);
+  Listeners fresh;
+  if (!listen_on(nullptr, &fresh)) {
+    close_all(fresh);
     return false;
   }
-  old_evs.clear();
-  for (int fd : old_fds) close(fd);
+  s.listen_fds = std::move(fresh.fds);
+  s.listen_evs = std::move(fresh.evs);
+  return true;
+}
+
+// New listeners first, old ones closed after: clients keep connecting throughout, and when the
+// new address or port cannot be listened on nothing changed.  An address that stays keeps its
+// socket, so setting bind or port to its current value changes nothing.
+bool rebind_listeners() {
+  Server& s = srv();
+  Listeners old;
+  old.fds = std::move(s.listen_fds);
+  old.evs = std::move(s.listen_evs);
+  old.reused.assign(old.fds.size(), false);
+  s.listen_fds.clear();
+  s.listen_evs.clear();
+  Listeners fresh;
+  if (!listen_on(&old, &fresh)) {
+    // Give back what was taken over, close what was opened.
+    for (size_t i = 0, j = 0; i < fresh.fds.size(); i++) {
+      if (!fresh.reused[i]) continue;
+      while (j < old.fds.size() && old.fds[j] >= 0) j++;
+      old.fds[j] = fresh.fds[i];
+      old.evs[j] = std::move(fresh.evs[i]);
+      fresh.fds[i] = -1;
+    }
+    close_all(fresh);
+    s.listen_fds = std::move(old.fds);
+    s.listen_evs = std::move(old.evs);
+    return false;
+  }
+  close_all(old);
+  s.listen_fds = std::move(fresh.fds);
+  s.listen_evs = std::move(fresh.evs);
   return true;
 }
 

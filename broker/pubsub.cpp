@@ -343,7 +343,7 @@ Command kSubcommands[] = {
     {.name = "shardchannels", .arity = -2, .flags = kCmdPubsub,
      .proc = pubsub_shardchannels_command},
     {.name = "shardnumsub", .arity = -2, .flags = kCmdPubsub, .proc = pubsub_shardnumsub_command},
-    {.name = "help", .arity = 2, .flags = kCmdPubsub, .proc = pubsub_help_command},
+    {.name = "help", .arity = 2, .flags = kCmdLoading, .proc = pubsub_help_command},
     {},
 };
 

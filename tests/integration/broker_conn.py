@@ -538,6 +538,14 @@ def config(p):
         CONFIG GET hash-max-ziplist-entries
         CONFIG GET set-max-intset-entries
         CONFIG GET list-max-listpack-size
+        CONFIG GET list-max-ziplist-size
+        CONFIG SET list-max-ziplist-size 4
+        CONFIG GET list-max-listpack-size
+        @sorted CONFIG GET list-max-*
+        @sorted CONFIG GET list-max-ziplist-size list-max-listpack-size
+        CONFIG SET list-max-listpack-size -2
+        CONFIG GET list-max-ziplist-size
+        @sorted CONFIG GET hash-max-*
         CONFIG GET hz
         CONFIG GET protected-mode
         CONFIG GET tcp-keepalive
