@@ -5,7 +5,7 @@
 # and a stopped server each end it with exit 1 and the kind on stdout; and the script's smoke run
 # gives figures, but exits 1 as soon as queue_load reports a wrong answer.  Rates are not judged
 # (the machine may be loaded).  SKIP (77) at the end, after the redis-server checks, while
-# sc-broker answers BRPOP with an error (the blocking list commands are not in it yet).
+# sc-broker answers BRPOP with an error (a broker built before the blocking list commands).
 . "$SC_ROOT/tests/lib.sh"
 . "$SC_ROOT/bench/lib.sh"  # kv
 BUILD=${SC_BUILD:-$SC_ROOT/build}
