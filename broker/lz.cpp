@@ -9,10 +9,10 @@ namespace sc::broker {
 
 namespace {
 
-constexpr size_t kMaxLiteral = 32;       // bytes of one literal run (control 0..31)
-constexpr size_t kMaxOffset = 8192;      // 13 bits of distance, stored minus one
+constexpr size_t kMaxLiteral = 32;         // bytes of one literal run (control 0..31)
+constexpr size_t kMaxOffset = 8192;        // 13 bits of distance, stored minus one
 constexpr size_t kMaxMatch = 7 + 255 + 2;  // longest reference: L = 7 + extra byte, copy L + 2
-constexpr int kHashBits = 12;            // 4096 slots: 16 KiB of stack per call
+constexpr int kHashBits = 12;              // 4096 slots: 16 KiB of stack per call
 
 inline uint32_t hash3(const unsigned char* p) {
   uint32_t v = uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16;

@@ -129,7 +129,7 @@ ListNode* node_new(uint32_t cap) {
 
 // ---- Compressed nodes ----
 
-constexpr uint32_t kPackMinBytes = 48;   // smaller nodes are not worth compressing
+constexpr uint32_t kPackMinBytes = 48;  // smaller nodes are not worth compressing
 constexpr uint32_t kPackMinSaving = 8;  // nor those that would not shrink by this much
 
 // Compresses a raw node in place (reallocating it) unless it was tried since it last changed.

@@ -51,9 +51,9 @@ static std::string random_bytes(std::mt19937& g, size_t n) {
 static void test_every_length(void**) {
   std::mt19937 g(1);
   for (size_t n = 0; n <= 1100; n++) {
-    round_trip(std::string(n, 'a'));         // one long run: references of every length
-    round_trip(random_bytes(g, n));           // literals only: runs of 32 and their remainders
-    std::string mix;                          // literals and references interleaved
+    round_trip(std::string(n, 'a'));  // one long run: references of every length
+    round_trip(random_bytes(g, n));   // literals only: runs of 32 and their remainders
+    std::string mix;                  // literals and references interleaved
     while (mix.size() < n) mix += (g() % 3 == 0) ? random_bytes(g, g() % 40) : "queue:item:";
     mix.resize(n);
     round_trip(mix);
@@ -73,7 +73,8 @@ static void test_reference_lengths_and_window(void**) {
 
 static void test_compresses_repetitive_values(void**) {
   std::string s;
-  for (int i = 0; s.size() < 8192; i++) s += "{\"user\":" + std::to_string(i % 50) + ",\"ok\":true}";
+  for (int i = 0; s.size() < 8192; i++)
+    s += "{\"user\":" + std::to_string(i % 50) + ",\"ok\":true}";
   size_t zn = round_trip(s);
   assert_true(zn < s.size() / 3);
   printf("# 8 KiB of JSON values -> %zu bytes\n", zn);
