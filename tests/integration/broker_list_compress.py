@@ -5,9 +5,10 @@
    and then 2 and small nodes (list-max-listpack-size 4, 16 and -1): a seeded random run of
    LPUSH RPUSH LPOP RPOP LINSERT LSET LREM LTRIM LRANGE LINDEX LPOS LMOVE over long lists of
    compressible random values, with the depth changed at runtime in the middle (on both).
-2. sc-broker only: INFO used_memory for a long list (100000 values) of compressible values is clearly lower
-   with depth 1 than with depth 0, and CONFIG SET list-compress-depth applies to an existing
-   list at its next write (compressing it, then undoing it), its contents unchanged.
+2. sc-broker only: INFO used_memory for a long list of compressible values (100000) is clearly
+   lower with depth 1 than with depth 0 (checked in jemalloc builds only), and CONFIG SET
+   list-compress-depth applies to an existing list at its next write (compressing it, then
+   undoing it), its contents unchanged.
 """
 import os
 import random
@@ -125,9 +126,14 @@ def memory():
     srv = Server.start("broker", ["--list-compress-depth", "1"])
     c = srv.conn()
     packed = fill(c, "packed")
-    respdiff.check(packed * 2 < raw,
-                   "100000 compressible values: used_memory grows %d bytes with "
-                   "list-compress-depth 1, %d with 0" % (packed, raw))
+    # Without jemalloc (sanitizer builds) used_memory is the RSS: the figures mean nothing.
+    figures = b"mem_allocator:jemalloc" in c("INFO", "memory")
+    if not figures:
+        respdiff.ok("not a jemalloc build: used_memory figures not checked, contents are")
+    check = respdiff.check if figures else (lambda cond, desc, detail="": None)
+    check(packed * 2 < raw,
+          "100000 compressible values: used_memory grows %d bytes with "
+          "list-compress-depth 1, %d with 0" % (packed, raw))
     respdiff.check(c("LRANGE", "packed", "0", "-1") == vals, "the compressed list reads back whole")
     respdiff.check(c("LINDEX", "packed", "50000") == vals[50000] and
                    c("LPOS", "packed", vals[62345], "RANK", "1") == vals.index(vals[62345]) and
@@ -139,16 +145,16 @@ def memory():
     before = used_memory(c)
     c("RPUSH", "packed", "one more")
     after = used_memory(c)
-    respdiff.check(after - before > raw // 2,
-                   "CONFIG SET list-compress-depth 0, then one RPUSH: the list is decompressed "
-                   "(used_memory +%d)" % (after - before))
+    check(after - before > raw // 2,
+          "CONFIG SET list-compress-depth 0, then one RPUSH: the list is decompressed "
+          "(used_memory +%d)" % (after - before))
     c("CONFIG", "SET", "list-compress-depth", "2")
     before = used_memory(c)
     c("LPOP", "packed")
     after = used_memory(c)
-    respdiff.check(before - after > raw // 2,
-                   "CONFIG SET list-compress-depth 2, then one LPOP: the list is compressed "
-                   "again (used_memory -%d)" % (before - after))
+    check(before - after > raw // 2,
+          "CONFIG SET list-compress-depth 2, then one LPOP: the list is compressed "
+          "again (used_memory -%d)" % (before - after))
     respdiff.check(c("LRANGE", "packed", "0", "-1") == vals[1:] + [b"one more"],
                    "its contents are unchanged by the changes of depth")
     srv.stop()
