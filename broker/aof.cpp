@@ -575,6 +575,7 @@ bool aof_rewrite_background(std::string* err) {
   a.rewrite_selected_db = -1;
   a.rewrite_scheduled = false;
   for (Db& db : srv().dbs) db.keys.resize_ratio_ = 5;  // fewer copy-on-write pages
+  srv().fork_child = true;  // nor do lookups stamp access times now
   return true;
 }
 
@@ -584,6 +585,7 @@ static void rewrite_done(int status) {
   pid_t child = a.child;
   a.child = -1;
   for (Db& db : s.dbs) db.keys.resize_ratio_ = 1;
+  s.fork_child = false;
   a.last_rewrite_time_sec = (now_ms() - a.rewrite_start_ms) / 1000;
   bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
   if (ok) {
@@ -693,6 +695,7 @@ void aof_shutdown() {
     waitpid(a->child, &status, 0);
     unlink(a->tmpfile.c_str());
     a->child = -1;
+    srv().fork_child = false;
   }
   if (a->fd >= 0) {
     aof_flush(true);

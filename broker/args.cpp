@@ -5,6 +5,7 @@
 
 #include <cctype>
 #include <cerrno>
+#include <climits>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -21,6 +22,21 @@ bool arg_ll(Client& c, std::string_view s, long long* out, const char* err) {
   if (resp::parse_ll(s, out)) return true;
   reply_error(c, err ? err : kErrNotInteger);
   return false;
+}
+
+bool arg_int(Client& c, std::string_view s, int* out, const char* err) {
+  long long v;
+  if (!arg_ll(c, s, &v, err)) return false;
+  if (v < INT_MIN || v > INT_MAX) {
+    if (err)
+      reply_error(c, err);
+    else
+      reply_error_fmt(c, "ERR value is out of range, value must between %d and %d", INT_MIN,
+                      INT_MAX);
+    return false;
+  }
+  *out = int(v);
+  return true;
 }
 
 bool arg_double(Client& c, std::string_view s, double* out) {

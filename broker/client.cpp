@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "blocked.h"
 #include "server.h"
 
 namespace sc::broker {
@@ -44,6 +45,7 @@ std::string client_info_string(const Client& c) {
   if (c.flags & kClientMonitor) *p++ = 'O';
   if (c.flags & kClientPubsub) *p++ = 'P';
   if (c.flags & kClientMulti) *p++ = 'x';
+  if (c.flags & kClientBlocked) *p++ = 'b';
   if (c.flags & kClientDirtyCas) *p++ = 'd';
   if (c.flags & kClientCloseAfterReply) *p++ = 'c';
   if (c.flags & kClientCloseAsap) *p++ = 'A';
@@ -277,16 +279,29 @@ void client_no_evict_command(Client& c) {
 // No client tracking: nobody is redirected to.
 void client_getredir_command(Client& c) { c.reply().integer(-1); }
 
-// CLIENT UNBLOCK id [TIMEOUT|ERROR]: no command blocks yet, so nothing is ever unblocked.
+// CLIENT UNBLOCK id [TIMEOUT|ERROR]: ends the wait of a client blocked on keys as if it timed
+// out (a null array), or with the error "UNBLOCKED client unblocked via CLIENT UNBLOCK".
+// Replies 1, or 0 when no such client is blocked.  Redis checks the reason before the id.
 void client_unblock_command(Client& c) {
+  if (c.argv.size() > 4) {  // Redis's addReplySubcommandSyntaxError
+    std::string sub(c.argv[1].substr(0, 128));
+    return reply_error_fmt(
+        c, "ERR unknown subcommand or wrong number of arguments for '%s'. Try CLIENT HELP.",
+        sub.c_str());
+  }
+  bool as_error = false;
+  if (c.argv.size() == 4) {
+    if (eq_nocase(c.argv[3], "error")) {
+      as_error = true;
+    } else if (!eq_nocase(c.argv[3], "timeout")) {
+      reply_error(c, "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+      return;
+    }
+  }
   long long id;
   if (!arg_ll(c, c.argv[2], &id)) return;
-  if (c.argv.size() == 4 && !eq_nocase(c.argv[3], "timeout") && !eq_nocase(c.argv[3], "error")) {
-    reply_error(c, "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
-    return;
-  }
-  if (c.argv.size() > 4) return reply_syntax_error(c);
-  c.reply().integer(0);
+  Client* target = client_by_id(uint64_t(id));
+  c.reply().integer(target && unblock_client_by_request(*target, as_error) ? 1 : 0);
 }
 
 void client_help_command(Client& c) {

@@ -32,6 +32,7 @@ std::vector<const char*> flag_names(const Command& cmd) {
   if (f & kCmdDenyOom) v.push_back("denyoom");
   if (f & kCmdAdmin) v.push_back("admin");
   if (f & kCmdPubsub) v.push_back("pubsub");
+  if (f & kCmdBlocking) v.push_back("blocking");
   if (f & kCmdLoading) v.push_back("loading");
   if (f & kCmdNoMonitor) v.push_back("skip_monitor");
   if (f & kCmdFast) v.push_back("fast");
@@ -50,6 +51,7 @@ std::vector<const char*> acl_categories(const Command& cmd) {
     v.push_back(fam->category);
   if (f & kCmdPubsub) v.push_back("@pubsub");
   v.push_back((cmd.flags & kCmdFast) ? "@fast" : "@slow");
+  if (f & kCmdBlocking) v.push_back("@blocking");
   if (f & kCmdAdmin) v.push_back("@dangerous");
   return v;
 }

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "aof.h"
+#include "blocked.h"
 #include "info.h"
 #include "log.h"
 #include "server.h"
@@ -253,6 +254,8 @@ void process_command(Client& c) {
   }
   call_command(c);
   c.lastcmd = cmd;
+  // Keys this command (or EXEC, as a whole) gave to blocked clients are served now.
+  if (ready_keys_pending()) serve_ready_keys();
 }
 
 }  // namespace sc::broker

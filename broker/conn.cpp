@@ -126,9 +126,9 @@ static void hello_command(Client& c) {
 }
 
 static void select_command(Client& c) {
-  long long id;
-  if (!arg_ll(c, c.argv[1], &id)) return;
-  if (id < 0 || id >= (long long)srv().dbs.size() || id > INT32_MAX) {
+  int id;
+  if (!arg_int(c, c.argv[1], &id)) return;
+  if (id < 0 || id >= int(srv().dbs.size())) {
     reply_error(c, "ERR DB index is out of range");
     return;
   }

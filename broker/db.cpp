@@ -5,16 +5,22 @@
 #include <cstring>
 
 #include "aof.h"
+#include "blocked.h"
 #include "log.h"
 #include "server.h"
 
 namespace sc::broker {
+
+// A key's fixed cost: chain link, value header (with the access clock in its padding),
+// expire time, its slot in Db::expiring and the key length.  INFO used_memory per key follows it.
+static_assert(sizeof(KeyEntry) == 40);
 
 static KeyEntry* entry_new(std::string_view key, Robj v) {
   auto* e = static_cast<KeyEntry*>(std::malloc(sizeof(KeyEntry) + key.size()));
   if (!e) std::abort();
   e->next = nullptr;
   e->val = v;
+  e->val.lru = srv().lru_clock;
   e->expire = -1;
   e->exp_idx = 0;
   e->klen = uint32_t(key.size());
@@ -74,19 +80,43 @@ bool expire_if_needed(Db& db, KeyEntry* e) {
   return true;
 }
 
-KeyEntry* lookup_write(Db& db, std::string_view key) {
+// The live entry of `key`, without touching it.
+static inline KeyEntry* lookup(Db& db, std::string_view key) {
   KeyEntry* e = db.keys.find(key);
   if (e && expire_if_needed(db, e)) return nullptr;
   return e;
 }
 
-KeyEntry* lookup_read(Db& db, std::string_view key) {
-  KeyEntry* e = lookup_write(db, key);
+static inline void count_lookup(const KeyEntry* e) {
   if (e)
     srv().stats.keyspace_hits++;
   else
     srv().stats.keyspace_misses++;
+}
+
+KeyEntry* lookup_write(Db& db, std::string_view key) {
+  KeyEntry* e = lookup(db, key);
+  if (e) {
+    const Server& s = srv();
+    if (!s.fork_child) e->val.lru = s.lru_clock;
+  }
   return e;
+}
+
+KeyEntry* lookup_read(Db& db, std::string_view key) {
+  KeyEntry* e = lookup_write(db, key);
+  count_lookup(e);
+  return e;
+}
+
+KeyEntry* lookup_read_notouch(Db& db, std::string_view key) {
+  KeyEntry* e = lookup(db, key);
+  count_lookup(e);
+  return e;
+}
+
+long long key_idle_seconds(const KeyEntry* e) {
+  return (srv().lru_clock - e->val.lru) & kLruClockMax;
 }
 
 // Redis's shared replies for a missing key.
@@ -124,6 +154,7 @@ KeyEntry* lookup_write_or_reply(Client& c, std::string_view key, Type t, IfMissi
 KeyEntry* db_add(Db& db, std::string_view key, Robj v) {
   KeyEntry* e = entry_new(key, v);
   db.keys.insert(e);
+  signal_key_ready(db, key, v.type);
   notify_keyspace_event(kNotifyNew, "new", key, db.id);
   return e;
 }
@@ -131,6 +162,7 @@ KeyEntry* db_add(Db& db, std::string_view key, Robj v) {
 void db_overwrite(KeyEntry* e, Robj v) {
   value_free(e->val);
   e->val = v;
+  e->val.lru = srv().lru_clock;
 }
 
 KeyEntry* db_set(Db& db, std::string_view key, Robj v, bool keep_ttl) {

@@ -1,5 +1,6 @@
 // DEBUG, reduced to what the tests use (SLEEP, SET-ACTIVE-EXPIRE, HELP).
 #include <chrono>
+#include <cstdlib>
 #include <string>
 #include <thread>
 
@@ -30,7 +31,11 @@ void debug_command(Client& c) {
       std::this_thread::sleep_for(std::chrono::microseconds(static_cast<long long>(secs * 1e6)));
     return c.reply().ok();
   }
-  if (eq_nocase(sub, "set-active-expire") && c.argv.size() == 3) return c.reply().ok();
+  if (eq_nocase(sub, "set-active-expire") && c.argv.size() == 3) {
+    // Redis takes atoi() of the argument: anything but a non-zero number turns it off.
+    srv().active_expire = std::atoi(std::string(c.argv[2]).c_str()) != 0;
+    return c.reply().ok();
+  }
   std::string up(sub.substr(0, 128));
   reply_error_fmt(c, "ERR unknown subcommand '%s'. Try DEBUG HELP.", up.c_str());
 }

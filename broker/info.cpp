@@ -18,6 +18,7 @@
 #endif
 
 #include "aof.h"
+#include "blocked.h"
 #include "server.h"
 
 namespace sc::broker {
@@ -234,7 +235,7 @@ void section_server(std::string* o) {
        0, 0, 0,
 #endif
        long(getpid()), s.run_id.c_str(), s.cfg.port, (long long)now, uptime, uptime / 86400,
-       s.cfg.hz, s.cfg.hz, (long long)((now / 1000000) & ((1 << 24) - 1)));
+       s.cfg.hz, s.cfg.hz, (long long)s.lru_clock);
   catf(o,
        "executable:%s\r\n"
        "config_file:%s\r\n"
@@ -245,7 +246,6 @@ void section_server(std::string* o) {
 void section_clients(std::string* o) {
   Server& s = srv();
   size_t max_in = 0, max_out = 0;
-  long long blocked = 0;
   for (const auto& [id, c] : s.clients) {
     max_in = std::max(max_in, c->in.capacity());
     max_out = std::max(max_out, c->out.size());
@@ -257,10 +257,11 @@ void section_clients(std::string* o) {
        "maxclients:%lld\r\n"
        "client_recent_max_input_buffer:%zu\r\n"
        "client_recent_max_output_buffer:%zu\r\n"
-       "blocked_clients:%lld\r\n"
+       "blocked_clients:%zu\r\n"
        "tracking_clients:0\r\n"
-       "clients_in_timeout_table:0\r\n",
-       s.clients.size(), s.cfg.maxclients, max_in, max_out, blocked);
+       "clients_in_timeout_table:%zu\r\n",
+       s.clients.size(), s.cfg.maxclients, max_in, max_out, blocked_client_count(),
+       blocked_timeout_count());
 }
 
 void section_memory(std::string* o) {

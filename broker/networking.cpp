@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "blocked.h"
 #include "log.h"
 #include "net.h"
 #include "networking.h"
@@ -94,6 +95,7 @@ void free_client(Client* c) {
     auto it = std::find(s.pending_write.begin(), s.pending_write.end(), c);
     if (it != s.pending_write.end()) s.pending_write.erase(it);
   }
+  if (c->bpop) blocked_client_freed(*c);
   if (c->subscription_count()) pubsub_unsubscribe_all(*c, false);
   if (!c->watched.empty()) unwatch_all(*c);
   if (c->flags & kClientMonitor) monitor_remove(*c);
@@ -200,7 +202,8 @@ static void write_cb(evutil_socket_t, short, void* arg) {
   write_some(*c);
 }
 
-// Parses and runs every complete command in the query buffer.
+// Parses and runs every complete command in the query buffer, stopping early when a command
+// blocks the client (blocked.cpp resumes it once it is served).
 static void process_input(Client& c) {
   Server& s = srv();
   // A connection whose first byte is '{' speaks the nData-like JSON protocol.
@@ -213,7 +216,8 @@ static void process_input(Client& c) {
     return;
   }
   c.flags |= kClientExecuting;
-  while (!c.in.empty() && !(c.flags & (kClientCloseAfterReply | kClientCloseAsap))) {
+  while (!c.in.empty() &&
+         !(c.flags & (kClientCloseAfterReply | kClientCloseAsap | kClientBlocked))) {
     size_t consumed = 0;
     resp::ParseStatus st = c.parser.parse(c.in.view(), &consumed, &c.argv, c.authenticated);
     if (st == resp::ParseStatus::NeedMore) break;
@@ -241,6 +245,10 @@ static void process_input(Client& c) {
   c.argv.clear();
   c.flags &= ~kClientExecuting;
   if (!c.out.empty()) client_output_changed(c);
+}
+
+void client_process_pending_input(Client& c) {
+  if (!c.in.empty()) process_input(c);
 }
 
 static void read_cb(evutil_socket_t fd, short, void* arg) {
@@ -298,13 +306,13 @@ void free_closed_clients() {
   }
 }
 
-// Closes clients idle longer than `timeout` (not subscribers, like Redis).
+// Closes clients idle longer than `timeout` (not subscribers nor blocked clients, like Redis).
 void close_timedout_clients() {
   Server& s = srv();
   if (s.cfg.timeout <= 0) return;
   int64_t now = now_ms();
   for (auto& [id, c] : s.clients) {
-    if (c->subscription_count() || (c->flags & kClientMonitor)) continue;
+    if (c->subscription_count() || (c->flags & (kClientMonitor | kClientBlocked))) continue;
     if (now - c->last_interaction_ms > s.cfg.timeout * 1000) {
       SC_LOG(Verbose, "Closing idle client");
       client_close_async(*c);

@@ -14,5 +14,7 @@ void free_closed_clients();       // frees clients flagged kClientCloseAsap
 void close_timedout_clients();    // `timeout` config
 void resize_query_buffers();      // gives back query buffers that are idle or oversized
 void free_client(Client* c);
+// Runs the commands waiting in c's query buffer (a client that was blocked and is not now).
+void client_process_pending_input(Client& c);
 
 }  // namespace sc::broker

@@ -1,6 +1,6 @@
 // Values stored in the keyspace.  A Robj (Redis's robj; the JSON DOM's values are json::Value)
-// is 16 bytes: a type, an encoding and either an integer or a pointer to the type's
-// representation (owned by the Robj).
+// is 16 bytes: a type, an encoding, the key's last access time and either an integer or a
+// pointer to the type's representation (owned by the Robj).
 #pragma once
 #include <cstdint>
 #include <cstdlib>
@@ -27,6 +27,8 @@ struct Robj {
   Enc enc = Enc::Raw;
   bool grown = false;  // String Raw: written in place (APPEND, SETRANGE, SETBIT...) or built by
                        // BITOP, so OBJECT ENCODING says "raw" however short, as Redis does
+  uint32_t lru : 24 = 0;  // the key's last access on the 24-bit seconds clock (server.h,
+                          // lru_clock_at); it sits in padding, so it costs no byte
   union {
     int64_t i;
     void* ptr;

@@ -19,6 +19,7 @@
 #include <ctime>
 
 #include "aof.h"
+#include "blocked.h"
 #include "log.h"
 #include "networking.h"
 #include "server.h"
@@ -58,7 +59,8 @@ static void track_instantaneous(Stats& st) {
 static void cron_cb(evutil_socket_t, short, void*) {
   Server& s = srv();
   s.cronloops++;
-  active_expire_cycle(false);
+  s.lru_clock = lru_clock_at(now_ms());
+  if (s.active_expire) active_expire_cycle(false);
   // Incremental rehashing in the background: up to ~1 ms per cron for the databases.
   int64_t start = now_us();
   for (Db& db : s.dbs) {
@@ -172,6 +174,7 @@ int run(int argc, char** argv) {
   g_rand_state = seeds[1];
   s->executable = argv[0];
   s->start_ms = now_ms();
+  s->lru_clock = lru_clock_at(s->start_ms);
   s->run_id = random_hex(40);
   std::string error;
   switch (config_load(argc, argv, &s->cfg, &error)) {
@@ -232,6 +235,7 @@ int run(int argc, char** argv) {
   SC_LOG(Notice, "Ready to accept connections tcp");
   while (!s->shutdown_asap) {
     event_base_loop(s->base.get(), EVLOOP_ONCE);
+    process_unblocked_clients();  // pipelined commands of clients served this turn
     aof_flush();  // before replies: an acknowledged write is in the file
     flush_pending_writes();
     free_closed_clients();

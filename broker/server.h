@@ -45,6 +45,7 @@ enum CmdFlag : uint32_t {
   kCmdMultiCtl = 1 << 11,   // runs at once inside MULTI, never queued (EXEC DISCARD MULTI WATCH
                             // QUIT RESET, the list Redis's processCommand names)
   kCmdProtected = 1 << 12,  // refused unless enable-debug-command allows it (DEBUG)
+  kCmdBlocking = 1 << 13,   // may block the client (BLPOP...; blocked.h)
 };
 
 using CmdProc = void (*)(Client& c);
@@ -144,9 +145,17 @@ struct Db {
   long long avg_ttl = 0;
 };
 
-// Lookups expire the key lazily.  lookup_read counts keyspace hits/misses.
+// Lookups expire the key lazily and stamp its access time (OBJECT IDLETIME); lookup_read
+// counts keyspace hits/misses.  lookup_read_notouch is lookup_read for commands that only look
+// at a key's metadata (EXISTS TYPE TTL OBJECT: Redis's LOOKUP_NOTOUCH), leaving its access
+// time alone.
 KeyEntry* lookup_read(Db& db, std::string_view key);
 KeyEntry* lookup_write(Db& db, std::string_view key);
+KeyEntry* lookup_read_notouch(Db& db, std::string_view key);
+// Seconds since the key was last accessed (created, written, or read but for the above), on
+// the cron's clock: within 1000/hz ms, and wrong by a multiple of 194 days for a key idle that
+// long (the clock has 24 bits, as Redis's).
+long long key_idle_seconds(const KeyEntry* e);
 // What a command replies when its key does not exist (Redis's shared.czero, shared.null...).
 enum class IfMissing : uint8_t {
   Zero,        // :0
@@ -250,10 +259,13 @@ enum ClientFlag : uint32_t {
   kClientReplySkip = 1 << 9,
   kClientPubsub = 1 << 10,          // subscribed to something
   kClientExecuting = 1 << 11,
+  kClientBlocked = 1 << 12,         // waiting in a blocking command (Client::bpop, blocked.h)
   kClientNoEvict = 1 << 13,
 };
 
 enum class ClientClass : uint8_t { Normal = 0, Pubsub = 1 };
+
+struct BlockState;  // blocked.h
 
 struct QueuedCommand {
   const Command* cmd;
@@ -300,6 +312,8 @@ struct Client {
   // Pub/Sub
   std::unordered_set<std::string> channels;
   std::vector<std::string> patterns;         // in subscription order
+  // Blocking commands: what the client waits for while kClientBlocked (owned by blocked.cpp)
+  BlockState* bpop = nullptr;
 
   size_t subscription_count() const { return channels.size() + patterns.size(); }
   ClientClass klass() const {
@@ -444,7 +458,16 @@ struct Server {
   long long cronloops = 0;
   int notify_flags = 0;
   size_t peak_memory = 0;
+  bool active_expire = true;  // the cron deletes expired keys (DEBUG SET-ACTIVE-EXPIRE 0: no)
+  uint32_t lru_clock = 0;     // lru_clock_at(now), set by the cron: what a lookup stamps on a
+                              // key, read from here so a lookup costs no clock call
+  bool fork_child = false;    // an AOF rewrite child shares our pages: lookups do not stamp
+                              // keys then (a write per read would copy every page it touches)
 };
+
+// The access clock of keys: unix seconds modulo 2^24 (Redis's LRU_CLOCK, INFO's lru_clock).
+constexpr uint32_t kLruClockMax = (1u << 24) - 1;
+inline uint32_t lru_clock_at(int64_t ms) { return uint32_t(ms / 1000) & kLruClockMax; }
 
 extern Server* g_srv;
 inline Server& srv() { return *g_srv; }

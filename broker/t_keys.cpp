@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "blocked.h"
 #include "server.h"
 
 namespace sc::broker {
@@ -22,10 +23,12 @@ void del_command(Client& c) {
   c.reply().integer(deleted);
 }
 
+// EXISTS, TYPE and the TTL family leave the key's access time alone (Redis's LOOKUP_NOTOUCH);
+// TOUCH is the one that sets it.
 void exists_command(Client& c) {
   long long n = 0;
   for (size_t j = 1; j < c.argv.size(); j++)
-    if (lookup_read(*c.db, c.argv[j])) n++;
+    if (lookup_read_notouch(*c.db, c.argv[j])) n++;
   c.reply().integer(n);
 }
 
@@ -37,7 +40,7 @@ void touch_command(Client& c) {
 }
 
 void type_command(Client& c) {
-  KeyEntry* e = lookup_read(*c.db, c.argv[1]);
+  KeyEntry* e = lookup_read_notouch(*c.db, c.argv[1]);
   c.reply().simple(e ? type_name(e->val.type) : "none");
 }
 
@@ -163,14 +166,16 @@ void rename_generic(Client& c, bool nx) {
 void rename_command(Client& c) { rename_generic(c, false); }
 void renamenx_command(Client& c) { rename_generic(c, true); }
 
+// A database index argument of SELECT-like commands (COPY ... DB, MOVE): an int, then a
+// database that exists.
 bool db_index_arg(Client& c, std::string_view s, int* out) {
-  long long id;
-  if (!arg_ll(c, s, &id)) return false;
-  if (id < 0 || id >= (long long)srv().dbs.size()) {
+  int id;
+  if (!arg_int(c, s, &id)) return false;
+  if (id < 0 || id >= int(srv().dbs.size())) {
     reply_error(c, "ERR DB index is out of range");
     return false;
   }
-  *out = int(id);
+  *out = id;
   return true;
 }
 
@@ -214,13 +219,7 @@ void copy_command(Client& c) {
 
 void move_command(Client& c) {
   int dbid;
-  long long id;
-  if (!arg_ll(c, c.argv[2], &id)) return;
-  if (id < 0 || id >= (long long)srv().dbs.size() || id > INT32_MAX) {
-    reply_error(c, "ERR DB index is out of range");
-    return;
-  }
-  dbid = int(id);
+  if (!db_index_arg(c, c.argv[2], &dbid)) return;
   if (dbid == c.db_index) {
     reply_error(c, "ERR source and destination objects are the same");
     return;
@@ -261,16 +260,13 @@ bool flush_args(Client& c) {
 // SWAPDB index1 index2: exchanges the contents of two databases; clients stay on their index,
 // so they see the other data at once.  Watches on keys that change are invalidated.
 void swapdb_command(Client& c) {
-  long long ids[2];
-  const char* errs[2] = {"ERR invalid first DB index", "ERR invalid second DB index"};
-  for (int j = 0; j < 2; j++) {
-    if (!resp::parse_ll(c.argv[1 + j], &ids[j]) || ids[j] < INT32_MIN || ids[j] > INT32_MAX)
-      return reply_error(c, errs[j]);
-  }
+  int ids[2];
+  if (!arg_int(c, c.argv[1], &ids[0], "ERR invalid first DB index") ||
+      !arg_int(c, c.argv[2], &ids[1], "ERR invalid second DB index"))
+    return;
   Server& s = srv();
-  for (long long id : ids)
-    if (id < 0 || id >= (long long)s.dbs.size())
-      return reply_error(c, "ERR DB index is out of range");
+  for (int id : ids)
+    if (id < 0 || id >= int(s.dbs.size())) return reply_error(c, "ERR DB index is out of range");
   if (ids[0] != ids[1]) {
     Db& a = s.dbs[size_t(ids[0])];
     Db& b = s.dbs[size_t(ids[1])];
@@ -279,6 +275,9 @@ void swapdb_command(Client& c) {
     a.keys.swap(b.keys);
     std::swap(a.expiring, b.expiring);
     std::swap(a.avg_ttl, b.avg_ttl);
+    // Waiters stay with their index: a key they wait on may exist there now.
+    signal_ready_keys_in(a);
+    signal_ready_keys_in(b);
   }
   s.dirty++;
   c.reply().ok();
@@ -382,7 +381,7 @@ void pexpireat_command(Client& c) { expire_generic(c, 0, false); }
 
 // TTL/PTTL/EXPIRETIME/PEXPIRETIME.
 void ttl_generic(Client& c, bool ms, bool absolute) {
-  KeyEntry* e = lookup_read(*c.db, c.argv[1]);
+  KeyEntry* e = lookup_read_notouch(*c.db, c.argv[1]);
   if (!e) {
     c.reply().integer(-2);
     return;
@@ -416,48 +415,75 @@ void persist_command(Client& c) {
   }
 }
 
-void object_command(Client& c) {
-  std::string_view sub = c.argv[1];
-  if (eq_nocase(sub, "help")) {
-    return reply_help(c, {
-        "ENCODING <key>",
-        "    Return the kind of internal representation used in order to store the value",
-        "    associated with a <key>.",
-        "REFCOUNT <key>",
-        "    Return the number of references of the value associated with the specified",
-        "    <key>.",
-    });
-  }
-  if (eq_nocase(sub, "encoding") && c.argv.size() == 3) {
-    KeyEntry* e = lookup_read(*c.db, c.argv[2]);
-    if (!e) {
-      c.reply().null();
-      return;
-    }
-    const char* enc = enc_name(e->val.enc);
-    if (e->val.type == Type::String && e->val.enc == Enc::Raw && !e->val.grown &&
-        static_cast<Sds*>(e->val.ptr)->len <= 44)
-      enc = "embstr";
-    c.reply().bulk(enc);
-    return;
-  }
-  if (eq_nocase(sub, "refcount") && c.argv.size() == 3) {
-    // Values are never shared, except that Redis reports the integers 0..9999 as its shared
-    // objects (INT_MAX references); the broker stores every integer inline, and says the same.
-    KeyEntry* e = lookup_read(*c.db, c.argv[2]);
-    if (!e) return c.reply().null();
-    bool shared = e->val.type == Type::String && e->val.enc == Enc::Int && e->val.i >= 0 &&
-                  e->val.i < 10000;
-    return c.reply().integer(shared ? 2147483647 : 1);
-  }
-  if (eq_nocase(sub, "encoding") || eq_nocase(sub, "refcount")) {
-    reply_error_fmt(c, "ERR wrong number of arguments for 'object|%s' command",
-                    eq_nocase(sub, "encoding") ? "encoding" : "refcount");
-    return;
-  }
-  reply_error_fmt(c, "ERR unknown subcommand '%.*s'. Try OBJECT HELP.", int(sub.size()),
-                  sub.data());
+// OBJECT ENCODING|FREQ|IDLETIME|REFCOUNT <key> and OBJECT HELP: a container, so the
+// dispatcher checks each subcommand's arity as Redis's object|<sub> rows do (inside MULTI a bad
+// one aborts the transaction).  The key is looked up without touching it, so OBJECT IDLETIME
+// does not reset what it reports.
+void object_help_command(Client& c) {
+  reply_help(c, {
+      "ENCODING <key>",
+      "    Return the kind of internal representation used in order to store the value",
+      "    associated with a <key>.",
+      "FREQ <key>",
+      "    Return the access frequency index of the <key>. The returned integer is",
+      "    proportional to the logarithm of the recent access frequency of the key.",
+      "IDLETIME <key>",
+      "    Return the idle time of the <key>, that is the approximated number of",
+      "    seconds elapsed since the last access to the key.",
+      "REFCOUNT <key>",
+      "    Return the number of references of the value associated with the specified",
+      "    <key>.",
+  });
 }
+
+void object_encoding_command(Client& c) {
+  KeyEntry* e = lookup_read_notouch(*c.db, c.argv[2]);
+  if (!e) return c.reply().null();
+  const char* enc = enc_name(e->val.enc);
+  if (e->val.type == Type::String && e->val.enc == Enc::Raw && !e->val.grown &&
+      static_cast<Sds*>(e->val.ptr)->len <= 44)
+    enc = "embstr";
+  c.reply().bulk(enc);
+}
+
+void object_idletime_command(Client& c) {
+  KeyEntry* e = lookup_read_notouch(*c.db, c.argv[2]);
+  if (!e) return c.reply().null();
+  c.reply().integer(key_idle_seconds(e));
+}
+
+// Access frequencies are kept under an LFU maxmemory-policy only, and the broker has noeviction
+// alone: Redis's error for the key that exists.
+void object_freq_command(Client& c) {
+  if (!lookup_read_notouch(*c.db, c.argv[2])) return c.reply().null();
+  reply_error(c,
+              "ERR An LFU maxmemory policy is not selected, access frequency not tracked. "
+              "Please note that when switching between policies at runtime LRU and LFU data "
+              "will take some time to adjust.");
+}
+
+// Values are never shared, except that Redis reports the integers 0..9999 as its shared
+// objects (INT_MAX references); the broker stores every integer inline, and says the same.
+void object_refcount_command(Client& c) {
+  KeyEntry* e = lookup_read_notouch(*c.db, c.argv[2]);
+  if (!e) return c.reply().null();
+  bool shared = e->val.type == Type::String && e->val.enc == Enc::Int && e->val.i >= 0 &&
+                e->val.i < 10000;
+  c.reply().integer(shared ? 2147483647 : 1);
+}
+
+Command kObjectSubcommands[] = {
+    {.name = "encoding", .arity = 3, .flags = kCmdReadonly, .keys = {2, 2, 1},
+     .proc = object_encoding_command},
+    {.name = "freq", .arity = 3, .flags = kCmdReadonly, .keys = {2, 2, 1},
+     .proc = object_freq_command},
+    {.name = "help", .arity = 2, .flags = kCmdLoading, .proc = object_help_command},
+    {.name = "idletime", .arity = 3, .flags = kCmdReadonly, .keys = {2, 2, 1},
+     .proc = object_idletime_command},
+    {.name = "refcount", .arity = 3, .flags = kCmdReadonly, .keys = {2, 2, 1},
+     .proc = object_refcount_command},
+    {},
+};
 
 Command kCommands[] = {
     {.name = "del", .arity = -2, .flags = kCmdWrite, .keys = {1, -1, 1},
@@ -502,8 +528,8 @@ Command kCommands[] = {
      .proc = pexpiretime_command},
     {.name = "persist", .arity = 2, .flags = kCmdWrite | kCmdFast, .keys = {1, 1, 1},
      .proc = persist_command},
-    {.name = "object", .arity = -2, .flags = kCmdReadonly, .keys = {2, 2, 1},
-     .proc = object_command},
+    {.name = "object", .arity = -2, .proc = container_command,
+     .subcommands = kObjectSubcommands},
 };
 
 }  // namespace

@@ -1,4 +1,5 @@
-// The list type and its non-blocking commands (Redis 7.0's t_list.c semantics).
+// The list type and its commands (Redis 7.0's t_list.c semantics), the blocking ones included:
+// BLPOP BRPOP BRPOPLPUSH BLMOVE BLMPOP block through blocked.h and are served here.
 //
 // Representation (Enc::Quicklist): a vector of nodes, each a flat buffer of packed entries like
 // Redis's quicklist of listpacks.  An entry is
@@ -31,6 +32,7 @@
 #include <string>
 #include <vector>
 
+#include "blocked.h"
 #include "lz.h"
 #include "server.h"
 
@@ -775,6 +777,16 @@ void pop_range(Client& c, KeyEntry* e, std::string_view key, Where where, long l
   elements_removed(c, key, e, where, size_t(n));
 }
 
+// Pops one element from the `where` end of the non-empty list `e` at `key` and replies it as a
+// bulk string (LPOP/RPOP without a count).
+void pop_one(Client& c, KeyEntry* e, std::string_view key, Where where) {
+  List* l = as_list(e->val);
+  std::string scratch;
+  c.reply().bulk(list_index(l, where == kHead ? 0 : l->count - 1, &scratch));
+  list_del_end(l, 1, where);
+  elements_removed(c, key, e, where, 1);
+}
+
 // Pops up to `count` elements and replies [key, [elements...]] (LMPOP).
 void pop_range_with_key(Client& c, KeyEntry* e, std::string_view key, Where where,
                         long long count) {
@@ -894,16 +906,11 @@ void pop_generic(Client& c, Where where) {
     c.reply().array(0);
     return;
   }
-  List* l = as_list(e->val);
   std::string_view key = c.argv[1];
-  if (!hascount) {
-    std::string scratch;
-    c.reply().bulk(list_index(l, where == kHead ? 0 : l->count - 1, &scratch));
-    list_del_end(l, 1, where);
-    elements_removed(c, key, e, where, 1);
-  } else {
+  if (!hascount)
+    pop_one(c, e, key, where);
+  else
     pop_range(c, e, key, where, count);
-  }
 }
 
 void lpop_command(Client& c) { pop_generic(c, kHead); }
@@ -1049,8 +1056,11 @@ void lrem_command(Client& c) {
   c.reply().integer((long long)removed);
 }
 
-void lmove_generic(Client& c, Where wherefrom, Where whereto) {
-  std::string_view src = c.argv[1], dst = c.argv[2];
+// Moves an element from the `wherefrom` end of `src` to the `whereto` end of `dst` and
+// replies it (null when `src` is missing; WRONGTYPE, and nothing moves, when either key holds
+// another type).
+void lmove_generic(Client& c, std::string_view src, std::string_view dst, Where wherefrom,
+                   Where whereto) {
   KeyEntry* se = lookup_write_or_reply(c, src, Type::List, IfMissing::Null);
   if (!se) return;
   List* sl = as_list(se->val);
@@ -1077,22 +1087,28 @@ void lmove_generic(Client& c, Where wherefrom, Where whereto) {
 void lmove_command(Client& c) {
   Where from, to;
   if (!get_where(c, c.argv[3], &from) || !get_where(c, c.argv[4], &to)) return;
-  lmove_generic(c, from, to);
+  lmove_generic(c, c.argv[1], c.argv[2], from, to);
 }
 
-void rpoplpush_command(Client& c) { lmove_generic(c, kTail, kHead); }
+void rpoplpush_command(Client& c) { lmove_generic(c, c.argv[1], c.argv[2], kTail, kHead); }
 
-void lmpop_command(Client& c) {
+void blocking_pop_generic(Client& c, std::span<const std::string_view> keys, Where where,
+                          std::string_view timeout, long long count);
+
+// LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count], and BLMPOP (`block`) with the timeout
+// before numkeys: argv[numkeys_idx] is numkeys.
+void lmpop_generic(Client& c, size_t numkeys_idx, bool block) {
   long long numkeys;
-  if (!get_range(c, c.argv[1], 1, LLONG_MAX, &numkeys, "ERR numkeys should be greater than 0"))
+  if (!get_range(c, c.argv[numkeys_idx], 1, LLONG_MAX, &numkeys,
+                 "ERR numkeys should be greater than 0"))
     return;
   size_t argc = c.argv.size();
-  // where_idx = numkeys + 2, compared without overflow.
-  if ((unsigned long long)numkeys >= argc - 2) {
+  // where_idx = numkeys_idx + numkeys + 1, compared without overflow.
+  if ((unsigned long long)numkeys >= argc - numkeys_idx - 1) {
     reply_syntax_error(c);
     return;
   }
-  size_t where_idx = size_t(numkeys) + 2;
+  size_t where_idx = numkeys_idx + size_t(numkeys) + 1;
   Where where;
   if (!get_where(c, c.argv[where_idx], &where)) return;
   long long count = -1;
@@ -1108,7 +1124,12 @@ void lmpop_command(Client& c) {
     }
   }
   if (count == -1) count = 1;
-  for (size_t j = 2; j < where_idx; j++) {
+  if (block) {
+    blocking_pop_generic(c, std::span(c.argv).subspan(numkeys_idx + 1, size_t(numkeys)), where,
+                         c.argv[1], count);
+    return;
+  }
+  for (size_t j = numkeys_idx + 1; j < where_idx; j++) {
     KeyEntry* e = lookup_write(*c.db, c.argv[j]);
     if (wrong_type(c, e, Type::List)) return;
     if (!e || as_list(e->val)->count == 0) continue;
@@ -1117,6 +1138,137 @@ void lmpop_command(Client& c) {
   }
   c.reply().null_array();
 }
+
+void lmpop_command(Client& c) { lmpop_generic(c, 1, false); }
+
+// ---- Blocking commands ----
+//
+// When a key has data they run like their non-blocking twin and the AOF logs that twin
+// (Client::prop): LPOP/RPOP key, LPOP/RPOP key n for BLMPOP (n: what was popped), LMOVE or
+// RPOPLPUSH.  Otherwise they block (blocked.h), or inside MULTI reply what a timeout replies.
+
+const char* pop_name(Where where) { return where == kHead ? "LPOP" : "RPOP"; }
+const char* end_name(Where where) { return where == kHead ? "LEFT" : "RIGHT"; }
+
+// Serves a client blocked by one of the commands below from `key`, a list in its database
+// (blocked.cpp's BlockState::serve).  The reply is what the command replies when the data was
+// there at once, except that BLMOVE/BRPOPLPUSH log LEFT/RIGHT in capitals.
+void serve_blocked_list(Client& c, std::string_view key) {
+  const BlockState& b = *c.bpop;
+  Where from = Where(b.wherefrom);
+  KeyEntry* e = c.db->keys.find(key);
+  if (b.has_target) {
+    static const Command* const brpoplpush_cmd = lookup_command("brpoplpush");
+    if (b.cmd == brpoplpush_cmd)
+      c.prop = {{"RPOPLPUSH", std::string(key), b.target}};
+    else
+      c.prop = {{"LMOVE", std::string(key), b.target, end_name(from), end_name(Where(b.whereto))}};
+    lmove_generic(c, key, b.target, from, Where(b.whereto));  // WRONGTYPE for a bad target
+    return;
+  }
+  if (b.count != -1) {
+    long long n = std::min(b.count, (long long)as_list(e->val)->count);
+    c.prop = {{pop_name(from), std::string(key), std::to_string(n)}};
+    pop_range_with_key(c, e, key, from, b.count);
+    return;
+  }
+  c.prop = {{pop_name(from), std::string(key)}};
+  c.reply().array(2);
+  c.reply().bulk(key);
+  pop_one(c, e, key, from);
+}
+
+// A wait for a list, to be served from its `from` end by serve_blocked_list; the caller adds
+// the keys and the command's other arguments.
+std::unique_ptr<BlockState> list_wait(int64_t deadline_ms, Where from) {
+  auto b = std::make_unique<BlockState>();
+  b->type = Type::List;
+  b->deadline_ms = deadline_ms;
+  b->serve = serve_blocked_list;
+  b->wherefrom = from;
+  return b;
+}
+
+// BLPOP/BRPOP (count -1: the reply is [key, element]) and BLMPOP (count > 0: [key, [elements]])
+// over `keys`, which are views into c.argv; `timeout` is the timeout argument.
+void blocking_pop_generic(Client& c, std::span<const std::string_view> keys, Where where,
+                          std::string_view timeout, long long count) {
+  int64_t deadline;
+  if (!parse_block_timeout(c, timeout, &deadline)) return;
+  for (std::string_view key : keys) {
+    KeyEntry* e = lookup_write(*c.db, key);
+    if (!e) continue;
+    if (wrong_type(c, e, Type::List)) return;
+    long long llen = (long long)as_list(e->val)->count;
+    if (llen == 0) continue;
+    if (count != -1) {
+      c.prop = {{pop_name(where), std::string(key), std::to_string(std::min(count, llen))}};
+      pop_range_with_key(c, e, key, where, count);
+    } else {
+      c.prop = {{pop_name(where), std::string(key)}};
+      c.reply().array(2);
+      c.reply().bulk(key);
+      pop_one(c, e, key, where);
+    }
+    return;
+  }
+  if (!may_block(c)) {
+    c.reply().null_array();
+    return;
+  }
+  std::unique_ptr<BlockState> b = list_wait(deadline, where);
+  b->keys.assign(keys.begin(), keys.end());
+  b->count = count;
+  block_for_keys(c, std::move(b));
+}
+
+void blpop_command(Client& c) {
+  std::span<const std::string_view> argv(c.argv);
+  blocking_pop_generic(c, argv.subspan(1, argv.size() - 2), kHead, argv.back(), -1);
+}
+
+void brpop_command(Client& c) {
+  std::span<const std::string_view> argv(c.argv);
+  blocking_pop_generic(c, argv.subspan(1, argv.size() - 2), kTail, argv.back(), -1);
+}
+
+void blmpop_command(Client& c) { lmpop_generic(c, 2, true); }
+
+// BLMOVE/BRPOPLPUSH: argv[1] is the source, argv[2] the destination.
+void blmove_generic(Client& c, Where from, Where to, std::string_view timeout) {
+  int64_t deadline;
+  if (!parse_block_timeout(c, timeout, &deadline)) return;
+  std::string_view src = c.argv[1], dst = c.argv[2];
+  KeyEntry* e = lookup_write(*c.db, src);
+  if (wrong_type(c, e, Type::List)) return;
+  if (e) {
+    if (c.argv.size() == 4)
+      c.prop = {{"RPOPLPUSH", std::string(src), std::string(dst)}};
+    else
+      c.prop = {{"LMOVE", std::string(src), std::string(dst), std::string(c.argv[3]),
+                 std::string(c.argv[4])}};
+    lmove_generic(c, src, dst, from, to);
+    return;
+  }
+  if (!may_block(c)) {
+    c.reply().null();
+    return;
+  }
+  std::unique_ptr<BlockState> b = list_wait(deadline, from);
+  b->keys.emplace_back(src);
+  b->has_target = true;
+  b->target = dst;
+  b->whereto = to;
+  block_for_keys(c, std::move(b));
+}
+
+void blmove_command(Client& c) {
+  Where from, to;
+  if (!get_where(c, c.argv[3], &from) || !get_where(c, c.argv[4], &to)) return;
+  blmove_generic(c, from, to, c.argv[5]);
+}
+
+void brpoplpush_command(Client& c) { blmove_generic(c, kTail, kHead, c.argv[3]); }
 
 Command kCommands[] = {
     {.name = "lpush", .arity = -3, .flags = kCmdWrite | kCmdDenyOom | kCmdFast, .keys = {1, 1, 1},
@@ -1149,6 +1301,15 @@ Command kCommands[] = {
     {.name = "lmove", .arity = 5, .flags = kCmdWrite | kCmdDenyOom, .keys = {1, 2, 1},
      .proc = lmove_command},
     {.name = "lmpop", .arity = -4, .flags = kCmdWrite, .proc = lmpop_command},
+    {.name = "blpop", .arity = -3, .flags = kCmdWrite | kCmdBlocking, .keys = {1, -2, 1},
+     .proc = blpop_command},
+    {.name = "brpop", .arity = -3, .flags = kCmdWrite | kCmdBlocking, .keys = {1, -2, 1},
+     .proc = brpop_command},
+    {.name = "brpoplpush", .arity = 4, .flags = kCmdWrite | kCmdDenyOom | kCmdBlocking,
+     .keys = {1, 2, 1}, .proc = brpoplpush_command},
+    {.name = "blmove", .arity = 6, .flags = kCmdWrite | kCmdDenyOom | kCmdBlocking,
+     .keys = {1, 2, 1}, .proc = blmove_command},
+    {.name = "blmpop", .arity = -5, .flags = kCmdWrite | kCmdBlocking, .proc = blmpop_command},
 };
 
 }  // namespace
