@@ -72,7 +72,7 @@ FUZZ_FLAGS := -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitiz
 FUZZ_NEEDED := /usr/bin/clang++-14 /usr/include/re2/re2.h \
 	/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
 FUZZERS := $(addprefix $(FUZZ_BUILD)/,fuzz_resp_parser fuzz_http_head fuzz_json_parser fuzz_json_path \
-	fuzz_sc_protocol fuzz_worker_http fuzz_proxy_header)
+	fuzz_sc_protocol fuzz_worker_http fuzz_proxy_header fuzz_lz)
 
 fuzz:
 	@for f in $(FUZZ_NEEDED); do [ -e $$f ] || { $(MAKE) --no-print-directory deps; break; }; done
@@ -91,6 +91,8 @@ $(FUZZ_BUILD)/fuzz_sc_protocol: worker/src/sc_protocol.cpp common/json.cpp worke
 $(FUZZ_BUILD)/fuzz_sc_protocol: FUZZ_INC := -Iworker/src -Icommon
 $(FUZZ_BUILD)/fuzz_proxy_header: worker/src/proxy_header.cpp worker/src/proxy_header.h
 $(FUZZ_BUILD)/fuzz_proxy_header: FUZZ_INC := -Iworker/src
+$(FUZZ_BUILD)/fuzz_lz: broker/lz.cpp broker/lz.h
+$(FUZZ_BUILD)/fuzz_lz: FUZZ_INC := -Ibroker
 $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.cpp
 	@mkdir -p $(FUZZ_BUILD)
 	$(FUZZ_CXX) $(FUZZ_FLAGS) $(or $(FUZZ_INC),-Icommon) $(filter %.cpp,$^) $(FUZZ_LIBS) -o $@

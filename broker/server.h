@@ -385,6 +385,7 @@ struct Config {
   long long set_max_listpack_entries = 128;
   long long set_max_listpack_value = 64;
   long long list_max_listpack_size = -2;
+  long long list_compress_depth = 0;  // list nodes kept raw at each end; 0: no compression
   bool lazyfree_lazy_user_del = false;
   long long active_expire_effort = 1;
   // Persistence (AOF), used by aof.cpp.

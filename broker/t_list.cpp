@@ -9,6 +9,20 @@
 // free space on both sides of its entries (head/tail offsets), so pushes and pops at either end
 // are O(1) amortised and a queue (RPUSH + LPOP) does not move bytes.  Node size follows
 // list-max-listpack-size (-2: 8 KiB per node, like Redis).
+//
+// Compression (list-compress-depth N > 0, like Redis's quicklist): the N nodes at each end stay
+// raw and the interior ones are kept compressed with lz.h (a node that does not shrink by at
+// least kPackMinSaving bytes stays raw, marked so it is not tried again until it changes).
+// The boundary is small on purpose:
+//   - readers never change a node: they go through view(), which decompresses a compressed
+//     node into the reader's own scratch buffer (LINDEX, LRANGE, LPOS and the iterators);
+//   - writers call node_unpack() on any node they are about to change (an end node is raw
+//     already, so pushes and pops pay one flag test), then the policy puts the interior back:
+//     list_settle() after a node appeared or left at an end (O(1)), list_recompress() after
+//     an interior edit (LINSERT, LSET, LREM: a pass over the node index, O(nodes), only nodes
+//     that changed are compressed again).
+// The depth is read from the config; a list that was laid out for another depth (CONFIG SET at
+// runtime) is laid out again the next time it is written.
 #include "t_list.h"
 
 #include <algorithm>
@@ -19,6 +33,7 @@
 #include <vector>
 
 #include "blocked.h"
+#include "lz.h"
 #include "server.h"
 
 namespace sc::broker {
@@ -92,12 +107,15 @@ inline std::string_view read_back(const char* end, uint32_t* total) {
 // ---- Nodes ----
 
 struct ListNode {
-  uint32_t count;  // entries
-  uint32_t head;   // offset of the first entry's first byte in data
-  uint32_t tail;   // offset one past the last entry
-  uint32_t cap;    // bytes allocated for data
+  uint32_t count;    // entries
+  uint32_t head;     // offset of the first entry's first byte in data (compressed: 0)
+  uint32_t tail;     // offset one past the last entry (compressed: the compressed length)
+  uint32_t cap;      // bytes allocated for data
+  uint32_t raw_len;  // 0: raw; else data[0, tail) is lz.h's form of raw_len bytes of entries
+  bool tried;        // raw, and compressing it did not pay; cleared when the node changes
   char data[];
   uint32_t used() const { return tail - head; }
+  uint32_t entry_bytes() const { return raw_len ? raw_len : tail - head; }
 };
 
 ListNode* node_new(uint32_t cap) {
@@ -106,7 +124,59 @@ ListNode* node_new(uint32_t cap) {
   n->count = 0;
   n->head = n->tail = 0;
   n->cap = cap;
+  n->raw_len = 0;
+  n->tried = false;
   return n;
+}
+
+// ---- Compressed nodes ----
+
+constexpr uint32_t kPackMinBytes = 48;  // smaller nodes are not worth compressing
+constexpr uint32_t kPackMinSaving = 8;  // nor those that would not shrink by this much
+
+// Compresses a raw node in place (reallocating it) unless it was tried since it last changed.
+void node_pack(ListNode*& n) {
+  if (n->raw_len || n->tried) return;
+  n->tried = true;
+  uint32_t used = n->used();
+  if (used < kPackMinBytes) return;
+  static std::string buf;  // one node's compressed form, before it is copied to its size
+  if (buf.size() < used) buf.resize(used);
+  size_t zn = lz_compress(n->data + n->head, used, buf.data(), used - kPackMinSaving);
+  if (zn == 0) return;
+  ListNode* m = node_new(uint32_t(zn));
+  m->count = n->count;
+  m->tail = uint32_t(zn);
+  m->raw_len = used;
+  std::memcpy(m->data, buf.data(), zn);
+  std::free(n);
+  n = m;
+}
+
+// Makes a node raw (entries at data[0, raw_len)) so it can be changed; a raw node is left as is.
+void node_unpack(ListNode*& n) {
+  if (!n->raw_len) return;
+  ListNode* m = node_new(n->raw_len);
+  m->count = n->count;
+  m->tail = n->raw_len;
+  if (!lz_decompress(n->data, n->tail, m->data, n->raw_len)) std::abort();  // memory corrupted
+  std::free(n);
+  n = m;
+}
+
+// A node's entries for reading: [data + head, data + tail).  For a compressed node they are
+// decompressed into *scratch (head 0, the offsets node_unpack() gives the node) and stay
+// valid until *scratch changes.
+struct NodeView {
+  const char* data;
+  uint32_t head, tail;
+};
+
+NodeView view(const ListNode* n, std::string* scratch) {
+  if (!n->raw_len) return {n->data, n->head, n->tail};
+  scratch->resize(n->raw_len);
+  if (!lz_decompress(n->data, n->tail, scratch->data(), n->raw_len)) std::abort();
+  return {scratch->data(), 0, n->raw_len};
 }
 
 inline uint32_t round16(size_t n) { return uint32_t((n + 15) & ~size_t(15)); }
@@ -204,7 +274,7 @@ uint32_t node_splice(ListNode*& n, uint32_t off, uint32_t del, uint32_t ins) {
 
 // Gives memory back when a node's entries use a small part of its buffer.
 void node_maybe_shrink(ListNode*& n) {
-  if (n->cap <= 256 || n->used() * 4 > n->cap) return;
+  if (n->raw_len || n->cap <= 256 || n->used() * 4 > n->cap) return;
   uint32_t used = n->used();
   ListNode* m = node_new(round16(used + std::max<uint32_t>(used / 4, 16)));
   m->count = n->count;
@@ -220,29 +290,75 @@ void node_maybe_shrink(ListNode*& n) {
 struct List {
   std::vector<ListNode*> nodes;
   size_t count = 0;
+  size_t depth = 0;  // the list-compress-depth its nodes are laid out for
 };
+
+size_t config_depth() { return size_t(std::max(srv().cfg.list_compress_depth, 0LL)); }
+
+// Puts node i in the state the list's depth wants: raw in the end windows (or with depth 0),
+// compressed if it pays in the interior.
+void node_settle(List* l, size_t i) {
+  size_t size = l->nodes.size();
+  if (i >= size) return;
+  if (l->depth == 0 || i < l->depth || size - i <= l->depth)
+    node_unpack(l->nodes[i]);
+  else
+    node_pack(l->nodes[i]);
+}
+
+// Lays every node out for the configured depth (after an interior edit, or when the depth
+// changed since the list was last written).  Nodes already in their state cost a test each.
+void list_recompress(List* l) {
+  size_t was = l->depth;
+  l->depth = config_depth();
+  if (l->depth == 0) {
+    if (was == 0) return;  // laid out for depth 0: no node is compressed
+    for (ListNode*& n : l->nodes) node_unpack(n);
+    return;
+  }
+  for (size_t i = 0; i < l->nodes.size(); i++) node_settle(l, i);
+}
+
+// After a node appeared (grew) or disappeared (shrunk) at the `head_side` end: the one node
+// that crossed a window boundary.  With a changed depth, the whole list.
+void list_settle(List* l, bool head_side, bool grew) {
+  if (l->depth != config_depth()) return list_recompress(l);
+  size_t d = l->depth, size = l->nodes.size();
+  if (d == 0 || size < d) return;
+  if (head_side)
+    node_settle(l, grew ? d : d - 1);
+  else
+    node_settle(l, grew ? size - 1 - d : size - d);
+}
 
 inline List* as_list(const Robj& v) { return static_cast<List*>(v.ptr); }
 
 enum Where { kHead = 0, kTail = 1 };
 
 void list_push(List* l, std::string_view s, Where where) {
+  if (l->depth != config_depth()) list_recompress(l);
   uint32_t esz = entry_size(s.size());
   if (where == kHead) {
+    if (!l->nodes.empty()) node_unpack(l->nodes.front());  // raw unless the depth changed
     if (l->nodes.empty() || !node_allows(l->nodes.front(), esz)) {
       ListNode* n = node_new(round16(esz + std::min<uint32_t>(esz, 48)));
       n->head = n->tail = n->cap;  // room in front: more head pushes likely follow
       l->nodes.insert(l->nodes.begin(), n);
+      list_settle(l, true, true);
     }
     ListNode*& n = l->nodes.front();
+    n->tried = false;
     uint32_t at = node_splice(n, n->head, 0, esz);
     write_entry(n->data + at, s);
     n->count++;
   } else {
+    if (!l->nodes.empty()) node_unpack(l->nodes.back());
     if (l->nodes.empty() || !node_allows(l->nodes.back(), esz)) {
       l->nodes.push_back(node_new(round16(esz + std::min<uint32_t>(esz, 48))));
+      list_settle(l, false, true);
     }
     ListNode*& n = l->nodes.back();
+    n->tried = false;
     uint32_t at = node_splice(n, n->tail, 0, esz);
     write_entry(n->data + at, s);
     n->count++;
@@ -252,6 +368,7 @@ void list_push(List* l, std::string_view s, Where where) {
 
 // Removes `k` entries from one end (k <= count).
 void list_del_end(List* l, size_t k, Where where) {
+  if (k && l->depth != config_depth()) list_recompress(l);
   l->count -= k;
   while (k > 0) {
     ListNode*& n = where == kHead ? l->nodes.front() : l->nodes.back();
@@ -262,8 +379,11 @@ void list_del_end(List* l, size_t k, Where where) {
         l->nodes.erase(l->nodes.begin());
       else
         l->nodes.pop_back();
+      list_settle(l, where == kHead, false);
       continue;
     }
+    node_unpack(n);  // raw unless the depth changed
+    n->tried = false;
     uint32_t total;
     for (; k > 0; k--, n->count--) {
       if (where == kHead) {
@@ -278,14 +398,16 @@ void list_del_end(List* l, size_t k, Where where) {
   }
 }
 
-// A position: node index and the offset of an entry's first byte.
+// A position: node index and the offset of an entry's first byte in the node's view (for a
+// compressed node, the offset node_unpack() gives the entry).
 struct Pos {
   size_t ni;
   uint32_t off;
 };
 
-// The position of element `idx` (0 <= idx < count).
-Pos list_locate(const List* l, size_t idx) {
+// The position of element `idx` (0 <= idx < count); *v is its node's view (in *scratch if the
+// node is compressed).
+Pos list_locate(const List* l, size_t idx, std::string* scratch, NodeView* v) {
   size_t ni;
   size_t local;
   if (idx < l->count / 2) {
@@ -299,35 +421,53 @@ Pos list_locate(const List* l, size_t idx) {
     local = l->nodes[ni]->count - 1 - from_end;
   }
   const ListNode* n = l->nodes[ni];
+  *v = view(n, scratch);
   uint32_t total;
   if (local < n->count / 2) {
-    uint32_t off = n->head;
+    uint32_t off = v->head;
     for (size_t i = 0; i < local; i++) {
-      read_fwd(n->data + off, &total);
+      read_fwd(v->data + off, &total);
       off += total;
     }
     return {ni, off};
   }
-  uint32_t end = n->tail;
+  uint32_t end = v->tail;
   for (size_t i = n->count; i > local; i--) {
-    read_back(n->data + end, &total);
+    read_back(v->data + end, &total);
     end -= total;
   }
   return {ni, end};
 }
 
-// Walks elements head to tail from a position.
+// Element `idx` (0 <= idx < count), valid until the list or *scratch changes.
+std::string_view list_index(const List* l, size_t idx, std::string* scratch) {
+  NodeView v;
+  Pos p = list_locate(l, idx, scratch, &v);
+  uint32_t total;
+  return read_fwd(v.data + p.off, &total);
+}
+
+// Walks elements head to tail from element `idx` (< count).  An element's view is valid until
+// the next call (it may be in the iterator's scratch buffer).
 class FwdIter {
  public:
-  FwdIter(const List* l, Pos p) : l_(l), ni_(p.ni), off_(p.off) {}
+  FwdIter(const List* l, size_t idx) : l_(l) {
+    Pos p = list_locate(l, idx, &scratch_, &v_);
+    ni_ = p.ni;
+    off_ = p.off;
+  }
+  FwdIter(const FwdIter&) = delete;
+  FwdIter& operator=(const FwdIter&) = delete;
   bool next(std::string_view* out, Pos* at = nullptr) {
-    if (ni_ >= l_->nodes.size()) return false;
-    const ListNode* n = l_->nodes[ni_];
+    if (off_ >= v_.tail) {  // move to the next node only now: *out of the last call stays valid
+      if (++ni_ >= l_->nodes.size()) return false;
+      v_ = view(l_->nodes[ni_], &scratch_);
+      off_ = v_.head;
+    }
     if (at) *at = {ni_, off_};
     uint32_t total;
-    *out = read_fwd(n->data + off_, &total);
+    *out = read_fwd(v_.data + off_, &total);
     off_ += total;
-    if (off_ >= n->tail && ++ni_ < l_->nodes.size()) off_ = l_->nodes[ni_]->head;
     return true;
   }
 
@@ -335,26 +475,31 @@ class FwdIter {
   const List* l_;
   size_t ni_;
   uint32_t off_;
+  NodeView v_;
+  std::string scratch_;
 };
 
-// Walks elements tail to head starting with the element at `p` (or the last one).
+// Walks elements tail to head starting with element `idx` (< count).  Views as FwdIter's.
 class BackIter {
  public:
-  BackIter(const List* l, Pos p) : l_(l), ni_(p.ni) {
+  BackIter(const List* l, size_t idx) : l_(l) {
+    Pos p = list_locate(l, idx, &scratch_, &v_);
+    ni_ = p.ni;
     uint32_t total;
-    read_fwd(l->nodes[p.ni]->data + p.off, &total);
+    read_fwd(v_.data + p.off, &total);
     end_ = p.off + total;
   }
-  explicit BackIter(const List* l) : l_(l), ni_(l->nodes.size() - 1) {
-    end_ = l->nodes.empty() ? 0 : l->nodes.back()->tail;
-  }
+  BackIter(const BackIter&) = delete;
+  BackIter& operator=(const BackIter&) = delete;
   bool next(std::string_view* out) {
-    if (ni_ == size_t(-1) || l_->nodes.empty()) return false;
-    const ListNode* n = l_->nodes[ni_];
+    if (end_ <= v_.head) {
+      if (ni_ == 0) return false;
+      v_ = view(l_->nodes[--ni_], &scratch_);
+      end_ = v_.tail;
+    }
     uint32_t total;
-    *out = read_back(n->data + end_, &total);
+    *out = read_back(v_.data + end_, &total);
     end_ -= total;
-    if (end_ <= n->head && ni_-- > 0) end_ = l_->nodes[ni_]->tail;
     return true;
   }
 
@@ -362,9 +507,11 @@ class BackIter {
   const List* l_;
   size_t ni_;
   uint32_t end_;
+  NodeView v_;
+  std::string scratch_;
 };
 
-// Splits a node grown past the size limit (after LINSERT/LSET) into two halves.
+// Splits a node (raw) grown past the size limit (after LINSERT/LSET) into two halves.
 void list_split_if_needed(List* l, size_t ni) {
   ListNode* n = l->nodes[ni];
   if (n->count < 2 || n->used() <= node_byte_limit()) return;
@@ -393,12 +540,16 @@ void list_merge_small(List* l) {
   while (i + 1 < l->nodes.size()) {
     ListNode*& a = l->nodes[i];
     ListNode* b = l->nodes[i + 1];
-    bool fits = size_t(a->used()) + b->used() <= limit &&
+    bool fits = size_t(a->entry_bytes()) + b->entry_bytes() <= limit &&
                 (fill < 0 || (long long)(a->count + b->count) <= std::max(fill, 1LL));
     if (!fits) {
       i++;
       continue;
     }
+    node_unpack(a);
+    node_unpack(l->nodes[i + 1]);
+    b = l->nodes[i + 1];
+    a->tried = false;
     uint32_t at = node_splice(a, a->tail, 0, b->used());
     std::memcpy(a->data + at, b->data + b->head, b->used());
     a->count += b->count;
@@ -410,6 +561,8 @@ void list_merge_small(List* l) {
 // Inserts `s` before (kHead) or after (kTail) the entry at `p`.
 void list_insert_at(List* l, Pos p, std::string_view s, Where where) {
   ListNode*& n = l->nodes[p.ni];
+  node_unpack(n);  // p's offset is the same in the view and in the unpacked node
+  n->tried = false;
   uint32_t off = p.off;
   if (where == kTail) {
     uint32_t total;
@@ -422,24 +575,43 @@ void list_insert_at(List* l, Pos p, std::string_view s, Where where) {
   n->count++;
   l->count++;
   list_split_if_needed(l, p.ni);
+  list_recompress(l);
 }
 
 void list_replace_at(List* l, Pos p, std::string_view s) {
   ListNode*& n = l->nodes[p.ni];
+  node_unpack(n);
+  n->tried = false;
   uint32_t total;
   read_fwd(n->data + p.off, &total);
   uint32_t at = node_splice(n, p.off, total, entry_size(s.size()));
   write_entry(n->data + at, s);
   list_split_if_needed(l, p.ni);
+  list_recompress(l);
+}
+
+// Whether a node holds an element equal to `s`.
+bool node_has(const ListNode* n, std::string_view s, std::string* scratch) {
+  NodeView v = view(n, scratch);
+  uint32_t total;
+  for (uint32_t off = v.head; off < v.tail; off += total)
+    if (read_fwd(v.data + off, &total) == s) return true;
+  return false;
 }
 
 // Removes up to `limit` (0: all) elements equal to `s`, scanning from the head or the tail.
 size_t list_remove_matching(List* l, std::string_view s, size_t limit, Where from) {
   size_t removed = 0;
   size_t nn = l->nodes.size();
+  std::string scratch;
   for (size_t k = 0; k < nn && (limit == 0 || removed < limit); k++) {
     size_t ni = from == kHead ? k : nn - 1 - k;
+    if (l->nodes[ni]->raw_len) {
+      if (!node_has(l->nodes[ni], s, &scratch)) continue;  // stays compressed
+      node_unpack(l->nodes[ni]);
+    }
     ListNode* n = l->nodes[ni];
+    size_t before = removed;
     uint32_t total;
     if (from == kHead) {
       uint32_t r = n->head, w = n->head;
@@ -470,6 +642,7 @@ size_t list_remove_matching(List* l, std::string_view s, size_t limit, Where fro
       }
       n->head = w;
     }
+    if (removed != before) n->tried = false;
   }
   if (removed == 0) return 0;
   l->count -= removed;
@@ -485,6 +658,7 @@ size_t list_remove_matching(List* l, std::string_view s, size_t limit, Where fro
   l->nodes.resize(w);
   for (auto& n : l->nodes) node_maybe_shrink(n);
   list_merge_small(l);
+  list_recompress(l);
   return removed;
 }
 
@@ -499,7 +673,9 @@ Robj make_list_value() {
   Robj v;
   v.type = Type::List;
   v.enc = Enc::Quicklist;
-  v.ptr = new List;
+  List* l = new List;
+  l->depth = config_depth();
+  v.ptr = l;
   return v;
 }
 
@@ -554,10 +730,10 @@ void reply_range(Client& c, const List* l, long long start, long long end, bool 
   w.array(n);
   std::string_view e;
   if (!reverse) {
-    FwdIter it(l, list_locate(l, size_t(start)));
+    FwdIter it(l, size_t(start));
     for (size_t i = 0; i < n && it.next(&e); i++) w.bulk(e);
   } else {
-    BackIter it(l, list_locate(l, size_t(end)));
+    BackIter it(l, size_t(end));
     for (size_t i = 0; i < n && it.next(&e); i++) w.bulk(e);
   }
 }
@@ -605,9 +781,8 @@ void pop_range(Client& c, KeyEntry* e, std::string_view key, Where where, long l
 // bulk string (LPOP/RPOP without a count).
 void pop_one(Client& c, KeyEntry* e, std::string_view key, Where where) {
   List* l = as_list(e->val);
-  Pos p = where == kHead ? Pos{0, l->nodes[0]->head} : list_locate(l, l->count - 1);
-  uint32_t total;
-  c.reply().bulk(read_fwd(l->nodes[p.ni]->data + p.off, &total));
+  std::string scratch;
+  c.reply().bulk(list_index(l, where == kHead ? 0 : l->count - 1, &scratch));
   list_del_end(l, 1, where);
   elements_removed(c, key, e, where, 1);
 }
@@ -655,7 +830,7 @@ void linsert_command(Client& c) {
   KeyEntry* e = lookup_write_or_reply(c, c.argv[1], Type::List, IfMissing::Zero);
   if (!e) return;
   List* l = as_list(e->val);
-  FwdIter it(l, Pos{0, l->nodes[0]->head});
+  FwdIter it(l, 0);
   std::string_view el;
   Pos at;
   bool found = false;
@@ -676,10 +851,10 @@ void linsert_command(Client& c) {
 
 void llen_command(Client& c) { length_command(c, Type::List, list_length); }
 
-// LINDEX/LSET: where element argv[2] (negative counts from the tail) is in the list of `e`.
+// LINDEX/LSET: the index of element argv[2] (negative counts from the tail) in the list of `e`.
 // False when there is none: `e` is nullptr (its lookup replied), argv[2] is not an integer
 // (replied), or the index is past either end (`out_of_range` replies).
-bool element_at(Client& c, KeyEntry* e, List** l, Pos* at, void (*out_of_range)(Client&)) {
+bool element_at(Client& c, KeyEntry* e, List** l, size_t* at, void (*out_of_range)(Client&)) {
   if (!e) return false;
   long long index;
   if (!get_long(c, c.argv[2], &index)) return false;
@@ -690,26 +865,28 @@ bool element_at(Client& c, KeyEntry* e, List** l, Pos* at, void (*out_of_range)(
     out_of_range(c);
     return false;
   }
-  *at = list_locate(*l, size_t(index));
+  *at = size_t(index);
   return true;
 }
 
 void lindex_command(Client& c) {
   List* l;
-  Pos p;
+  size_t i;
   KeyEntry* e = lookup_read_or_reply(c, c.argv[1], Type::List, IfMissing::Null);
-  if (!element_at(c, e, &l, &p, [](Client& c) { c.reply().null(); })) return;
-  uint32_t total;
-  c.reply().bulk(read_fwd(l->nodes[p.ni]->data + p.off, &total));
+  if (!element_at(c, e, &l, &i, [](Client& c) { c.reply().null(); })) return;
+  std::string scratch;
+  c.reply().bulk(list_index(l, i, &scratch));
 }
 
 void lset_command(Client& c) {
   List* l;
-  Pos p;
+  size_t i;
   KeyEntry* e = lookup_write_or_reply(c, c.argv[1], Type::List, IfMissing::NoSuchKey);
-  if (!element_at(c, e, &l, &p, [](Client& c) { reply_error(c, "ERR index out of range"); }))
+  if (!element_at(c, e, &l, &i, [](Client& c) { reply_error(c, "ERR index out of range"); }))
     return;
-  list_replace_at(l, p, c.argv[3]);
+  std::string scratch;
+  NodeView v;
+  list_replace_at(l, list_locate(l, i, &scratch, &v), c.argv[3]);
   c.reply().ok();
   key_changed(c, c.argv[1], kNotifyList, "lset");
 }
@@ -837,11 +1014,11 @@ void lpos_command(Client& c) {
     return true;
   };
   if (direction == kTail) {
-    FwdIter it(l, Pos{0, l->nodes[0]->head});
+    FwdIter it(l, 0);
     while (it.next(&el) && visit(el)) {
     }
   } else {
-    BackIter it(l);
+    BackIter it(l, l->count - 1);
     while (it.next(&el) && visit(el)) {
     }
   }
@@ -890,9 +1067,8 @@ void lmove_generic(Client& c, std::string_view src, std::string_view dst, Where 
   KeyEntry* de = lookup_write(*c.db, dst);
   if (wrong_type(c, de, Type::List)) return;
   // Pop (a copy: pushing may move the bytes, even within the same list).
-  Pos p = wherefrom == kHead ? Pos{0, sl->nodes[0]->head} : list_locate(sl, sl->count - 1);
-  uint32_t total;
-  std::string value(read_fwd(sl->nodes[p.ni]->data + p.off, &total));
+  std::string scratch;
+  std::string value(list_index(sl, wherefrom == kHead ? 0 : sl->count - 1, &scratch));
   list_del_end(sl, 1, wherefrom);
   // Push to the destination (created if missing).
   if (!de) de = db_add(*c.db, dst, make_list_value());
@@ -1151,9 +1327,12 @@ Robj list_dup(const Robj& v) {
   List* dst = as_list(out);
   dst->count = src->count;
   dst->nodes.reserve(src->nodes.size());
-  for (const ListNode* n : src->nodes) {
+  dst->depth = src->depth;
+  for (const ListNode* n : src->nodes) {  // a compressed node is copied as it is
     ListNode* m = node_new(round16(n->used()));
     m->count = n->count;
+    m->raw_len = n->raw_len;
+    m->tried = n->tried;
     m->head = 0;
     m->tail = n->used();
     std::memcpy(m->data, n->data + n->head, n->used());
@@ -1171,7 +1350,7 @@ size_t list_length(const Robj& v) { return as_list(v)->count; }
 void list_for_each(const Robj& v, const std::function<void(std::string_view)>& fn) {
   const List* l = as_list(v);
   if (l->count == 0) return;
-  FwdIter it(l, Pos{0, l->nodes[0]->head});
+  FwdIter it(l, 0);
   std::string_view e;
   while (it.next(&e)) fn(e);
 }

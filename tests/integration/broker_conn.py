@@ -543,8 +543,18 @@ def config(p):
         CONFIG GET list-max-listpack-size
         @sorted CONFIG GET list-max-*
         @sorted CONFIG GET list-max-ziplist-size list-max-listpack-size
+        CONFIG SET list-max-listpack-size -6
+        CONFIG GET list-max-ziplist-size
+        CONFIG SET list-max-listpack-size 2147483648
+        CONFIG SET list-max-ziplist-size -2147483649
         CONFIG SET list-max-listpack-size -2
         CONFIG GET list-max-ziplist-size
+        CONFIG GET list-compress-depth
+        CONFIG SET list-compress-depth 3
+        CONFIG GET list-compress-depth
+        CONFIG SET list-compress-depth -1
+        CONFIG SET list-compress-depth 2147483648
+        CONFIG SET list-compress-depth 0
         @sorted CONFIG GET hash-max-*
         CONFIG GET hz
         CONFIG GET protected-mode

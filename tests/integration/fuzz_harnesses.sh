@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer harnesses (`make fuzz`: RESP request parser, HTTP head parser, JSON
 # parser, JSON paths, the worker's SocketCluster codec, the worker's public/ paths and --origins,
-# the worker's PROXY header parser) and runs each for a bounded time from its seed corpus in
+# the worker's PROXY header parser, the broker's list node compressor) and runs each for a bounded time from its seed corpus in
 # tests/fuzz/corpus/.  Any crash, sanitizer report, leak or timeout fails the test; the input
 # that caused it is kept in build-fuzz/artifacts/.  FUZZ_SECONDS (default 15) per harness.
 set -u
@@ -19,7 +19,7 @@ echo "ok - make fuzz built the harnesses into $FUZZ_BUILD/"
 
 failed=0
 mkdir -p "$FUZZ_BUILD/artifacts"
-for name in resp_parser http_head json_parser json_path sc_protocol worker_http proxy_header; do
+for name in resp_parser http_head json_parser json_path sc_protocol worker_http proxy_header lz; do
   bin="$FUZZ_BUILD/fuzz_$name"
   work=$(mktemp -d)                  # new inputs found in this run (the seeds stay untouched)
   log="$FUZZ_BUILD/fuzz_$name.log"

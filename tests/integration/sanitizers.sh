@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test-timeout: 2400
-# The broker's JSON, nData, AOF, strings and blocking tests, every balancer test and every
-# worker test again, against a build with AddressSanitizer and UndefinedBehaviorSanitizer (make
+# The broker's JSON, nData, AOF, strings, blocking and list compression tests, every
+# balancer test and every worker test again, against a build with AddressSanitizer and
+# UndefinedBehaviorSanitizer (make
 # SANITIZE=address,undefined into build-asan/, only the binaries those tests run).  Any sanitizer report from any
 # process (a memory error, undefined behaviour, a leak at exit) fails the test: the processes
 # stop at the first report and write it to a file of their own, which is shown here.
@@ -13,6 +14,7 @@ ASAN_BUILD=${SC_ASAN_BUILD:-$ROOT/build-asan}
 # SANITIZER_TESTS="a.py b.sh" runs only those.
 TESTS=${SANITIZER_TESTS:-"broker_json.py broker_json_limits.py broker_ndata.py broker_aof.py broker_strings.py
   broker_blocking.py
+  broker_list_compress.py
   $(cd tests/integration && ls balancer_*.py balancer_*.sh worker_*.py worker_*.sh 2>/dev/null)"}
 TARGETS="sc-broker sc-balancer sc-testbackend sc-conformance sc-example-middleware sc-example-echo
   sc-example-chat sc-worker sc-example-auth sc-example-sessions sc-client-bundle"
