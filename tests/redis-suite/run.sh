@@ -22,8 +22,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 SERVER=${SERVER:-sc-broker}
 SC_BIN=${SC_BIN:-$ROOT/build/bin}
-UNITS=${UNITS:-"protocol keyspace scan info-command type/string type/incr type/set type/hash expire
-  multi quit pubsub bitops bitfield"}
+UNITS=${UNITS:-"protocol keyspace scan info-command type/string type/incr type/list type/set type/hash
+  expire multi quit pubsub introspection introspection-2 bitops bitfield"}
 
 [ -f "$SRC/tests/test_helper.tcl" ] || { echo "run.sh: $SRC is not a Redis source tree" >&2; exit 2; }
 command -v tclsh >/dev/null || { echo "run.sh: tclsh is missing (apt-get install tcl)" >&2; exit 2; }
