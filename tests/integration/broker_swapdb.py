@@ -163,6 +163,12 @@ def watch_case(p, other, desc, setup, between, check=("PING",), watch_db="0"):
     run_script(p, "SELECT %s" % watch_db)
     for line in setup:
         p.cmd(*respdiff.split_args(line), desc="%s: %s" % (desc, line))
+    between_then_exec(p, other, desc, between, check)
+
+
+def between_then_exec(p, other, desc, between, check):
+    """The second half of a WATCH case: `between` lines on `other` (a line "@self CMD" runs on
+    the watcher, "@sleep S" sleeps), then MULTI `check` EXEC on the watcher."""
     for line in between:
         if line.startswith("@self "):
             p.cmd(*respdiff.split_args(line[6:]), desc="%s: (self) %s" % (desc, line[6:]))
@@ -266,17 +272,7 @@ def stale_keys(p, other):
         for line in after_sleep:
             p.cmd(*respdiff.split_args(line), desc="%s: %s" % (desc, line))
         p.cmd("DBSIZE", desc="%s: DBSIZE (stale keys are still there)" % desc)
-        for line in between:
-            if line.startswith("@self "):
-                p.cmd(*respdiff.split_args(line[6:]), desc="%s: (self) %s" % (desc, line[6:]))
-            elif line.startswith("@sleep "):
-                time.sleep(float(line[7:]))
-            else:
-                other.cmd(*respdiff.split_args(line), desc="%s: (other) %s" % (desc, line))
-        p.cmd("MULTI", desc="%s: MULTI" % desc)
-        p.cmd(*check, desc="%s: queue %s" % (desc, " ".join(check)))
-        p.cmd("EXEC", desc="%s: EXEC" % desc)
-        run_script(other, "SELECT 0")
+        between_then_exec(p, other, desc, between, check)
 
     case("WATCH a stale key", ["SET x foo PX 1"], ["WATCH x"], [])
     case("stale watched key deleted by EXISTS", ["SET x foo PX 1"], ["WATCH x"], ["EXISTS x"])
