@@ -1150,6 +1150,22 @@ void lmpop_command(Client& c) { lmpop_generic(c, 1, false); }
 const char* pop_name(Where where) { return where == kHead ? "LPOP" : "RPOP"; }
 const char* end_name(Where where) { return where == kHead ? "LEFT" : "RIGHT"; }
 
+// BLPOP/BRPOP (count -1: replies [key, element]) and BLMPOP (count > 0: [key, [elements]])
+// take their data from the non-empty list `e` at `key`, at once or when served; c.prop gets the
+// non-blocking pop that the AOF logs.
+void pop_for_waiter(Client& c, KeyEntry* e, std::string_view key, Where where, long long count) {
+  if (count != -1) {
+    long long n = std::min(count, (long long)as_list(e->val)->count);
+    c.prop = {{pop_name(where), std::string(key), std::to_string(n)}};
+    pop_range_with_key(c, e, key, where, count);
+    return;
+  }
+  c.prop = {{pop_name(where), std::string(key)}};
+  c.reply().array(2);
+  c.reply().bulk(key);
+  pop_one(c, e, key, where);
+}
+
 // Serves a client blocked by one of the commands below from `key`, a list in its database
 // (blocked.cpp's BlockState::serve).  The reply is what the command replies when the data was
 // there at once, except that BLMOVE/BRPOPLPUSH log LEFT/RIGHT in capitals.
@@ -1166,16 +1182,7 @@ void serve_blocked_list(Client& c, std::string_view key) {
     lmove_generic(c, key, b.target, from, Where(b.whereto));  // WRONGTYPE for a bad target
     return;
   }
-  if (b.count != -1) {
-    long long n = std::min(b.count, (long long)as_list(e->val)->count);
-    c.prop = {{pop_name(from), std::string(key), std::to_string(n)}};
-    pop_range_with_key(c, e, key, from, b.count);
-    return;
-  }
-  c.prop = {{pop_name(from), std::string(key)}};
-  c.reply().array(2);
-  c.reply().bulk(key);
-  pop_one(c, e, key, from);
+  pop_for_waiter(c, e, key, from, b.count);
 }
 
 // A wait for a list, to be served from its `from` end by serve_blocked_list; the caller adds
@@ -1199,17 +1206,8 @@ void blocking_pop_generic(Client& c, std::span<const std::string_view> keys, Whe
     KeyEntry* e = lookup_write(*c.db, key);
     if (!e) continue;
     if (wrong_type(c, e, Type::List)) return;
-    long long llen = (long long)as_list(e->val)->count;
-    if (llen == 0) continue;
-    if (count != -1) {
-      c.prop = {{pop_name(where), std::string(key), std::to_string(std::min(count, llen))}};
-      pop_range_with_key(c, e, key, where, count);
-    } else {
-      c.prop = {{pop_name(where), std::string(key)}};
-      c.reply().array(2);
-      c.reply().bulk(key);
-      pop_one(c, e, key, where);
-    }
+    if (as_list(e->val)->count == 0) continue;
+    pop_for_waiter(c, e, key, where, count);
     return;
   }
   if (!may_block(c)) {
